@@ -1,0 +1,98 @@
+/** The page's top bar: product name, call status with a running timer, and the connection status. */
+import { formatDuration } from "./format.ts";
+import { PILL_STYLES, type PillStyle } from "./styles.ts";
+
+/** What the centre of the bar says about the call being shown. */
+export type CallStatusView =
+  | { kind: "none" }
+  | { kind: "waiting" }
+  | { kind: "live"; elapsedMs: number }
+  | { kind: "ended"; durationMs: number | null };
+
+/** What the right of the bar says about the page's connection to the server. */
+export type ConnectionView =
+  | { kind: "connecting" }
+  | { kind: "connected" }
+  | { kind: "reconnecting"; inSeconds: number }
+  | { kind: "offline" };
+
+function Pill(props: { style: PillStyle; testId: string; text: string; label?: string }) {
+  return (
+    <span
+      data-testid={props.testId}
+      aria-label={props.label}
+      class={`inline-flex items-center gap-2 rounded-full px-3 py-1 text-sm font-medium whitespace-nowrap ${props.style.pill}`}
+    >
+      <span aria-hidden="true" class={`inline-block h-2.5 w-2.5 rounded-full ${props.style.dot}`} />
+      {props.text}
+    </span>
+  );
+}
+
+/** Centre pill: "Waiting for a call", "Live 2:31", "Call ended · 4:12". */
+export function CallStatus(props: { status: CallStatusView }) {
+  const s = props.status;
+  switch (s.kind) {
+    case "none":
+      return <Pill testId="call-status" style={PILL_STYLES.neutral} text="Waiting for a call" />;
+    case "waiting":
+      return <Pill testId="call-status" style={PILL_STYLES.neutral} text="Call connecting…" />;
+    case "live":
+      return (
+        <Pill
+          testId="call-status"
+          style={PILL_STYLES.live}
+          text={`Live · ${formatDuration(s.elapsedMs)}`}
+          label={`Call live for ${formatDuration(s.elapsedMs)}`}
+        />
+      );
+    case "ended":
+      return (
+        <Pill
+          testId="call-status"
+          style={PILL_STYLES.bad}
+          text={s.durationMs === null ? "Call ended" : `Call ended · ${formatDuration(s.durationMs)}`}
+        />
+      );
+  }
+}
+
+/** Right pill: "Connected", "Reconnecting in 4 s", "Offline". */
+export function ConnectionStatus(props: { connection: ConnectionView }) {
+  const c = props.connection;
+  switch (c.kind) {
+    case "connecting":
+      return <Pill testId="connection-status" style={PILL_STYLES.neutral} text="Connecting…" />;
+    case "connected":
+      return <Pill testId="connection-status" style={PILL_STYLES.good} text="Connected" />;
+    case "reconnecting":
+      return (
+        <Pill
+          testId="connection-status"
+          style={PILL_STYLES.warning}
+          text={c.inSeconds > 0 ? `Reconnecting in ${c.inSeconds} s` : "Reconnecting…"}
+        />
+      );
+    case "offline":
+      return <Pill testId="connection-status" style={PILL_STYLES.bad} text="Offline" />;
+  }
+}
+
+/** The whole bar; wraps onto two lines on a narrow window. */
+export function TopBar(props: { call: CallStatusView; connection: ConnectionView }) {
+  return (
+    <header class="bg-white border-b border-slate-200">
+      <div class="mx-auto max-w-6xl px-4 py-3 flex flex-wrap items-center justify-between gap-x-4 gap-y-2 sm:grid sm:grid-cols-3">
+        <h1 class="text-lg font-bold text-slate-900 whitespace-nowrap">
+          <span aria-hidden="true" class="mr-1">🎧</span>Live Call Coach
+        </h1>
+        <div class="sm:justify-self-center order-3 sm:order-none w-full sm:w-auto flex justify-center">
+          <CallStatus status={props.call} />
+        </div>
+        <div class="justify-self-end">
+          <ConnectionStatus connection={props.connection} />
+        </div>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,55 @@
+/**
+ * Tunable thresholds and windows of the per-track voice analysis, validated with zod.
+ * `defaultAnalysisConfig` is the one place the defaults live.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/**
+ * Syllables per word used to turn a syllable-nucleus rate into words per minute.
+ *
+ * English averages about 1.5 syllables per word in read or written text, and about 1.3 in conversation,
+ * where most word tokens are monosyllabic (function words, "yeah", "okay"; cf. Greenberg's analyses of
+ * the Switchboard telephone corpus). Support calls mix scripted and free speech, so the midpoint 1.4 is
+ * used. It is a property of the language, not fitted to the test fixtures.
+ */
+export const SYLLABLES_PER_WORD = 1.4;
+
+/** Schema for {@linkcode AnalysisConfig}; every field has a documented default. */
+export const AnalysisConfigSchema = z.object({
+  /** Seconds of history the noise floor (minimum statistics) looks back over. */
+  noiseWindowS: z.number().min(0.5).max(30).default(4),
+  /** Number of blocks the noise window is split into (the floor forgets old minima block by block). */
+  noiseBlocks: z.number().int().min(2).max(64).default(8),
+  /** A slot is voice when its energy exceeds the noise floor by at least this many dB. */
+  vadNoiseMarginDb: z.number().min(3).max(30).default(9),
+  /** Inside a talkspurt (speaking, incl. hangover) the noise margin drops to this: onset is strict, offset lenient. */
+  vadContinueMarginDb: z.number().min(1).max(30).default(5),
+  /** ...and is no more than this many dB below the active speech level (ignores far-away noise bursts). */
+  vadBelowActiveDb: z.number().min(10).max(60).default(32),
+  /** ...and is above this absolute level, dBov (μ-law idle noise and codec residue are never voice). */
+  vadMinLevelDb: z.number().min(-90).max(-40).default(-68),
+  /** Milliseconds a track stays "speaking" after the last voiced slot; shorter pauses count as speech. */
+  hangoverMs: z.number().min(0).max(1000).default(80),
+  /** Seconds of recent speech the active speech level is measured over. */
+  levelWindowS: z.number().min(0.5).max(30).default(3),
+  /** Seconds of speech needed before an active speech level is reported. */
+  levelMinSpeechS: z.number().min(0.1).max(10).default(0.5),
+  /** Seconds of recent own speaking time the speaking rate is measured over. */
+  wpmWindowS: z.number().min(2).max(120).default(12),
+  /** Seconds of speech in the window needed before a speaking rate is reported. */
+  wpmMinSpeechS: z.number().min(0.5).max(60).default(3),
+  /** Minimum dip, in dB, between two intensity peaks for both to count as syllable nuclei. */
+  syllableDipDb: z.number().min(0.5).max(10).default(2),
+  /** A syllable nucleus peak may be at most this many dB below the active speech level. */
+  syllableBelowActiveDb: z.number().min(3).max(40).default(14),
+  /** Voicing cue: a nucleus needs fewer sign changes per sample than this (fricatives and hiss have more). */
+  syllableMaxZcr: z.number().min(0.05).max(1).default(0.4),
+});
+
+/** Validated analysis settings. Parse user input with `AnalysisConfigSchema.parse`. */
+export type AnalysisConfig = z.infer<typeof AnalysisConfigSchema>;
+
+/** The defaults of every field. */
+export const defaultAnalysisConfig: AnalysisConfig = AnalysisConfigSchema.parse({});

@@ -1,0 +1,126 @@
+/**
+ * Places the frames of two tracks on one stream clock of 20 ms slots.
+ *
+ * Twilio's tracks are not in lockstep, frames can be dropped, duplicated or reordered, and a silent
+ * track may send nothing at all. The aligner keeps a short window of slots per track, keyed by the
+ * frame's `timestamp`, and releases slot `k` once both tracks have it, or once the newest frame on either
+ * track is `windowSlots` ahead (a slot still missing then is silence). Late and duplicate frames are
+ * counted and dropped. Frame bytes live in preallocated ring storage: no allocation per frame.
+ *
+ * @module
+ */
+import { SLOT_MS, SLOT_SAMPLES } from "./types.ts";
+
+/** Index of a track inside the aligner: 0 and 1. */
+export type TrackIndex = 0 | 1;
+
+/** Options for {@linkcode StreamAligner}. */
+export interface StreamAlignerOptions {
+  /** How far (in slots) the newest frame may run ahead before a missing slot counts as silence. */
+  windowSlots: number;
+  /** Frames further ahead of the newest frame than this (ms) are rejected as a timestamp jump. */
+  maxJumpMs: number;
+  /** Called for every released slot in order; a track's frame is null when it had no audio. */
+  onSlot: (slot: number, frame0: Uint8Array | null, frame1: Uint8Array | null) => void;
+}
+
+/** What happened to a pushed frame. */
+export type PushOutcome = "placed" | "late" | "duplicate" | "jump";
+
+/** Aligns two tracks of 20 ms μ-law frames by stream timestamp. */
+export class StreamAligner {
+  #options: StreamAlignerOptions;
+  #capacity: number;
+  #storage: Uint8Array[];
+  #views: Uint8Array[][];
+  #lengths: Int16Array[];
+  #nextSlot = 0;
+  #headSlot = -1;
+  #started = false;
+  /** Counters for diagnostics and tests. */
+  readonly stats = { placed: 0, late: 0, duplicate: 0, jump: 0, filledSlots: 0 };
+
+  constructor(options: StreamAlignerOptions) {
+    this.#options = options;
+    this.#capacity = options.windowSlots + 2;
+    this.#storage = [0, 1].map(() => new Uint8Array(this.#capacity * SLOT_SAMPLES));
+    this.#views = this.#storage.map((bytes) =>
+      Array.from({ length: this.#capacity }, (_, i) => bytes.subarray(i * SLOT_SAMPLES, (i + 1) * SLOT_SAMPLES))
+    );
+    this.#lengths = [0, 1].map(() => new Int16Array(this.#capacity).fill(-1));
+  }
+
+  /** The next slot to be released (everything before it has been delivered). */
+  get nextSlot(): number {
+    return this.#nextSlot;
+  }
+
+  /**
+   * Places one frame. `bytes` may hold any number of μ-law samples: each 160 of them fill one slot
+   * starting at the frame's timestamp. The bytes are copied; the caller may reuse its buffer.
+   */
+  push(track: TrackIndex, timestampMs: number, bytes: Uint8Array): PushOutcome {
+    const firstSlot = Math.round(timestampMs / SLOT_MS);
+    if (!this.#started) {
+      // The clock starts one window before the first frame, so frames that overtook their elders at
+      // the very start still find their place, and a stream joined late replays no long silence.
+      this.#started = true;
+      this.#nextSlot = Math.max(0, firstSlot - this.#options.windowSlots);
+      this.#headSlot = firstSlot - 1;
+    }
+    if (firstSlot < this.#nextSlot) return this.#count("late");
+    if ((firstSlot - this.#headSlot) * SLOT_MS > this.#options.maxJumpMs) return this.#count("jump");
+    let outcome: PushOutcome = "duplicate";
+    for (let offset = 0, slot = firstSlot; offset < bytes.length; offset += SLOT_SAMPLES, slot++) {
+      this.#advanceHead(slot);
+      const index = slot % this.#capacity;
+      if (this.#lengths[track][index] >= 0) continue;
+      const chunk = bytes.subarray(offset, Math.min(offset + SLOT_SAMPLES, bytes.length));
+      this.#storage[track].set(chunk, index * SLOT_SAMPLES);
+      this.#lengths[track][index] = chunk.length;
+      outcome = "placed";
+    }
+    this.#count(outcome);
+    this.#release(false);
+    return outcome;
+  }
+
+  /** Releases every slot up to the newest frame (end of stream): nothing is left waiting. */
+  flush(): void {
+    this.#release(true);
+  }
+
+  #advanceHead(slot: number): void {
+    if (slot <= this.#headSlot) return;
+    this.#headSlot = slot;
+    this.#release(false);
+  }
+
+  #release(all: boolean): void {
+    const window = this.#options.windowSlots;
+    while (this.#nextSlot <= this.#headSlot) {
+      const index = this.#nextSlot % this.#capacity;
+      const has0 = this.#lengths[0][index] >= 0;
+      const has1 = this.#lengths[1][index] >= 0;
+      const expired = all || this.#headSlot >= this.#nextSlot + window;
+      if (!expired && !(has0 && has1)) return;
+      if (!has0 || !has1) this.stats.filledSlots++;
+      this.#options.onSlot(this.#nextSlot, this.#frame(0, index), this.#frame(1, index));
+      this.#lengths[0][index] = -1;
+      this.#lengths[1][index] = -1;
+      this.#nextSlot++;
+    }
+  }
+
+  #frame(track: TrackIndex, index: number): Uint8Array | null {
+    const length = this.#lengths[track][index];
+    if (length < 0) return null;
+    const view = this.#views[track][index];
+    return length === SLOT_SAMPLES ? view : view.subarray(0, length);
+  }
+
+  #count(outcome: PushOutcome): PushOutcome {
+    this.stats[outcome]++;
+    return outcome;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Live analysis of one call track (one party's voice), one 20 ms μ-law slot at a time.
+ *
+ * Per sample the work is one table read and two adds (energy per 10 ms half-slot and a sign-change
+ * count from bit 7 of the μ-law code, which is the sign bit); everything else runs on per-slot or
+ * per-half-slot values in preallocated state, so a call costs no allocation after construction.
+ *
+ * @example
+ * ```ts
+ * const analyzer = new TrackAnalyzer();
+ * const result = analyzer.processFrame(frame); // frame: Uint8Array of ≤ 160 μ-law bytes, or null
+ * if (result.speaking && result.wpm !== null) console.log(result.wpm.toFixed(0));
+ * ```
+ *
+ * @module
+ */
+import { type AnalysisConfig, defaultAnalysisConfig } from "./config.ts";
+import { ActiveLevelMeter } from "./level.ts";
+import { FULL_SCALE_SQUARE, MULAW_SQUARE } from "./mulaw.ts";
+import { SpeechRateWindow } from "./speech_rate.ts";
+import { SyllableNucleusDetector } from "./syllables.ts";
+import { SLOT_SAMPLES, type TrackFrameResult } from "./types.ts";
+import { VoiceActivityDetector } from "./vad.ts";
+
+const HALF_SLOT = SLOT_SAMPLES / 2;
+const SILENCE_DB = -100;
+
+function energyToDbov(energy: number): number {
+  if (energy <= 0) return SILENCE_DB;
+  const db = 10 * Math.log10(energy / FULL_SCALE_SQUARE);
+  return db < SILENCE_DB ? SILENCE_DB : db;
+}
+
+/** Measures speaking, speech level and speaking rate of one track. Not shared between tracks. */
+export class TrackAnalyzer {
+  readonly #vad: VoiceActivityDetector;
+  readonly #level: ActiveLevelMeter;
+  readonly #syllables: SyllableNucleusDetector;
+  readonly #rate: SpeechRateWindow;
+  readonly #belowActiveFactor: number;
+  readonly #result: TrackFrameResult = {
+    speaking: false,
+    frameLevelDb: SILENCE_DB,
+    activeLevelDb: null,
+    wpm: null,
+    wpmWindowSpeechS: 0,
+  };
+  #lastCode = 0xff;
+  #activeEnergy = 0;
+
+  /** @param config validated settings; defaults to {@linkcode defaultAnalysisConfig} */
+  constructor(config: AnalysisConfig = defaultAnalysisConfig) {
+    this.#vad = new VoiceActivityDetector(config);
+    this.#level = new ActiveLevelMeter(config);
+    this.#syllables = new SyllableNucleusDetector(config);
+    this.#rate = new SpeechRateWindow(config);
+    this.#belowActiveFactor = 10 ** (-config.syllableBelowActiveDb / 10);
+  }
+
+  /**
+   * Analyses the next 20 ms slot of the track. Call once per slot, in stream order.
+   *
+   * @param frame up to 160 μ-law bytes; shorter frames are measured over the bytes present. `null` (or
+   *   an empty frame) means no audio arrived for the slot and counts as digital silence.
+   * @returns the slot's result. The SAME object is returned on every call and overwritten by the next
+   *   one: read it before calling again, copy it to keep it.
+   * @throws RangeError if the frame holds more than 160 bytes (split longer payloads into slots first)
+   */
+  processFrame(frame: Uint8Array | null): TrackFrameResult {
+    const n = frame === null ? 0 : frame.length;
+    if (n > SLOT_SAMPLES) {
+      throw new RangeError(
+        `TrackAnalyzer.processFrame: ${n} bytes is more than one ${SLOT_SAMPLES}-byte slot; split it first`,
+      );
+    }
+    let e1 = 0, e2 = 0, z1 = 0, z2 = 0;
+    const n1 = n > HALF_SLOT ? HALF_SLOT : n;
+    if (frame !== null && n > 0) {
+      let prev = this.#lastCode;
+      for (let i = 0; i < n1; i++) {
+        const code = frame[i];
+        e1 += MULAW_SQUARE[code];
+        z1 += (code ^ prev) >>> 7;
+        prev = code;
+      }
+      for (let i = n1; i < n; i++) {
+        const code = frame[i];
+        e2 += MULAW_SQUARE[code];
+        z2 += (code ^ prev) >>> 7;
+        prev = code;
+      }
+      this.#lastCode = prev;
+    }
+    const energy = n > 0 ? (e1 + e2) / n : 0;
+    const vad = this.#vad;
+    vad.update(energy, this.#activeEnergy);
+    const result = this.#result;
+    if (vad.voiced) {
+      this.#level.push(energy);
+      this.#activeEnergy = this.#level.activeEnergy;
+      result.activeLevelDb = this.#activeEnergy > 0 ? energyToDbov(this.#activeEnergy) : null;
+      this.#rate.addSpeechFrames(1 + vad.bridgedFrames);
+    }
+
+    // Two half-slots into the contour; a slot of ≤ 80 bytes repeats its only half.
+    let minPeak = this.#activeEnergy * this.#belowActiveFactor;
+    if (vad.threshold > minPeak) minPeak = vad.threshold;
+    const h1 = n1 > 0 ? e1 / n1 : 0;
+    const zc1 = n1 > 0 ? z1 / n1 : 0;
+    const n2 = n - n1;
+    let nuclei = this.#syllables.update(h1, zc1, vad.speaking, minPeak);
+    nuclei += n2 > 0
+      ? this.#syllables.update(e2 / n2, z2 / n2, vad.speaking, minPeak)
+      : this.#syllables.update(h1, zc1, vad.speaking, minPeak);
+    if (nuclei > 0) this.#rate.addSyllables(nuclei);
+
+    result.speaking = vad.speaking;
+    result.frameLevelDb = energyToDbov(energy);
+    result.wpm = this.#rate.wordsPerMinute;
+    result.wpmWindowSpeechS = this.#rate.speechSeconds;
+    return result;
+  }
+}

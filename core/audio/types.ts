@@ -1,0 +1,30 @@
+/**
+ * The contract between per-track audio analysis (`core/audio`) and the coaching engine
+ * (`core/coaching`). Time is stream time: one result per 20 ms slot, in order.
+ *
+ * @module
+ */
+
+/** Duration of one analysis slot (one Twilio frame), in milliseconds. */
+export const SLOT_MS = 20;
+/** μ-law samples in one 20 ms slot at 8 kHz. */
+export const SLOT_SAMPLES = 160;
+
+/**
+ * What one 20 ms slot of one track yields.
+ *
+ * Analyzers may reuse one result object between calls for speed: read it before the next
+ * `processFrame` call, copy it if you need to keep it.
+ */
+export interface TrackFrameResult {
+  /** Voice activity for this slot (after hangover). */
+  speaking: boolean;
+  /** This slot's RMS level in dBov (floored at -100 for digital silence). */
+  frameLevelDb: number;
+  /** Active speech level in dBov over recent speech (P.56 idea), null until enough speech. */
+  activeLevelDb: number | null;
+  /** Words per minute of own speaking time over a sliding window of recent speech, null until enough. */
+  wpm: number | null;
+  /** Seconds of speech inside the window `wpm` was measured over (evidence for reasons). */
+  wpmWindowSpeechS: number;
+}

@@ -1,0 +1,113 @@
+/**
+ * Per-slot voice activity: slot energy against an adaptive noise floor, with hangover.
+ *
+ * The noise floor is a minimum statistic (Martin's idea, simplified): the lowest non-zero slot energy
+ * over the last `noiseWindowS`, kept as `noiseBlocks` block minima so old minima drop out block by
+ * block. A minimum cannot climb into continuous speech as long as the talker pauses or hits a quiet
+ * consonant once per window, and it follows a rising line noise within one window. At the start of a
+ * call the floor is simply the lowest slot seen so far; digital silence (zero energy, missing slots) is
+ * left out so that silence followed by hiss does not leave the floor at zero.
+ *
+ * A slot is voiced when its energy is above all of: floor + `vadNoiseMarginDb` (only
+ * `vadContinueMarginDb` while a talkspurt is going on, a Schmitt trigger: weak consonants inside speech
+ * stay speech, noise never starts a talkspurt), active speech level -
+ * `vadBelowActiveDb` (once known), and `vadMinLevelDb`. Relative thresholds make a -40 dBov caller and
+ * a -12 dBov caller equally detectable; there is no fixed speech level.
+ *
+ * @module
+ */
+import type { AnalysisConfig } from "./config.ts";
+import { FULL_SCALE_SQUARE } from "./mulaw.ts";
+import { SLOT_MS } from "./types.ts";
+
+/** Energy (mean square, 16-bit units²) of a level in dBov. */
+export function dbovToEnergy(db: number): number {
+  return FULL_SCALE_SQUARE * 10 ** (db / 10);
+}
+
+/** Voice activity detector fed one slot energy at a time. Reads its decision from the fields. */
+export class VoiceActivityDetector {
+  /** Raw decision for the last slot (before hangover). */
+  voiced = false;
+  /** Decision after hangover: what the track reports as speaking. */
+  speaking = false;
+  /** When `voiced` ends a pause short enough for the hangover, the pause's slot count; else 0. */
+  bridgedFrames = 0;
+  /** Energy a slot had to exceed to be voiced, for the last slot. */
+  threshold = 0;
+
+  readonly #blockMinima: Float64Array;
+  readonly #blockFrames: number;
+  readonly #marginFactor: number;
+  readonly #continueFactor: number;
+  readonly #belowActiveFactor: number;
+  readonly #minEnergy: number;
+  readonly #hangoverFrames: number;
+  #blockIndex = 0;
+  #blockCount = 0;
+  #blockMin = Infinity;
+  #olderMin = Infinity;
+  #hangLeft = 0;
+  #gap = Infinity;
+
+  constructor(config: AnalysisConfig) {
+    const windowFrames = Math.round((config.noiseWindowS * 1000) / SLOT_MS);
+    this.#blockFrames = Math.max(1, Math.round(windowFrames / config.noiseBlocks));
+    this.#blockMinima = new Float64Array(config.noiseBlocks).fill(Infinity);
+    this.#marginFactor = 10 ** (config.vadNoiseMarginDb / 10);
+    this.#continueFactor = 10 ** (Math.min(config.vadContinueMarginDb, config.vadNoiseMarginDb) / 10);
+    this.#belowActiveFactor = 10 ** (-config.vadBelowActiveDb / 10);
+    this.#minEnergy = dbovToEnergy(config.vadMinLevelDb);
+    this.#hangoverFrames = Math.round(config.hangoverMs / SLOT_MS);
+  }
+
+  /** Current noise floor estimate (energy), Infinity before any non-silent slot. */
+  get noiseFloor(): number {
+    return this.#blockMin < this.#olderMin ? this.#blockMin : this.#olderMin;
+  }
+
+  /**
+   * Decides one slot.
+   *
+   * @param energy mean square of the slot (0 for digital silence or a missing slot)
+   * @param activeEnergy active speech level as energy, 0 while unknown
+   */
+  update(energy: number, activeEnergy: number): void {
+    this.#trackFloor(energy);
+    const floor = this.noiseFloor;
+    let threshold = this.#minEnergy;
+    const margin = this.speaking ? this.#continueFactor : this.#marginFactor;
+    if (floor !== Infinity && floor * margin > threshold) threshold = floor * margin;
+    const relative = activeEnergy * this.#belowActiveFactor;
+    if (relative > threshold) threshold = relative;
+    this.threshold = threshold;
+
+    this.voiced = energy > threshold;
+    this.bridgedFrames = 0;
+    if (this.voiced) {
+      if (this.#gap <= this.#hangoverFrames) this.bridgedFrames = this.#gap;
+      this.#gap = 0;
+      this.#hangLeft = this.#hangoverFrames;
+      this.speaking = true;
+    } else {
+      this.#gap++;
+      this.speaking = this.#hangLeft > 0;
+      if (this.#hangLeft > 0) this.#hangLeft--;
+    }
+  }
+
+  #trackFloor(energy: number): void {
+    if (energy > 0 && energy < this.#blockMin) this.#blockMin = energy;
+    if (++this.#blockCount < this.#blockFrames) return;
+    // Block complete: store its minimum, forget the oldest block.
+    this.#blockMinima[this.#blockIndex] = this.#blockMin;
+    this.#blockIndex = (this.#blockIndex + 1) % this.#blockMinima.length;
+    let min = Infinity;
+    for (let i = 0; i < this.#blockMinima.length; i++) {
+      if (this.#blockMinima[i] < min) min = this.#blockMinima[i];
+    }
+    this.#olderMin = min;
+    this.#blockMin = Infinity;
+    this.#blockCount = 0;
+  }
+}

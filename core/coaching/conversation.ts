@@ -1,0 +1,209 @@
+/**
+ * Conversation state built from both parties' per-slot voice activity: talk spurts, who holds the floor,
+ * agent-over-customer overlaps (interruptions), joint silence, talk time over a sliding window and the
+ * customer's level against their own running baseline.
+ *
+ * Everything is counters and preallocated typed-array rings: {@linkcode ConversationState.update} does not
+ * allocate, so a 10-minute call replays in milliseconds.
+ *
+ * @module
+ */
+import { SLOT_MS } from "../audio/types.ts";
+import type { CoachingConfig } from "./config.ts";
+
+/** Who holds the floor: nobody yet (or it was released by a long joint silence), the agent, the customer. */
+export type Floor = "none" | "agent" | "customer";
+
+/** One party's talk spurt: speech with pauses shorter than `spurtGapMs` bridged. */
+class Spurt {
+  active = false;
+  startMs = 0;
+  /** End (exclusive) of the last speaking slot. */
+  lastSpeechEndMs = -Infinity;
+  /** True only in the slot the current spurt started. */
+  startedNow = false;
+
+  update(streamMs: number, speaking: boolean, gapMs: number): void {
+    this.startedNow = false;
+    if (speaking) {
+      if (!this.active) {
+        this.active = true;
+        this.startMs = streamMs;
+        this.startedNow = true;
+      }
+      this.lastSpeechEndMs = streamMs + SLOT_MS;
+    } else if (this.active && streamMs + SLOT_MS - this.lastSpeechEndMs >= gapMs) {
+      this.active = false;
+    }
+  }
+
+  /** Length of the current spurt so far, 0 when none. */
+  get lengthMs(): number {
+    return this.active ? this.lastSpeechEndMs - this.startMs : 0;
+  }
+}
+
+const dbToPower = (db: number) => 10 ** (db / 10);
+
+/** The conversation as the rules see it. Read the fields; only the engine calls `update`. */
+export class ConversationState {
+  readonly #config: CoachingConfig;
+  readonly #agent = new Spurt();
+  readonly #customer = new Spurt();
+
+  /** This slot's raw voice activity. */
+  agentSpeaking = false;
+  customerSpeaking = false;
+  /** Stream time of the first slot in which anyone spoke; null before. */
+  startedAtMs: number | null = null;
+  /** End (exclusive) of the latest slot seen. */
+  nowMs = 0;
+
+  /** Both parties silent for this long (0 while anyone talks, and before anyone has spoken). */
+  silenceMs = 0;
+
+  floor: Floor = "none";
+  /** Start of the talk spurt with which the floor holder took it. */
+  floorSinceMs = 0;
+
+  /** Agent-over-customer talk of the current overlap episode (agent started while the customer talked). */
+  interruptOverlapMs = 0;
+  /** Interruptions so far: overlap episodes that reached `interruptOverlapMs` (no cooldown). */
+  interruptions = 0;
+  #agentStartedOverCustomer = false;
+
+  readonly #talkRing: Uint8Array;
+  #talkPos = 0;
+  #agentTalkSlots = 0;
+  #customerTalkSlots = 0;
+
+  readonly #levelRing: Float64Array;
+  #levelPos = 0;
+  #levelCount = 0;
+  #levelPowerSum = 0;
+  /** The customer's energy-mean level over their latest `raisedLevelWindowMs` of speech; null until full. */
+  customerRecentDb: number | null = null;
+  /** The customer's running level baseline (raised speech excluded); null until they have spoken. */
+  customerBaselineDb: number | null = null;
+  /** Customer speech time that has fed the baseline. */
+  customerBaselineSpeechMs = 0;
+
+  constructor(config: CoachingConfig) {
+    this.#config = config;
+    this.#talkRing = new Uint8Array(Math.ceil(config.talkRatioWindowMs / SLOT_MS));
+    this.#levelRing = new Float64Array(Math.ceil(config.raisedLevelWindowMs / SLOT_MS));
+  }
+
+  /** How long the current floor holder has held it, 0 when nobody holds it. */
+  get floorHeldMs(): number {
+    return this.floor === "none" ? 0 : this.nowMs - this.floorSinceMs;
+  }
+
+  /** Agent share of the talk time in the recent window (0..1), null when nobody talked in it. */
+  get talkRatio(): number | null {
+    const total = this.#agentTalkSlots + this.#customerTalkSlots;
+    return total === 0 ? null : this.#agentTalkSlots / total;
+  }
+
+  /** Talk time (s) of each party inside the talk-ratio window. */
+  get windowTalkS(): { agent: number; customer: number } {
+    return { agent: (this.#agentTalkSlots * SLOT_MS) / 1000, customer: (this.#customerTalkSlots * SLOT_MS) / 1000 };
+  }
+
+  /** Customer's recent level minus their baseline (dB), null until the baseline is trusted. */
+  get customerAboveBaselineDb(): number | null {
+    if (this.customerRecentDb === null || this.customerBaselineDb === null) return null;
+    if (this.customerBaselineSpeechMs < this.#config.baselineMinSpeechMs) return null;
+    return this.customerRecentDb - this.customerBaselineDb;
+  }
+
+  /** Advances by one 20 ms slot starting at `streamMs`. */
+  update(streamMs: number, agentSpeaking: boolean, customerSpeaking: boolean, customerLevelDb: number): void {
+    const c = this.#config;
+    this.nowMs = streamMs + SLOT_MS;
+    this.agentSpeaking = agentSpeaking;
+    this.customerSpeaking = customerSpeaking;
+    if (this.startedAtMs === null && (agentSpeaking || customerSpeaking)) this.startedAtMs = streamMs;
+
+    this.silenceMs = this.startedAtMs !== null && !agentSpeaking && !customerSpeaking ? this.silenceMs + SLOT_MS : 0;
+
+    const customerWasInSpurt = this.#customer.active;
+    this.#agent.update(streamMs, agentSpeaking, c.spurtGapMs);
+    this.#customer.update(streamMs, customerSpeaking, c.spurtGapMs);
+    this.#updateInterruption(customerWasInSpurt);
+    this.#updateFloor();
+    this.#updateTalkTime(agentSpeaking, customerSpeaking);
+    if (customerSpeaking) this.#updateCustomerLevel(customerLevelDb);
+  }
+
+  #updateInterruption(customerWasInSpurt: boolean): void {
+    const c = this.#config;
+    // "Mid-turn": the customer's spurt began before this slot; a simultaneous start is not an interruption.
+    if (this.#agent.startedNow) this.#agentStartedOverCustomer = customerWasInSpurt && this.#customer.active;
+    if (!this.#agent.active || !this.#customer.active) this.#agentStartedOverCustomer = false;
+    if (!this.#agentStartedOverCustomer) {
+      this.interruptOverlapMs = 0;
+      return;
+    }
+    if (this.agentSpeaking && this.customerSpeaking) {
+      const before = this.interruptOverlapMs;
+      this.interruptOverlapMs += SLOT_MS;
+      if (before < c.interruptOverlapMs && this.interruptOverlapMs >= c.interruptOverlapMs) this.interruptions++;
+    }
+  }
+
+  #updateFloor(): void {
+    if (this.silenceMs >= this.#config.floorReleaseMs) this.floor = "none";
+    this.#claimFloor("agent", this.#agent);
+    this.#claimFloor("customer", this.#customer);
+  }
+
+  #claimFloor(party: "agent" | "customer", spurt: Spurt): void {
+    // A spurt shorter than turnMinMs (a backchannel such as "mm-hmm") never takes the floor.
+    if (this.floor === party || spurt.lengthMs < this.#config.turnMinMs) return;
+    // In a long overlap the one who started later takes the floor; the earlier one does not take it back.
+    if (this.floor !== "none" && spurt.startMs < this.floorSinceMs) return;
+    this.floor = party;
+    this.floorSinceMs = spurt.startMs;
+  }
+
+  #updateTalkTime(agentSpeaking: boolean, customerSpeaking: boolean): void {
+    const old = this.#talkRing[this.#talkPos];
+    if (old & 1) this.#agentTalkSlots--;
+    if (old & 2) this.#customerTalkSlots--;
+    const bits = (agentSpeaking ? 1 : 0) | (customerSpeaking ? 2 : 0);
+    this.#talkRing[this.#talkPos] = bits;
+    if (bits & 1) this.#agentTalkSlots++;
+    if (bits & 2) this.#customerTalkSlots++;
+    this.#talkPos = (this.#talkPos + 1) % this.#talkRing.length;
+  }
+
+  #updateCustomerLevel(levelDb: number): void {
+    const c = this.#config;
+    const ring = this.#levelRing;
+    const power = dbToPower(levelDb);
+    if (this.#levelCount === ring.length) this.#levelPowerSum -= ring[this.#levelPos];
+    else this.#levelCount++;
+    ring[this.#levelPos] = power;
+    this.#levelPowerSum += power;
+    this.#levelPos = (this.#levelPos + 1) % ring.length;
+    // Re-sum once per lap so add/subtract rounding cannot drift over a long call.
+    if (this.#levelPos === 0) this.#levelPowerSum = ring.reduce((sum, p) => sum + p, 0);
+    if (this.#levelCount < ring.length) return;
+    const recent = 10 * Math.log10(Math.max(this.#levelPowerSum / ring.length, 1e-10));
+    this.customerRecentDb = recent;
+
+    const trusted = this.customerBaselineSpeechMs >= c.baselineMinSpeechMs;
+    if (this.customerBaselineDb === null) {
+      this.customerBaselineDb = recent;
+      this.customerBaselineSpeechMs = SLOT_MS;
+      return;
+    }
+    // Raised speech must not poison the baseline: once trusted, skip anything half-way to "raised".
+    if (trusted && recent >= this.customerBaselineDb + c.raisedVoiceDb / 2) return;
+    this.customerBaselineSpeechMs += SLOT_MS;
+    // A plain mean at first, then a running mean with the configured time constant.
+    const weight = Math.max(SLOT_MS / this.customerBaselineSpeechMs, SLOT_MS / c.baselineTimeConstantMs);
+    this.customerBaselineDb += (recent - this.customerBaselineDb) * weight;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The coaching engine: feeds both parties' per-slot analysis into the conversation state, runs the rule
+ * table (`rules.ts`) and applies hold times, per-rule cooldowns and the global throttle.
+ *
+ * A rule whose condition has held long enough is "due". A due tip goes out in that very slot unless its
+ * cooldown is running or the global throttle (`minGapMs` since the last tip) holds it back; a high-severity
+ * tip is exempt from the throttle. A throttled tip is not lost: it goes out as soon as the throttle allows,
+ * provided its condition still holds then. At most one tip per slot: the most severe due tip first, then the
+ * one that has waited longest, then table order.
+ *
+ * @example
+ * ```ts
+ * const engine = new CoachingEngine();
+ * for (let slot = 0; slot < slots; slot++) {
+ *   const tip = engine.step(slot * 20, agentAnalyzer.processFrame(a[slot]), customerAnalyzer.processFrame(c[slot]));
+ *   if (tip) console.log(tip.type, tip.reason);
+ * }
+ * ```
+ *
+ * @module
+ */
+import { SLOT_MS, type TrackFrameResult } from "../audio/types.ts";
+import { type CoachingConfig, CoachingConfigSchema, defaultCoachingConfig } from "./config.ts";
+import { ConversationState } from "./conversation.ts";
+import { type CoachingRule, type PartySnapshot, type RuleContext, RULES } from "./rules.ts";
+import type { ConversationMetrics, Suggestion } from "./types.ts";
+
+const SEVERITY_RANK = { low: 0, medium: 1, high: 2 } as const;
+
+/** Turns per-slot analysis of both parties into throttled coaching tips. */
+export class CoachingEngine {
+  readonly #config: CoachingConfig;
+  readonly #rules: readonly CoachingRule[];
+  readonly #holdMs: Float64Array;
+  readonly #cooldownMs: Float64Array;
+  /** How long each rule's condition has held on its clock. */
+  readonly #heldMs: Float64Array;
+  /** 0 after an once-per-episode rule fired, until its condition stops holding. */
+  readonly #armed: Uint8Array;
+  readonly #lastFiredMs: Float64Array;
+  readonly #agent: PartySnapshot = { speaking: false, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
+  readonly #customer: PartySnapshot = { speaking: false, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
+  readonly #conversation: ConversationState;
+  readonly #context: RuleContext;
+  #lastTipMs = -Infinity;
+  #lastStreamMs = -Infinity;
+
+  /** @throws {Error} when `config` does not satisfy {@linkcode CoachingConfigSchema}. */
+  constructor(config: CoachingConfig = defaultCoachingConfig, rules: readonly CoachingRule[] = RULES) {
+    const parsed = CoachingConfigSchema.safeParse(config);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+      throw new Error(`invalid coaching config: ${issues.join("; ")}`);
+    }
+    this.#config = parsed.data;
+    this.#rules = rules;
+    this.#holdMs = Float64Array.from(rules, (rule) => rule.holdMs(this.#config));
+    this.#cooldownMs = Float64Array.from(rules, (rule) => rule.cooldownMs(this.#config));
+    this.#heldMs = new Float64Array(rules.length);
+    this.#armed = new Uint8Array(rules.length).fill(1);
+    this.#lastFiredMs = new Float64Array(rules.length).fill(-Infinity);
+    this.#conversation = new ConversationState(this.#config);
+    this.#context = {
+      config: this.#config,
+      agent: this.#agent,
+      customer: this.#customer,
+      conversation: this.#conversation,
+    };
+  }
+
+  /**
+   * Processes one 20 ms slot starting at `streamMs` (called once per slot, in order). The passed results
+   * are read, never kept. Returns the tip to show now, or null.
+   *
+   * @throws {RangeError} when `streamMs` is not a finite number greater than the previous slot's.
+   */
+  step(streamMs: number, agent: Readonly<TrackFrameResult>, customer: Readonly<TrackFrameResult>): Suggestion | null {
+    if (!Number.isFinite(streamMs) || streamMs <= this.#lastStreamMs) {
+      throw new RangeError(`streamMs must increase slot by slot: got ${streamMs} after ${this.#lastStreamMs}`);
+    }
+    this.#lastStreamMs = streamMs;
+    copyParty(this.#agent, agent);
+    copyParty(this.#customer, customer);
+    this.#conversation.update(streamMs, agent.speaking, customer.speaking, customer.frameLevelDb);
+
+    let best = -1;
+    for (let i = 0; i < this.#rules.length; i++) {
+      const rule = this.#rules[i];
+      if (this.#clockTicks(rule)) {
+        if (rule.when(this.#context)) this.#heldMs[i] += SLOT_MS;
+        else {
+          this.#heldMs[i] = 0;
+          this.#armed[i] = 1;
+        }
+      }
+      if (this.#isDue(i, streamMs) && (best < 0 || this.#outranks(i, best))) best = i;
+    }
+    return best < 0 ? null : this.#fire(best, streamMs);
+  }
+
+  /** Conversation measurements as of the last slot. */
+  metrics(): ConversationMetrics {
+    const conversation = this.#conversation;
+    return {
+      silenceS: conversation.silenceMs / 1000,
+      interruptions: conversation.interruptions,
+      talkRatio: conversation.talkRatio,
+    };
+  }
+
+  #clockTicks(rule: CoachingRule): boolean {
+    if (rule.clock === "agentSpeech") return this.#agent.speaking;
+    if (rule.clock === "customerSpeech") return this.#customer.speaking;
+    return true;
+  }
+
+  #isDue(i: number, streamMs: number): boolean {
+    if (!this.#armed[i] || this.#heldMs[i] === 0 || this.#heldMs[i] < this.#holdMs[i]) return false;
+    if (streamMs - this.#lastFiredMs[i] < this.#cooldownMs[i]) return false;
+    const throttled = streamMs - this.#lastTipMs < this.#config.minGapMs;
+    return !throttled || this.#rules[i].severity === "high";
+  }
+
+  #outranks(i: number, j: number): boolean {
+    const bySeverity = SEVERITY_RANK[this.#rules[i].severity] - SEVERITY_RANK[this.#rules[j].severity];
+    if (bySeverity !== 0) return bySeverity > 0;
+    // Longest overdue first (hold clocks differ, but overdue time is comparable enough for a tie-break).
+    return this.#heldMs[i] - this.#holdMs[i] > this.#heldMs[j] - this.#holdMs[j];
+  }
+
+  #fire(i: number, streamMs: number): Suggestion {
+    const rule = this.#rules[i];
+    const reason = rule.reason(this.#context, this.#heldMs[i]);
+    this.#lastFiredMs[i] = streamMs;
+    this.#lastTipMs = streamMs;
+    this.#heldMs[i] = 0;
+    if (rule.oncePerEpisode) this.#armed[i] = 0;
+    return { type: rule.type, message: rule.message, severity: rule.severity, streamMs, reason };
+  }
+}
+
+function copyParty(into: PartySnapshot, from: Readonly<TrackFrameResult>): void {
+  into.speaking = from.speaking;
+  into.activeLevelDb = from.activeLevelDb;
+  into.wpm = from.wpm;
+  into.wpmWindowSpeechS = from.wpmWindowSpeechS;
+}

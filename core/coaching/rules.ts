@@ -1,0 +1,172 @@
+/**
+ * The coaching rules, as one declarative table.
+ *
+ * Each rule says what must be true (`when`), on which clock and for how long it must hold (`clock`,
+ * `holdMs`), how long it then stays quiet (`cooldownMs`), how urgent it is and what the agent reads.
+ * The engine (`engine.ts`) does the timing, cooldowns and the global throttle; nothing here keeps state.
+ *
+ * Hold clocks:
+ * - `stream`: every 20 ms slot counts; the condition is checked every slot.
+ * - `agentSpeech` / `customerSpeech`: only that party's speaking slots count and the condition is checked
+ *   only then; pauses neither add to nor reset the hold ("5 s of agent speech").
+ *
+ * @module
+ */
+import type { Severity, SuggestionType } from "../protocol/ui_messages.ts";
+import type { CoachingConfig } from "./config.ts";
+import type { ConversationState } from "./conversation.ts";
+
+/** What a rule reads about one party in the current slot (copied by the engine, never the caller's object). */
+export interface PartySnapshot {
+  speaking: boolean;
+  activeLevelDb: number | null;
+  wpm: number | null;
+  wpmWindowSpeechS: number;
+}
+
+/** Everything a rule may look at. */
+export interface RuleContext {
+  readonly config: CoachingConfig;
+  readonly agent: Readonly<PartySnapshot>;
+  readonly customer: Readonly<PartySnapshot>;
+  readonly conversation: ConversationState;
+}
+
+/** Which time counts towards a rule's hold. */
+export type HoldClock = "stream" | "agentSpeech" | "customerSpeech";
+
+/** One row of the rule table. */
+export interface CoachingRule {
+  type: SuggestionType;
+  severity: Severity;
+  /** Short and kind, addressed to the agent. */
+  message: string;
+  clock: HoldClock;
+  /** How long `when` must hold on `clock` before the tip is due. */
+  holdMs: (config: CoachingConfig) => number;
+  /** After firing, the rule stays quiet this long (stream time). */
+  cooldownMs: (config: CoachingConfig) => number;
+  /** Fire at most once while the condition keeps holding (one tip per silence, per interruption). */
+  oncePerEpisode: boolean;
+  when: (ctx: RuleContext) => boolean;
+  /** The evidence shown with the tip; `heldMs` is how long the condition has held on its clock. */
+  reason: (ctx: RuleContext, heldMs: number) => string;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+const db = (value: number | null) => (value === null ? "?" : `${value < 0 ? "\u2212" : ""}${Math.abs(value).toFixed(0)}`);
+
+/** The rules, in tie-break order (when two are due in the same slot with the same severity). */
+export const RULES: readonly CoachingRule[] = [
+  {
+    type: "INTERRUPTING_CUSTOMER",
+    severity: "high",
+    message: "Let the customer finish",
+    clock: "stream",
+    // The overlap length (interruptOverlapMs) is measured by the conversation state, so the rule and the
+    // `interruptions` metric count exactly the same event; no extra hold on top of it.
+    holdMs: () => 0,
+    cooldownMs: (c) => c.interruptCooldownMs,
+    oncePerEpisode: true,
+    when: ({ conversation, config }) => conversation.interruptOverlapMs >= config.interruptOverlapMs,
+    reason: ({ conversation }) => `talked over the customer for ${seconds(conversation.interruptOverlapMs)}`,
+  },
+  {
+    type: "CUSTOMER_RAISED_VOICE",
+    severity: "high",
+    message: "The customer sounds upset: stay calm and acknowledge it",
+    clock: "customerSpeech",
+    holdMs: (c) => c.raisedHoldMs,
+    cooldownMs: (c) => c.raisedCooldownMs,
+    oncePerEpisode: false,
+    when: ({ conversation, config }) => (conversation.customerAboveBaselineDb ?? 0) >= config.raisedVoiceDb,
+    reason: ({ conversation }, held) =>
+      `customer ${conversation.customerAboveBaselineDb?.toFixed(0)} dB above their usual level for ${seconds(held)}`,
+  },
+  {
+    type: "SPEAKING_TOO_FAST",
+    severity: "medium",
+    message: "Slow down a little",
+    clock: "agentSpeech",
+    holdMs: (c) => c.fastHoldMs,
+    cooldownMs: (c) => c.fastCooldownMs,
+    oncePerEpisode: false,
+    when: ({ agent, config }) => agent.wpm !== null && agent.wpm > config.fastWpm,
+    reason: ({ agent }, held) => `${agent.wpm?.toFixed(0)} WPM over ${seconds(held)} of speech`,
+  },
+  {
+    type: "SPEAKING_TOO_LOUD",
+    severity: "medium",
+    message: "You sound a bit loud: ease off a little",
+    clock: "agentSpeech",
+    holdMs: (c) => c.loudHoldMs,
+    cooldownMs: (c) => c.loudCooldownMs,
+    oncePerEpisode: false,
+    when: ({ agent, config }) => agent.activeLevelDb !== null && agent.activeLevelDb > config.loudDb,
+    reason: ({ agent }, held) => `${db(agent.activeLevelDb)} dBov for ${seconds(held)}`,
+  },
+  {
+    type: "TOO_MUCH_SILENCE",
+    severity: "medium",
+    message: "It has gone quiet: check in with the customer",
+    clock: "stream",
+    holdMs: (c) => c.silenceMs,
+    cooldownMs: (c) => c.silenceCooldownMs,
+    oncePerEpisode: true,
+    when: ({ conversation }) => conversation.silenceMs > 0,
+    reason: ({ conversation }) => `both silent ${seconds(conversation.silenceMs)}`,
+  },
+  {
+    type: "CONTINUOUS_SPEAKING",
+    severity: "medium",
+    message: "Pause and let the customer speak",
+    clock: "stream",
+    // Counted from the moment the agent took the floor (a spurt of turnMinMs); backchannels do not end it.
+    holdMs: (c) => c.monologueMs,
+    cooldownMs: (c) => c.monologueCooldownMs,
+    oncePerEpisode: false,
+    when: ({ conversation }) => conversation.floor === "agent",
+    reason: ({ conversation }) => `talking ${seconds(conversation.floorHeldMs)} without a customer turn`,
+  },
+  {
+    type: "SPEAKING_TOO_SLOW",
+    severity: "low",
+    message: "You could pick up the pace a little",
+    clock: "agentSpeech",
+    holdMs: (c) => c.slowHoldMs,
+    cooldownMs: (c) => c.slowCooldownMs,
+    oncePerEpisode: false,
+    when: ({ agent, config }) => agent.wpm !== null && agent.wpm < config.slowWpm,
+    reason: ({ agent }, held) => `${agent.wpm?.toFixed(0)} WPM over ${seconds(held)} of speech`,
+  },
+  {
+    type: "SPEAKING_TOO_SOFT",
+    severity: "low",
+    message: "Speak up a little",
+    clock: "agentSpeech",
+    holdMs: (c) => c.softHoldMs,
+    cooldownMs: (c) => c.softCooldownMs,
+    oncePerEpisode: false,
+    when: ({ agent, config }) => agent.activeLevelDb !== null && agent.activeLevelDb < config.softDb,
+    reason: ({ agent }, held) => `${db(agent.activeLevelDb)} dBov for ${seconds(held)} of speech`,
+  },
+  {
+    type: "TALK_RATIO_HIGH",
+    severity: "low",
+    message: "Ask a question and let the customer talk",
+    clock: "stream",
+    holdMs: (c) => c.talkRatioHoldMs,
+    cooldownMs: (c) => c.talkRatioCooldownMs,
+    oncePerEpisode: false,
+    when: ({ conversation, config }) => {
+      const ratio = conversation.talkRatio;
+      const started = conversation.startedAtMs;
+      return ratio !== null && started !== null && ratio > config.talkRatioHigh &&
+        conversation.nowMs - started >= config.talkRatioMinCallMs;
+    },
+    reason: ({ conversation, config }) =>
+      `you talked ${((conversation.talkRatio ?? 0) * 100).toFixed(0)} % of the last ${
+        seconds(Math.min(config.talkRatioWindowMs, conversation.nowMs - (conversation.startedAtMs ?? 0)))
+      }`,
+  },
+];

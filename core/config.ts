@@ -1,0 +1,164 @@
+/**
+ * Application configuration, read from environment variables and validated with zod.
+ *
+ * Every variable is listed in `.env.example` and in the README's configuration table. A wrong value stops
+ * start-up with a {@linkcode ConfigError} that names the variable and says how to fix it.
+ *
+ * Coaching thresholds and analysis windows have their documented defaults in `core/coaching/config.ts`
+ * and `core/audio/config.ts`; `COACH_SETTINGS` may override any of them with inline JSON.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig({ PORT: "0", LOG_LEVEL: "error" });
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import { type AnalysisConfig, AnalysisConfigSchema } from "./audio/config.ts";
+import { type CoachingConfig, CoachingConfigSchema } from "./coaching/config.ts";
+import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import { type SessionConfig, SessionConfigSchema } from "./session/config.ts";
+
+/** Which Twilio track carries the agent's voice. */
+export type TrackName = "inbound" | "outbound";
+
+/** The validated configuration the server runs with. */
+export interface AppConfig {
+  port: number;
+  /** Public base URL Twilio reaches (no trailing slash). Defaults to `http://127.0.0.1:PORT`. */
+  publicUrl: string;
+  /** True when `PUBLIC_URL` was given (the server is reachable from outside this machine). */
+  publicUrlSet: boolean;
+  twilio: { accountSid?: string; authToken?: string; phoneNumber?: string };
+  agentPhoneNumber?: string;
+  /** Default agent track for calls that Twilio sends to the voice webhook (customer dials in). */
+  agentTrack: TrackName;
+  logLevel: LogLevel;
+  analysis: AnalysisConfig;
+  coaching: CoachingConfig;
+  session: SessionConfig;
+}
+
+/** A configuration problem, with the variable and the fix in the message. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** One entry per variable: its schema and the fix to print when the value is wrong. */
+const VARIABLES = {
+  PORT: {
+    schema: z.coerce.number().int().min(0).max(65535).default(8000),
+    fix: "set a TCP port number such as 8000 (0 picks a free port)",
+  },
+  PUBLIC_URL: {
+    schema: z.url({ protocol: /^https?$/, abort: true }).optional().refine(
+      (url) => url === undefined || url.startsWith("https:") || isLoopbackUrl(url),
+      "must be https:// (Twilio only connects to secure URLs)",
+    ).refine((url) => url === undefined || !URL.parse(url)?.search, "must not have a query string"),
+    fix: "set the public https:// URL that reaches this server, e.g. https://abc.trycloudflare.com",
+  },
+  TWILIO_ACCOUNT_SID: {
+    schema: z.string().regex(/^AC[0-9a-fA-F]{32}$/).optional(),
+    fix: "copy the Account SID (AC followed by 32 hex digits) from the Twilio console, or leave it unset",
+  },
+  TWILIO_AUTH_TOKEN: {
+    schema: z.string().min(8).optional(),
+    fix: "copy the Auth Token from the Twilio console, or leave it unset to use a local simulator token",
+  },
+  TWILIO_PHONE_NUMBER: {
+    schema: z.string().regex(E164).optional(),
+    fix: "use E.164 format, e.g. +15551234567",
+  },
+  AGENT_PHONE_NUMBER: {
+    schema: z.string().regex(E164).optional(),
+    fix: "use E.164 format, e.g. +15557654321, or leave it unset to test with a lone caller",
+  },
+  AGENT_TRACK: {
+    schema: z.enum(["outbound", "inbound"]).default("outbound"),
+    fix: 'use "outbound" (customer calls in and is dialled to the agent) or "inbound"',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(LOG_LEVELS).default("info"),
+    fix: `use one of ${LOG_LEVELS.join(", ")}`,
+  },
+  COACH_SETTINGS: {
+    schema: z.string().optional(),
+    fix: 'give JSON such as {"coaching":{…},"analysis":{…},"session":{…}} or leave it unset',
+  },
+} as const;
+
+type VariableName = keyof typeof VARIABLES;
+
+/** The names of every environment variable the server reads. */
+export const CONFIG_VARIABLES = Object.keys(VARIABLES) as VariableName[];
+
+/**
+ * Reads and validates the configuration from an environment map (e.g. `Deno.env.toObject()`).
+ *
+ * Empty strings count as unset, so a copied `.env.example` with blank values works.
+ *
+ * @throws {ConfigError} naming the first wrong variable and the fix.
+ */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const value = <K extends VariableName>(name: K): z.output<(typeof VARIABLES)[K]["schema"]> => {
+    const raw = env[name]?.trim() || undefined;
+    const result = VARIABLES[name].schema.safeParse(raw);
+    if (!result.success) {
+      const why = result.error.issues.map((issue) => issue.message).join("; ");
+      throw new ConfigError(name, `invalid value ${JSON.stringify(raw)} (${why}): ${VARIABLES[name].fix}`);
+    }
+    return result.data as z.output<(typeof VARIABLES)[K]["schema"]>;
+  };
+
+  const port = value("PORT");
+  const publicUrl = value("PUBLIC_URL");
+  const settings = parseCoachSettings(value("COACH_SETTINGS"));
+  return {
+    port,
+    publicUrl: (publicUrl ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ""),
+    publicUrlSet: publicUrl !== undefined,
+    twilio: {
+      accountSid: value("TWILIO_ACCOUNT_SID"),
+      authToken: value("TWILIO_AUTH_TOKEN"),
+      phoneNumber: value("TWILIO_PHONE_NUMBER"),
+    },
+    agentPhoneNumber: value("AGENT_PHONE_NUMBER"),
+    agentTrack: value("AGENT_TRACK"),
+    logLevel: value("LOG_LEVEL"),
+    ...settings,
+  };
+}
+
+function parseCoachSettings(raw: string | undefined): Pick<AppConfig, "analysis" | "coaching" | "session"> {
+  let json: unknown = {};
+  if (raw !== undefined) {
+    try {
+      json = JSON.parse(raw);
+    } catch (error) {
+      throw new ConfigError("COACH_SETTINGS", `is not JSON (${(error as Error).message}): ${VARIABLES.COACH_SETTINGS.fix}`);
+    }
+  }
+  const schema = z.strictObject({
+    analysis: AnalysisConfigSchema.default(AnalysisConfigSchema.parse({})),
+    coaching: CoachingConfigSchema.default(CoachingConfigSchema.parse({})),
+    session: SessionConfigSchema.default(SessionConfigSchema.parse({})),
+  });
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new ConfigError("COACH_SETTINGS", `${issues.join("; ")}: ${VARIABLES.COACH_SETTINGS.fix}`);
+  }
+  return result.data;
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const hostname = URL.parse(url)?.hostname;
+  return hostname !== undefined && LOOPBACK_HOSTS.has(hostname);
+}

@@ -1,0 +1,137 @@
+/**
+ * The analysis pipeline of one call: Twilio frames → stream aligner → one {@linkcode TrackAnalyzer} per
+ * party → {@linkcode CoachingEngine} → metrics (4 Hz of stream time) and suggestions.
+ *
+ * Everything runs on stream time, so replaying a recorded call at any speed gives identical output.
+ *
+ * @example
+ * ```ts
+ * const pipeline = new CallPipeline({
+ *   agentTrack: "outbound",
+ *   onSuggestion: (s) => console.log(s.type, s.reason),
+ *   onMetrics: (m) => console.log(m.agent.wpm),
+ * });
+ * pipeline.ingest("outbound", 0, frameOf160MuLawBytes);
+ * pipeline.flush();
+ * ```
+ *
+ * @module
+ */
+import { type AnalysisConfig, defaultAnalysisConfig } from "../audio/config.ts";
+import { type PushOutcome, StreamAligner, type TrackIndex } from "../audio/stream_aligner.ts";
+import { TrackAnalyzer } from "../audio/track_analyzer.ts";
+import { SLOT_MS, type TrackFrameResult } from "../audio/types.ts";
+import { type CoachingConfig, defaultCoachingConfig } from "../coaching/config.ts";
+import { CoachingEngine } from "../coaching/engine.ts";
+import type { Suggestion } from "../coaching/types.ts";
+import type { TrackName } from "../config.ts";
+import type { MetricsData, PartyMetrics } from "../protocol/ui_messages.ts";
+import { defaultSessionConfig, type SessionConfig } from "./config.ts";
+
+/** Options for {@linkcode CallPipeline}. */
+export interface CallPipelineOptions {
+  /** Which Twilio track carries the agent for this call. */
+  agentTrack: TrackName;
+  analysis?: AnalysisConfig;
+  coaching?: CoachingConfig;
+  session?: SessionConfig;
+  onSuggestion: (suggestion: Suggestion) => void;
+  onMetrics: (metrics: MetricsData) => void;
+}
+
+/** Index 0 is always the agent, 1 the customer. */
+const AGENT: TrackIndex = 0;
+const CUSTOMER: TrackIndex = 1;
+
+/** Analyses one call's two tracks and runs the coaching rules on them. */
+export class CallPipeline {
+  readonly #aligner: StreamAligner;
+  readonly #agent: TrackAnalyzer;
+  readonly #customer: TrackAnalyzer;
+  readonly #engine: CoachingEngine;
+  readonly #agentTrack: TrackName;
+  readonly #options: CallPipelineOptions;
+  readonly #metricsIntervalMs: number;
+  #nextMetricsMs = 0;
+  #streamMs = 0;
+  #lastAgent: TrackFrameResult | null = null;
+  #lastCustomer: TrackFrameResult | null = null;
+
+  constructor(options: CallPipelineOptions) {
+    const analysis = options.analysis ?? defaultAnalysisConfig;
+    const session = options.session ?? defaultSessionConfig;
+    this.#metricsIntervalMs = session.metricsIntervalMs;
+    this.#options = options;
+    this.#agentTrack = options.agentTrack;
+    this.#agent = new TrackAnalyzer(analysis);
+    this.#customer = new TrackAnalyzer(analysis);
+    this.#engine = new CoachingEngine(options.coaching ?? defaultCoachingConfig);
+    this.#aligner = new StreamAligner({
+      windowSlots: Math.ceil(session.alignmentWindowMs / SLOT_MS),
+      maxJumpMs: session.maxTimestampJumpMs,
+      onSlot: (slot, agentFrame, customerFrame) => this.#processSlot(slot, agentFrame, customerFrame),
+    });
+  }
+
+  /** Stream time (ms) analysed so far. */
+  get streamMs(): number {
+    return this.#streamMs;
+  }
+
+  /** Aligner counters (late, duplicate, jump, filled slots). */
+  get alignment(): StreamAligner["stats"] {
+    return this.#aligner.stats;
+  }
+
+  /** Feeds one Twilio media frame (μ-law bytes) of `track` stamped `timestampMs`. */
+  ingest(track: TrackName, timestampMs: number, mulaw: Uint8Array): PushOutcome {
+    return this.#aligner.push(track === this.#agentTrack ? AGENT : CUSTOMER, timestampMs, mulaw);
+  }
+
+  /** Processes whatever is still waiting for the other track (end of stream). */
+  flush(): void {
+    this.#aligner.flush();
+  }
+
+  #processSlot(slot: number, agentFrame: Uint8Array | null, customerFrame: Uint8Array | null): void {
+    const streamMs = slot * SLOT_MS;
+    this.#streamMs = streamMs + SLOT_MS;
+    const agent = this.#agent.processFrame(agentFrame);
+    const customer = this.#customer.processFrame(customerFrame);
+    this.#lastAgent = agent;
+    this.#lastCustomer = customer;
+    const suggestion = this.#engine.step(streamMs, agent, customer);
+    if (suggestion) this.#options.onSuggestion(suggestion);
+    if (streamMs >= this.#nextMetricsMs) {
+      this.#nextMetricsMs = streamMs - (streamMs % this.#metricsIntervalMs) + this.#metricsIntervalMs;
+      this.#options.onMetrics(this.metrics());
+    }
+  }
+
+  /** The current metrics (what the 4 Hz `metrics` message carries). */
+  metrics(): MetricsData {
+    const conversation = this.#engine.metrics();
+    return {
+      stream_ms: this.#streamMs,
+      agent: partyMetrics(this.#lastAgent),
+      customer: partyMetrics(this.#lastCustomer),
+      silence_s: round(conversation.silenceS, 1),
+      interruptions: conversation.interruptions,
+      talk_ratio: conversation.talkRatio === null ? null : round(conversation.talkRatio, 3),
+    };
+  }
+}
+
+function partyMetrics(result: TrackFrameResult | null): PartyMetrics {
+  if (!result) return { speaking: false, level_db: null, wpm: null };
+  return {
+    speaking: result.speaking,
+    level_db: result.activeLevelDb === null ? null : round(result.activeLevelDb, 1),
+    wpm: result.wpm === null ? null : Math.round(result.wpm),
+  };
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}

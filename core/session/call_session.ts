@@ -1,0 +1,187 @@
+/**
+ * One call's coaching session: its state, its analysis pipeline and the messages it sends to pages.
+ *
+ * Created and ended by the {@linkcode SessionRegistry}; the media socket adapter feeds it frames directly.
+ *
+ * @module
+ */
+import type { AnalysisConfig } from "../audio/config.ts";
+import type { PushOutcome } from "../audio/stream_aligner.ts";
+import type { CoachingConfig } from "../coaching/config.ts";
+import type { Suggestion } from "../coaching/types.ts";
+import type { TrackName } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type {
+  MetricsData,
+  ServerMessage,
+  SessionSnapshot,
+  SessionStatus,
+  SuggestionData,
+} from "../protocol/ui_messages.ts";
+import { CallPipeline } from "./call_pipeline.ts";
+import type { SessionConfig } from "./config.ts";
+
+/** What a session needs from its registry. */
+export interface SessionContext {
+  analysis: AnalysisConfig;
+  coaching: CoachingConfig;
+  session: SessionConfig;
+  /** Wall clock, ms since the epoch. */
+  now: () => number;
+  log: Logger;
+  /** Delivers a message to the pages following this session. */
+  publish: (sessionId: string, message: ServerMessage) => void;
+}
+
+/** Why a session ended, as logged and sent in `call_ended`. */
+export type EndReason = "stream_stopped" | "call_completed" | "media_socket_closed" | "idle_timeout" | "shutdown";
+
+/** A media frame could not be used because the session is not streaming. */
+export class SessionStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SessionStateError";
+  }
+}
+
+/** One call's coaching session. */
+export class CallSession {
+  readonly id: string;
+  readonly createdAt: number;
+  #status: SessionStatus = "waiting";
+  #agentTrack: TrackName;
+  #pipeline: CallPipeline | null = null;
+  #latestMetrics: MetricsData | null = null;
+  #recent: SuggestionData[] = [];
+  #lastMediaAt: number;
+  #endedAt: number | null = null;
+  #suggestionCount = 0;
+  readonly #context: SessionContext;
+
+  constructor(id: string, agentTrack: TrackName, context: SessionContext) {
+    this.id = id;
+    this.#agentTrack = agentTrack;
+    this.#context = context;
+    this.createdAt = context.now();
+    this.#lastMediaAt = this.createdAt;
+  }
+
+  get status(): SessionStatus {
+    return this.#status;
+  }
+
+  get agentTrack(): TrackName {
+    return this.#agentTrack;
+  }
+
+  /** Wall time of the last media frame (or of creation before any). */
+  get lastMediaAt(): number {
+    return this.#lastMediaAt;
+  }
+
+  /** Wall time the session ended, null while it runs. */
+  get endedAt(): number | null {
+    return this.#endedAt;
+  }
+
+  /** Suggestions sent so far. */
+  get suggestionCount(): number {
+    return this.#suggestionCount;
+  }
+
+  /** Stream time analysed so far, ms. */
+  get streamMs(): number {
+    return this.#pipeline?.streamMs ?? 0;
+  }
+
+  /** The media stream started: analysis begins and pages are told. */
+  startStream(agentTrack: TrackName = this.#agentTrack): void {
+    if (this.#status !== "waiting") {
+      throw new SessionStateError(`session ${this.id} is ${this.#status}; a stream can start only once`);
+    }
+    this.#agentTrack = agentTrack;
+    this.#status = "live";
+    this.#lastMediaAt = this.#context.now();
+    this.#pipeline = new CallPipeline({
+      agentTrack,
+      analysis: this.#context.analysis,
+      coaching: this.#context.coaching,
+      session: this.#context.session,
+      onSuggestion: (suggestion) => this.#suggest(suggestion),
+      onMetrics: (metrics) => this.#metrics(metrics),
+    });
+    this.#context.publish(this.id, {
+      type: "stream_started",
+      session_id: this.id,
+      started_at: new Date(this.createdAt).toISOString(),
+      agent_track: agentTrack,
+    });
+  }
+
+  /**
+   * Feeds one media frame. The hot path: called 100 times a second per call.
+   *
+   * @throws {SessionStateError} when the stream has not started or has ended.
+   */
+  ingest(track: TrackName, timestampMs: number, mulaw: Uint8Array, wallNow: number): PushOutcome {
+    if (this.#pipeline === null || this.#status !== "live") {
+      throw new SessionStateError(`session ${this.id} is ${this.#status}: media is accepted only after start`);
+    }
+    this.#lastMediaAt = wallNow;
+    return this.#pipeline.ingest(track, timestampMs, mulaw);
+  }
+
+  /** Ends the session once: remaining audio is analysed, pages get `call_ended`. Later calls do nothing. */
+  end(reason: EndReason): boolean {
+    if (this.#status === "ended") return false;
+    if (this.#pipeline) {
+      this.#pipeline.flush();
+      this.#latestMetrics = this.#pipeline.metrics();
+    }
+    this.#status = "ended";
+    this.#endedAt = this.#context.now();
+    this.#context.log.info("session_ended", {
+      session_id: this.id,
+      reason,
+      stream_s: Math.round(this.streamMs / 100) / 10,
+      suggestions: this.#suggestionCount,
+      alignment: this.#pipeline?.alignment,
+    });
+    this.#context.publish(this.id, { type: "call_ended", session_id: this.id, reason });
+    return true;
+  }
+
+  /** Current state for a page that (re)connects. */
+  snapshot(): SessionSnapshot {
+    return {
+      session_id: this.id,
+      status: this.#status,
+      started_at: new Date(this.createdAt).toISOString(),
+      agent_track: this.#agentTrack,
+      metrics: this.#latestMetrics,
+      recent_suggestions: [...this.#recent],
+    };
+  }
+
+  #suggest(suggestion: Suggestion): void {
+    const data: SuggestionData = {
+      type: suggestion.type,
+      message: suggestion.message,
+      severity: suggestion.severity,
+      timestamp: new Date(this.#context.now()).toISOString(),
+      stream_ms: suggestion.streamMs,
+      reason: suggestion.reason,
+    };
+    this.#suggestionCount++;
+    const oldest = suggestion.streamMs - this.#context.session.replayWindowMs;
+    this.#recent = this.#recent.filter((s) => s.stream_ms >= oldest);
+    this.#recent.push(data);
+    this.#context.log.info("suggestion", { session_id: this.id, ...data });
+    this.#context.publish(this.id, { type: "suggestion", session_id: this.id, data });
+  }
+
+  #metrics(metrics: MetricsData): void {
+    this.#latestMetrics = metrics;
+    this.#context.publish(this.id, { type: "metrics", session_id: this.id, data: metrics });
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Session lifecycle and stream-alignment settings, with their documented defaults.
+ *
+ * Override any of them through `COACH_SETTINGS` (`{"session": {...}}`), see `core/config.ts`.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+export const SessionConfigSchema = z.strictObject({
+  /** A session ends after this long (wall time) without media, e.g. when the media socket hangs. */
+  idleTimeoutMs: z.number().int().min(1000).default(15_000),
+  /** An ended session stays listed this long (wall time) so pages see it end, then it is dropped. */
+  endGraceMs: z.number().int().min(0).default(5_000),
+  /** Suggestions of this much recent stream time are replayed to a page that (re)connects. */
+  replayWindowMs: z.number().int().min(0).default(30_000),
+  /** A slot missing on one track counts as silence once the other track is this far ahead (stream ms). */
+  alignmentWindowMs: z.number().int().min(20).max(2_000).default(200),
+  /** A frame further ahead of the newest one than this (stream ms) is rejected as a timestamp jump. */
+  maxTimestampJumpMs: z.number().int().min(1_000).default(15_000),
+  /** How often metrics are produced, in stream ms (4 per second). */
+  metricsIntervalMs: z.number().int().min(50).default(250),
+});
+
+export type SessionConfig = z.infer<typeof SessionConfigSchema>;
+
+/** The defaults, as documented above. */
+export const defaultSessionConfig: SessionConfig = SessionConfigSchema.parse({});

@@ -1,0 +1,155 @@
+/**
+ * The live calls, keyed by CallSid, and the pages that follow them.
+ *
+ * A session is created by the voice webhook or by the media `start`, runs while media flows, and ends on
+ * `stop`, a terminal call status, the media socket closing, or `idleTimeoutMs` without media. An ended
+ * session stays visible for `endGraceMs`, then {@linkcode SessionRegistry.sweep} drops it. The registry
+ * owns no timers: the server calls `sweep(now)` about once a second, tests call it with any time.
+ *
+ * Messages of a session reach only the pages following that session or following every call, so
+ * calls never leak into each other.
+ *
+ * @module
+ */
+import type { AnalysisConfig } from "../audio/config.ts";
+import type { CoachingConfig } from "../coaching/config.ts";
+import type { TrackName } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { ServerMessage, SessionSnapshot } from "../protocol/ui_messages.ts";
+import { CallSession, type EndReason, SessionStateError } from "./call_session.ts";
+import type { SessionConfig } from "./config.ts";
+
+/** Options for {@linkcode SessionRegistry}. */
+export interface SessionRegistryOptions {
+  analysis: AnalysisConfig;
+  coaching: CoachingConfig;
+  session: SessionConfig;
+  /** Agent track of calls that do not say otherwise. */
+  agentTrack: TrackName;
+  /** Wall clock, ms since the epoch. */
+  now: () => number;
+  log: Logger;
+}
+
+/** Receives the messages of the sessions it follows. */
+export type SessionListener = (message: ServerMessage) => void;
+
+export { CallSession, type EndReason, SessionStateError };
+
+/** All live coaching sessions of this process. */
+export class SessionRegistry {
+  readonly #sessions = new Map<string, CallSession>();
+  readonly #followersOfAll = new Set<SessionListener>();
+  readonly #followersOf = new Map<string, Set<SessionListener>>();
+  readonly #options: SessionRegistryOptions;
+
+  constructor(options: SessionRegistryOptions) {
+    this.#options = options;
+  }
+
+  /** Sessions currently held (live, waiting, or ended within the grace period). */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** Sessions that have not ended. */
+  get activeCount(): number {
+    let count = 0;
+    for (const session of this.#sessions.values()) if (session.status !== "ended") count++;
+    return count;
+  }
+
+  get(sessionId: string): CallSession | undefined {
+    return this.#sessions.get(sessionId);
+  }
+
+  /**
+   * Returns the session of a call, creating it in the waiting state when it is new.
+   * `agentTrack` defaults to the configured one.
+   */
+  open(callSid: string, agentTrack: TrackName = this.#options.agentTrack): CallSession {
+    const existing = this.#sessions.get(callSid);
+    if (existing) return existing;
+    const session = new CallSession(callSid, agentTrack, {
+      analysis: this.#options.analysis,
+      coaching: this.#options.coaching,
+      session: this.#options.session,
+      now: this.#options.now,
+      log: this.#options.log,
+      publish: (sessionId, message) => this.#publish(sessionId, message),
+    });
+    this.#sessions.set(callSid, session);
+    this.#options.log.info("session_created", { session_id: callSid, agent_track: agentTrack });
+    return session;
+  }
+
+  /** Ends a session if it exists and is running. Returns whether this call ended it. */
+  end(sessionId: string, reason: EndReason): boolean {
+    return this.#sessions.get(sessionId)?.end(reason) ?? false;
+  }
+
+  /** Ends every running session (server shutdown). */
+  endAll(reason: EndReason): void {
+    for (const session of this.#sessions.values()) session.end(reason);
+  }
+
+  /**
+   * Ends sessions idle for `idleTimeoutMs` and drops sessions ended more than `endGraceMs` ago.
+   * Call it periodically with the wall clock.
+   */
+  sweep(now: number): void {
+    const { idleTimeoutMs, endGraceMs } = this.#options.session;
+    for (const [id, session] of this.#sessions) {
+      if (session.status !== "ended" && now - session.lastMediaAt >= idleTimeoutMs) {
+        session.end("idle_timeout");
+      }
+      const endedAt = session.endedAt;
+      if (endedAt !== null && now - endedAt >= endGraceMs) {
+        this.#sessions.delete(id);
+        this.#followersOf.delete(id);
+        this.#options.log.debug("session_dropped", { session_id: id });
+      }
+    }
+  }
+
+  /** Current state of one session (or of all when `sessionId` is null), for `hello`. */
+  snapshot(sessionId: string | null): SessionSnapshot[] {
+    if (sessionId !== null) {
+      const session = this.#sessions.get(sessionId);
+      return session ? [session.snapshot()] : [];
+    }
+    return [...this.#sessions.values()].map((session) => session.snapshot());
+  }
+
+  /**
+   * Follows one session (or every session when `sessionId` is null). Returns the function that stops.
+   */
+  subscribe(sessionId: string | null, listener: SessionListener): () => void {
+    if (sessionId === null) {
+      this.#followersOfAll.add(listener);
+      return () => this.#followersOfAll.delete(listener);
+    }
+    let set = this.#followersOf.get(sessionId);
+    if (!set) this.#followersOf.set(sessionId, set = new Set());
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.#followersOf.get(sessionId) === set) this.#followersOf.delete(sessionId);
+    };
+  }
+
+  #publish(sessionId: string, message: ServerMessage): void {
+    for (const listener of this.#followersOfAll) this.#deliver(listener, message);
+    const followers = this.#followersOf.get(sessionId);
+    if (followers) for (const listener of followers) this.#deliver(listener, message);
+  }
+
+  #deliver(listener: SessionListener, message: ServerMessage): void {
+    try {
+      listener(message);
+    } catch (error) {
+      // A broken page connection must not stop the audio path or other pages; it is logged, not hidden.
+      this.#options.log.error("listener_failed", { type: message.type, error });
+    }
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * `deno task start`: builds the page islands, starts the server, and stops cleanly on Ctrl-C / SIGTERM.
+ *
+ * @module
+ */
+import { ConfigError, loadConfig } from "./core/config.ts";
+import { buildIslands } from "./islands/glue.ts";
+import { startServer } from "./routes/server.ts";
+
+if (import.meta.main) {
+  let config;
+  try {
+    config = loadConfig(Deno.env.toObject());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Configuration error: ${error.message}\nSee .env.example and the README's configuration table.`);
+    Deno.exit(1);
+  }
+  await buildIslands();
+  const server = await startServer(config);
+  console.log(`Live Call Coach is running: open ${server.url}/ (public URL ${server.config.publicUrl})`);
+  const stop = async () => {
+    await server.shutdown();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}

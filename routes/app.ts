@@ -1,0 +1,78 @@
+/**
+ * The HTTP application: every route of the server in one Hono app, as a plain fetch handler.
+ *
+ * `GET /health`, Twilio's webhooks under `/webhooks/twilio`, the media socket `/ws/twilio/media/{CallSid}`,
+ * the page sockets `/ws/ui[/{session_id}]`, and the agent page. The contract is in docs/protocol.md.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { AppConfig } from "../core/config.ts";
+import type { Logger } from "../core/log.ts";
+import type { SessionRegistry } from "../core/session/registry.ts";
+import { pageRoutes } from "./index.tsx";
+import { upgradeMediaSocket } from "./media_socket.ts";
+import { upgradeUiSocket } from "./ui_socket.ts";
+import { twilioWebhooks } from "./webhooks.ts";
+
+/** What the app needs from the running server. */
+export interface AppDeps {
+  config: AppConfig;
+  registry: SessionRegistry;
+  /** The token Twilio signs with (or the ephemeral local one). */
+  authToken: string;
+  log: Logger;
+  /** Wall clock, ms since the epoch. */
+  now: () => number;
+  /** Server start, wall ms. */
+  startedAt: number;
+  /** Registers an open page socket for shutdown; returns the function that unregisters it. */
+  trackSocket: (socket: WebSocket) => () => void;
+}
+
+const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Builds the app. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const { registry, log } = deps;
+
+  app.get("/health", (c) =>
+    c.json({
+      status: "ok",
+      active_sessions: registry.activeCount,
+      uptime_s: Math.floor((deps.now() - deps.startedAt) / 1000),
+    }));
+
+  app.route("/webhooks/twilio", twilioWebhooks(deps));
+
+  app.get("/ws/twilio/media/:callSid", (c) => {
+    const callSid = c.req.param("callSid");
+    if (!isWebSocketUpgrade(c.req.raw)) return c.text("Expected a WebSocket upgrade (Twilio Media Streams).", 426);
+    if (!SESSION_ID.test(callSid)) return c.text("Bad request: malformed CallSid in the path.", 400);
+    return upgradeMediaSocket(c.req.raw, callSid, { ...deps, publicUrl: deps.config.publicUrl });
+  });
+
+  const ui = (sessionId: string | null) => (c: { req: { raw: Request } }) => {
+    if (!isWebSocketUpgrade(c.req.raw)) return new Response("Expected a WebSocket upgrade.", { status: 426 });
+    return upgradeUiSocket(c.req.raw, sessionId, { registry, log, track: deps.trackSocket });
+  };
+  app.get("/ws/ui", (c) => ui(null)(c));
+  app.get("/ws/ui/:sessionId", (c) => {
+    const sessionId = c.req.param("sessionId");
+    if (!SESSION_ID.test(sessionId)) return c.text("Bad request: malformed session id.", 400);
+    return ui(sessionId)(c);
+  });
+
+  app.route("/", pageRoutes());
+
+  app.onError((error, c) => {
+    log.error("request_failed", { path: c.req.path, error });
+    return c.text("Internal server error; see the server log.", 500);
+  });
+  return app;
+}
+
+function isWebSocketUpgrade(request: Request): boolean {
+  return request.headers.get("upgrade")?.toLowerCase() === "websocket";
+}

@@ -1,0 +1,154 @@
+/**
+ * `WS /ws/twilio/media/{CallSid}`: the Twilio Media Streams adapter.
+ *
+ * Validates every frame, checks the `start` token against the CallSid in the path, then hands μ-law frames
+ * to the call's session. A bad frame gets a logged reason and a close code; it never reaches other calls.
+ *
+ * Close codes: 1000 after `stop`; 1003 binary frame; 1007 malformed frame; 1008 policy (bad token,
+ * media before start, second start, wrong CallSid, call already ended); 1009 oversize; 1011 server fault.
+ *
+ * @module
+ */
+import type { Logger } from "../core/log.ts";
+import { MAX_MEDIA_BYTES, parseTwilioMessage, type TwilioMessage } from "../core/protocol/twilio_messages.ts";
+import type { CallSession, SessionRegistry } from "../core/session/registry.ts";
+import { isValidTwilioSignature } from "../core/twilio/signature.ts";
+import { verifyStreamToken } from "../core/twilio/stream_token.ts";
+import { mediaStreamUrl } from "../core/twilio/twiml.ts";
+
+/** Largest text frame accepted on the media socket. */
+export const MAX_MEDIA_MESSAGE_BYTES = 64 * 1024;
+
+/** What the media socket needs. */
+export interface MediaSocketDeps {
+  registry: SessionRegistry;
+  authToken: string;
+  publicUrl: string;
+  log: Logger;
+  /** Wall clock, ms. */
+  now: () => number;
+  /** Registers an open socket so shutdown can close it; returns the function that unregisters it. */
+  trackSocket: (socket: WebSocket) => () => void;
+}
+
+/** A protocol violation: the socket is closed with `code` and the reason is logged. */
+class ProtocolError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Upgrades the request to the media socket for `callSid`. A wrong `x-twilio-signature` header is refused
+ * with 403 before the upgrade; without the header the `start` token alone proves the stream.
+ */
+export function upgradeMediaSocket(request: Request, callSid: string, deps: MediaSocketDeps): Response {
+  const signature = request.headers.get("x-twilio-signature");
+  const url = mediaStreamUrl(deps.publicUrl, callSid);
+  if (signature !== null && !isValidTwilioSignature(deps.authToken, signature, url, {})) {
+    deps.log.warn("media_socket_rejected", { session_id: callSid, reason: "signature does not match", url });
+    return new Response("Forbidden: invalid Twilio signature.", { status: 403 });
+  }
+  const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
+  new MediaConnection(socket, callSid, deps);
+  return response;
+}
+
+class MediaConnection {
+  #session: CallSession | null = null;
+  #streamSid = "";
+  #frameBuffer = new Uint8Array(MAX_MEDIA_BYTES);
+  #untrack = () => {};
+
+  constructor(readonly socket: WebSocket, readonly callSid: string, readonly deps: MediaSocketDeps) {
+    socket.onopen = () => this.#untrack = deps.trackSocket(socket);
+    socket.onmessage = (event) => this.#onMessage(event.data);
+    socket.onclose = () => this.#onClose();
+    socket.onerror = (event) => {
+      const message = event instanceof ErrorEvent ? event.message : "socket error";
+      deps.log.warn("media_socket_error", { session_id: callSid, error: message });
+    };
+  }
+
+  #onMessage(data: unknown): void {
+    try {
+      if (typeof data !== "string") throw new ProtocolError(1003, "binary frames are not part of the protocol");
+      if (data.length > MAX_MEDIA_MESSAGE_BYTES) {
+        throw new ProtocolError(1009, `message of ${data.length} bytes exceeds ${MAX_MEDIA_MESSAGE_BYTES}`);
+      }
+      const parsed = parseTwilioMessage(data);
+      if (!parsed.ok) throw new ProtocolError(1007, `malformed message: ${parsed.error}`);
+      this.#handle(parsed.message);
+    } catch (error) {
+      if (error instanceof ProtocolError) return this.#close(error.code, error.message);
+      this.deps.log.error("media_socket_fault", { session_id: this.callSid, error });
+      this.#close(1011, "internal error");
+    }
+  }
+
+  #handle(message: TwilioMessage): void {
+    switch (message.event) {
+      case "media":
+        return this.#media(message.streamSid, message.media);
+      case "start":
+        return this.#start(message);
+      case "stop":
+        this.#requireStarted("stop");
+        this.deps.registry.end(this.callSid, "stream_stopped");
+        return this.#close(1000, "stream stopped", "info");
+      case "connected":
+      case "dtmf":
+      case "mark":
+        return;
+    }
+  }
+
+  #start(message: Extract<TwilioMessage, { event: "start" }>): void {
+    const { callSid, customParameters } = message.start;
+    if (this.#session) throw new ProtocolError(1008, "a second start on one stream");
+    if (callSid !== this.callSid) {
+      throw new ProtocolError(1008, `start is for ${callSid} but the socket URL names ${this.callSid}`);
+    }
+    if (!verifyStreamToken(this.deps.authToken, callSid, customParameters.token)) {
+      throw new ProtocolError(1008, "the token parameter does not match this call");
+    }
+    const requested = customParameters.agent_track;
+    const session = this.deps.registry.open(callSid);
+    if (session.status !== "waiting") throw new ProtocolError(1008, `the call is already ${session.status}`);
+    session.startStream(requested === "inbound" || requested === "outbound" ? requested : session.agentTrack);
+    this.#session = session;
+    this.#streamSid = message.streamSid;
+    this.deps.log.info("stream_started", { session_id: callSid, stream_sid: message.streamSid });
+  }
+
+  #media(streamSid: string, media: { track: "inbound" | "outbound"; timestamp: string; payload: string }): void {
+    const session = this.#requireStarted("media");
+    if (streamSid !== this.#streamSid) throw new ProtocolError(1008, `media for unknown stream ${streamSid}`);
+    if (session.status === "ended") return this.#close(1000, "call ended", "info");
+    let written: number;
+    try {
+      const result = this.#frameBuffer.setFromBase64(media.payload);
+      if (result.read !== media.payload.length) throw new Error("payload longer than the frame limit");
+      written = result.written;
+    } catch (error) {
+      throw new ProtocolError(1007, `payload is not valid base64 μ-law: ${(error as Error).message}`);
+    }
+    if (written === 0) throw new ProtocolError(1007, "empty media payload");
+    session.ingest(media.track, Number(media.timestamp), this.#frameBuffer.subarray(0, written), this.deps.now());
+  }
+
+  #requireStarted(event: string): CallSession {
+    if (!this.#session) throw new ProtocolError(1008, `${event} before start`);
+    return this.#session;
+  }
+
+  #onClose(): void {
+    this.#untrack();
+    if (this.#session?.status === "live") this.deps.registry.end(this.callSid, "media_socket_closed");
+  }
+
+  #close(code: number, reason: string, level: "info" | "warn" = "warn"): void {
+    this.deps.log[level]("media_socket_closed", { session_id: this.callSid, code, reason });
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.close(code, reason.slice(0, 120));
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Starts the server: the session registry, the Hono app on `Deno.serve`, the once-a-second sweep that
+ * ends idle sessions, and a clean shutdown that tells every page and closes every socket.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer(loadConfig({ PORT: "0", LOG_LEVEL: "error" }));
+ * console.log(server.url); // http://127.0.0.1:54321
+ * await server.shutdown();
+ * ```
+ *
+ * @module
+ */
+import type { AppConfig } from "../core/config.ts";
+import { createLogger, type Logger } from "../core/log.ts";
+import { SessionRegistry } from "../core/session/registry.ts";
+import { createApp } from "./app.ts";
+import { removeLocalToken, writeLocalToken } from "./local_token.ts";
+
+/** Options for {@linkcode startServer}. */
+export interface StartServerOptions {
+  /** Interface to listen on (default 0.0.0.0 so a tunnel or LAN can reach it). */
+  hostname?: string;
+  /** Logger to use instead of JSON lines on stdout at `LOG_LEVEL`. */
+  log?: Logger;
+}
+
+/** A started server. */
+export interface RunningServer {
+  /** Local base URL, `http://127.0.0.1:PORT`. */
+  url: string;
+  port: number;
+  /** The effective auth token: `TWILIO_AUTH_TOKEN` or the ephemeral one generated at start. */
+  authToken: string;
+  registry: SessionRegistry;
+  config: AppConfig;
+  /** Ends every session (pages get `call_ended`), closes all sockets and stops listening. */
+  shutdown(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 1000;
+
+/** Starts the server with `config`. With `PORT` 0 it listens on a free port. */
+export async function startServer(config: AppConfig, options: StartServerOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? createLogger({ level: config.logLevel, now: () => new Date(), write: console.log });
+  const now = () => Date.now();
+  const registry = new SessionRegistry({ ...config, now, log });
+  const sockets = new Set<WebSocket>();
+  const ephemeral = config.twilio.authToken === undefined;
+  const authToken = config.twilio.authToken ?? crypto.randomUUID().replaceAll("-", "");
+
+  let resolveListening: (port: number) => void;
+  const listening = new Promise<number>((resolve) => resolveListening = resolve);
+  const handlerRef: { fetch?: (request: Request) => Response | Promise<Response> } = {};
+  const server = Deno.serve(
+    { port: config.port, hostname: options.hostname ?? "0.0.0.0", onListen: (addr) => resolveListening(addr.port) },
+    (request) => handlerRef.fetch!(request),
+  );
+  const port = await listening;
+  // PUBLIC_URL defaults to the local address; with PORT 0 that address is only known now.
+  const effective: AppConfig = config.publicUrlSet || config.port !== 0
+    ? config
+    : { ...config, port, publicUrl: `http://127.0.0.1:${port}` };
+  const app = createApp({
+    config: effective,
+    registry,
+    authToken,
+    log,
+    now,
+    startedAt: now(),
+    trackSocket: (socket) => {
+      sockets.add(socket);
+      return () => sockets.delete(socket);
+    },
+  });
+  handlerRef.fetch = app.fetch;
+
+  if (ephemeral) {
+    await writeLocalToken(port, authToken);
+    log.warn("local_token", {
+      message: "TWILIO_AUTH_TOKEN is not set: using an ephemeral local token. Only the local simulator " +
+        "can call this server; set TWILIO_AUTH_TOKEN for real Twilio calls.",
+    });
+  }
+  const sweep = setInterval(() => registry.sweep(now()), SWEEP_INTERVAL_MS);
+  log.info("server_started", { url: `http://127.0.0.1:${port}`, public_url: effective.publicUrl });
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = () =>
+    stopping ??= (async () => {
+      clearInterval(sweep);
+      registry.endAll("shutdown");
+      for (const socket of sockets) {
+        if (socket.readyState === WebSocket.OPEN) socket.close(1001, "server shutting down");
+      }
+      await server.shutdown();
+      if (ephemeral) await removeLocalToken(port);
+      log.info("server_stopped", {});
+    })();
+
+  return { url: `http://127.0.0.1:${port}`, port, authToken, registry, config: effective, shutdown };
+}

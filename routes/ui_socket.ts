@@ -1,0 +1,97 @@
+/**
+ * `WS /ws/ui` (every call) and `WS /ws/ui/{session_id}` (one call): the agent page's live feed.
+ *
+ * On connect the page gets `hello` with the current state of what it follows, so a reconnecting page
+ * resumes where it was; then `stream_started`, `metrics`, `suggestion` and `call_ended` as they happen.
+ * The page may send `subscribe` to follow another call. A page that reads too slowly loses metrics first,
+ * never suggestions, and never slows the audio path.
+ *
+ * @module
+ */
+import type { Logger } from "../core/log.ts";
+import { ClientMessageSchema, type ServerMessage } from "../core/protocol/ui_messages.ts";
+import type { SessionRegistry } from "../core/session/registry.ts";
+
+/** Largest message a page may send. */
+export const MAX_UI_MESSAGE_BYTES = 4 * 1024;
+/** Above this many buffered bytes a page's metrics are dropped until it catches up. */
+export const METRICS_DROP_BUFFERED_BYTES = 256 * 1024;
+/** Above this many buffered bytes the page is too far behind and is disconnected (it will reconnect). */
+export const DISCONNECT_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** What the UI socket needs. */
+export interface UiSocketDeps {
+  registry: SessionRegistry;
+  log: Logger;
+  /** Registers an open socket so shutdown can close it; returns the function that unregisters it. */
+  track: (socket: WebSocket) => () => void;
+}
+
+/** Upgrades the request to a UI socket following `sessionId` (or every call when null). */
+export function upgradeUiSocket(request: Request, sessionId: string | null, deps: UiSocketDeps): Response {
+  const { socket, response } = Deno.upgradeWebSocket(request);
+  let unsubscribe = () => {};
+  let untrack = () => {};
+
+  const follow = (id: string | null) => {
+    unsubscribe();
+    unsubscribe = deps.registry.subscribe(id, (message) => send(socket, message, deps.log));
+    send(socket, { type: "hello", sessions: deps.registry.snapshot(id) }, deps.log);
+    if (id !== null && !deps.registry.get(id)) {
+      send(socket, { type: "error", message: `No call ${id} is known yet; waiting for it to start.` }, deps.log);
+    }
+  };
+
+  socket.onopen = () => {
+    untrack = deps.track(socket);
+    follow(sessionId);
+  };
+  socket.onmessage = (event) => {
+    if (typeof event.data !== "string" || event.data.length > MAX_UI_MESSAGE_BYTES) {
+      deps.log.warn("ui_socket_closed", { reason: "binary or oversize message" });
+      socket.close(1009, "messages must be JSON text under 4 KiB");
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(event.data);
+    } catch {
+      json = undefined;
+    }
+    const parsed = ClientMessageSchema.safeParse(json);
+    if (!parsed.success) {
+      deps.log.warn("ui_message_rejected", { reason: parsed.error.issues[0]?.message });
+      send(socket, { type: "error", message: 'Unknown message: send {"type":"subscribe","session_id":…}.' }, deps.log);
+      return;
+    }
+    follow(parsed.data.session_id);
+  };
+  socket.onclose = () => {
+    unsubscribe();
+    untrack();
+  };
+  socket.onerror = (event) => {
+    deps.log.debug("ui_socket_error", { error: event instanceof ErrorEvent ? event.message : "socket error" });
+  };
+  return response;
+}
+
+/** Each message is serialised once however many pages receive it. */
+const serialized = new WeakMap<ServerMessage, string>();
+
+function send(socket: WebSocket, message: ServerMessage, log: Logger): void {
+  if (socket.readyState !== WebSocket.OPEN) return;
+  const buffered = socket.bufferedAmount;
+  if (buffered > DISCONNECT_BUFFERED_BYTES) {
+    log.warn("ui_socket_closed", { reason: "page too slow", buffered });
+    socket.close(4000, "too far behind; reconnect to resume");
+    return;
+  }
+  if (message.type === "metrics" && buffered > METRICS_DROP_BUFFERED_BYTES) return;
+  let text = serialized.get(message);
+  if (text === undefined) {
+    text = JSON.stringify(message);
+    serialized.set(message, text);
+  }
+  socket.send(text);
+}

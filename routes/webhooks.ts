@@ -1,0 +1,120 @@
+/**
+ * Twilio's webhooks: the voice webhook that starts coaching a call, and the call and stream status
+ * callbacks. Every request must carry a valid `X-Twilio-Signature` computed over `PUBLIC_URL` + path;
+ * anything else gets 403 and nothing happens.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { AppConfig, TrackName } from "../core/config.ts";
+import type { Logger } from "../core/log.ts";
+import type { SessionRegistry } from "../core/session/registry.ts";
+import { isValidTwilioSignature } from "../core/twilio/signature.ts";
+import { streamToken } from "../core/twilio/stream_token.ts";
+import { buildVoiceTwiml } from "../core/twilio/twiml.ts";
+
+/** Largest webhook body accepted (Twilio's are about 1 KB). */
+export const MAX_WEBHOOK_BYTES = 64 * 1024;
+/** Call statuses after which the call is over. */
+export const TERMINAL_CALL_STATUSES = new Set(["completed", "canceled", "busy", "no-answer", "failed"]);
+const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
+
+/** What the webhooks need. */
+export interface WebhookDeps {
+  config: AppConfig;
+  registry: SessionRegistry;
+  /** The token Twilio signs with (or the ephemeral local one). */
+  authToken: string;
+  log: Logger;
+}
+
+/** Twilio webhook routes, to mount at `/webhooks/twilio`. */
+export function twilioWebhooks(deps: WebhookDeps): Hono {
+  const app = new Hono();
+  const { config, registry, log } = deps;
+
+  app.post("/voice", async (c) => {
+    const params = await signedParams(c, deps);
+    if (params instanceof Response) return params;
+    const callSid = params.CallSid;
+    if (!CALL_SID.test(callSid ?? "")) return badRequest(c, log, "CallSid is missing or malformed");
+    const agentTrack = agentTrackFor(c.req.query("agent_track"), config.agentTrack);
+    if (agentTrack === null) return badRequest(c, log, "agent_track must be inbound or outbound");
+    const session = registry.open(callSid, agentTrack);
+    log.info("voice_webhook", { session_id: callSid, from: params.From, direction: params.Direction });
+    const twiml = buildVoiceTwiml({
+      publicUrl: config.publicUrl,
+      callSid,
+      streamToken: streamToken(deps.authToken, callSid),
+      agentTrack: session.agentTrack,
+      dialNumber: c.req.query("dial") === "none" ? undefined : config.agentPhoneNumber,
+      callerId: config.twilio.phoneNumber,
+    });
+    return c.body(twiml, 200, { "content-type": "application/xml; charset=utf-8" });
+  });
+
+  app.post("/voice/status", async (c) => {
+    const params = await signedParams(c, deps);
+    if (params instanceof Response) return params;
+    const { CallSid: callSid, CallStatus: status } = params;
+    if (!callSid || !status) return badRequest(c, log, "CallSid and CallStatus are required");
+    log.info("call_status", { session_id: callSid, status, sequence: params.SequenceNumber });
+    if (TERMINAL_CALL_STATUSES.has(status)) registry.end(callSid, "call_completed");
+    return c.body(null, 204);
+  });
+
+  app.post("/stream/status", async (c) => {
+    const params = await signedParams(c, deps);
+    if (params instanceof Response) return params;
+    const fields = { session_id: params.CallSid, stream_sid: params.StreamSid, stream_event: params.StreamEvent };
+    if (params.StreamEvent === "stream-error") log.warn("stream_error", { ...fields, error: params.StreamError });
+    else log.info("stream_status", fields);
+    return c.body(null, 204);
+  });
+
+  return app;
+}
+
+/**
+ * Reads a form-encoded webhook body and checks its signature. Returns the parameters, or the error
+ * response to send (415, 413 or 403).
+ */
+async function signedParams(c: Context, deps: WebhookDeps): Promise<Record<string, string> | Response> {
+  const contentType = c.req.header("content-type") ?? "";
+  if (!contentType.startsWith("application/x-www-form-urlencoded")) {
+    deps.log.warn("webhook_rejected", { path: c.req.path, reason: "content type", content_type: contentType });
+    return c.text("Expected application/x-www-form-urlencoded (a Twilio webhook).", 415);
+  }
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_WEBHOOK_BYTES) return tooLarge(c, deps.log);
+  const body = await c.req.text();
+  if (body.length > MAX_WEBHOOK_BYTES) return tooLarge(c, deps.log);
+  const params: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(body)) params[name] = value;
+  const url = deps.config.publicUrl + c.req.path + new URL(c.req.url).search;
+  if (!isValidTwilioSignature(deps.authToken, c.req.header("x-twilio-signature"), url, params)) {
+    deps.log.warn("webhook_rejected", {
+      path: c.req.path,
+      reason: c.req.header("x-twilio-signature") ? "signature does not match" : "signature missing",
+      hint: "the signature is checked against PUBLIC_URL; make sure it is the URL Twilio calls",
+    });
+    return c.text("Forbidden: invalid Twilio signature.", 403);
+  }
+  return params;
+}
+
+function agentTrackFor(requested: string | undefined, fallback: TrackName): TrackName | null {
+  if (requested === undefined) return fallback;
+  return requested === "inbound" || requested === "outbound" ? requested : null;
+}
+
+function badRequest(c: Context, log: Logger, reason: string): Response {
+  log.warn("webhook_rejected", { path: c.req.path, reason });
+  return c.text(`Bad request: ${reason}.`, 400);
+}
+
+function tooLarge(c: Context, log: Logger): Response {
+  log.warn("webhook_rejected", { path: c.req.path, reason: "body too large" });
+  return c.text(`Payload too large: webhooks are limited to ${MAX_WEBHOOK_BYTES} bytes.`, 413);
+}

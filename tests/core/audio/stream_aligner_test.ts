@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { StreamAligner } from "../../../core/audio/stream_aligner.ts";
+
+type Slot = [number, number | null, number | null];
+
+/** An aligner whose slots are recorded as [slot, first byte of track 0, first byte of track 1]. */
+function recorder(windowSlots = 3, maxJumpMs = 15_000) {
+  const slots: Slot[] = [];
+  const aligner = new StreamAligner({
+    windowSlots,
+    maxJumpMs,
+    onSlot: (slot, a, b) => slots.push([slot, a ? a[0] : null, b ? b[0] : null]),
+  });
+  return { aligner, slots };
+}
+const frame = (value: number, length = 160) => new Uint8Array(length).fill(value);
+
+Deno.test("Aligner - releases a slot as soon as both tracks have it", () => {
+  const { aligner, slots } = recorder();
+  aligner.push(0, 0, frame(1));
+  assert.deepEqual(slots, []);
+  aligner.push(1, 0, frame(2));
+  aligner.push(0, 20, frame(3));
+  aligner.push(1, 20, frame(4));
+  assert.deepEqual(slots, [[0, 1, 2], [1, 3, 4]]);
+});
+
+Deno.test("Aligner - a track that sends nothing is silence once the other runs a window ahead", () => {
+  const { aligner, slots } = recorder(3);
+  for (let i = 0; i < 6; i++) aligner.push(0, i * 20, frame(10 + i));
+  assert.deepEqual(slots, [[0, 10, null], [1, 11, null], [2, 12, null]]);
+  aligner.flush();
+  assert.equal(slots.length, 6);
+  assert.equal(aligner.stats.filledSlots, 6);
+});
+
+Deno.test("Aligner - out-of-order frames inside the window are put in place", () => {
+  const { aligner, slots } = recorder(3);
+  aligner.push(0, 40, frame(3));
+  aligner.push(0, 0, frame(1));
+  aligner.push(0, 20, frame(2));
+  for (const ts of [0, 20, 40]) aligner.push(1, ts, frame(9));
+  assert.deepEqual(slots, [[0, 1, 9], [1, 2, 9], [2, 3, 9]]);
+});
+
+Deno.test("Aligner - gaps are filled with silence, duplicates and late frames dropped", () => {
+  const { aligner, slots } = recorder(2);
+  aligner.push(0, 0, frame(1));
+  aligner.push(1, 0, frame(1));
+  assert.equal(aligner.push(0, 0, frame(7)), "late", "slot 0 was already released");
+  aligner.push(0, 100, frame(5)); // slots 1..4 missing on track 0
+  assert.equal(aligner.push(0, 100, frame(6)), "duplicate");
+  aligner.flush();
+  assert.deepEqual(slots.map((s) => s[0]), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(slots[5], [5, 5, null], "the first copy of a duplicate wins");
+  assert.equal(aligner.stats.late, 1);
+  assert.equal(aligner.stats.duplicate, 1);
+});
+
+Deno.test("Aligner - Twilio timestamps not on 20 ms boundaries round to the nearest slot", () => {
+  const { aligner, slots } = recorder(2);
+  aligner.push(0, 5, frame(1));
+  aligner.push(1, 3, frame(2));
+  aligner.push(0, 21, frame(3));
+  aligner.push(1, 19, frame(4));
+  assert.deepEqual(slots, [[0, 1, 2], [1, 3, 4]]);
+});
+
+Deno.test("Aligner - a stream joined late starts one window before its first frame", () => {
+  const { aligner, slots } = recorder(2);
+  aligner.push(0, 60_000, frame(1));
+  aligner.push(1, 60_000, frame(2));
+  aligner.flush();
+  assert.deepEqual(slots, [[2998, null, null], [2999, null, null], [3000, 1, 2]]);
+});
+
+Deno.test("Aligner - long and short frames fill as many slots as they hold", () => {
+  const { aligner, slots } = recorder(4);
+  aligner.push(0, 0, frame(1, 400)); // 2.5 slots
+  aligner.push(1, 0, frame(2, 480));
+  aligner.flush();
+  assert.deepEqual(slots, [[0, 1, 2], [1, 1, 2], [2, 1, 2]]);
+  const lengths: number[] = [];
+  const short = new StreamAligner({ windowSlots: 2, maxJumpMs: 1000, onSlot: (_s, a) => lengths.push(a!.length) });
+  short.push(0, 0, frame(1, 80));
+  short.flush();
+  assert.deepEqual(lengths, [80]);
+});
+
+Deno.test("Aligner - a timestamp jump beyond the limit is rejected, not filled", () => {
+  const { aligner, slots } = recorder(2, 1000);
+  aligner.push(0, 0, frame(1));
+  assert.equal(aligner.push(0, 1_000_000_000, frame(2)), "jump");
+  assert.equal(aligner.stats.jump, 1);
+  aligner.flush();
+  assert.equal(slots.length, 1);
+});
+
+Deno.test("Aligner - the caller's buffer may be reused after push", () => {
+  const { aligner, slots } = recorder(2);
+  const buffer = frame(1);
+  aligner.push(0, 0, buffer);
+  buffer.fill(99);
+  aligner.push(1, 0, buffer);
+  assert.deepEqual(slots, [[0, 1, 99]]);
+});

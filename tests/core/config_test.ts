@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from "../../core/config.ts";
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    return error;
+  }
+  assert.fail(`expected ${JSON.stringify(env)} to be rejected`);
+}
+
+Deno.test("Config - defaults with an empty environment", () => {
+  const config = loadConfig({});
+  assert.equal(config.port, 8000);
+  assert.equal(config.publicUrl, "http://127.0.0.1:8000");
+  assert.equal(config.publicUrlSet, false);
+  assert.equal(config.agentTrack, "outbound");
+  assert.equal(config.logLevel, "info");
+  assert.equal(config.twilio.authToken, undefined);
+  assert.equal(config.session.idleTimeoutMs, 15_000);
+  assert.equal(config.session.endGraceMs, 5_000);
+});
+
+Deno.test("Config - blank values (a copied .env.example) count as unset", () => {
+  const config = loadConfig({ PORT: "", PUBLIC_URL: " ", TWILIO_AUTH_TOKEN: "", AGENT_TRACK: "" });
+  assert.equal(config.port, 8000);
+  assert.equal(config.publicUrlSet, false);
+  assert.equal(config.agentTrack, "outbound");
+});
+
+Deno.test("Config - every variable is read and valid values pass", () => {
+  const config = loadConfig({
+    PORT: "9001",
+    PUBLIC_URL: "https://abc.trycloudflare.com/",
+    TWILIO_ACCOUNT_SID: "AC" + "0123456789abcdef".repeat(2),
+    TWILIO_AUTH_TOKEN: "secret-token-123",
+    TWILIO_PHONE_NUMBER: "+15551234567",
+    AGENT_PHONE_NUMBER: "+15557654321",
+    AGENT_TRACK: "inbound",
+    LOG_LEVEL: "debug",
+  });
+  assert.equal(config.port, 9001);
+  assert.equal(config.publicUrl, "https://abc.trycloudflare.com", "trailing slash removed");
+  assert.equal(config.publicUrlSet, true);
+  assert.equal(config.agentTrack, "inbound");
+  assert.equal(config.agentPhoneNumber, "+15557654321");
+  assert.equal(config.logLevel, "debug");
+  assert.deepEqual(CONFIG_VARIABLES.slice(0, 8), [
+    "PORT",
+    "PUBLIC_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_PHONE_NUMBER",
+    "AGENT_PHONE_NUMBER",
+    "AGENT_TRACK",
+    "LOG_LEVEL",
+  ]);
+});
+
+Deno.test("Config - a wrong value names the variable and the fix", () => {
+  const cases: [Record<string, string>, string, RegExp][] = [
+    [{ PORT: "eighty" }, "PORT", /TCP port number/],
+    [{ PORT: "70000" }, "PORT", /TCP port/],
+    [{ PUBLIC_URL: "http://example.com" }, "PUBLIC_URL", /https/],
+    [{ PUBLIC_URL: "not a url" }, "PUBLIC_URL", /public https:\/\/ URL/],
+    [{ PUBLIC_URL: "https://x.example.com/?a=1" }, "PUBLIC_URL", /query string/],
+    [{ TWILIO_ACCOUNT_SID: "XY123" }, "TWILIO_ACCOUNT_SID", /Account SID/],
+    [{ TWILIO_PHONE_NUMBER: "555-1234" }, "TWILIO_PHONE_NUMBER", /E\.164/],
+    [{ AGENT_PHONE_NUMBER: "0044 20 1234" }, "AGENT_PHONE_NUMBER", /E\.164/],
+    [{ AGENT_TRACK: "both" }, "AGENT_TRACK", /"outbound".*"inbound"/],
+    [{ LOG_LEVEL: "verbose" }, "LOG_LEVEL", /debug, info, warn, error/],
+    [{ COACH_SETTINGS: "{oops" }, "COACH_SETTINGS", /not JSON/],
+    [{ COACH_SETTINGS: '{"coaching":{"noSuchThreshold":1}}' }, "COACH_SETTINGS", /noSuchThreshold/],
+  ];
+  for (const [env, variable, fix] of cases) {
+    const error = configError(env);
+    assert.equal(error.variable, variable, JSON.stringify(env));
+    assert.match(error.message, new RegExp(`^${variable}: `));
+    assert.match(error.message, fix, error.message);
+  }
+});
+
+Deno.test("Config - http PUBLIC_URL is allowed on loopback only", () => {
+  assert.equal(loadConfig({ PUBLIC_URL: "http://127.0.0.1:8000" }).publicUrl, "http://127.0.0.1:8000");
+  assert.equal(loadConfig({ PUBLIC_URL: "http://localhost:8000" }).publicUrlSet, true);
+});
+
+Deno.test("Config - COACH_SETTINGS overrides session settings and keeps other defaults", () => {
+  const config = loadConfig({ COACH_SETTINGS: '{"session":{"idleTimeoutMs":5000}}' });
+  assert.equal(config.session.idleTimeoutMs, 5000);
+  assert.equal(config.session.endGraceMs, 5000);
+  assert.deepEqual(config.coaching, loadConfig({}).coaching);
+});
