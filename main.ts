@@ -5,12 +5,13 @@
  */
 import { ConfigError, loadConfig } from "./core/config.ts";
 import { buildIslands } from "./islands/glue.ts";
+import { readEnvironment } from "./routes/environment.ts";
 import { startServer } from "./routes/server.ts";
 
 if (import.meta.main) {
   let config;
   try {
-    config = loadConfig(Deno.env.toObject());
+    config = loadConfig(readEnvironment());
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`Configuration error: ${error.message}\nSee .env.example and the README's configuration table.`);

@@ -1,5 +1,5 @@
 /** Choose which live call the page follows. Compact text with one call, a select with several. */
-import type { JSX } from "preact";
+import type { TargetedEvent } from "preact";
 
 /** One entry of the picker. */
 export interface CallOption {
@@ -22,7 +22,7 @@ export function CallPicker(props: {
   if (props.calls.length === 1) {
     return <p data-testid="call-picker" class="text-sm text-slate-700">Following {props.calls[0].label}</p>;
   }
-  const onChange = (event: JSX.TargetedEvent<HTMLSelectElement>) => {
+  const onChange = (event: TargetedEvent<HTMLSelectElement>) => {
     const value = event.currentTarget.value;
     props.onSelect?.(value === FOLLOW_NEWEST ? null : value);
   };

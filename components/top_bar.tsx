@@ -96,3 +96,13 @@ export function TopBar(props: { call: CallStatusView; connection: ConnectionView
     </header>
   );
 }
+
+/** A message the server sent as `error`, shown under the bar until the next `hello`. */
+export function ServerErrorNote(props: { message: string | null }) {
+  if (props.message === null) return null;
+  return (
+    <p role="alert" class="rounded-lg border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900">
+      Server error: {props.message}
+    </p>
+  );
+}

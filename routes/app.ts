@@ -48,7 +48,9 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/ws/twilio/media/:callSid", (c) => {
     const callSid = c.req.param("callSid");
-    if (!isWebSocketUpgrade(c.req.raw)) return c.text("Expected a WebSocket upgrade (Twilio Media Streams).", 426);
+    if (!isWebSocketUpgrade(c.req.raw)) {
+      return c.text("Expected a WebSocket upgrade (Twilio Media Streams).", 426);
+    }
     if (!SESSION_ID.test(callSid)) return c.text("Bad request: malformed CallSid in the path.", 400);
     return upgradeMediaSocket(c.req.raw, callSid, { ...deps, publicUrl: deps.config.publicUrl });
   });

@@ -72,7 +72,9 @@ class MediaConnection {
 
   #onMessage(data: unknown): void {
     try {
-      if (typeof data !== "string") throw new ProtocolError(1003, "binary frames are not part of the protocol");
+      if (typeof data !== "string") {
+        throw new ProtocolError(1003, "binary frames are not part of the protocol");
+      }
       if (data.length > MAX_MEDIA_MESSAGE_BYTES) {
         throw new ProtocolError(1009, `message of ${data.length} bytes exceeds ${MAX_MEDIA_MESSAGE_BYTES}`);
       }
@@ -121,7 +123,10 @@ class MediaConnection {
     this.deps.log.info("stream_started", { session_id: callSid, stream_sid: message.streamSid });
   }
 
-  #media(streamSid: string, media: { track: "inbound" | "outbound"; timestamp: string; payload: string }): void {
+  #media(
+    streamSid: string,
+    media: { track: "inbound" | "outbound"; timestamp: string; payload: string },
+  ): void {
     const session = this.#requireStarted("media");
     if (streamSid !== this.#streamSid) throw new ProtocolError(1008, `media for unknown stream ${streamSid}`);
     if (session.status === "ended") return this.#close(1000, "call ended", "info");
@@ -134,7 +139,12 @@ class MediaConnection {
       throw new ProtocolError(1007, `payload is not valid base64 μ-law: ${(error as Error).message}`);
     }
     if (written === 0) throw new ProtocolError(1007, "empty media payload");
-    session.ingest(media.track, Number(media.timestamp), this.#frameBuffer.subarray(0, written), this.deps.now());
+    session.ingest(
+      media.track,
+      Number(media.timestamp),
+      this.#frameBuffer.subarray(0, written),
+      this.deps.now(),
+    );
   }
 
   #requireStarted(event: string): CallSession {

@@ -41,8 +41,12 @@ export interface RunningServer {
 const SWEEP_INTERVAL_MS = 1000;
 
 /** Starts the server with `config`. With `PORT` 0 it listens on a free port. */
-export async function startServer(config: AppConfig, options: StartServerOptions = {}): Promise<RunningServer> {
-  const log = options.log ?? createLogger({ level: config.logLevel, now: () => new Date(), write: console.log });
+export async function startServer(
+  config: AppConfig,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  const log = options.log ??
+    createLogger({ level: config.logLevel, now: () => new Date(), write: console.log });
   const now = () => Date.now();
   const registry = new SessionRegistry({ ...config, now, log });
   const sockets = new Set<WebSocket>();
@@ -53,7 +57,11 @@ export async function startServer(config: AppConfig, options: StartServerOptions
   const listening = new Promise<number>((resolve) => resolveListening = resolve);
   const handlerRef: { fetch?: (request: Request) => Response | Promise<Response> } = {};
   const server = Deno.serve(
-    { port: config.port, hostname: options.hostname ?? "0.0.0.0", onListen: (addr) => resolveListening(addr.port) },
+    {
+      port: config.port,
+      hostname: options.hostname ?? "0.0.0.0",
+      onListen: (addr) => resolveListening(addr.port),
+    },
     (request) => handlerRef.fetch!(request),
   );
   const port = await listening;

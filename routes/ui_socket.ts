@@ -38,7 +38,11 @@ export function upgradeUiSocket(request: Request, sessionId: string | null, deps
     unsubscribe = deps.registry.subscribe(id, (message) => send(socket, message, deps.log));
     send(socket, { type: "hello", sessions: deps.registry.snapshot(id) }, deps.log);
     if (id !== null && !deps.registry.get(id)) {
-      send(socket, { type: "error", message: `No call ${id} is known yet; waiting for it to start.` }, deps.log);
+      send(
+        socket,
+        { type: "error", message: `No call ${id} is known yet; waiting for it to start.` },
+        deps.log,
+      );
     }
   };
 
@@ -61,7 +65,11 @@ export function upgradeUiSocket(request: Request, sessionId: string | null, deps
     const parsed = ClientMessageSchema.safeParse(json);
     if (!parsed.success) {
       deps.log.warn("ui_message_rejected", { reason: parsed.error.issues[0]?.message });
-      send(socket, { type: "error", message: 'Unknown message: send {"type":"subscribe","session_id":…}.' }, deps.log);
+      send(
+        socket,
+        { type: "error", message: 'Unknown message: send {"type":"subscribe","session_id":…}.' },
+        deps.log,
+      );
       return;
     }
     follow(parsed.data.session_id);
@@ -71,7 +79,9 @@ export function upgradeUiSocket(request: Request, sessionId: string | null, deps
     untrack();
   };
   socket.onerror = (event) => {
-    deps.log.debug("ui_socket_error", { error: event instanceof ErrorEvent ? event.message : "socket error" });
+    deps.log.debug("ui_socket_error", {
+      error: event instanceof ErrorEvent ? event.message : "socket error",
+    });
   };
   return response;
 }

@@ -19,6 +19,7 @@ export const MAX_WEBHOOK_BYTES = 64 * 1024;
 /** Call statuses after which the call is over. */
 export const TERMINAL_CALL_STATUSES = new Set(["completed", "canceled", "busy", "no-answer", "failed"]);
 const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
+const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** What the webhooks need. */
 export interface WebhookDeps {
@@ -41,6 +42,10 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
     if (!CALL_SID.test(callSid ?? "")) return badRequest(c, log, "CallSid is missing or malformed");
     const agentTrack = agentTrackFor(c.req.query("agent_track"), config.agentTrack);
     if (agentTrack === null) return badRequest(c, log, "agent_track must be inbound or outbound");
+    const dialTo = c.req.query("dial_to");
+    if (dialTo !== undefined && !E164.test(dialTo)) {
+      return badRequest(c, log, "dial_to must be an E.164 number");
+    }
     const session = registry.open(callSid, agentTrack);
     log.info("voice_webhook", { session_id: callSid, from: params.From, direction: params.Direction });
     const twiml = buildVoiceTwiml({
@@ -48,7 +53,7 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
       callSid,
       streamToken: streamToken(deps.authToken, callSid),
       agentTrack: session.agentTrack,
-      dialNumber: c.req.query("dial") === "none" ? undefined : config.agentPhoneNumber,
+      dialNumber: c.req.query("dial") === "none" ? undefined : dialTo ?? config.agentPhoneNumber,
       callerId: config.twilio.phoneNumber,
     });
     return c.body(twiml, 200, { "content-type": "application/xml; charset=utf-8" });
@@ -67,9 +72,14 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
   app.post("/stream/status", async (c) => {
     const params = await signedParams(c, deps);
     if (params instanceof Response) return params;
-    const fields = { session_id: params.CallSid, stream_sid: params.StreamSid, stream_event: params.StreamEvent };
-    if (params.StreamEvent === "stream-error") log.warn("stream_error", { ...fields, error: params.StreamError });
-    else log.info("stream_status", fields);
+    const fields = {
+      session_id: params.CallSid,
+      stream_sid: params.StreamSid,
+      stream_event: params.StreamEvent,
+    };
+    if (params.StreamEvent === "stream-error") {
+      log.warn("stream_error", { ...fields, error: params.StreamError });
+    } else log.info("stream_status", fields);
     return c.body(null, 204);
   });
 
@@ -83,7 +93,11 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
 async function signedParams(c: Context, deps: WebhookDeps): Promise<Record<string, string> | Response> {
   const contentType = c.req.header("content-type") ?? "";
   if (!contentType.startsWith("application/x-www-form-urlencoded")) {
-    deps.log.warn("webhook_rejected", { path: c.req.path, reason: "content type", content_type: contentType });
+    deps.log.warn("webhook_rejected", {
+      path: c.req.path,
+      reason: "content type",
+      content_type: contentType,
+    });
     return c.text("Expected application/x-www-form-urlencoded (a Twilio webhook).", 415);
   }
   const declared = Number(c.req.header("content-length") ?? "0");

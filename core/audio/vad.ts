@@ -31,7 +31,7 @@ export class VoiceActivityDetector {
   voiced = false;
   /** Decision after hangover: what the track reports as speaking. */
   speaking = false;
-  /** When `voiced` ends a pause short enough for the hangover, the pause's slot count; else 0. */
+  /** When `voiced` ends a silence shorter than `minPauseMs`, the silence's slot count; else 0. */
   bridgedFrames = 0;
   /** Energy a slot had to exceed to be voiced, for the last slot. */
   threshold = 0;
@@ -43,6 +43,9 @@ export class VoiceActivityDetector {
   readonly #belowActiveFactor: number;
   readonly #minEnergy: number;
   readonly #hangoverFrames: number;
+  readonly #noisyHangoverFrames: number;
+  readonly #noisySnrFactor: number;
+  readonly #bridgeFrames: number;
   #blockIndex = 0;
   #blockCount = 0;
   #blockMin = Infinity;
@@ -59,6 +62,9 @@ export class VoiceActivityDetector {
     this.#belowActiveFactor = 10 ** (-config.vadBelowActiveDb / 10);
     this.#minEnergy = dbovToEnergy(config.vadMinLevelDb);
     this.#hangoverFrames = Math.round(config.hangoverMs / SLOT_MS);
+    this.#noisyHangoverFrames = Math.round(config.noisyHangoverMs / SLOT_MS);
+    this.#noisySnrFactor = 10 ** (config.noisySnrDb / 10);
+    this.#bridgeFrames = Math.ceil(config.minPauseMs / SLOT_MS) - 1;
   }
 
   /** Current noise floor estimate (energy), Infinity before any non-silent slot. */
@@ -82,12 +88,14 @@ export class VoiceActivityDetector {
     if (relative > threshold) threshold = relative;
     this.threshold = threshold;
 
+    const noisy = activeEnergy > 0 && floor !== Infinity && activeEnergy < floor * this.#noisySnrFactor;
+    const hangover = noisy ? this.#noisyHangoverFrames : this.#hangoverFrames;
     this.voiced = energy > threshold;
     this.bridgedFrames = 0;
     if (this.voiced) {
-      if (this.#gap <= this.#hangoverFrames) this.bridgedFrames = this.#gap;
+      if (this.#gap <= this.#bridgeFrames || this.#gap <= hangover) this.bridgedFrames = this.#gap;
       this.#gap = 0;
-      this.#hangLeft = this.#hangoverFrames;
+      this.#hangLeft = hangover;
       this.speaking = true;
     } else {
       this.#gap++;

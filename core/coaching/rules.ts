@@ -121,11 +121,14 @@ export const RULES: readonly CoachingRule[] = [
     severity: "medium",
     message: "Pause and let the customer speak",
     clock: "stream",
-    // Counted from the moment the agent took the floor (a spurt of turnMinMs); backchannels do not end it.
-    holdMs: (c) => c.monologueMs,
+    // The conversation state measures the floor from the start of the spurt with which the agent took it
+    // (backchannels do not end it), so monologueMs sits in the condition and there is no extra hold. While
+    // the monologue goes on, the tip repeats once per cooldown.
+    holdMs: () => 0,
     cooldownMs: (c) => c.monologueCooldownMs,
     oncePerEpisode: false,
-    when: ({ conversation }) => conversation.floor === "agent",
+    when: ({ conversation, config }) =>
+      conversation.floor === "agent" && conversation.floorHeldMs >= config.monologueMs,
     reason: ({ conversation }) => `talking ${seconds(conversation.floorHeldMs)} without a customer turn`,
   },
   {

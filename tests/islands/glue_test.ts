@@ -48,15 +48,26 @@ Deno.test("Islands glue - the browser hydrates the server HTML instead of re-ren
   assert.deepEqual(build.islands, ["counter"]);
   const files = [...Deno.readDirSync(outDir)].map((entry) => entry.name);
   assert.ok(files.includes("boot.js"), `boot.js missing in ${files.join(", ")}`);
-  assert.ok(files.some((name) => /^counter-[A-Z0-9]+\.js$/.test(name)), `no counter chunk in ${files.join(", ")}`);
+  assert.ok(
+    files.some((name) => /^counter-[A-Z0-9]+\.js$/.test(name)),
+    `no counter chunk in ${files.join(", ")}`,
+  );
 
   const app = new Hono();
   // No boot script in the page: the test marks the SSR nodes first, then loads it.
-  app.get("/", (c) =>
-    c.html(`<!doctype html><html><head><link rel="icon" href="data:,"></head><body><main>${
-      renderToString(island("counter", Counter, { start: 3, label: TRICKY_LABEL }))
-    }</main></body></html>`));
-  app.use("/static/build/*", serveStatic({ root: outDir, rewriteRequestPath: (p) => p.slice("/static/build".length) }));
+  app.get(
+    "/",
+    (c) =>
+      c.html(
+        `<!doctype html><html><head><link rel="icon" href="data:,"></head><body><main>${
+          renderToString(island("counter", Counter, { start: 3, label: TRICKY_LABEL }))
+        }</main></body></html>`,
+      ),
+  );
+  app.use(
+    "/static/build/*",
+    serveStatic({ root: outDir, rewriteRequestPath: (p) => p.slice("/static/build".length) }),
+  );
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   try {

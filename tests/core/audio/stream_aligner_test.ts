@@ -81,7 +81,11 @@ Deno.test("Aligner - long and short frames fill as many slots as they hold", () 
   aligner.flush();
   assert.deepEqual(slots, [[0, 1, 2], [1, 1, 2], [2, 1, 2]]);
   const lengths: number[] = [];
-  const short = new StreamAligner({ windowSlots: 2, maxJumpMs: 1000, onSlot: (_s, a) => lengths.push(a!.length) });
+  const short = new StreamAligner({
+    windowSlots: 2,
+    maxJumpMs: 1000,
+    onSlot: (_s, a) => lengths.push(a!.length),
+  });
   short.push(0, 0, frame(1, 80));
   short.flush();
   assert.deepEqual(lengths, [80]);

@@ -59,7 +59,9 @@ export function talking(
   extra: Omit<SpeechSpan, "from" | "to"> = {},
 ): SpeechSpan[] {
   const spans: SpeechSpan[] = [];
-  for (let t = from; t < to; t += speakMs + pauseMs) spans.push({ from: t, to: Math.min(to, t + speakMs), ...extra });
+  for (let t = from; t < to; t += speakMs + pauseMs) {
+    spans.push({ from: t, to: Math.min(to, t + speakMs), ...extra });
+  }
   return spans;
 }
 

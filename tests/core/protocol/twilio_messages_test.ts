@@ -56,7 +56,10 @@ Deno.test("Twilio messages - start without customParameters defaults to none", (
 
 Deno.test("Twilio messages - numbers where Twilio sends strings are rejected with the field named", () => {
   const result = parseTwilioMessage(media({ timestamp: 5 }));
-  assert.deepEqual(result, { ok: false, error: "media.timestamp: Invalid input: expected string, received number" });
+  assert.deepEqual(result, {
+    ok: false,
+    error: "media.timestamp: Invalid input: expected string, received number",
+  });
   const negative = parseTwilioMessage(media({ timestamp: "-20" }));
   assert.equal(negative.ok, false);
   assert.match(!negative.ok ? negative.error : "", /media\.timestamp: must be a string of digits/);
@@ -82,6 +85,8 @@ Deno.test("Twilio messages - bad frames give a reason, never throw", () => {
 });
 
 Deno.test("Twilio messages - dtmf and mark are accepted and ignored", () => {
-  const dtmf = parseTwilioMessage('{"event":"dtmf","streamSid":"MZ1","sequenceNumber":"5","dtmf":{"digit":"1"}}');
+  const dtmf = parseTwilioMessage(
+    '{"event":"dtmf","streamSid":"MZ1","sequenceNumber":"5","dtmf":{"digit":"1"}}',
+  );
   assert.equal(dtmf.ok && dtmf.message.event, "dtmf");
 });

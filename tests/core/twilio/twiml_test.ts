@@ -18,7 +18,10 @@ Deno.test("TwiML - Start/Stream on both tracks to the wss URL, then Dial the age
   assert.match(xml, /statusCallback="https:\/\/coach\.example\.com\/webhooks\/twilio\/stream\/status"/);
   assert.match(xml, /<Parameter name="token" value="tok123"\/>/);
   assert.match(xml, /<Parameter name="agent_track" value="outbound"\/>/);
-  assert.match(xml, /<\/Start><Dial callerId="\+15551234567" answerOnBridge="true">\+15557654321<\/Dial><\/Response>$/);
+  assert.match(
+    xml,
+    /<\/Start><Dial callerId="\+15551234567" answerOnBridge="true">\+15557654321<\/Dial><\/Response>$/,
+  );
   assert.doesNotMatch(xml, /url="[^"]*\?/, "no query string in the stream URL");
 });
 

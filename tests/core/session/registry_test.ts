@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "../../../core/config.ts";
+import { createLogger } from "../../../core/log.ts";
+import type { ServerMessage } from "../../../core/protocol/ui_messages.ts";
+import { SessionRegistry, SessionStateError } from "../../../core/session/registry.ts";
+
+/** A registry on a fake wall clock, with its log lines collected. */
+function setup() {
+  const clock = { now: 1_700_000_000_000 };
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({
+    level: "debug",
+    now: () => new Date(clock.now),
+    write: (line) => lines.push(JSON.parse(line)),
+  });
+  const registry = new SessionRegistry({ ...loadConfig({}), now: () => clock.now, log });
+  return { registry, clock, lines };
+}
+
+function collect(registry: SessionRegistry, sessionId: string | null): ServerMessage[] {
+  const messages: ServerMessage[] = [];
+  registry.subscribe(sessionId, (message) => messages.push(message));
+  return messages;
+}
+
+const silence = new Uint8Array(160).fill(0xff);
+
+Deno.test("Registry - open is idempotent and a session starts waiting", () => {
+  const { registry } = setup();
+  const a = registry.open("CA1");
+  assert.equal(registry.open("CA1"), a);
+  assert.equal(a.status, "waiting");
+  assert.equal(a.agentTrack, "outbound");
+  assert.equal(registry.open("CA2", "inbound").agentTrack, "inbound");
+  assert.equal(registry.size, 2);
+  assert.equal(registry.activeCount, 2);
+});
+
+Deno.test("Registry - a stream starts once; media before start is refused", () => {
+  const { registry, clock } = setup();
+  const session = registry.open("CA1");
+  assert.throws(() => session.ingest("inbound", 0, silence, clock.now), SessionStateError);
+  session.startStream();
+  assert.equal(session.status, "live");
+  assert.throws(() => session.startStream(), /only once/);
+  session.ingest("inbound", 0, silence, clock.now);
+});
+
+Deno.test("Registry - end happens once, sends call_ended, then the session is dropped after the grace", () => {
+  const { registry, clock } = setup();
+  const messages = collect(registry, "CA1");
+  const session = registry.open("CA1");
+  session.startStream();
+  assert.equal(registry.end("CA1", "stream_stopped"), true);
+  assert.equal(registry.end("CA1", "call_completed"), false, "a second end does nothing");
+  assert.deepEqual(messages.filter((m) => m.type === "call_ended"), [
+    { type: "call_ended", session_id: "CA1", reason: "stream_stopped" },
+  ]);
+  assert.throws(() => session.ingest("inbound", 0, silence, clock.now), SessionStateError);
+  assert.equal(registry.activeCount, 0);
+  clock.now += 4_999;
+  registry.sweep(clock.now);
+  assert.equal(registry.size, 1, "still listed during the grace period");
+  clock.now += 1;
+  registry.sweep(clock.now);
+  assert.equal(registry.size, 0);
+});
+
+Deno.test("Registry - 15 s without media ends a session (idle timeout)", () => {
+  const { registry, clock, lines } = setup();
+  const messages = collect(registry, null);
+  const session = registry.open("CA1");
+  session.startStream();
+  session.ingest("outbound", 0, silence, clock.now);
+  clock.now += 14_000;
+  registry.sweep(clock.now);
+  assert.equal(session.status, "live");
+  session.ingest("outbound", 20, silence, clock.now);
+  clock.now += 14_999;
+  registry.sweep(clock.now);
+  assert.equal(session.status, "live", "media resets the idle timer");
+  clock.now += 1;
+  registry.sweep(clock.now);
+  assert.equal(session.status, "ended");
+  assert.deepEqual(messages.at(-1), { type: "call_ended", session_id: "CA1", reason: "idle_timeout" });
+  assert.ok(lines.some((l) => l.event === "session_ended" && l.reason === "idle_timeout"));
+});
+
+Deno.test("Registry - a session whose media never comes also times out", () => {
+  const { registry, clock } = setup();
+  registry.open("CA1");
+  clock.now += 15_000;
+  registry.sweep(clock.now);
+  assert.equal(registry.get("CA1")?.status, "ended");
+});
+
+Deno.test("Registry - followers of one call get only that call; followers of all get every call", () => {
+  const { registry, clock } = setup();
+  const ofA = collect(registry, "CA_A");
+  const ofB = collect(registry, "CA_B");
+  const ofAll = collect(registry, null);
+  for (const id of ["CA_A", "CA_B"]) {
+    const session = registry.open(id);
+    session.startStream();
+    for (let t = 0; t < 1000; t += 20) session.ingest("outbound", t, silence, clock.now);
+    registry.end(id, "stream_stopped");
+  }
+  assert.ok(ofA.length > 3 && ofB.length > 3);
+  assert.ok(ofA.every((m) => "session_id" in m && m.session_id === "CA_A"));
+  assert.ok(ofB.every((m) => "session_id" in m && m.session_id === "CA_B"));
+  assert.equal(ofAll.length, ofA.length + ofB.length);
+});
+
+Deno.test("Registry - a failing page listener is logged and does not stop others", () => {
+  const { registry, lines } = setup();
+  registry.subscribe("CA1", () => {
+    throw new Error("socket gone");
+  });
+  const messages = collect(registry, "CA1");
+  registry.open("CA1").startStream();
+  assert.equal(messages.length, 1);
+  assert.ok(lines.some((l) => l.event === "listener_failed"));
+});
+
+Deno.test("Registry - unsubscribe stops delivery", () => {
+  const { registry } = setup();
+  const messages: ServerMessage[] = [];
+  const stop = registry.subscribe("CA1", (m) => messages.push(m));
+  stop();
+  registry.open("CA1").startStream();
+  assert.deepEqual(messages, []);
+});
+
+Deno.test("Registry - snapshot gives the state a reconnecting page needs", () => {
+  const { registry, clock } = setup();
+  const session = registry.open("CA1", "inbound");
+  assert.deepEqual(registry.snapshot("CA1"), [{
+    session_id: "CA1",
+    status: "waiting",
+    started_at: new Date(clock.now).toISOString(),
+    agent_track: "inbound",
+    metrics: null,
+    recent_suggestions: [],
+  }]);
+  session.startStream();
+  for (let t = 0; t < 600; t += 20) session.ingest("inbound", t, silence, clock.now);
+  const [snap] = registry.snapshot(null);
+  assert.equal(snap.status, "live");
+  assert.ok(snap.metrics && snap.metrics.stream_ms >= 250);
+  assert.deepEqual(registry.snapshot("CA_unknown"), []);
+});
+
+Deno.test("Registry - endAll ends every running session", () => {
+  const { registry } = setup();
+  registry.open("CA1").startStream();
+  registry.open("CA2");
+  registry.endAll("shutdown");
+  assert.equal(registry.activeCount, 0);
+});
