@@ -78,13 +78,25 @@ export function ConnectionStatus(props: { connection: ConnectionView }) {
   }
 }
 
+/** Headset mark (inline SVG: emoji fonts are missing on some kiosks and headless browsers). */
+function Logo() {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 32 32" class="mr-2 inline-block h-7 w-7 align-[-0.45rem]">
+      <rect width="32" height="32" rx="8" fill="#1565C0" />
+      <path d="M8 19v-3a8 8 0 0 1 16 0v3" fill="none" stroke="#fff" stroke-width="2.5" stroke-linecap="round" />
+      <rect x="6" y="17" width="5" height="8" rx="2" fill="#fff" />
+      <rect x="21" y="17" width="5" height="8" rx="2" fill="#fff" />
+    </svg>
+  );
+}
+
 /** The whole bar; wraps onto two lines on a narrow window. */
 export function TopBar(props: { call: CallStatusView; connection: ConnectionView }) {
   return (
     <header class="bg-white border-b border-slate-200">
       <div class="mx-auto max-w-6xl px-4 py-3 flex flex-wrap items-center justify-between gap-x-4 gap-y-2 sm:grid sm:grid-cols-3">
         <h1 class="text-lg font-bold text-slate-900 whitespace-nowrap">
-          <span aria-hidden="true" class="mr-1">🎧</span>Live Call Coach
+          <Logo />Live Call Coach
         </h1>
         <div class="sm:justify-self-center order-3 sm:order-none w-full sm:w-auto flex justify-center">
           <CallStatus status={props.call} />

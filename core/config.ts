@@ -142,7 +142,10 @@ function parseCoachSettings(raw: string | undefined): Pick<AppConfig, "analysis"
     try {
       json = JSON.parse(raw);
     } catch (error) {
-      throw new ConfigError("COACH_SETTINGS", `is not JSON (${(error as Error).message}): ${VARIABLES.COACH_SETTINGS.fix}`);
+      throw new ConfigError(
+        "COACH_SETTINGS",
+        `is not JSON (${(error as Error).message}): ${VARIABLES.COACH_SETTINGS.fix}`,
+      );
     }
   }
   const schema = z.strictObject({
@@ -152,7 +155,9 @@ function parseCoachSettings(raw: string | undefined): Pick<AppConfig, "analysis"
   });
   const result = schema.safeParse(json);
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    const issues = result.error.issues.map((issue) =>
+      `${issue.path.join(".") || "(root)"}: ${issue.message}`
+    );
     throw new ConfigError("COACH_SETTINGS", `${issues.join("; ")}: ${VARIABLES.COACH_SETTINGS.fix}`);
   }
   return result.data;

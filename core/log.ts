@@ -43,7 +43,9 @@ export function createLogger(options: LoggerOptions): Logger {
   const enabled = (level: LogLevel) => LOG_LEVELS.indexOf(level) >= threshold;
   const emit = (level: LogLevel) => (event: string, fields?: LogFields) => {
     if (!enabled(level)) return;
-    options.write(JSON.stringify({ ts: options.now().toISOString(), level, event, ...fields }, errorReplacer));
+    options.write(
+      JSON.stringify({ ts: options.now().toISOString(), level, event, ...fields }, errorReplacer),
+    );
   };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error"), enabled };
 }

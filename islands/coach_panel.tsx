@@ -57,6 +57,7 @@ export default function CoachPanel(props: CoachPanelProps) {
     const ui = new UiSocket(url.href, {
       onState: (next) => {
         connection.value = next;
+        nowMs.value = Date.now(); // so the countdown starts from the true delay, not a tick-old clock
         if (next.kind !== "connected") return;
         // A new socket follows every call; restore the chosen call after a reconnect.
         followed = null;

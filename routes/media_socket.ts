@@ -11,13 +11,20 @@
  */
 import type { Logger } from "../core/log.ts";
 import { MAX_MEDIA_BYTES, parseTwilioMessage, type TwilioMessage } from "../core/protocol/twilio_messages.ts";
-import type { CallSession, SessionRegistry } from "../core/session/registry.ts";
+import { type CallSession, type SessionRegistry, SessionStateError } from "../core/session/registry.ts";
 import { isValidTwilioSignature } from "../core/twilio/signature.ts";
 import { verifyStreamToken } from "../core/twilio/stream_token.ts";
 import { mediaStreamUrl } from "../core/twilio/twiml.ts";
 
 /** Largest text frame accepted on the media socket. */
 export const MAX_MEDIA_MESSAGE_BYTES = 64 * 1024;
+/** Messages accepted before a valid `start` (Twilio sends `connected` then `start`). */
+export const MAX_MESSAGES_BEFORE_START = 8;
+/**
+ * Messages per second of wall time a stream may send. A real call sends 100 (two tracks × 50 frames);
+ * the cap leaves room for replaying recorded calls 100× faster than real time, and stops floods.
+ */
+export const MAX_MESSAGES_PER_SECOND = 10_000;
 
 /** What the media socket needs. */
 export interface MediaSocketDeps {
@@ -59,6 +66,9 @@ class MediaConnection {
   #streamSid = "";
   #frameBuffer = new Uint8Array(MAX_MEDIA_BYTES);
   #untrack = () => {};
+  #windowStart = 0;
+  #windowCount = 0;
+  #messagesBeforeStart = 0;
 
   constructor(readonly socket: WebSocket, readonly callSid: string, readonly deps: MediaSocketDeps) {
     socket.onopen = () => this.#untrack = deps.trackSocket(socket);
@@ -78,6 +88,7 @@ class MediaConnection {
       if (data.length > MAX_MEDIA_MESSAGE_BYTES) {
         throw new ProtocolError(1009, `message of ${data.length} bytes exceeds ${MAX_MEDIA_MESSAGE_BYTES}`);
       }
+      this.#checkRate();
       const parsed = parseTwilioMessage(data);
       if (!parsed.ok) throw new ProtocolError(1007, `malformed message: ${parsed.error}`);
       this.#handle(parsed.message);
@@ -85,6 +96,21 @@ class MediaConnection {
       if (error instanceof ProtocolError) return this.#close(error.code, error.message);
       this.deps.log.error("media_socket_fault", { session_id: this.callSid, error });
       this.#close(1011, "internal error");
+    }
+  }
+
+  /** Closes floods: too many messages before `start`, or more per second than any real call sends. */
+  #checkRate(): void {
+    if (!this.#session && ++this.#messagesBeforeStart > MAX_MESSAGES_BEFORE_START) {
+      throw new ProtocolError(1008, `more than ${MAX_MESSAGES_BEFORE_START} messages before start`);
+    }
+    const now = this.deps.now();
+    if (now - this.#windowStart >= 1000) {
+      this.#windowStart = now;
+      this.#windowCount = 0;
+    }
+    if (++this.#windowCount > MAX_MESSAGES_PER_SECOND) {
+      throw new ProtocolError(1008, `flood: more than ${MAX_MESSAGES_PER_SECOND} messages per second`);
     }
   }
 
@@ -115,7 +141,13 @@ class MediaConnection {
       throw new ProtocolError(1008, "the token parameter does not match this call");
     }
     const requested = customParameters.agent_track;
-    const session = this.deps.registry.open(callSid);
+    let session: CallSession;
+    try {
+      session = this.deps.registry.open(callSid);
+    } catch (error) {
+      if (error instanceof SessionStateError) throw new ProtocolError(1008, error.message);
+      throw error;
+    }
     if (session.status !== "waiting") throw new ProtocolError(1008, `the call is already ${session.status}`);
     session.startStream(requested === "inbound" || requested === "outbound" ? requested : session.agentTrack);
     this.#session = session;

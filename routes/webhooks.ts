@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { AppConfig, TrackName } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
-import type { SessionRegistry } from "../core/session/registry.ts";
+import { type SessionRegistry, SessionStateError } from "../core/session/registry.ts";
 import { isValidTwilioSignature } from "../core/twilio/signature.ts";
 import { streamToken } from "../core/twilio/stream_token.ts";
 import { buildVoiceTwiml } from "../core/twilio/twiml.ts";
@@ -46,7 +46,14 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
     if (dialTo !== undefined && !E164.test(dialTo)) {
       return badRequest(c, log, "dial_to must be an E.164 number");
     }
-    const session = registry.open(callSid, agentTrack);
+    let session;
+    try {
+      session = registry.open(callSid, agentTrack);
+    } catch (error) {
+      if (!(error instanceof SessionStateError)) throw error;
+      log.warn("webhook_rejected", { path: c.req.path, session_id: callSid, reason: error.message });
+      return c.text(`Conflict: ${error.message}.`, 409);
+    }
     log.info("voice_webhook", { session_id: callSid, from: params.From, direction: params.Direction });
     const twiml = buildVoiceTwiml({
       publicUrl: config.publicUrl,

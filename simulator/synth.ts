@@ -46,6 +46,8 @@ export interface Utterance {
   pitchHz: number;
   /** One phrase without pauses, e.g. a backchannel "mm-hmm". */
   singlePhrase?: boolean;
+  /** Range of the pauses between phrases, ms (default 180-450, natural breathing pauses). */
+  pauseMs?: readonly [number, number];
 }
 
 /** Options for {@linkcode SpeechTrack}. */
@@ -86,6 +88,7 @@ const VOWELS: readonly (readonly [number, number, number])[] = [
 const BANDWIDTHS = [90, 110, 170] as const;
 /** Envelope floor between syllables: -26 dB under the nucleus, a clear dip. */
 const DIP_FLOOR = 0.05;
+const DEFAULT_PAUSE_MS = [180, 450] as const;
 
 interface Phrase {
   startSample: number;
@@ -173,7 +176,7 @@ function validate(u: Utterance): void {
 }
 
 /**
- * Splits an utterance into phrases of 3-8 syllables with 180-450 ms pauses. Syllable lengths vary ±20 %
+ * Splits an utterance into phrases of 3-8 syllables with pauses (180-450 ms unless given). Syllable lengths vary ±20 %
  * but every phrase keeps the exact mean rate, so the rate heard is the rate asked for.
  */
 function planPhrases(utterance: Utterance, random: () => number): Phrase[] {
@@ -194,7 +197,8 @@ function planPhrases(utterance: Utterance, random: () => number): Phrase[] {
     const levelJitterDb = (random() - 0.5) * 2;
     phrases.push({ startSample: at, syllables, utterance, levelJitterDb });
     at += syllables.reduce((sum, n) => sum + n, 0);
-    at += Math.round((0.18 + 0.27 * random()) * SAMPLE_RATE);
+    const [minPause, maxPause] = utterance.pauseMs ?? DEFAULT_PAUSE_MS;
+    at += Math.round((minPause + (maxPause - minPause) * random()) * SAMPLE_RATE / 1000);
   }
   return phrases;
 }

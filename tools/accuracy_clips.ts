@@ -48,7 +48,10 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function measureClip(label: ClipLabel, audio: Uint8Array): { clip: ClipAccuracy; agree: number; frames: number } {
+function measureClip(
+  label: ClipLabel,
+  audio: Uint8Array,
+): { clip: ClipAccuracy; agree: number; frames: number } {
   const analyzer = new TrackAnalyzer();
   const frames = Math.ceil(audio.length / SLOT_SAMPLES);
   let agree = 0;
@@ -89,7 +92,9 @@ export async function measureClipAccuracy(fixturesDir?: string): Promise<ClipAcc
   const dir = fixturesDir === undefined ? DEFAULT_DIR : new URL(`file://${Deno.realPathSync(fixturesDir)}/`);
   const labels = JSON.parse(await Deno.readTextFile(new URL("labels.json", dir))) as { clips: ClipLabel[] };
   const rateClips = labels.clips.filter((c) => c.kind === "rate");
-  if (rateClips.length === 0) throw new Error(`no rate clips in ${dir.pathname}labels.json; run deno task fixtures`);
+  if (rateClips.length === 0) {
+    throw new Error(`no rate clips in ${dir.pathname}labels.json; run deno task fixtures`);
+  }
   const clips: ClipAccuracy[] = [];
   let agree = 0;
   let frames = 0;

@@ -25,7 +25,10 @@ async function loadStream(): Promise<Uint8Array> {
 /** Runs `rounds` passes over `stream` with fresh analyzers; returns µs per slot of the best pass. */
 export function measureMicrosPerFrame(stream: Uint8Array, rounds = 5): number {
   const slots = Math.floor(stream.length / SLOT_SAMPLES);
-  const frames = Array.from({ length: slots }, (_, i) => stream.subarray(i * SLOT_SAMPLES, (i + 1) * SLOT_SAMPLES));
+  const frames = Array.from(
+    { length: slots },
+    (_, i) => stream.subarray(i * SLOT_SAMPLES, (i + 1) * SLOT_SAMPLES),
+  );
   let best = Infinity;
   let sink = 0;
   for (let r = 0; r < rounds; r++) {

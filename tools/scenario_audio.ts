@@ -33,7 +33,9 @@ export async function loadFixtureClips(dir: URL = DEFAULT_DIR): Promise<Map<stri
   try {
     doc = JSON.parse(await Deno.readTextFile(labelsUrl));
   } catch (error) {
-    throw new Error(`cannot read ${labelsUrl.pathname} (${(error as Error).message}); run deno task fixtures`);
+    throw new Error(
+      `cannot read ${labelsUrl.pathname} (${(error as Error).message}); run deno task fixtures`,
+    );
   }
   const clips = new Map<string, FixtureClip>();
   for (const label of doc.clips) {
@@ -110,7 +112,9 @@ export class TrackTimeline {
   place(atMs: number, pcm: Float32Array, gainDb = 0): void {
     const start = Math.round((atMs * RATE) / 1000);
     if (start < 0 || start + pcm.length > this.#pcm.length) {
-      throw new RangeError(`clip at ${atMs} ms (${(pcm.length / 8).toFixed(0)} ms long) does not fit the track`);
+      throw new RangeError(
+        `clip at ${atMs} ms (${(pcm.length / 8).toFixed(0)} ms long) does not fit the track`,
+      );
     }
     const gain = 10 ** (gainDb / 20);
     for (let i = 0; i < pcm.length; i++) this.#pcm[start + i] += pcm[i] * gain;
@@ -119,7 +123,9 @@ export class TrackTimeline {
   /** The track as μ-law bytes (clipped to 16 bits first, as a real codec would). */
   toMulaw(): Uint8Array {
     const samples = new Int16Array(this.#pcm.length);
-    for (let i = 0; i < samples.length; i++) samples[i] = Math.max(-32768, Math.min(32767, Math.round(this.#pcm[i])));
+    for (let i = 0; i < samples.length; i++) {
+      samples[i] = Math.max(-32768, Math.min(32767, Math.round(this.#pcm[i])));
+    }
     return alawmulaw.mulaw.encode(samples);
   }
 }

@@ -1,7 +1,12 @@
 /**
  * Active speech level (ITU-T P.56 idea): mean energy over voiced slots only, across a sliding window of
- * the most recent `levelWindowS` seconds of speech, so pauses do not pull the level down and a change
- * of loudness shows after about a window of speech.
+ * the most recent `levelWindowS` seconds of speech, so pauses do not pull the level down; a change of
+ * loudness shows within a second or two of speech and has fully settled after one window.
+ *
+ * Levels are dBov re a full-scale square wave (see `mulaw.ts`), the convention of ITU-T P.56 and the
+ * G.191 `sv56` tool. Nominal telephone speech is -26 dBov active level, the customary normalisation
+ * target in ITU-T speech processing and quality testing; -40 dBov is a quiet caller, -12 a loud one.
+ * Unlike P.56 there is no envelope threshold search: the VAD decides which slots are speech.
  *
  * @module
  */

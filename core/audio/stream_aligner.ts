@@ -45,7 +45,10 @@ export class StreamAligner {
     this.#capacity = options.windowSlots + 2;
     this.#storage = [0, 1].map(() => new Uint8Array(this.#capacity * SLOT_SAMPLES));
     this.#views = this.#storage.map((bytes) =>
-      Array.from({ length: this.#capacity }, (_, i) => bytes.subarray(i * SLOT_SAMPLES, (i + 1) * SLOT_SAMPLES))
+      Array.from(
+        { length: this.#capacity },
+        (_, i) => bytes.subarray(i * SLOT_SAMPLES, (i + 1) * SLOT_SAMPLES),
+      )
     );
     this.#lengths = [0, 1].map(() => new Int16Array(this.#capacity).fill(-1));
   }

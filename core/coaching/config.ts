@@ -19,7 +19,11 @@ export const CoachingConfigSchema = z.strictObject({
   /** Global throttle: tips are at least this far apart; a high-severity tip may pre-empt it. */
   minGapMs: ms(4_000),
 
-  /** SPEAKING_TOO_FAST when the agent's WPM is above this... */
+  /**
+   * SPEAKING_TOO_FAST when the agent's WPM is above this... (WPM as `TrackAnalyzer` reports it: words per
+   * minute of the agent's own speaking time, pauses excluded, which reads higher than a rate that counts
+   * pauses; espeak-ng at its rate 165 measures about 200-230 here).
+   */
   fastWpm: z.number().min(1).default(160),
   /** ...for this much of the agent's own speech time. */
   fastHoldMs: ms(5_000),
@@ -73,7 +77,7 @@ export const CoachingConfigSchema = z.strictObject({
   raisedCooldownMs: ms(60_000),
   /** The customer's "recent level" is the energy mean over this much of their latest speech. */
   raisedLevelWindowMs: z.number().int().min(20).max(10_000).default(1_000),
-  /** The baseline is only trusted after this much customer speech. */
+  /** The baseline is only trusted once this much customer speech has fed it (after the first level window). */
   baselineMinSpeechMs: ms(4_000),
   /** Time constant (customer speech time) of the baseline's running mean; raised speech never feeds it. */
   baselineTimeConstantMs: z.number().int().min(20).max(3_600_000).default(30_000),

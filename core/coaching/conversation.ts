@@ -66,11 +66,13 @@ export class ConversationState {
   /** Start of the talk spurt with which the floor holder took it. */
   floorSinceMs = 0;
 
-  /** Agent-over-customer talk of the current overlap episode (agent started while the customer talked). */
+  /** Both-talking time of the agent's current spurt, when that spurt began during the customer's spurt. */
   interruptOverlapMs = 0;
-  /** Interruptions so far: overlap episodes that reached `interruptOverlapMs` (no cooldown). */
+  /** Interruptions so far: customer turns the agent talked over for `interruptOverlapMs` (no cooldown). */
   interruptions = 0;
   #agentStartedOverCustomer = false;
+  /** Start of the customer spurt that has been interrupted (it counts once however often the agent restarts). */
+  #interruptedSpurtStartMs: number | null = null;
 
   readonly #talkRing: Uint8Array;
   #talkPos = 0;
@@ -105,11 +107,6 @@ export class ConversationState {
     return total === 0 ? null : this.#agentTalkSlots / total;
   }
 
-  /** Talk time (s) of each party inside the talk-ratio window. */
-  get windowTalkS(): { agent: number; customer: number } {
-    return { agent: (this.#agentTalkSlots * SLOT_MS) / 1000, customer: (this.#customerTalkSlots * SLOT_MS) / 1000 };
-  }
-
   /** Customer's recent level minus their baseline (dB), null until the baseline is trusted. */
   get customerAboveBaselineDb(): number | null {
     if (this.customerRecentDb === null || this.customerBaselineDb === null) return null;
@@ -125,7 +122,9 @@ export class ConversationState {
     this.customerSpeaking = customerSpeaking;
     if (this.startedAtMs === null && (agentSpeaking || customerSpeaking)) this.startedAtMs = streamMs;
 
-    this.silenceMs = this.startedAtMs !== null && !agentSpeaking && !customerSpeaking ? this.silenceMs + SLOT_MS : 0;
+    this.silenceMs = this.startedAtMs !== null && !agentSpeaking && !customerSpeaking
+      ? this.silenceMs + SLOT_MS
+      : 0;
 
     const customerWasInSpurt = this.#customer.active;
     this.#agent.update(streamMs, agentSpeaking, c.spurtGapMs);
@@ -136,19 +135,27 @@ export class ConversationState {
     if (customerSpeaking) this.#updateCustomerLevel(customerLevelDb);
   }
 
+  /** True from the slot the agent's overlap reaches `interruptOverlapMs` until the customer's spurt ends. */
+  get customerInterrupted(): boolean {
+    return this.#customer.active && this.#interruptedSpurtStartMs === this.#customer.startMs;
+  }
+
   #updateInterruption(customerWasInSpurt: boolean): void {
     const c = this.#config;
     // "Mid-turn": the customer's spurt began before this slot; a simultaneous start is not an interruption.
     if (this.#agent.startedNow) this.#agentStartedOverCustomer = customerWasInSpurt && this.#customer.active;
     if (!this.#agent.active || !this.#customer.active) this.#agentStartedOverCustomer = false;
+    if (!this.#customer.active) this.#interruptedSpurtStartMs = null;
+    // Each agent spurt is measured on its own: two short backchannels in one customer turn do not add up.
     if (!this.#agentStartedOverCustomer) {
       this.interruptOverlapMs = 0;
       return;
     }
-    if (this.agentSpeaking && this.customerSpeaking) {
-      const before = this.interruptOverlapMs;
-      this.interruptOverlapMs += SLOT_MS;
-      if (before < c.interruptOverlapMs && this.interruptOverlapMs >= c.interruptOverlapMs) this.interruptions++;
+    if (!this.agentSpeaking || !this.customerSpeaking) return;
+    this.interruptOverlapMs += SLOT_MS;
+    if (this.interruptOverlapMs >= c.interruptOverlapMs && !this.customerInterrupted) {
+      this.#interruptedSpurtStartMs = this.#customer.startMs;
+      this.interruptions++;
     }
   }
 

@@ -30,7 +30,7 @@ const SEVERITY_RANK = { low: 0, medium: 1, high: 2 } as const;
 /** Turns per-slot analysis of both parties into throttled coaching tips. */
 export class CoachingEngine {
   readonly #config: CoachingConfig;
-  readonly #rules: readonly CoachingRule[];
+  readonly #rules: readonly CoachingRule[] = RULES;
   readonly #holdMs: Float64Array;
   readonly #cooldownMs: Float64Array;
   /** How long each rule's condition has held on its clock. */
@@ -39,21 +39,26 @@ export class CoachingEngine {
   readonly #armed: Uint8Array;
   readonly #lastFiredMs: Float64Array;
   readonly #agent: PartySnapshot = { speaking: false, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
-  readonly #customer: PartySnapshot = { speaking: false, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
+  readonly #customer: PartySnapshot = {
+    speaking: false,
+    activeLevelDb: null,
+    wpm: null,
+    wpmWindowSpeechS: 0,
+  };
   readonly #conversation: ConversationState;
   readonly #context: RuleContext;
   #lastTipMs = -Infinity;
   #lastStreamMs = -Infinity;
 
   /** @throws {Error} when `config` does not satisfy {@linkcode CoachingConfigSchema}. */
-  constructor(config: CoachingConfig = defaultCoachingConfig, rules: readonly CoachingRule[] = RULES) {
+  constructor(config: CoachingConfig = defaultCoachingConfig) {
     const parsed = CoachingConfigSchema.safeParse(config);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
       throw new Error(`invalid coaching config: ${issues.join("; ")}`);
     }
     this.#config = parsed.data;
-    this.#rules = rules;
+    const rules = this.#rules;
     this.#holdMs = Float64Array.from(rules, (rule) => rule.holdMs(this.#config));
     this.#cooldownMs = Float64Array.from(rules, (rule) => rule.cooldownMs(this.#config));
     this.#heldMs = new Float64Array(rules.length);
@@ -72,11 +77,21 @@ export class CoachingEngine {
    * Processes one 20 ms slot starting at `streamMs` (called once per slot, in order). The passed results
    * are read, never kept. Returns the tip to show now, or null.
    *
-   * @throws {RangeError} when `streamMs` is not a finite number greater than the previous slot's.
+   * @throws {RangeError} when `streamMs` is not a finite number greater than the previous slot's, or a
+   * level is not a number (it would poison the customer's running baseline for the rest of the call).
    */
-  step(streamMs: number, agent: Readonly<TrackFrameResult>, customer: Readonly<TrackFrameResult>): Suggestion | null {
+  step(
+    streamMs: number,
+    agent: Readonly<TrackFrameResult>,
+    customer: Readonly<TrackFrameResult>,
+  ): Suggestion | null {
     if (!Number.isFinite(streamMs) || streamMs <= this.#lastStreamMs) {
-      throw new RangeError(`streamMs must increase slot by slot: got ${streamMs} after ${this.#lastStreamMs}`);
+      throw new RangeError(
+        `streamMs must increase slot by slot: got ${streamMs} after ${this.#lastStreamMs}`,
+      );
+    }
+    if (Number.isNaN(agent.frameLevelDb) || Number.isNaN(customer.frameLevelDb)) {
+      throw new RangeError(`frameLevelDb must be a number (dBov) at stream ms ${streamMs}`);
     }
     this.#lastStreamMs = streamMs;
     copyParty(this.#agent, agent);

@@ -54,7 +54,9 @@ export interface CoachingRule {
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-const db = (value: number | null) => (value === null ? "?" : `${value < 0 ? "\u2212" : ""}${Math.abs(value).toFixed(0)}`);
+const db = (
+  value: number | null,
+) => (value === null ? "?" : `${value < 0 ? "\u2212" : ""}${Math.abs(value).toFixed(0)}`);
 
 /** The rules, in tie-break order (when two are due in the same slot with the same severity). */
 export const RULES: readonly CoachingRule[] = [
@@ -63,12 +65,13 @@ export const RULES: readonly CoachingRule[] = [
     severity: "high",
     message: "Let the customer finish",
     clock: "stream",
-    // The overlap length (interruptOverlapMs) is measured by the conversation state, so the rule and the
-    // `interruptions` metric count exactly the same event; no extra hold on top of it.
+    // The conversation state measures the overlap (interruptOverlapMs) and marks the customer's turn as
+    // interrupted, so the rule and the `interruptions` metric count exactly the same event (once per
+    // customer turn); no extra hold on top of it.
     holdMs: () => 0,
     cooldownMs: (c) => c.interruptCooldownMs,
     oncePerEpisode: true,
-    when: ({ conversation, config }) => conversation.interruptOverlapMs >= config.interruptOverlapMs,
+    when: ({ conversation }) => conversation.customerInterrupted,
     reason: ({ conversation }) => `talked over the customer for ${seconds(conversation.interruptOverlapMs)}`,
   },
   {
@@ -81,7 +84,9 @@ export const RULES: readonly CoachingRule[] = [
     oncePerEpisode: false,
     when: ({ conversation, config }) => (conversation.customerAboveBaselineDb ?? 0) >= config.raisedVoiceDb,
     reason: ({ conversation }, held) =>
-      `customer ${conversation.customerAboveBaselineDb?.toFixed(0)} dB above their usual level for ${seconds(held)}`,
+      `customer ${conversation.customerAboveBaselineDb?.toFixed(0)} dB above their usual level for ${
+        seconds(held)
+      }`,
   },
   {
     type: "SPEAKING_TOO_FAST",

@@ -34,7 +34,12 @@ export interface SessionContext {
 }
 
 /** Why a session ended, as logged and sent in `call_ended`. */
-export type EndReason = "stream_stopped" | "call_completed" | "media_socket_closed" | "idle_timeout" | "shutdown";
+export type EndReason =
+  | "stream_stopped"
+  | "call_completed"
+  | "media_socket_closed"
+  | "idle_timeout"
+  | "shutdown";
 
 /** A media frame could not be used because the session is not streaming. */
 export class SessionStateError extends Error {
@@ -125,7 +130,9 @@ export class CallSession {
    */
   ingest(track: TrackName, timestampMs: number, mulaw: Uint8Array, wallNow: number): PushOutcome {
     if (this.#pipeline === null || this.#status !== "live") {
-      throw new SessionStateError(`session ${this.id} is ${this.#status}: media is accepted only after start`);
+      throw new SessionStateError(
+        `session ${this.id} is ${this.#status}: media is accepted only after start`,
+      );
     }
     this.#lastMediaAt = wallNow;
     return this.#pipeline.ingest(track, timestampMs, mulaw);

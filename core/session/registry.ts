@@ -31,6 +31,9 @@ export interface SessionRegistryOptions {
   log: Logger;
 }
 
+/** How many ended CallSids are remembered to refuse replays (a few hundred KB at most). */
+const RECENTLY_ENDED_LIMIT = 10_000;
+
 /** Receives the messages of the sessions it follows. */
 export type SessionListener = (message: ServerMessage) => void;
 
@@ -42,6 +45,8 @@ export class SessionRegistry {
   readonly #followersOfAll = new Set<SessionListener>();
   readonly #followersOf = new Map<string, Set<SessionListener>>();
   readonly #options: SessionRegistryOptions;
+  /** CallSids of calls that ended recently: a replayed webhook or stream must not bring them back. */
+  readonly #recentlyEnded = new Set<string>();
 
   constructor(options: SessionRegistryOptions) {
     this.#options = options;
@@ -66,10 +71,15 @@ export class SessionRegistry {
   /**
    * Returns the session of a call, creating it in the waiting state when it is new.
    * `agentTrack` defaults to the configured one.
+   *
+   * @throws {SessionStateError} when the call ended and was dropped already (a replayed request).
    */
   open(callSid: string, agentTrack: TrackName = this.#options.agentTrack): CallSession {
     const existing = this.#sessions.get(callSid);
     if (existing) return existing;
+    if (this.#recentlyEnded.has(callSid)) {
+      throw new SessionStateError(`call ${callSid} has already ended; a replayed request cannot reopen it`);
+    }
     const session = new CallSession(callSid, agentTrack, {
       analysis: this.#options.analysis,
       coaching: this.#options.coaching,
@@ -107,6 +117,7 @@ export class SessionRegistry {
       if (endedAt !== null && now - endedAt >= endGraceMs) {
         this.#sessions.delete(id);
         this.#followersOf.delete(id);
+        this.#rememberEnded(id);
         this.#options.log.debug("session_dropped", { session_id: id });
       }
     }
@@ -138,10 +149,18 @@ export class SessionRegistry {
     };
   }
 
+  #rememberEnded(callSid: string): void {
+    this.#recentlyEnded.add(callSid);
+    if (this.#recentlyEnded.size > RECENTLY_ENDED_LIMIT) {
+      // Sets iterate in insertion order: forget the oldest.
+      this.#recentlyEnded.delete(this.#recentlyEnded.values().next().value!);
+    }
+  }
+
   #publish(sessionId: string, message: ServerMessage): void {
     for (const listener of this.#followersOfAll) this.#deliver(listener, message);
     const followers = this.#followersOf.get(sessionId);
-    if (followers) for (const listener of followers) this.#deliver(listener, message);
+    if (followers) { for (const listener of followers) this.#deliver(listener, message); }
   }
 
   #deliver(listener: SessionListener, message: ServerMessage): void {

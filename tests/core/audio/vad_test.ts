@@ -28,13 +28,15 @@ for (const hissDb of [-55, -48, -40]) {
   });
 }
 
-for (const { speechDb, hissDb } of [
-  { speechDb: -40, hissDb: -55 },
-  { speechDb: -12, hissDb: -48 },
-  { speechDb: -26, hissDb: -40 },
-  { speechDb: -40, hissDb: null },
-  { speechDb: -12, hissDb: null },
-]) {
+for (
+  const { speechDb, hissDb } of [
+    { speechDb: -40, hissDb: -55 },
+    { speechDb: -12, hissDb: -48 },
+    { speechDb: -26, hissDb: -40 },
+    { speechDb: -40, hissDb: null },
+    { speechDb: -12, hissDb: null },
+  ]
+) {
   Deno.test(`VAD - a caller at ${speechDb} dBov over ${hissDb ?? "no"} hiss is found, pauses are not`, () => {
     // 2 s line noise, 4 s speech, 2 s pause, 4 s speech, 2 s pause.
     const speech = concat(
@@ -48,8 +50,14 @@ for (const { speechDb, hissDb } of [
     const results = analyze(toMulaw(mix(speech, noise)));
     const s = SLOTS_PER_S;
     assert.ok(speakingShare(results, 0, 2 * s) === 0, "no speech before the caller talks");
-    assert.ok(speakingShare(results, 2 * s, 6 * s) > 0.9, `first turn ${speakingShare(results, 2 * s, 6 * s)}`);
-    assert.ok(speakingShare(results, 8 * s, 12 * s) > 0.9, `second turn ${speakingShare(results, 8 * s, 12 * s)}`);
+    assert.ok(
+      speakingShare(results, 2 * s, 6 * s) > 0.9,
+      `first turn ${speakingShare(results, 2 * s, 6 * s)}`,
+    );
+    assert.ok(
+      speakingShare(results, 8 * s, 12 * s) > 0.9,
+      `second turn ${speakingShare(results, 8 * s, 12 * s)}`,
+    );
     // The pauses after each turn, once the hangover is over.
     assert.ok(speakingShare(results, 6 * s + 15, 8 * s) === 0, "pause after the first turn");
     assert.ok(speakingShare(results, 12 * s + 15, 14 * s) === 0, "pause after the second turn");

@@ -77,6 +77,20 @@ Deno.test("CoachingEngine - the customer talking over the agent is not the agent
   expect(engine.metrics().interruptions).toBe(0);
 });
 
+Deno.test("CoachingEngine - talking over one customer turn is one interruption, however often resumed", () => {
+  const agent = [{ from: 2_000, to: 3_000 }, { from: 3_500, to: 4_500 }];
+  const { tips, engine } = runCall(agent, [{ from: 0, to: 6_000 }], 8_000);
+  expect(timesOf(tips, "INTERRUPTING_CUSTOMER")).toEqual([2_580]);
+  expect(engine.metrics().interruptions).toBe(1);
+});
+
+Deno.test("CoachingEngine - two short agent backchannels in one customer turn do not add up", () => {
+  const agent = [{ from: 2_000, to: 2_400 }, { from: 4_000, to: 4_400 }];
+  const { tips, engine } = runCall(agent, [{ from: 0, to: 6_000 }], 8_000);
+  expect(tips).toEqual([]);
+  expect(engine.metrics().interruptions).toBe(0);
+});
+
 Deno.test("CoachingEngine - TOO_MUCH_SILENCE once per silence, never before anyone spoke", () => {
   const agent = [{ from: 10_000, to: 12_000 }];
   const customer = [{ from: 40_000, to: 42_000 }];
@@ -233,6 +247,7 @@ Deno.test("CoachingEngine - bad input is refused with a clear error", () => {
   engine.step(0, silent, silent);
   assert.throws(() => engine.step(0, silent, silent), RangeError);
   assert.throws(() => engine.step(Number.NaN, silent, silent), /streamMs must increase/);
+  assert.throws(() => engine.step(20, silent, { ...silent, frameLevelDb: Number.NaN }), /frameLevelDb/);
   assert.throws(
     () => new CoachingEngine({ ...defaultCoachingConfig, fastWpm: -5 }),
     /invalid coaching config: fastWpm/,

@@ -157,3 +157,14 @@ Deno.test("Registry - endAll ends every running session", () => {
   registry.endAll("shutdown");
   assert.equal(registry.activeCount, 0);
 });
+
+Deno.test("Registry - a call that ended and was dropped cannot be reopened by a replay", () => {
+  const { registry, clock } = setup();
+  registry.open("CA1").startStream();
+  registry.end("CA1", "stream_stopped");
+  clock.now += 5_000;
+  registry.sweep(clock.now);
+  assert.equal(registry.size, 0);
+  assert.throws(() => registry.open("CA1"), /already ended/);
+  assert.equal(registry.size, 0);
+});

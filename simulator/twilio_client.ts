@@ -1,0 +1,237 @@
+/**
+ * What Twilio puts on the wire, for the simulator: signed form-encoded webhooks, the `<Start><Stream>`
+ * TwiML it reads back, and the Media Streams messages it sends on the media WebSocket.
+ *
+ * Shapes follow Twilio's docs (digest in docs/protocol.md): `track` inside `media`; `sequenceNumber`,
+ * `chunk` and `timestamp` are strings; one timestamp base shared by both tracks; per-track chunk counters;
+ * the media WebSocket upgrade carries `x-twilio-signature` over the `wss://` (or `ws://`) URL with no params.
+ *
+ * @module
+ */
+import { signTwilioRequest } from "../core/twilio/signature.ts";
+
+/** A Twilio media track name. */
+export type TrackName = "inbound" | "outbound";
+
+/** A random Twilio-style SID: the two-letter prefix and 32 lowercase hex digits. */
+export function randomSid(prefix: "CA" | "MZ" | "AC"): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Whether `sid` is a Call SID ("CA" + 32 hex digits). */
+export function isCallSid(sid: string): boolean {
+  return /^CA[0-9a-fA-F]{32}$/.test(sid);
+}
+
+/** A failed exchange with the server, with what to check in the message. */
+export class SimulatorError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SimulatorError";
+  }
+}
+
+/** Where to send a webhook and which URL Twilio would have signed. */
+export interface WebhookTarget {
+  /** Base URL the request goes to, e.g. `http://127.0.0.1:8000`. */
+  url: string;
+  /** Base URL Twilio knows the server by (the server's PUBLIC_URL); signatures are computed over it. */
+  publicUrl: string;
+  authToken: string;
+}
+
+/**
+ * POSTs a form-encoded webhook as Twilio does, signed over `publicUrl + path` and the sorted params.
+ *
+ * @throws {SimulatorError} when the server cannot be reached.
+ */
+export async function postWebhook(
+  target: WebhookTarget,
+  path: string,
+  params: Record<string, string>,
+): Promise<Response> {
+  const signature = signTwilioRequest(target.authToken, joinUrl(target.publicUrl, path), params);
+  try {
+    return await fetch(joinUrl(target.url, path), {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+        "x-twilio-signature": signature,
+        "user-agent": "TwilioProxy/1.1 (live-call-coach simulator)",
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+  } catch (error) {
+    throw new SimulatorError(
+      `cannot reach the server at ${target.url} (${(error as Error).message}); is it running? ` +
+        "Start it with `deno task start` or pass --url.",
+    );
+  }
+}
+
+/** Joins a base URL (no trailing slash needed) and an absolute path. */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, "") + path;
+}
+
+/** What the simulator needs from the voice webhook's TwiML. */
+export interface StreamInstruction {
+  /** The media WebSocket URL, exactly as in `<Stream url>`. */
+  url: string;
+  /** `<Stream track>` (Twilio's default is `inbound_track`). */
+  track: string;
+  /** `<Parameter>`s, which come back in `start.customParameters`. */
+  parameters: Record<string, string>;
+}
+
+/**
+ * Reads the `<Start><Stream>` instruction from TwiML: the stream URL, its track and its parameters.
+ * Tolerates attribute order, either quote style, self-closing tags, whitespace and XML escapes.
+ *
+ * @throws {SimulatorError} when there is no `<Stream url="…">` inside `<Start>`.
+ */
+export function parseStreamTwiml(xml: string): StreamInstruction {
+  const start = /<Start(?:\s[^>]*)?>([\s\S]*?)<\/Start\s*>/.exec(xml);
+  const stream = start && /<Stream(\s[^>]*?)?(\/>|>([\s\S]*?)<\/Stream\s*>)/.exec(start[1]);
+  if (!stream) {
+    throw new SimulatorError(`the voice webhook's TwiML has no <Start><Stream>: ${xml.slice(0, 300)}`);
+  }
+  const attributes = parseAttributes(stream[1] ?? "");
+  if (!attributes.url) throw new SimulatorError(`<Stream> has no url attribute: ${stream[0].slice(0, 300)}`);
+  const parameters: Record<string, string> = {};
+  for (const match of (stream[3] ?? "").matchAll(/<Parameter(\s[^>]*?)\/?>/g)) {
+    const { name, value } = parseAttributes(match[1] ?? "");
+    if (name !== undefined) parameters[name] = value ?? "";
+  }
+  return { url: attributes.url, track: attributes.track ?? "inbound_track", parameters };
+}
+
+function parseAttributes(text: string): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const match of text.matchAll(/([A-Za-z_:][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
+    attributes[match[1]] = decodeXml(match[2] ?? match[3] ?? "");
+  }
+  return attributes;
+}
+
+const NAMED_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+function decodeXml(text: string): string {
+  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-z]+);/g, (whole, entity: string) => {
+    if (entity.startsWith("#x")) return String.fromCodePoint(parseInt(entity.slice(2), 16));
+    if (entity.startsWith("#")) return String.fromCodePoint(parseInt(entity.slice(1), 10));
+    return NAMED_ENTITIES[entity] ?? whole;
+  });
+}
+
+/** The ids of one media stream. */
+export interface StreamIds {
+  streamSid: string;
+  callSid: string;
+  accountSid: string;
+}
+
+/**
+ * Builds the JSON text frames Twilio sends on the media socket, with its counters: one `sequenceNumber`
+ * across all messages after `connected`, one `chunk` counter per track.
+ */
+export class MediaMessageFactory {
+  readonly #ids: StreamIds;
+  #sequence = 0;
+  readonly #chunks: Record<TrackName, number> = { inbound: 0, outbound: 0 };
+
+  constructor(ids: StreamIds) {
+    this.#ids = ids;
+  }
+
+  /** `connected`: the first message, without a stream SID or sequence number. */
+  connected(): string {
+    return JSON.stringify({ event: "connected", protocol: "Call", version: "1.0.0" });
+  }
+
+  /** `start`, with the `<Parameter>`s of the TwiML as `customParameters`. */
+  start(tracks: TrackName[], customParameters: Record<string, string>): string {
+    const { streamSid, callSid, accountSid } = this.#ids;
+    return JSON.stringify({
+      event: "start",
+      sequenceNumber: this.#nextSequence(),
+      streamSid,
+      start: {
+        accountSid,
+        streamSid,
+        callSid,
+        tracks,
+        customParameters,
+        mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
+      },
+    });
+  }
+
+  /** `media`: one frame of μ-law bytes of `track`, stamped `timestampMs` after the stream start. */
+  media(track: TrackName, timestampMs: number, mulaw: Uint8Array): string {
+    return JSON.stringify({
+      event: "media",
+      sequenceNumber: this.#nextSequence(),
+      streamSid: this.#ids.streamSid,
+      media: {
+        track,
+        chunk: String(++this.#chunks[track]),
+        timestamp: String(Math.round(timestampMs)),
+        payload: mulaw.toBase64(),
+      },
+    });
+  }
+
+  /** `stop`: the call is over. */
+  stop(): string {
+    const { streamSid, callSid, accountSid } = this.#ids;
+    return JSON.stringify({
+      event: "stop",
+      sequenceNumber: this.#nextSequence(),
+      streamSid,
+      stop: { accountSid, callSid },
+    });
+  }
+
+  #nextSequence(): string {
+    return String(++this.#sequence);
+  }
+}
+
+/**
+ * Opens the media WebSocket as Twilio does: to `connectUrl` (the stream URL, possibly re-pointed at a
+ * local address), with `x-twilio-signature` computed over `streamUrl` (the URL from the TwiML).
+ *
+ * @throws {SimulatorError} when the socket does not open (refused, 403 from a bad signature, ...).
+ */
+export function openMediaSocket(connectUrl: string, streamUrl: string, authToken: string): Promise<WebSocket> {
+  const signature = signTwilioRequest(authToken, streamUrl, {});
+  const socket = new WebSocketWithHeaders(connectUrl, { headers: { "x-twilio-signature": signature } });
+  return openedSocket(socket, connectUrl, "the media socket");
+}
+
+/**
+ * Deno's `WebSocket` constructor takes handshake headers in an options object (`WebSocketOptions`,
+ * non-standard); the project's "dom" lib hides that overload from the type checker, hence the cast.
+ */
+const WebSocketWithHeaders = WebSocket as unknown as new (
+  url: string,
+  options: { headers: HeadersInit },
+) => WebSocket;
+
+/** Resolves when `socket` opens; rejects with a clear error if it fails or closes first. */
+export function openedSocket(socket: WebSocket, url: string, what: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      socket.onopen = socket.onerror = socket.onclose = null;
+      reject(new SimulatorError(`could not open ${what} at ${url}: ${why}`));
+    };
+    socket.onopen = () => {
+      socket.onopen = socket.onerror = socket.onclose = null;
+      resolve(socket);
+    };
+    socket.onerror = (event) => fail(event instanceof ErrorEvent ? event.message : "connection error");
+    socket.onclose = (event) => fail(`closed with ${event.code} ${event.reason}`);
+  });
+}

@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { formatScenarioReport, measureScenarioAccuracy } from "../../tools/accuracy_scenarios.ts";
+
+Deno.test("Accuracy - every real-speech scenario fires its expected tips and nothing else", async () => {
+  const rows = await measureScenarioAccuracy();
+  const report = formatScenarioReport(rows);
+  const names = rows.map((row) => row.name);
+  for (const name of ["calm", "fast", "slow", "loud", "soft", "interrupt", "silence", "monologue", "tense"]) {
+    assert.ok(names.includes(name), `scenario ${name} is missing`);
+  }
+  assert.ok(names.includes("talk_ratio"), "scenario talk_ratio is missing");
+  for (const row of rows) {
+    assert.deepEqual(row.missing, [], `${row.name}: expected tips did not fire\n${report}`);
+    assert.deepEqual(row.unexpected, [], `${row.name}: unexpected tips\n${report}`);
+  }
+  const calm = rows.find((row) => row.name === "calm");
+  assert.deepEqual(calm?.fired, [], `the calm call got tips\n${report}`);
+});
+
+Deno.test("Accuracy - the interrupt scenario counts one interruption, backchannels none", async () => {
+  const rows = await measureScenarioAccuracy();
+  const interrupt = rows.find((row) => row.name === "interrupt");
+  assert.equal(interrupt?.final?.interruptions, 1, formatScenarioReport(rows));
+  assert.equal(rows.find((row) => row.name === "calm")?.final?.interruptions, 0);
+});

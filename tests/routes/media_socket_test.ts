@@ -1,0 +1,248 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "../../core/config.ts";
+import { createLogger } from "../../core/log.ts";
+import { signTwilioRequest } from "../../core/twilio/signature.ts";
+import { MAX_MESSAGES_PER_SECOND } from "../../routes/media_socket.ts";
+import { type RunningServer, startServer } from "../../routes/server.ts";
+import {
+  answerCall,
+  closed,
+  MediaStream,
+  newCallSid,
+  openSocket,
+  PageSocket,
+  toneFrame,
+} from "../support/fake_twilio.ts";
+
+/** A server whose log lines are collected, so each rejection's logged reason can be checked. */
+async function withServer(run: (server: RunningServer, logs: Record<string, unknown>[]) => Promise<void>) {
+  const logs: Record<string, unknown>[] = [];
+  const log = createLogger({
+    level: "info",
+    now: () => new Date(),
+    write: (line) => logs.push(JSON.parse(line)),
+  });
+  const server = await startServer(loadConfig({ PORT: "0" }), { hostname: "127.0.0.1", log });
+  try {
+    await run(server, logs);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+/** A media socket for a fresh call; `started` sends connected + a valid start. */
+async function mediaSocket(server: RunningServer, started: boolean) {
+  const callSid = newCallSid();
+  const answer = await answerCall(server, callSid);
+  const socket = await openSocket(answer.url, {
+    "x-twilio-signature": signTwilioRequest(server.authToken, answer.url, {}),
+  });
+  const stream = new MediaStream(socket, callSid);
+  if (started) {
+    stream.connected();
+    stream.start(answer.parameters);
+  }
+  return { stream, callSid, parameters: answer.parameters };
+}
+
+const mediaJson = (stream: MediaStream, media: Record<string, unknown>) =>
+  JSON.stringify({
+    event: "media",
+    sequenceNumber: "3",
+    streamSid: stream.streamSid,
+    media: { track: "inbound", chunk: "1", timestamp: "0", payload: toneFrame(0.1).toBase64(), ...media },
+  });
+
+Deno.test("Media socket - each bad input gets its close code and a logged reason; the server and other calls go on", async () => {
+  await withServer(async (server, logs) => {
+    // A healthy call runs beside the bad ones the whole time.
+    const healthy = await mediaSocket(server, true);
+    const page = await PageSocket.open(server, healthy.callSid);
+    let healthyMs = 0;
+    const feedHealthy = () => {
+      for (const end = healthyMs + 400; healthyMs < end; healthyMs += 20) {
+        healthy.stream.media("outbound", healthyMs, toneFrame(0.1, healthyMs * 8));
+        healthy.stream.media("inbound", healthyMs, toneFrame(0));
+      }
+    };
+
+    const cases: {
+      name: string;
+      started: boolean;
+      send: (s: MediaStream) => void;
+      code: number;
+      reason: RegExp;
+    }[] = [
+      {
+        name: "non-JSON",
+        started: true,
+        send: (s) => s.socket.send("hello?"),
+        code: 1007,
+        reason: /not JSON/,
+      },
+      {
+        name: "wrong shape",
+        started: true,
+        send: (s) => s.send({ event: "media", media: {} }),
+        code: 1007,
+        reason: /malformed/,
+      },
+      {
+        name: "unknown event",
+        started: true,
+        send: (s) => s.send({ event: "clear" }),
+        code: 1007,
+        reason: /event/,
+      },
+      {
+        name: "media before start",
+        started: false,
+        send: (s) => s.media("inbound", 0, toneFrame(0)),
+        code: 1008,
+        reason: /media before start/,
+      },
+      {
+        name: "binary frame",
+        started: true,
+        send: (s) => s.socket.send(new Uint8Array(160)),
+        code: 1003,
+        reason: /binary/,
+      },
+      {
+        name: "oversize",
+        started: true,
+        send: (s) => s.socket.send(" ".repeat(70_000)),
+        code: 1009,
+        reason: /exceeds/,
+      },
+      {
+        name: "not base64",
+        started: true,
+        send: (s) => s.socket.send(mediaJson(s, { payload: "%%%notbase64%%%" })),
+        code: 1007,
+        reason: /base64/,
+      },
+      {
+        name: "empty payload",
+        started: true,
+        send: (s) => s.socket.send(mediaJson(s, { payload: "" })),
+        code: 1007,
+        reason: /empty/,
+      },
+      {
+        name: "number timestamp",
+        started: true,
+        send: (s) => s.socket.send(mediaJson(s, { timestamp: 20 })),
+        code: 1007,
+        reason: /media\.timestamp/,
+      },
+      {
+        name: "other stream's media",
+        started: true,
+        send: (s) => s.socket.send(mediaJson(s, {}).replace(s.streamSid, "MZother")),
+        code: 1008,
+        reason: /unknown stream/,
+      },
+    ];
+    for (const testCase of cases) {
+      const { stream } = await mediaSocket(server, testCase.started);
+      const done = closed(stream.socket);
+      testCase.send(stream);
+      const event = await done;
+      assert.equal(event.code, testCase.code, testCase.name);
+      assert.match(event.reason, testCase.reason, testCase.name);
+      const logged = logs.find((l) => l.event === "media_socket_closed" && l.code === testCase.code);
+      assert.ok(logged, `${testCase.name}: reason logged`);
+      feedHealthy();
+    }
+
+    // A second start on a stream that already started.
+    const twice = await mediaSocket(server, true);
+    const twiceClosed = closed(twice.stream.socket);
+    twice.stream.start(twice.parameters);
+    assert.match((await twiceClosed).reason, /second start/);
+    feedHealthy();
+
+    const healthyMetrics = await page.next((m) =>
+      m.type === "metrics" && m.data.stream_ms >= healthyMs - 400
+    );
+    assert.equal(healthyMetrics.type, "metrics", "the healthy call kept being analysed");
+    assert.equal((await fetch(`${server.url}/health`)).status, 200);
+    assert.equal(server.registry.get(healthy.callSid)?.status, "live");
+    healthy.stream.stop();
+    await page.close();
+  });
+});
+
+Deno.test("Media socket - wrong mediaFormat is refused with the supported format named", async () => {
+  await withServer(async (server) => {
+    const { stream, parameters } = await mediaSocket(server, false);
+    const done = closed(stream.socket);
+    stream.send({
+      event: "start",
+      sequenceNumber: "1",
+      streamSid: stream.streamSid,
+      start: {
+        accountSid: "AC1",
+        streamSid: stream.streamSid,
+        callSid: stream.callSid,
+        tracks: ["inbound"],
+        customParameters: parameters,
+        mediaFormat: { encoding: "audio/x-l16", sampleRate: 16000, channels: 1 },
+      },
+    });
+    const event = await done;
+    assert.equal(event.code, 1007);
+    assert.match(event.reason, /only audio\/x-mulaw/);
+  });
+});
+
+Deno.test("Media socket - odd sizes, out-of-order and duplicate timestamps are absorbed", async () => {
+  await withServer(async (server) => {
+    const { stream, callSid } = await mediaSocket(server, true);
+    const page = await PageSocket.open(server, callSid);
+    stream.media("outbound", 0, toneFrame(0.1).subarray(0, 100)); // short frame
+    stream.media("outbound", 40, toneFrame(0.1)); // before 20
+    stream.media("outbound", 20, toneFrame(0.1));
+    stream.media("outbound", 20, toneFrame(0.1)); // duplicate
+    stream.media("outbound", 60, new Uint8Array(480).fill(0xff)); // three slots at once
+    for (let t = 120; t < 1000; t += 20) stream.media("outbound", t, toneFrame(0.1));
+    stream.media("outbound", 0, toneFrame(0.1)); // long late
+    stream.stop();
+    await page.next((m) => m.type === "call_ended");
+    const session = server.registry.get(callSid);
+    assert.ok(session);
+    assert.equal(session.status, "ended");
+    assert.ok(session.streamMs >= 980, `analysed the whole second: ${session.streamMs}`);
+    await page.close();
+  });
+});
+
+// A flooding client is still sending when the close frame arrives, so it may only see the connection
+// drop; the server's log carries the close code and reason.
+Deno.test("Media socket - a flood beyond any real call is cut off", async () => {
+  await withServer(async (server, logs) => {
+    const { stream } = await mediaSocket(server, true);
+    const done = closed(stream.socket);
+    const silence = new Uint8Array(160).fill(0xff);
+    for (let i = 0; i < MAX_MESSAGES_PER_SECOND + 500 && stream.socket.readyState === WebSocket.OPEN; i++) {
+      stream.media("inbound", i * 20, silence);
+    }
+    await done;
+    const logged = logs.find((l) => l.event === "media_socket_closed");
+    assert.equal(logged?.code, 1008);
+    assert.match(String(logged?.reason), /flood: more than 10000 messages per second/);
+  });
+});
+
+Deno.test("Media socket - chatter before start is limited", async () => {
+  await withServer(async (server, logs) => {
+    const { stream } = await mediaSocket(server, false);
+    const done = closed(stream.socket);
+    for (let i = 0; i < 20 && stream.socket.readyState === WebSocket.OPEN; i++) stream.connected();
+    await done;
+    const logged = logs.find((l) => l.event === "media_socket_closed");
+    assert.equal(logged?.code, 1008);
+    assert.match(String(logged?.reason), /more than 8 messages before start/);
+  });
+});

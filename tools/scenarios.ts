@@ -1,0 +1,227 @@
+/**
+ * The scripted two-party calls that `accuracy_scenarios.ts` plays through the real analysis pipeline.
+ *
+ * Each scenario is a list of steps on a shared cursor: a step starts `after` ms past the end of everything
+ * placed so far (default 700 ms), or, with `over`, that many ms after the start of the previous main step,
+ * on top of it (backchannels, talking over someone).
+ *
+ * About pace: the analyzer reports words per minute of speaking time (pauses excluded), and espeak-ng's
+ * "165" agent sentences measure about 200-230 WPM that way, above the 160 WPM "too fast" default. An agent
+ * at an unremarkable pace is therefore the agent sentences slowed by 1.5 with WSOLA (about 135-150 WPM,
+ * pitch kept); "slow" is the slowest rate clip slowed by 1.6 (about 85 WPM).
+ *
+ * @module
+ */
+import type { SuggestionType } from "../core/protocol/ui_messages.ts";
+
+/** Which fixture audio a step plays, and how it is altered. */
+export interface ClipSpec {
+  clip: string;
+  /** Only speech segments [first, last] (indices into the label's speechSegmentsMs). */
+  segments?: [number, number];
+  /** Slow down by this factor (WSOLA, pitch kept). */
+  stretch?: number;
+  gainDb?: number;
+}
+
+/** One placement of a clip on one party's track. */
+export interface Step extends ClipSpec {
+  party: "agent" | "customer";
+  /** Gap after the end of everything placed so far (ms). */
+  after?: number;
+  /** Instead: start this many ms after the start of the previous main step, on top of it. */
+  over?: number;
+}
+
+/** A scripted call and the tips it should (and only should) produce. */
+export interface Scenario {
+  name: string;
+  expected: SuggestionType[];
+  /** Silence before the first step (the call has connected, nobody has spoken yet). */
+  leadMs: number;
+  /** Silence after the last step. */
+  tailMs: number;
+  steps: Step[];
+}
+
+const CALM = 1.5;
+const agent = (clip: string, more: Omit<Step, "party" | "clip"> = {}): Step => ({
+  party: "agent",
+  clip,
+  stretch: CALM,
+  ...more,
+});
+const customer = (clip: string, more: Omit<Step, "party" | "clip"> = {}): Step => ({
+  party: "customer",
+  clip,
+  ...more,
+});
+
+/** The scenarios, each expecting exactly the listed tips (calm: none). */
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: "calm",
+    expected: [],
+    leadMs: 1_500,
+    tailMs: 1_500,
+    steps: [
+      agent("agent_greeting"),
+      customer("customer_problem"),
+      agent("agent_verify"),
+      customer("backchannel_mmhmm", { over: 3_000 }),
+      customer("customer_name"),
+      agent("agent_explain"),
+      customer("backchannel_okay", { over: 4_000 }),
+      customer("backchannel_right", { over: 9_000 }),
+      customer("rate160_en-gb_m3", { segments: [0, 2] }),
+      agent("rate100_en-us", { segments: [0, 1], stretch: 1 }),
+      customer("rate180_en-us_f2", { segments: [0, 1] }),
+      agent("agent_verify"),
+      customer("customer_complaint", { after: 900 }),
+      agent("agent_closing"),
+      customer("customer_thanks"),
+      customer("rate160_en-gb_m3", { segments: [3, 4], after: 400 }),
+      agent("agent_greeting", { after: 1_000 }),
+    ],
+  },
+  {
+    name: "fast",
+    expected: ["SPEAKING_TOO_FAST"],
+    leadMs: 1_000,
+    tailMs: 1_500,
+    steps: [
+      customer("customer_problem"),
+      agent("agent_fast", { stretch: 1 }),
+      agent("rate260_en-us_f3", { segments: [0, 1], stretch: 1, after: 400 }),
+      customer("customer_name"),
+    ],
+  },
+  {
+    name: "slow",
+    expected: ["SPEAKING_TOO_SLOW"],
+    leadMs: 1_000,
+    tailMs: 1_500,
+    steps: [
+      customer("customer_problem"),
+      agent("rate100_en-us", { stretch: 1.6 }),
+      customer("customer_thanks"),
+    ],
+  },
+  {
+    name: "loud",
+    expected: ["SPEAKING_TOO_LOUD"],
+    leadMs: 1_000,
+    tailMs: 1_500,
+    steps: [
+      customer("customer_problem"),
+      agent("agent_verify", { gainDb: 13 }),
+      customer("customer_name"),
+      agent("agent_explain", { gainDb: 13 }),
+    ],
+  },
+  {
+    name: "soft",
+    expected: ["SPEAKING_TOO_SOFT"],
+    leadMs: 1_000,
+    tailMs: 1_500,
+    steps: [
+      customer("customer_problem"),
+      agent("agent_verify", { gainDb: -16 }),
+      customer("customer_name"),
+      agent("agent_explain", { gainDb: -16 }),
+    ],
+  },
+  {
+    name: "interrupt",
+    expected: ["INTERRUPTING_CUSTOMER"],
+    leadMs: 1_000,
+    tailMs: 1_500,
+    steps: [
+      agent("agent_greeting"),
+      customer("backchannel_mmhmm", { over: 2_500 }),
+      customer("backchannel_yeah", { over: 4_800 }),
+      customer("customer_problem"),
+      // The agent's own short backchannels during the customer's turn are not interruptions.
+      agent("backchannel_yeah", { over: 1_200, stretch: 1 }),
+      agent("backchannel_right", { over: 2_800, stretch: 1 }),
+      agent("agent_verify", { after: 600 }),
+      customer("customer_complaint", { after: 500 }),
+      // The agent talks over the customer from 2.5 s into the complaint.
+      agent("agent_explain", { over: 2_500 }),
+      customer("customer_name"),
+      agent("agent_closing"),
+    ],
+  },
+  {
+    name: "silence",
+    expected: ["TOO_MUCH_SILENCE"],
+    // 4 s after the call connects before anyone speaks: not "too much silence".
+    leadMs: 4_000,
+    tailMs: 1_500,
+    steps: [
+      agent("agent_greeting"),
+      customer("customer_problem"),
+      agent("agent_verify"),
+      customer("customer_name"),
+      agent("agent_explain", { after: 5_000 }),
+      customer("customer_thanks"),
+    ],
+  },
+  {
+    name: "monologue",
+    expected: ["CONTINUOUS_SPEAKING"],
+    leadMs: 1_000,
+    tailMs: 1_500,
+    steps: [
+      customer("customer_problem"),
+      agent("agent_explain"),
+      customer("backchannel_mmhmm", { over: 5_000 }),
+      agent("agent_verify", { after: 500 }),
+      customer("backchannel_okay", { over: 3_000 }),
+      agent("agent_greeting", { after: 500 }),
+      agent("agent_closing", { after: 500 }),
+      customer("backchannel_right", { over: 2_000 }),
+      agent("agent_explain", { after: 500 }),
+      customer("backchannel_uhhuh", { over: 6_000 }),
+      agent("rate100_en-us", { segments: [0, 1], stretch: 1, after: 500 }),
+    ],
+  },
+  {
+    name: "tense",
+    expected: ["CUSTOMER_RAISED_VOICE"],
+    leadMs: 1_000,
+    tailMs: 1_500,
+    steps: [
+      agent("agent_greeting"),
+      customer("customer_problem"),
+      agent("agent_verify"),
+      customer("customer_name"),
+      customer("customer_thanks", { after: 400 }),
+      agent("agent_explain"),
+      customer("customer_complaint", { gainDb: 10 }),
+      customer("customer_problem", { gainDb: 10, after: 400 }),
+      agent("agent_closing"),
+    ],
+  },
+  {
+    name: "talk_ratio",
+    expected: ["TALK_RATIO_HIGH"],
+    leadMs: 1_000,
+    tailMs: 1_500,
+    steps: [
+      agent("agent_explain"),
+      agent("agent_verify", { after: 500 }),
+      customer("customer_name"),
+      agent("agent_greeting"),
+      agent("agent_explain", { after: 500 }),
+      customer("customer_thanks"),
+      agent("agent_closing"),
+      agent("agent_verify", { after: 500 }),
+      agent("rate100_en-us", { segments: [0, 1], stretch: 1, after: 500 }),
+      customer("customer_name"),
+      agent("agent_explain"),
+      agent("agent_greeting", { after: 500 }),
+      customer("customer_thanks"),
+    ],
+  },
+];
