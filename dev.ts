@@ -1,19 +1,33 @@
 /**
- * `deno task dev`: rebuild the islands on every change and run the server. Deno's `--watch` (see deno.json)
- * restarts this process when server code changes; esbuild watches the islands itself.
+ * `deno task dev`: the server plus islands that rebuild on every change. Deno's `--watch` (see deno.json)
+ * restarts this process when server code changes; esbuild watches the islands and what they import itself,
+ * so an island edit only needs a browser reload.
  *
  * @module
  */
+import { ConfigError, loadConfig } from "./core/config.ts";
 import { buildIslands } from "./islands/glue.ts";
-import { loadConfig } from "./core/config.ts";
+import { readEnvironment } from "./routes/environment.ts";
 import { startServer } from "./routes/server.ts";
 
+let config;
+try {
+  config = loadConfig(readEnvironment());
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(
+    `Configuration error: ${error.message}\nSee .env.example and the README's configuration table.`,
+  );
+  Deno.exit(1);
+}
 const islands = await buildIslands({ watch: true });
-const server = await startServer(loadConfig(Deno.env.toObject()));
-console.log(`Dev server on ${server.url} (islands rebuild on change in islands/ and components/)`);
+const server = await startServer(config);
+console.log(`Dev server on ${server.url}/ (islands rebuild on change; reload the page to see them)`);
 
-Deno.addSignalListener("SIGINT", async () => {
+const stop = async () => {
   await server.shutdown();
   await islands.stop();
   Deno.exit(0);
-});
+};
+Deno.addSignalListener("SIGINT", stop);
+Deno.addSignalListener("SIGTERM", stop);

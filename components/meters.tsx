@@ -5,15 +5,7 @@
  */
 import type { ComponentChildren } from "preact";
 import type { MetricsData } from "../core/protocol/ui_messages.ts";
-import {
-  clamp,
-  formatDb,
-  formatPercent,
-  formatSeconds,
-  formatWpm,
-  isKnown,
-  UNKNOWN,
-} from "./format.ts";
+import { clamp, formatDb, formatPercent, formatSeconds, formatWpm, isKnown, UNKNOWN } from "./format.ts";
 import { PACE_STYLES } from "./styles.ts";
 
 /** The agent's target pace in words per minute (shown as a band on the gauge). */
@@ -27,7 +19,10 @@ function percentOf(value: number, scale: { min: number; max: number }): number {
 
 function Tile(props: { label: string; testId: string; children: ComponentChildren }) {
   return (
-    <div data-testid={props.testId} class="rounded-xl border border-slate-200 bg-white p-3 flex flex-col gap-1 min-w-0">
+    <div
+      data-testid={props.testId}
+      class="rounded-xl border border-slate-200 bg-white p-3 flex flex-col gap-1 min-w-0"
+    >
       <h3 class="text-xs font-semibold uppercase tracking-wide text-slate-600">{props.label}</h3>
       {props.children}
     </div>
@@ -38,7 +33,9 @@ function Value(props: { text: string; unit?: string }) {
   return (
     <p class="text-2xl font-bold tabular-nums text-slate-900" data-testid="meter-value">
       {props.text}
-      {props.unit && props.text !== UNKNOWN && <span class="ml-1 text-sm font-medium text-slate-600">{props.unit}</span>}
+      {props.unit && props.text !== UNKNOWN && (
+        <span class="ml-1 text-sm font-medium text-slate-600">{props.unit}</span>
+      )}
     </p>
   );
 }
@@ -66,7 +63,10 @@ export function PaceGauge(props: { wpm: number | null }) {
         aria-valuemax={PACE_SCALE.max}
         aria-valuenow={isKnown(wpm) ? Math.round(wpm) : undefined}
       >
-        <div class="absolute inset-y-0 rounded-full bg-emerald-300" style={{ left: `${bandLeft}%`, width: `${bandWidth}%` }} />
+        <div
+          class="absolute inset-y-0 rounded-full bg-emerald-300"
+          style={{ left: `${bandLeft}%`, width: `${bandWidth}%` }}
+        />
         {isKnown(wpm) && (
           <div
             data-testid="pace-marker"
@@ -113,8 +113,14 @@ export function TalkRatioMeter(props: { ratio: number | null }) {
     <Tile label="Talk ratio" testId="meter-talk-ratio">
       <Value text={known ? `${formatPercent(props.ratio)}` : UNKNOWN} unit="agent" />
       <div class="flex h-3 rounded-full bg-slate-200 overflow-hidden" aria-hidden="true">
-        <div class="h-full bg-indigo-600 transition-all duration-300 motion-reduce:transition-none" style={{ width: `${agent}%` }} />
-        <div class="h-full bg-orange-400 transition-all duration-300 motion-reduce:transition-none" style={{ width: `${known ? 100 - agent : 0}%` }} />
+        <div
+          class="h-full bg-indigo-600 transition-all duration-300 motion-reduce:transition-none"
+          style={{ width: `${agent}%` }}
+        />
+        <div
+          class="h-full bg-orange-400 transition-all duration-300 motion-reduce:transition-none"
+          style={{ width: `${known ? 100 - agent : 0}%` }}
+        />
       </div>
       <p class="text-xs font-medium text-slate-600">
         {known ? `Customer ${formatPercent(1 - (props.ratio as number))}` : "Nobody has talked yet"}
@@ -129,7 +135,12 @@ export function MeterRow(props: { metrics: MetricsData | null }) {
   return (
     <section aria-label="Live meters" class="grid grid-cols-2 sm:grid-cols-3 lg:grid-cols-6 gap-3">
       <PaceGauge wpm={m?.agent.wpm ?? null} />
-      <LevelMeter label="Agent level" testId="meter-agent-level" db={m?.agent.level_db ?? null} speaking={m?.agent.speaking ?? false} />
+      <LevelMeter
+        label="Agent level"
+        testId="meter-agent-level"
+        db={m?.agent.level_db ?? null}
+        speaking={m?.agent.speaking ?? false}
+      />
       <LevelMeter
         label="Customer level"
         testId="meter-customer-level"

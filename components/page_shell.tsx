@@ -12,7 +12,10 @@ const tw = twind(
     theme: {
       extend: {
         keyframes: {
-          "tip-in": { from: { opacity: "0", transform: "translateY(-0.5rem)" }, to: { opacity: "1", transform: "none" } },
+          "tip-in": {
+            from: { opacity: "0", transform: "translateY(-0.5rem)" },
+            to: { opacity: "1", transform: "none" },
+          },
         },
         animation: { "tip-in": "tip-in 0.3s ease-out both" },
       },

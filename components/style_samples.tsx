@@ -49,13 +49,17 @@ export function StyleSamples() {
       <CurrentTips current={[]} hadTips={false} />
       {severities.map((severity) => (
         <CurrentTips
-          current={[{ tip: sampleTip(severity), phase: "shown" }, { tip: sampleTip(severity), phase: "leaving" }]}
+          key={severity}
+          current={[{ tip: sampleTip(severity), phase: "shown" }, {
+            tip: sampleTip(severity),
+            phase: "leaving",
+          }]}
           hadTips
         />
       ))}
       <EarlierTips tips={severities.map(sampleTip)} />
       <MeterRow metrics={null} />
-      {SAMPLE_METRICS.map((metrics) => <MeterRow metrics={metrics} />)}
+      {SAMPLE_METRICS.map((metrics) => <MeterRow key={metrics.agent.wpm} metrics={metrics} />)}
     </div>
   );
 }

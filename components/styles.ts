@@ -50,7 +50,10 @@ export const PILL_STYLES = {
   neutral: { pill: "bg-slate-100 text-slate-700", dot: "bg-slate-400" },
   live: { pill: "bg-red-50 text-red-800", dot: "bg-red-600 animate-pulse motion-reduce:animate-none" },
   good: { pill: "bg-emerald-50 text-emerald-800", dot: "bg-emerald-600" },
-  warning: { pill: "bg-amber-50 text-amber-900", dot: "bg-amber-500 animate-pulse motion-reduce:animate-none" },
+  warning: {
+    pill: "bg-amber-50 text-amber-900",
+    dot: "bg-amber-500 animate-pulse motion-reduce:animate-none",
+  },
   bad: { pill: "bg-slate-200 text-slate-900", dot: "bg-slate-600" },
 } satisfies Record<string, PillStyle>;
 

@@ -23,7 +23,9 @@ export function SuggestionCard(props: { tip: TipView; phase: TipPhase }) {
       class={`rounded-xl border-2 border-l-8 p-4 sm:p-5 shadow-sm animate-tip-in transition duration-500 ease-out motion-reduce:animate-none motion-reduce:transition-none ${style.card} ${motion}`}
     >
       <div class="flex flex-wrap items-center justify-between gap-2">
-        <span class={`rounded-full border px-2.5 py-0.5 text-xs font-bold uppercase tracking-wide ${style.badge}`}>
+        <span
+          class={`rounded-full border px-2.5 py-0.5 text-xs font-bold uppercase tracking-wide ${style.badge}`}
+        >
           {style.label}
         </span>
         <time class="text-xs text-gray-600" dateTime={tip.timestamp}>{formatClockTime(tip.timestamp)}</time>
@@ -48,7 +50,9 @@ export function EarlierTips(props: { tips: TipView[] }) {
               <span aria-hidden="true" class={`inline-block h-2 w-2 shrink-0 rounded-full ${style.dot}`} />
               <span class="sr-only">{style.label}:</span>
               <span class="flex-1 text-slate-900">{tip.message}</span>
-              <time class="text-xs text-gray-600" dateTime={tip.timestamp}>{formatClockTime(tip.timestamp)}</time>
+              <time class="text-xs text-gray-600" dateTime={tip.timestamp}>
+                {formatClockTime(tip.timestamp)}
+              </time>
             </li>
           );
         })}

@@ -83,7 +83,13 @@ function Logo() {
   return (
     <svg aria-hidden="true" viewBox="0 0 32 32" class="mr-2 inline-block h-7 w-7 align-[-0.45rem]">
       <rect width="32" height="32" rx="8" fill="#1565C0" />
-      <path d="M8 19v-3a8 8 0 0 1 16 0v3" fill="none" stroke="#fff" stroke-width="2.5" stroke-linecap="round" />
+      <path
+        d="M8 19v-3a8 8 0 0 1 16 0v3"
+        fill="none"
+        stroke="#fff"
+        stroke-width="2.5"
+        stroke-linecap="round"
+      />
       <rect x="6" y="17" width="5" height="8" rx="2" fill="#fff" />
       <rect x="21" y="17" width="5" height="8" rx="2" fill="#fff" />
     </svg>

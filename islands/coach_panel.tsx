@@ -69,7 +69,9 @@ export default function CoachPanel(props: CoachPanelProps) {
         const now = Date.now();
         state.value = applyMessage(state.value, message, now, followed);
         nowMs.value = now;
-        if (message.type === "suggestion" && message.session_id === shownCall(state.value, selectedId.value)?.id) {
+        if (
+          message.type === "suggestion" && message.session_id === shownCall(state.value, selectedId.value)?.id
+        ) {
           const target = message.data.severity === "high" ? assertiveText : politeText;
           target.value = announcementText(message.data);
         }
@@ -101,7 +103,12 @@ export default function CoachPanel(props: CoachPanelProps) {
       <TopBar call={callStatusView(call, now)} connection={connectionView(connection.value, now)} />
       <main class="mx-auto w-full max-w-6xl flex-1 px-4 py-4 flex flex-col gap-4">
         <ServerErrorNote message={state.value.serverError} />
-        <CallPicker calls={callOptions(state.value)} selected={selectedId.value} shownId={call?.id ?? null} onSelect={select} />
+        <CallPicker
+          calls={callOptions(state.value)}
+          selected={selectedId.value}
+          shownId={call?.id ?? null}
+          onSelect={select}
+        />
         <div class="order-2 sm:order-1">
           <MeterRow metrics={call?.metrics ?? null} />
         </div>
@@ -112,7 +119,9 @@ export default function CoachPanel(props: CoachPanelProps) {
           <EarlierTips tips={tips.earlier} />
         </div>
       </main>
-      <div aria-live="polite" aria-atomic="true" class="sr-only" data-testid="announce-polite">{politeText.value}</div>
+      <div aria-live="polite" aria-atomic="true" class="sr-only" data-testid="announce-polite">
+        {politeText.value}
+      </div>
       <div aria-live="assertive" aria-atomic="true" class="sr-only" data-testid="announce-assertive">
         {assertiveText.value}
       </div>

@@ -83,7 +83,9 @@ export function applyMessage(
         const tips = new Map((known?.tips ?? []).map((tip) => [tip.key, tip]));
         for (const tip of s.recent_suggestions) {
           const key = tipKey(s.session_id, tip);
-          if (!tips.has(key)) tips.set(key, { ...tip, key, receivedAtMs: Math.min(nowMs, parseTime(tip.timestamp, nowMs)) });
+          if (!tips.has(key)) {
+            tips.set(key, { ...tip, key, receivedAtMs: Math.min(nowMs, parseTime(tip.timestamp, nowMs)) });
+          }
         }
         return {
           id: s.session_id,
@@ -97,7 +99,9 @@ export function applyMessage(
       const gone = state.calls
         .filter((call) => !msg.sessions.some((s) => s.session_id === call.id))
         .map((call) =>
-          call.status === "ended" || followed !== null ? call : { ...call, status: "ended" as const, endedAtMs: nowMs }
+          call.status === "ended" || followed !== null
+            ? call
+            : { ...call, status: "ended" as const, endedAtMs: nowMs }
         );
       const calls = [...gone, ...fromServer].sort((a, b) => a.startedAtMs - b.startedAtMs).slice(-MAX_CALLS);
       return { calls, serverError: null };

@@ -124,7 +124,9 @@ export async function buildIslands(options: BuildIslandsOptions = {}): Promise<I
     };
   } catch (error) {
     await releaseEsbuild();
-    throw new Error(`Building the islands in ${islandsDir} failed: ${(error as Error).message}`, { cause: error });
+    throw new Error(`Building the islands in ${islandsDir} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -158,7 +160,9 @@ function bootModulePlugin(islandsDir: string): esbuild.Plugin {
 
 function bootModule(islandsDir: string, islands: string[]): string {
   const loaders = islands
-    .map((name) => `  ${JSON.stringify(name)}: () => import(${JSON.stringify(join(islandsDir, `${name}.tsx`))}),`)
+    .map((name) =>
+      `  ${JSON.stringify(name)}: () => import(${JSON.stringify(join(islandsDir, `${name}.tsx`))}),`
+    )
     .join("\n");
   return `import { h, hydrate } from "preact";
 const loaders = {\n${loaders}\n};
@@ -196,7 +200,9 @@ function sharedPackagesPlugin(): esbuild.Plugin {
           pluginData: { fromProjectRoot: true },
         });
         if (result.errors.length > 0) {
-          const hint = `cannot find "${args.path}" in ${join(PROJECT_ROOT, "node_modules")}; run "deno install".`;
+          const hint = `cannot find "${args.path}" in ${
+            join(PROJECT_ROOT, "node_modules")
+          }; run "deno install".`;
           return { errors: result.errors.map((e) => ({ ...e, text: `${e.text} (${hint})` })) };
         }
         return { path: result.path, sideEffects: result.sideEffects };

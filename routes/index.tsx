@@ -85,7 +85,9 @@ function renderAgentPage(wsPath: string, buildDir: string): string {
   } catch (error) {
     // Not fatal: the page still renders, but it will not update live. Say so where the operator looks.
     console.error(
-      `The islands are not built in ${buildDir} (${(error as Error).message}): call buildIslands() before serving.`,
+      `The islands are not built in ${buildDir} (${
+        (error as Error).message
+      }): call buildIslands() before serving.`,
     );
   }
   return renderPage(

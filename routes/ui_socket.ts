@@ -89,19 +89,28 @@ export function upgradeUiSocket(request: Request, sessionId: string | null, deps
 /** Each message is serialised once however many pages receive it. */
 const serialized = new WeakMap<ServerMessage, string>();
 
-function send(socket: WebSocket, message: ServerMessage, log: Logger): void {
-  if (socket.readyState !== WebSocket.OPEN) return;
+/** The part of a WebSocket that {@linkcode send} uses (a test can pass a stand-in). */
+export type PageSocketLike = Pick<WebSocket, "readyState" | "bufferedAmount" | "send" | "close">;
+
+/**
+ * Sends one message to a page without ever blocking: metrics are dropped while the page's send buffer is
+ * over {@linkcode METRICS_DROP_BUFFERED_BYTES}; a page over {@linkcode DISCONNECT_BUFFERED_BYTES} is
+ * disconnected (it reconnects and resumes from `hello`). Returns whether the message was sent.
+ */
+export function send(socket: PageSocketLike, message: ServerMessage, log: Logger): boolean {
+  if (socket.readyState !== WebSocket.OPEN) return false;
   const buffered = socket.bufferedAmount;
   if (buffered > DISCONNECT_BUFFERED_BYTES) {
     log.warn("ui_socket_closed", { reason: "page too slow", buffered });
     socket.close(4000, "too far behind; reconnect to resume");
-    return;
+    return false;
   }
-  if (message.type === "metrics" && buffered > METRICS_DROP_BUFFERED_BYTES) return;
+  if (message.type === "metrics" && buffered > METRICS_DROP_BUFFERED_BYTES) return false;
   let text = serialized.get(message);
   if (text === undefined) {
     text = JSON.stringify(message);
     serialized.set(message, text);
   }
   socket.send(text);
+  return true;
 }

@@ -24,12 +24,12 @@ export const AnalysisConfigSchema = z.object({
   noiseBlocks: z.number().int().min(2).max(64).default(8),
   /** A slot is voice when its energy exceeds the noise floor by at least this many dB. */
   vadNoiseMarginDb: z.number().min(3).max(30).default(9),
-  /** Inside a talkspurt (speaking, incl. hangover) the noise margin drops to this: onset is strict, offset lenient. */
-  vadContinueMarginDb: z.number().min(1).max(30).default(4),
   /** ...and is no more than this many dB below the active speech level (ignores far-away noise bursts). */
   vadBelowActiveDb: z.number().min(10).max(60).default(32),
   /** ...and is above this absolute level, dBov (μ-law idle noise and codec residue are never voice). */
   vadMinLevelDb: z.number().min(-90).max(-40).default(-68),
+  /** Inside a talkspurt (speaking, incl. hangover) the noise margin drops to this: strict onset, lenient offset. */
+  vadContinueMarginDb: z.number().min(1).max(30).default(4),
   /** Milliseconds a track stays "speaking" after the last voiced slot; shorter pauses count as speech. */
   hangoverMs: z.number().min(0).max(1000).default(80),
   /** Below this speech-to-noise ratio (active level over noise floor, dB) the track counts as noisy. */
@@ -40,7 +40,7 @@ export const AnalysisConfigSchema = z.object({
   levelWindowS: z.number().min(0.5).max(30).default(3),
   /** Seconds of speech needed before an active speech level is reported. */
   levelMinSpeechS: z.number().min(0.1).max(10).default(0.5),
-  /** Silences shorter than this inside speech count as speaking time for the rate (articulation, not pauses). */
+  /** Silences shorter than this inside speech count as speaking time for the rate (stop closures, not pauses). */
   minPauseMs: z.number().min(0).max(1000).default(120),
   /** Seconds of recent own speaking time the speaking rate is measured over. */
   wpmWindowS: z.number().min(2).max(120).default(12),
@@ -50,7 +50,7 @@ export const AnalysisConfigSchema = z.object({
   syllableDipDb: z.number().min(0.5).max(10).default(2),
   /** A syllable nucleus peak may be at most this many dB below the active speech level. */
   syllableBelowActiveDb: z.number().min(3).max(40).default(14),
-  /** Voicing cue: a nucleus needs fewer sign changes per sample than this (fricatives and hiss have more). */
+  /** Voicing cue: a nucleus needs fewer sign changes per sample than this (vowels < ~0.5, /s/-like fricatives more). */
   syllableMaxZcr: z.number().min(0.05).max(1).default(0.6),
 });
 

@@ -5,8 +5,10 @@
  * 50 ms triangular kernel (1-2-3-2-1), close to Praat's intensity analysis the method was built on.
  * Everything runs in the energy domain (a dB dip is an energy ratio), so no logarithms are needed.
  *
- * Voicing cue: sign changes per sample. Vowels in the telephone band cross zero at about twice their
- * first formant (ratio ~0.1-0.3), fricatives and hiss cross far more often.
+ * Voicing cue: sign changes per sample. Vowels cross zero at about twice their strongest formant: ~0.1-0.3
+ * per sample for open vowels, up to ~0.5 for /i/-like vowels whose first formant the 300 Hz telephone
+ * high-pass weakens; /s/-like fricatives cross more often (0.6-0.8). White hiss (0.5) is kept out by
+ * the loudness test, not by this cue.
  *
  * @module
  */

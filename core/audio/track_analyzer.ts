@@ -113,11 +113,14 @@ export class TrackAnalyzer {
       ? this.#syllables.update(e2 / n2, z2 / n2, vad.speaking, minPeak)
       : this.#syllables.update(h1, zc1, vad.speaking, minPeak);
     if (nuclei > 0) this.#rate.addSyllables(nuclei);
+    // The rate only changes with new speech or new nuclei; skipping the rest avoids boxing a number.
+    if (vad.voiced || nuclei > 0) {
+      result.wpm = this.#rate.wordsPerMinute;
+      result.wpmWindowSpeechS = this.#rate.speechSeconds;
+    }
 
     result.speaking = vad.speaking;
     result.frameLevelDb = energyToDbov(energy);
-    result.wpm = this.#rate.wordsPerMinute;
-    result.wpmWindowSpeechS = this.#rate.speechSeconds;
     return result;
   }
 }

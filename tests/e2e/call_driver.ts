@@ -71,8 +71,16 @@ export class ScriptedCall {
       const stepEnd = Math.min(end, this.#sentMs + stepMs);
       for (let t = this.#sentMs; t < stepEnd; t += FRAME_MS) {
         const from = t * BYTES_PER_MS;
-        this.stream.media(this.agentTrack, t, this.audio.agent.subarray(from, from + FRAME_MS * BYTES_PER_MS));
-        this.stream.media(customerTrack, t, this.audio.customer.subarray(from, from + FRAME_MS * BYTES_PER_MS));
+        this.stream.media(
+          this.agentTrack,
+          t,
+          this.audio.agent.subarray(from, from + FRAME_MS * BYTES_PER_MS),
+        );
+        this.stream.media(
+          customerTrack,
+          t,
+          this.audio.customer.subarray(from, from + FRAME_MS * BYTES_PER_MS),
+        );
       }
       this.#sentMs = stepEnd;
       await new Promise((resolve) => setTimeout(resolve, stepMs / speedup));

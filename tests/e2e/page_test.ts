@@ -34,7 +34,8 @@ function text(page: Page, testId: string): Promise<string> {
 
 async function waitForText(page: Page, testId: string, pattern: RegExp, timeout = 5000): Promise<void> {
   await page.waitForFunction(
-    ([id, source]) => new RegExp(source).test(document.querySelector(`[data-testid=${id}]`)?.textContent ?? ""),
+    ([id, source]) =>
+      new RegExp(source).test(document.querySelector(`[data-testid=${id}]`)?.textContent ?? ""),
     [testId, pattern.source] as const,
     { timeout, polling: 50 },
   );
@@ -74,7 +75,9 @@ function lowContrastText(page: Page): Promise<string[]> {
     };
     const failures: string[] = [];
     for (const el of document.querySelectorAll("body *")) {
-      const ownText = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim() !== "");
+      const ownText = [...el.childNodes].some((n) =>
+        n.nodeType === Node.TEXT_NODE && n.textContent!.trim() !== ""
+      );
       const box = el.getBoundingClientRect();
       if (!ownText || box.width <= 1 || box.height <= 1) continue; // skips screen-reader-only text
       const style = getComputedStyle(el);
@@ -82,7 +85,9 @@ function lowContrastText(page: Page): Promise<string[]> {
       const ratio = (l1 + 0.05) / (l2 + 0.05);
       const size = parseFloat(style.fontSize);
       const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
-      if (ratio < (large ? 3 : 4.5)) failures.push(`"${el.textContent}" ${style.color} ${ratio.toFixed(2)}:1`);
+      if (ratio < (large ? 3 : 4.5)) {
+        failures.push(`"${el.textContent}" ${style.color} ${ratio.toFixed(2)}:1`);
+      }
     }
     return failures;
   });
@@ -134,7 +139,10 @@ Deno.test("Agent page - a call in headless Chromium: tip card, fade, meters, rec
     const shownAt = Date.now();
     assert.match(await interrupt.innerText(), /High priority/i);
     assert.match(await interrupt.innerText(), /Let the customer finish/);
-    assert.equal(await interrupt.evaluate((el) => getComputedStyle(el).backgroundColor), "rgb(255, 235, 238)");
+    assert.equal(
+      await interrupt.evaluate((el) => getComputedStyle(el).backgroundColor),
+      "rgb(255, 235, 238)",
+    );
     assert.match(await text(page, "announce-assertive"), /High priority tip: Let the customer finish/);
     assert.notEqual(await text(page, "meter-interruptions"), "—");
     assert.doesNotMatch(await page.locator("body").innerText(), /NaN|undefined/);
@@ -152,7 +160,10 @@ Deno.test("Agent page - a call in headless Chromium: tip card, fade, meters, rec
       return el === null || Number(getComputedStyle(el).opacity) < 0.5;
     }, card("INTERRUPTING_CUSTOMER"));
     await interrupt.waitFor({ state: "detached", timeout: 2000 });
-    assert.match(await page.locator("[data-testid=earlier-tip]").first().innerText(), /Let the customer finish/);
+    assert.match(
+      await page.locator("[data-testid=earlier-tip]").first().innerText(),
+      /Let the customer finish/,
+    );
 
     // Cut the UI socket: the page says it is reconnecting, then resumes from `hello` without a reload.
     await uiSockets.at(-1)!.close({ code: 1012, reason: "test: network cut" });
@@ -161,7 +172,10 @@ Deno.test("Agent page - a call in headless Chromium: tip card, fade, meters, rec
     await waitForText(page, "connection-status", /^Connected$/, 5000);
     assert.equal(uiSockets.length, 2, "one new socket, no page reload");
     assert.match(await text(page, "call-status"), /^Live/);
-    assert.match(await page.locator("[data-testid=earlier-tip]").first().innerText(), /Let the customer finish/);
+    assert.match(
+      await page.locator("[data-testid=earlier-tip]").first().innerText(),
+      /Let the customer finish/,
+    );
 
     // The agent rushes: a medium card, yellow background.
     await call.playUntil(SCRIPT_MS);
@@ -180,7 +194,11 @@ Deno.test("Agent page - a call in headless Chromium: tip card, fade, meters, rec
     await waitForText(page, "call-status", /^Call ended · 0:1\d$/);
     await page.screenshot({ path: new URL("after_call.png", SCREENSHOTS).pathname });
 
-    assert.deepEqual(await classesWithoutCss(page), [], "every class in the DOM has CSS in the inlined sheet");
+    assert.deepEqual(
+      await classesWithoutCss(page),
+      [],
+      "every class in the DOM has CSS in the inlined sheet",
+    );
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
@@ -212,7 +230,11 @@ Deno.test("Agent page - several calls: the picker follows the newest, subscribes
     await waitForText(page, "connection-status", /^Connected$/);
 
     // Call A has an agent talking; call B, newer, is silent so far.
-    const talking = await ScriptedCall.start(server, [{ speaker: "agent", clip: "agent_greeting", atMs: 0 }], 4000);
+    const talking = await ScriptedCall.start(
+      server,
+      [{ speaker: "agent", clip: "agent_greeting", atMs: 0 }],
+      4000,
+    );
     calls.push(talking);
     await talking.playUntil(3000, 10);
     await page.waitForFunction(() =>
@@ -235,7 +257,9 @@ Deno.test("Agent page - several calls: the picker follows the newest, subscribes
       /dBov/.test(document.querySelector("[data-testid=meter-agent-level]")?.textContent ?? "")
     );
     assert.ok(
-      sentByPage.some((m) => JSON.parse(m).type === "subscribe" && JSON.parse(m).session_id === talking.callSid),
+      sentByPage.some((m) =>
+        JSON.parse(m).type === "subscribe" && JSON.parse(m).session_id === talking.callSid
+      ),
       `the page subscribed to the chosen call: ${sentByPage.join(", ")}`,
     );
     await page.screenshot({ path: new URL("two_calls.png", SCREENSHOTS).pathname });
@@ -246,7 +270,9 @@ Deno.test("Agent page - several calls: the picker follows the newest, subscribes
     await page.context().setOffline(false);
     await waitForText(page, "connection-status", /^Connected$/);
     await page.waitForFunction(
-      (sid) => (document.querySelector("[data-testid=call-picker] select") as HTMLSelectElement | null)?.value === sid,
+      (sid) =>
+        (document.querySelector("[data-testid=call-picker] select") as HTMLSelectElement | null)?.value ===
+          sid,
       talking.callSid,
     );
     assert.equal(sentByPage.filter((m) => JSON.parse(m).session_id === talking.callSid).length, 2);

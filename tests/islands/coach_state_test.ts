@@ -49,7 +49,10 @@ const started = (id: string, at: number): ServerMessage => ({
 });
 
 Deno.test("Coach state - a tip is shown for 5 s, fades for 0.5 s, then is an earlier tip", () => {
-  const state = play([[started("A", T0), T0], [{ type: "suggestion", session_id: "A", data: tip(1000) }, T0 + 1000]]);
+  const state = play([[started("A", T0), T0], [
+    { type: "suggestion", session_id: "A", data: tip(1000) },
+    T0 + 1000,
+  ]]);
   const call = shownCall(state, null);
   const phaseAt = (ms: number) => {
     const view = tipsView(call, T0 + 1000 + ms);
@@ -68,7 +71,10 @@ Deno.test("Coach state - a newer tip replaces the current one at once, newest on
     [{ type: "suggestion", session_id: "A", data: tip(2000, "low") }, T0 + 2000],
   ]);
   const view = tipsView(shownCall(state, null), T0 + 2100);
-  assert.deepEqual(view.current.map((c) => [c.tip.severity, c.phase]), [["low", "shown"], ["high", "leaving"]]);
+  assert.deepEqual(view.current.map((c) => [c.tip.severity, c.phase]), [["low", "shown"], [
+    "high",
+    "leaving",
+  ]]);
   assert.deepEqual(tipsView(shownCall(state, null), T0 + 2000 + TIP_FADE_MS).earlier.map((t) => t.severity), [
     "high",
   ]);
@@ -79,7 +85,11 @@ Deno.test("Coach state - the newest live call is followed unless one is chosen",
   assert.equal(shownCall(state, null)?.id, "B");
   assert.equal(shownCall(state, "A")?.id, "A");
   assert.equal(shownCall(state, "gone")?.id, "B", "a chosen call that vanished falls back to the newest");
-  const ended = applyMessage(state, { type: "call_ended", session_id: "B", reason: "stream_stopped" }, T0 + 6000);
+  const ended = applyMessage(
+    state,
+    { type: "call_ended", session_id: "B", reason: "stream_stopped" },
+    T0 + 6000,
+  );
   assert.equal(shownCall(ended, null)?.id, "A", "a live call wins over a newer ended one");
   assert.deepEqual(callOptions(state).map((o) => o.id), ["B", "A"]);
 });
@@ -106,30 +116,53 @@ Deno.test("Coach state - hello after a reconnect restores tips and metrics witho
   assert.equal(a.metrics?.stream_ms, 9000);
   assert.equal(after.calls.find((c) => c.id === "B")?.status, "ended", "a call the server forgot has ended");
 
-  const scoped = applyMessage(before, {
-    type: "hello",
-    sessions: [{
-      session_id: "A",
-      status: "live",
-      started_at: iso(T0),
-      agent_track: "outbound",
-      metrics: null,
-      recent_suggestions: [],
-    }],
-  }, T0 + 9000, "A");
-  assert.equal(scoped.calls.find((c) => c.id === "B")?.status, "live", "a hello for one call says nothing of others");
+  const scoped = applyMessage(
+    before,
+    {
+      type: "hello",
+      sessions: [{
+        session_id: "A",
+        status: "live",
+        started_at: iso(T0),
+        agent_track: "outbound",
+        metrics: null,
+        recent_suggestions: [],
+      }],
+    },
+    T0 + 9000,
+    "A",
+  );
+  assert.equal(
+    scoped.calls.find((c) => c.id === "B")?.status,
+    "live",
+    "a hello for one call says nothing of others",
+  );
 });
 
 Deno.test("Coach state - call status: none, live with a running timer, ended with its length", () => {
   assert.deepEqual(callStatusView(null, T0), { kind: "none" });
-  const live = play([[started("A", T0), T0], [{ type: "metrics", session_id: "A", data: metrics(61_000) }, T0]]);
+  const live = play([[started("A", T0), T0], [
+    { type: "metrics", session_id: "A", data: metrics(61_000) },
+    T0,
+  ]]);
   assert.deepEqual(callStatusView(shownCall(live, null), T0 + 65_000), { kind: "live", elapsedMs: 65_000 });
-  const ended = applyMessage(live, { type: "call_ended", session_id: "A", reason: "stream_stopped" }, T0 + 70_000);
-  assert.deepEqual(callStatusView(shownCall(ended, null), T0 + 90_000), { kind: "ended", durationMs: 61_000 });
+  const ended = applyMessage(
+    live,
+    { type: "call_ended", session_id: "A", reason: "stream_stopped" },
+    T0 + 70_000,
+  );
+  assert.deepEqual(callStatusView(shownCall(ended, null), T0 + 90_000), {
+    kind: "ended",
+    durationMs: 61_000,
+  });
 });
 
 Deno.test("Coach state - messages for an unknown call create it; a server error is kept for display", () => {
-  const state = applyMessage(EMPTY_STATE, { type: "metrics", session_id: "X", data: metrics(4000) }, T0 + 4000);
+  const state = applyMessage(
+    EMPTY_STATE,
+    { type: "metrics", session_id: "X", data: metrics(4000) },
+    T0 + 4000,
+  );
   assert.equal(state.calls[0].status, "live");
   assert.equal(state.calls[0].startedAtMs, T0);
   assert.equal(applyMessage(state, { type: "error", message: "nope" }, T0).serverError, "nope");

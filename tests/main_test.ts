@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { readLocalToken } from "../routes/local_token.ts";
+import type { RunningServer } from "../routes/server.ts";
+import {
+  answerCall,
+  closed,
+  MediaStream,
+  newCallSid,
+  openSocket,
+  PageSocket,
+} from "./support/fake_twilio.ts";
+import { signTwilioRequest } from "../core/twilio/signature.ts";
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Starts `deno task start` as a user would and waits until it serves. */
+async function startMain(port: number) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts"],
+    cwd: new URL("..", import.meta.url),
+    env: { PORT: String(port), LOG_LEVEL: "warn", TWILIO_AUTH_TOKEN: "" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let output = "";
+  const deadline = Date.now() + 60_000;
+  while (!output.includes("Live Call Coach is running")) {
+    if (Date.now() > deadline) throw new Error(`server did not start: ${output}`);
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server exited: ${output}`);
+    output += value;
+  }
+  const rest = (async () => {
+    while (!(await reader.read()).done) { /* drain */ }
+  })();
+  return { child, rest };
+}
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test(`main - ${signal} tells pages the call ended, closes sockets and exits 0 within 2 s`, async () => {
+    const port = freePort();
+    const { child, rest } = await startMain(port);
+    const errors = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      assert.equal((await health.json()).status, "ok");
+      const token = await readLocalToken(port);
+      assert.ok(token, "the server left its ephemeral token for the simulator");
+      const server = {
+        url: `http://127.0.0.1:${port}`,
+        authToken: token,
+        config: { publicUrl: `http://127.0.0.1:${port}` },
+      } as unknown as RunningServer;
+      const callSid = newCallSid();
+      const answer = await answerCall(server, callSid);
+      const media = await openSocket(answer.url, {
+        "x-twilio-signature": signTwilioRequest(token, answer.url, {}),
+      });
+      const stream = new MediaStream(media, callSid);
+      stream.connected();
+      stream.start(answer.parameters);
+      const page = await PageSocket.open(server);
+      await page.next((m) => m.type === "stream_started" || (m.type === "hello" && m.sessions.length === 1));
+      const pageClosed = closed(page.socket);
+      const mediaClosed = closed(media);
+
+      const sentAt = performance.now();
+      child.kill(signal);
+      const status = await child.status;
+      const elapsed = performance.now() - sentAt;
+      assert.equal(status.code, 0);
+      assert.ok(elapsed < 2000, `exited in ${Math.round(elapsed)} ms`);
+      const ended = await page.next((m) => m.type === "call_ended");
+      assert.deepEqual(ended, { type: "call_ended", session_id: callSid, reason: "shutdown" });
+      assert.equal((await pageClosed).code, 1001);
+      await mediaClosed;
+      assert.equal(await readLocalToken(port), null, "the token file is removed");
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already exited */ }
+      await child.status;
+      await rest;
+      await errors.cancel();
+    }
+  });
+}
