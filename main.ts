@@ -14,12 +14,19 @@ if (import.meta.main) {
     config = loadConfig(readEnvironment());
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(`Configuration error: ${error.message}\nSee .env.example and the README's configuration table.`);
+    console.error(
+      `Configuration error: ${error.message}\nSee .env.example and the README's configuration table.`,
+    );
     Deno.exit(1);
   }
   await buildIslands();
   const server = await startServer(config);
   console.log(`Live Call Coach is running: open ${server.url}/ (public URL ${server.config.publicUrl})`);
+  if (server.accessKeyGenerated) {
+    console.log(
+      `Access key for viewing the page from other machines (set UI_ACCESS_KEY to keep one): ${server.accessKey}`,
+    );
+  }
   const stop = async () => {
     await server.shutdown();
     Deno.exit(0);

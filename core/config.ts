@@ -34,6 +34,8 @@ export interface AppConfig {
   agentPhoneNumber?: string;
   /** Default agent track for calls that Twilio sends to the voice webhook (customer dials in). */
   agentTrack: TrackName;
+  /** Key for viewing the page from anywhere but this machine; generated at start when unset. */
+  uiAccessKey?: string;
   logLevel: LogLevel;
   analysis: AnalysisConfig;
   coaching: CoachingConfig;
@@ -84,6 +86,10 @@ const VARIABLES = {
     schema: z.enum(["outbound", "inbound"]).default("outbound"),
     fix: 'use "outbound" (customer calls in and is dialled to the agent) or "inbound"',
   },
+  UI_ACCESS_KEY: {
+    schema: z.string().min(16).optional(),
+    fix: "use a random string of at least 16 characters, or leave it unset to get one printed at start",
+  },
   LOG_LEVEL: {
     schema: z.enum(LOG_LEVELS).default("info"),
     fix: `use one of ${LOG_LEVELS.join(", ")}`,
@@ -131,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     },
     agentPhoneNumber: value("AGENT_PHONE_NUMBER"),
     agentTrack: value("AGENT_TRACK"),
+    uiAccessKey: value("UI_ACCESS_KEY"),
     logLevel: value("LOG_LEVEL"),
     ...settings,
   };

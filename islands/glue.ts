@@ -102,7 +102,13 @@ export async function buildIslands(options: BuildIslandsOptions = {}): Promise<I
     chunkNames: "[name]-[hash]",
     nodePaths: [join(PROJECT_ROOT, "node_modules")],
     logLevel: "warning",
-    plugins: [bootModulePlugin(islandsDir), sharedPackagesPlugin()],
+    metafile: true,
+    plugins: [
+      bootModulePlugin(islandsDir),
+      sharedPackagesPlugin(),
+      staleOutputPruner(outDir),
+      ...(watch ? [rebuildReporter()] : []),
+    ],
   };
   activeBuilds += 1;
   try {
@@ -128,6 +134,35 @@ export async function buildIslands(options: BuildIslandsOptions = {}): Promise<I
       cause: error,
     });
   }
+}
+
+/** In watch mode, say when a build is done, since the page needs a reload to pick it up. */
+function rebuildReporter(): esbuild.Plugin {
+  return {
+    name: "rebuild-reporter",
+    setup(build) {
+      build.onEnd((result) => {
+        if (result.errors.length === 0) console.log(`Islands built at ${new Date().toLocaleTimeString()}`);
+      });
+    },
+  };
+}
+
+/** Delete chunks of earlier builds: their names carry old content hashes and would pile up. */
+function staleOutputPruner(outDir: string): esbuild.Plugin {
+  return {
+    name: "stale-output-pruner",
+    setup(build) {
+      build.onEnd(async (result) => {
+        if (result.errors.length > 0 || !result.metafile) return;
+        const current = new Set(Object.keys(result.metafile.outputs).map((path) => join(PROJECT_ROOT, path)));
+        for await (const entry of Deno.readDir(outDir)) {
+          const path = join(outDir, entry.name);
+          if (entry.isFile && !current.has(path)) await Deno.remove(path);
+        }
+      });
+    },
+  };
 }
 
 async function findIslands(islandsDir: string): Promise<string[]> {

@@ -19,8 +19,8 @@ import { isLocalRequest, isSameOrigin } from "./access.ts";
 import {
   createTwilioRestClient,
   describeTwilioError,
-  type TwilioRestClient,
   twilioErrorStatus,
+  type TwilioRestClient,
 } from "./twilio_rest.ts";
 
 /** Largest request body accepted. */
@@ -63,7 +63,9 @@ export function clickToCallParams(config: AppConfig, customer: string) {
   return {
     to: config.agentPhoneNumber!,
     from: config.twilio.phoneNumber!,
-    url: `${config.publicUrl}/webhooks/twilio/voice?agent_track=inbound&dial_to=${encodeURIComponent(customer)}`,
+    url: `${config.publicUrl}/webhooks/twilio/voice?agent_track=inbound&dial_to=${
+      encodeURIComponent(customer)
+    }`,
     method: "POST" as const,
     statusCallback: `${config.publicUrl}/webhooks/twilio/voice/status`,
     statusCallbackMethod: "POST" as const,
@@ -115,7 +117,10 @@ export function apiCallRoutes(deps: ApiCallDeps): Hono {
     }
     const customer = parsed.data.to;
     if (customer === config.agentPhoneNumber || customer === config.twilio.phoneNumber) {
-      return c.json({ error: "Bad request: to must be the customer's number, not the agent's or ours." }, 400);
+      return c.json(
+        { error: "Bad request: to must be the customer's number, not the agent's or ours." },
+        400,
+      );
     }
 
     client ??= createTwilioRestClient({
@@ -146,7 +151,11 @@ function refuseForeign(c: Context, log: Logger): Response | null {
     }, 403);
   }
   if (!isSameOrigin(c.req.raw)) {
-    log.warn("api_rejected", { path: c.req.path, reason: "cross-site request", origin: c.req.header("origin") });
+    log.warn("api_rejected", {
+      path: c.req.path,
+      reason: "cross-site request",
+      origin: c.req.header("origin"),
+    });
     return c.json({ error: "Forbidden: cross-site request." }, 403);
   }
   return null;

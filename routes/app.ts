@@ -2,7 +2,8 @@
  * The HTTP application: every route of the server in one Hono app, as a plain fetch handler.
  *
  * `GET /health`, Twilio's webhooks under `/webhooks/twilio`, the media socket `/ws/twilio/media/{CallSid}`,
- * the page sockets `/ws/ui[/{session_id}]`, and the agent page. The contract is in docs/protocol.md.
+ * the page sockets `/ws/ui[/{session_id}]`, click-to-call `/api/calls`, the agent page and its login.
+ * The contract is in docs/protocol.md; who may see what is in docs/security.md.
  *
  * @module
  */
@@ -10,9 +11,12 @@ import { Hono } from "hono";
 import type { AppConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
 import type { SessionRegistry } from "../core/session/registry.ts";
+import { apiCallRoutes } from "./api_calls.ts";
 import { pageRoutes } from "./index.tsx";
 import { upgradeMediaSocket } from "./media_socket.ts";
 import { upgradeUiSocket } from "./ui_socket.ts";
+import { securityHeaders } from "./security_headers.ts";
+import { loginRoutes, uiAccess } from "./ui_access.ts";
 import { twilioWebhooks } from "./webhooks.ts";
 
 /** What the app needs from the running server. */
@@ -21,6 +25,8 @@ export interface AppDeps {
   registry: SessionRegistry;
   /** The token Twilio signs with (or the ephemeral local one). */
   authToken: string;
+  /** The key remote viewers of the page need. */
+  accessKey: string;
   log: Logger;
   /** Wall clock, ms since the epoch. */
   now: () => number;
@@ -36,6 +42,10 @@ const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const { registry, log } = deps;
+  const access = { accessKey: deps.accessKey, log };
+  app.use(securityHeaders());
+  app.use(uiAccess(access));
+  app.route("/", loginRoutes(access));
 
   app.get("/health", (c) =>
     c.json({
@@ -66,6 +76,7 @@ export function createApp(deps: AppDeps): Hono {
     return ui(sessionId)(c);
   });
 
+  app.route("/api/calls", apiCallRoutes({ config: deps.config, log }));
   app.route("/", pageRoutes());
 
   app.onError((error, c) => {

@@ -32,6 +32,10 @@ export interface RunningServer {
   port: number;
   /** The effective auth token: `TWILIO_AUTH_TOKEN` or the ephemeral one generated at start. */
   authToken: string;
+  /** The key remote viewers of the page need: `UI_ACCESS_KEY` or one generated at start. */
+  accessKey: string;
+  /** Whether {@linkcode RunningServer.accessKey} was generated (so it should be shown to the user). */
+  accessKeyGenerated: boolean;
   registry: SessionRegistry;
   config: AppConfig;
   /** Ends every session (pages get `call_ended`), closes all sockets and stops listening. */
@@ -51,7 +55,8 @@ export async function startServer(
   const registry = new SessionRegistry({ ...config, now, log });
   const sockets = new Set<WebSocket>();
   const ephemeral = config.twilio.authToken === undefined;
-  const authToken = config.twilio.authToken ?? crypto.randomUUID().replaceAll("-", "");
+  const authToken = config.twilio.authToken ?? randomKey();
+  const accessKey = config.uiAccessKey ?? randomKey();
 
   let resolveListening: (port: number) => void;
   const listening = new Promise<number>((resolve) => resolveListening = resolve);
@@ -73,6 +78,7 @@ export async function startServer(
     config: effective,
     registry,
     authToken,
+    accessKey,
     log,
     now,
     startedAt: now(),
@@ -106,5 +112,19 @@ export async function startServer(
       log.info("server_stopped", {});
     })();
 
-  return { url: `http://127.0.0.1:${port}`, port, authToken, registry, config: effective, shutdown };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    authToken,
+    accessKey,
+    accessKeyGenerated: config.uiAccessKey === undefined,
+    registry,
+    config: effective,
+    shutdown,
+  };
+}
+
+/** 144 random bits, base64url. */
+function randomKey(): string {
+  return crypto.getRandomValues(new Uint8Array(18)).toBase64({ alphabet: "base64url" });
 }

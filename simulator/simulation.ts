@@ -9,11 +9,14 @@
  *
  * Pacing: `speed` 1 is real time (20 ms of audio per 20 ms of wall time, scheduled on absolute time so it
  * never drifts; several frames go out per tick when a timer fires late), 10 is ten times faster, 0 is as
- * fast as the socket takes it. The server works on stream time, so the tips do not depend on the speed.
+ * fast as the socket and the server's flood limit allow ({@linkcode MAX_SPEED}). The server works on
+ * stream time, so the tips do not depend on the speed.
  *
  * @module
  */
 import { type ServerMessage, ServerMessageSchema, type SuggestionData } from "../core/protocol/ui_messages.ts";
+import { MAX_MESSAGES_PER_SECOND } from "../routes/media_socket.ts";
+import { ACCESS_COOKIE } from "../routes/ui_access.ts";
 import { MulawTrack } from "./audio_file.ts";
 import { formatStreamTime, formatTip, formatVerdict } from "./report.ts";
 import type { Scenario } from "./scenarios.ts";
@@ -30,6 +33,7 @@ import {
   SimulatorError,
   type TrackName,
   type WebhookTarget,
+  WebSocketWithHeaders,
 } from "./twilio_client.ts";
 import { judgeTips, type Verdict } from "./verdict.ts";
 
@@ -53,6 +57,8 @@ export interface SimulationOptions {
   /** 8 kHz μ-law audio replacing the scenario's agent / customer voice. */
   agentAudio?: Uint8Array;
   customerAudio?: Uint8Array;
+  /** The server's UI access key, needed to follow the call when `url` is not on this machine. */
+  uiAccessKey?: string;
   /** Seed of the synthesized voices (default 0); the same seed gives the same audio. */
   seed?: number;
   /** How long to wait for `call_ended` after hanging up, ms (default 10 s). */
@@ -83,8 +89,13 @@ export interface SimulationResult {
 
 /** Above this many unsent bytes the sender waits for the socket to drain. */
 const MAX_BUFFERED_BYTES = 256 * 1024;
-/** At speed 0, frames sent between two yields to the event loop (so UI messages are read meanwhile). */
-const FAST_BATCH_FRAMES = 50;
+/**
+ * The fastest pace, in times real time: 80 % of the server's flood limit (two messages per 20 ms frame),
+ * so `speed 0` ("as fast as possible") never trips it.
+ */
+export const MAX_SPEED = Math.floor((0.8 * MAX_MESSAGES_PER_SECOND) / (2 * (1000 / FRAME_MS)));
+/** How long to wait for the server to close the media socket after `stop`, ms. */
+const STOP_CLOSE_TIMEOUT_MS = 5_000;
 
 /** Plays `options.scenario` through the server at `options.url`. */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
@@ -114,7 +125,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     (serverTrack === "inbound" || serverTrack === "outbound" ? serverTrack : "outbound");
   const customerTrack: TrackName = agentTrack === "outbound" ? "inbound" : "outbound";
 
-  const feed = await followCall(options.url, callSid, print);
+  const feed = await followCall(options.url, callSid, options.uiAccessKey, print);
   const streamSid = randomSid("MZ");
   let media: WebSocket | null = null;
   try {
@@ -127,21 +138,24 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const customer = options.customerAudio ? new MulawTrack(options.customerAudio) : null;
     const audioMs = Math.max(options.scenario.durationMs, agent?.durationMs ?? 0, customer?.durationMs ?? 0);
     const seed = options.seed ?? 0;
-    const sources: Record<TrackName, { nextFrame(): Uint8Array }> = {
-      [agentTrack]: agent ?? new SpeechTrack(options.scenario.agent, { seed: 11 + seed }),
-      [customerTrack]: customer ?? new SpeechTrack(options.scenario.customer, { seed: 22 + seed }),
-    } as Record<TrackName, { nextFrame(): Uint8Array }>;
+    const agentSource = agent ?? new SpeechTrack(options.scenario.agent, { seed: 11 + seed });
+    const customerSource = customer ?? new SpeechTrack(options.scenario.customer, { seed: 22 + seed });
+    const sourceOf = (track: TrackName) => track === agentTrack ? agentSource : customerSource;
 
     const messages = new MediaMessageFactory({ streamSid, callSid, accountSid });
     media.send(messages.connected());
     media.send(messages.start(["inbound", "outbound"], stream.parameters));
     const frames = Math.ceil(audioMs / FRAME_MS);
-    await playFrames(media, frames, speed, options.signal, mediaClosed.early, (k) => {
+    await playFrames(media, frames, speed === 0 ? MAX_SPEED : Math.min(speed, MAX_SPEED), options.signal, mediaClosed.early, (k) => {
       for (const track of ["inbound", "outbound"] as const) {
-        media!.send(messages.media(track, k * FRAME_MS, sources[track].nextFrame()));
+        media!.send(messages.media(track, k * FRAME_MS, sourceOf(track).nextFrame()));
       }
     });
     media.send(messages.stop());
+    // Twilio's status callback comes after the stream ends; waiting for the server to close the socket
+    // (which it does once it has read `stop`) keeps the callback from overtaking the last frames.
+    const closed = await mediaClosed.wait(STOP_CLOSE_TIMEOUT_MS);
+    if (closed === null) print("The server did not close the media socket after stop; hanging up anyway.");
 
     const status = await postWebhook(target, "/webhooks/twilio/voice/status", {
       CallSid: callSid,
@@ -187,7 +201,7 @@ function toWebSocketBase(url: string): string {
   return url.replace(/^http(s?):/, "ws$1:");
 }
 
-/** Sends frames 0..count-1 through `send`, paced by `speed`, never letting the socket buffer pile up. */
+/** Sends frames 0..count-1 through `send`, `speed` times real time, never letting the socket buffer pile up. */
 async function playFrames(
   socket: WebSocket,
   count: number,
@@ -202,13 +216,11 @@ async function playFrames(
     signal?.throwIfAborted();
     const closed = closedEarly();
     if (closed) throw new SimulatorError(`the server closed the media socket: ${closed.code} ${closed.reason}`);
-    const due = speed > 0
-      ? Math.min(count, Math.floor(((performance.now() - started) * speed) / FRAME_MS) + 1)
-      : Math.min(count, next + FAST_BATCH_FRAMES);
+    // Frames are scheduled on absolute time from the start: a late timer sends the backlog, no drift.
+    const due = Math.min(count, Math.floor(((performance.now() - started) * speed) / FRAME_MS) + 1);
     for (; next < due; next++) send(next);
     while (socket.bufferedAmount > MAX_BUFFERED_BYTES) await sleep(5);
-    const wait = speed > 0 ? started + (next * FRAME_MS) / speed - performance.now() : 0;
-    await sleep(Math.max(0, wait));
+    await sleep(Math.max(0, started + (next * FRAME_MS) / speed - performance.now()));
   }
 }
 
@@ -216,10 +228,27 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function watchClose(socket: WebSocket): { early: () => CloseEvent | null } {
+function watchClose(socket: WebSocket): {
+  early: () => CloseEvent | null;
+  wait: (timeoutMs: number) => Promise<CloseEvent | null>;
+} {
   let closed: CloseEvent | null = null;
-  socket.addEventListener("close", (event) => closed = event);
-  return { early: () => closed };
+  let onClose = () => {};
+  socket.addEventListener("close", (event) => {
+    closed = event;
+    onClose();
+  });
+  return {
+    early: () => closed,
+    wait: (timeoutMs) =>
+      closed ? Promise.resolve(closed) : new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(null), timeoutMs);
+        onClose = () => {
+          clearTimeout(timer);
+          resolve(closed);
+        };
+      }),
+  };
 }
 
 interface CallFeed {
@@ -230,9 +259,15 @@ interface CallFeed {
 }
 
 /** Follows the call on the UI socket; resolves once `hello` arrived, so the subscription is live. */
-async function followCall(url: string, callSid: string, print: (line: string) => void): Promise<CallFeed> {
+async function followCall(
+  url: string,
+  callSid: string,
+  accessKey: string | undefined,
+  print: (line: string) => void,
+): Promise<CallFeed> {
   const socketUrl = joinUrl(toWebSocketBase(url), `/ws/ui/${callSid}`);
-  const socket = await openedSocket(new WebSocket(socketUrl), socketUrl, "the UI socket");
+  const headers: Record<string, string> = accessKey ? { cookie: `${ACCESS_COOKIE}=${accessKey}` } : {};
+  const socket = await openedSocket(new WebSocketWithHeaders(socketUrl, { headers }), socketUrl, "the UI socket");
   const tips: SuggestionData[] = [];
   let endReason: string | null = null;
   let onEnded = () => {};

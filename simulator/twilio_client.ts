@@ -215,7 +215,7 @@ export function openMediaSocket(connectUrl: string, streamUrl: string, authToken
  * Deno's `WebSocket` constructor takes handshake headers in an options object (`WebSocketOptions`,
  * non-standard); the project's "dom" lib hides that overload from the type checker, hence the cast.
  */
-const WebSocketWithHeaders = WebSocket as unknown as new (
+export const WebSocketWithHeaders = WebSocket as unknown as new (
   url: string,
   options: { headers: HeadersInit },
 ) => WebSocket;

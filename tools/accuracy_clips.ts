@@ -90,7 +90,13 @@ function measureClip(
  */
 export async function measureClipAccuracy(fixturesDir?: string): Promise<ClipAccuracySummary> {
   const dir = fixturesDir === undefined ? DEFAULT_DIR : new URL(`file://${Deno.realPathSync(fixturesDir)}/`);
-  const labels = JSON.parse(await Deno.readTextFile(new URL("labels.json", dir))) as { clips: ClipLabel[] };
+  let text: string;
+  try {
+    text = await Deno.readTextFile(new URL("labels.json", dir));
+  } catch (cause) {
+    throw new Error(`cannot read ${dir.pathname}labels.json; run \`deno task fixtures\``, { cause });
+  }
+  const labels = JSON.parse(text) as { clips: ClipLabel[] };
   const rateClips = labels.clips.filter((c) => c.kind === "rate");
   if (rateClips.length === 0) {
     throw new Error(`no rate clips in ${dir.pathname}labels.json; run deno task fixtures`);

@@ -2,7 +2,7 @@
  * Scenario accuracy on real speech: scripted two-party calls (`scenarios.ts`) built from the committed
  * espeak-ng fixtures, played slot by slot through the real {@linkcode CallPipeline} (stream aligner,
  * `TrackAnalyzer` per party, `CoachingEngine` with default settings), as Twilio would send them.
- * A scenario passes when it fires every expected tip and nothing else.
+ * A scenario passes when it fires every expected tip inside its window and nothing else.
  *
  * `tools/accuracy.ts` prints the report; `tests/accuracy/scenarios_test.ts` asserts it.
  *
@@ -20,7 +20,7 @@ import {
   timeStretch,
   TrackTimeline,
 } from "./scenario_audio.ts";
-import { type ClipSpec, type Scenario, SCENARIOS } from "./scenarios.ts";
+import { type ClipSpec, EXPECT_SLACK_MS, type Scenario, SCENARIOS, type StepPoint } from "./scenarios.ts";
 
 /** Outcome of one scenario. */
 export interface ScenarioAccuracy {
@@ -28,20 +28,30 @@ export interface ScenarioAccuracy {
   expected: string[];
   /** Every tip fired, in order, with its evidence. */
   fired: { type: string; streamMs: number; reason?: string }[];
-  /** Expected tips that never fired. */
+  /** Expected tips that never fired inside their window. */
   missing: string[];
-  /** Tips that fired although not expected (each type once). */
+  /** Tips that fired although not expected, or outside their window, e.g. "TOO_MUCH_SILENCE at 3.2 s". */
   unexpected: string[];
   pass: boolean;
+  /** Where each expected tip had to fire (stream ms, slack included). */
+  windows?: TipWindow[];
   /** Conversation metrics at the end of the call (interruptions, talk ratio), for the report. */
   final?: Pick<MetricsData, "interruptions" | "talk_ratio">;
 }
 
-/** Both tracks of a scenario as μ-law bytes. */
+/** Where an expected tip has to fire, in stream ms. */
+export interface TipWindow {
+  type: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/** Both tracks of a scenario as μ-law bytes, and the stream times of its named step points. */
 export interface ScenarioAudio {
   agent: Uint8Array;
   customer: Uint8Array;
   durationMs: number;
+  points: Map<StepPoint, number>;
 }
 
 function clipAudio(clips: Map<string, FixtureClip>, spec: ClipSpec): Float32Array {
@@ -57,6 +67,7 @@ export function buildScenarioAudio(scenario: Scenario, clips: Map<string, Fixtur
   const placed: { party: "agent" | "customer"; at: number; pcm: Float32Array; gainDb: number }[] = [];
   let end = scenario.leadMs;
   let mainStart = scenario.leadMs;
+  const points = new Map<StepPoint, number>();
   for (const step of scenario.steps) {
     const pcm = clipAudio(clips, step);
     const at = step.over !== undefined
@@ -65,12 +76,16 @@ export function buildScenarioAudio(scenario: Scenario, clips: Map<string, Fixtur
     if (step.over === undefined) mainStart = at;
     placed.push({ party: step.party, at, pcm, gainDb: step.gainDb ?? 0 });
     end = Math.max(end, at + durationMs(pcm));
+    if (step.id !== undefined) {
+      points.set(`${step.id}.start`, at);
+      points.set(`${step.id}.end`, at + durationMs(pcm));
+    }
   }
   const total = Math.ceil((end + scenario.tailMs) / SLOT_MS) * SLOT_MS;
   const agent = new TrackTimeline(total);
   const customer = new TrackTimeline(total);
   for (const p of placed) (p.party === "agent" ? agent : customer).place(p.at, p.pcm, p.gainDb);
-  return { agent: agent.toMulaw(), customer: customer.toMulaw(), durationMs: total };
+  return { agent: agent.toMulaw(), customer: customer.toMulaw(), durationMs: total, points };
 }
 
 /** Plays both tracks through a fresh pipeline, 20 ms frames, both tracks stamped alike. */
@@ -90,18 +105,37 @@ export function playScenario(audio: ScenarioAudio): { tips: Suggestion[]; final:
   return { tips, final: pipeline.metrics() };
 }
 
-/** Compares fired tips with the expected ones. */
-export function judgeScenario(name: string, expected: string[], tips: Suggestion[]): ScenarioAccuracy {
-  const firedTypes = new Set(tips.map((tip) => tip.type as string));
-  const missing = expected.filter((type) => !firedTypes.has(type));
-  const unexpected = [...firedTypes].filter((type) => !expected.includes(type));
+/** The windows of a scenario's expected tips. */
+export function tipWindows(scenario: Scenario, points: Map<StepPoint, number>): TipWindow[] {
+  const at = (point: StepPoint) => {
+    const ms = points.get(point);
+    if (ms === undefined) throw new Error(`scenario ${scenario.name}: no step point "${point}"`);
+    return ms;
+  };
+  return scenario.expected.map((tip) => ({
+    type: tip.type,
+    // A tip is stamped with the start of the slot its hold completes in, and steps are not slot-aligned.
+    fromMs: at(tip.from) + (tip.afterMs ?? 0) - 2 * SLOT_MS,
+    toMs: at(tip.to) + EXPECT_SLACK_MS,
+  }));
+}
+
+/** Compares fired tips with the expected windows: each window needs a tip, every tip needs a window. */
+export function judgeScenario(name: string, windows: TipWindow[], tips: Suggestion[]): ScenarioAccuracy {
+  const inside = (tip: Suggestion, w: TipWindow) =>
+    tip.type === w.type && tip.streamMs >= w.fromMs && tip.streamMs <= w.toMs;
+  const missing = windows.filter((w) => !tips.some((tip) => inside(tip, w))).map((w) => w.type);
+  const unexpected = tips.filter((tip) => !windows.some((w) => inside(tip, w))).map((tip) =>
+    `${tip.type} at ${(tip.streamMs / 1000).toFixed(2)} s`
+  );
   return {
     name,
-    expected,
+    expected: windows.map((w) => w.type),
     fired: tips.map((tip) => ({ type: tip.type, streamMs: tip.streamMs, reason: tip.reason })),
     missing,
     unexpected,
     pass: missing.length === 0 && unexpected.length === 0,
+    windows,
   };
 }
 
@@ -109,8 +143,9 @@ export function judgeScenario(name: string, expected: string[], tips: Suggestion
 export async function measureScenarioAccuracy(fixturesDir?: URL): Promise<ScenarioAccuracy[]> {
   const clips = await loadFixtureClips(fixturesDir);
   return SCENARIOS.map((scenario) => {
-    const { tips, final } = playScenario(buildScenarioAudio(scenario, clips));
-    const row = judgeScenario(scenario.name, scenario.expected, tips);
+    const audio = buildScenarioAudio(scenario, clips);
+    const { tips, final } = playScenario(audio);
+    const row = judgeScenario(scenario.name, tipWindows(scenario, audio.points), tips);
     row.final = { interruptions: final.interruptions, talk_ratio: final.talk_ratio };
     return row;
   });
@@ -120,7 +155,10 @@ export async function measureScenarioAccuracy(fixturesDir?: URL): Promise<Scenar
 export function formatScenarioReport(rows: ScenarioAccuracy[]): string {
   const lines: string[] = [];
   for (const row of rows) {
-    const expected = row.expected.length ? row.expected.join(", ") : "no tips";
+    const windows = row.windows?.map((w) =>
+      `${w.type} in ${(w.fromMs / 1000).toFixed(1)}-${(w.toMs / 1000).toFixed(1)} s`
+    );
+    const expected = row.expected.length ? (windows ?? row.expected).join(", ") : "no tips";
     lines.push(`${row.pass ? "PASS" : "FAIL"}  ${row.name.padEnd(11)} expected: ${expected}`);
     for (const tip of row.fired) {
       const reason = tip.reason ? `  (${tip.reason})` : "";

@@ -3,7 +3,8 @@
  *
  * Each scenario is a list of steps on a shared cursor: a step starts `after` ms past the end of everything
  * placed so far (default 700 ms), or, with `over`, that many ms after the start of the previous main step,
- * on top of it (backchannels, talking over someone).
+ * on top of it (backchannels, talking over someone). Each expected tip must fire inside its window, given
+ * by the start or end of named steps; any other tip, or one outside its window, fails the scenario.
  *
  * About pace: the analyzer reports words per minute of speaking time (pauses excluded), and espeak-ng's
  * "165" agent sentences measure about 200-230 WPM that way, above the 160 WPM "too fast" default. An agent
@@ -12,6 +13,7 @@
  *
  * @module
  */
+import { defaultCoachingConfig as config } from "../core/coaching/config.ts";
 import type { SuggestionType } from "../core/protocol/ui_messages.ts";
 
 /** Which fixture audio a step plays, and how it is altered. */
@@ -27,16 +29,35 @@ export interface ClipSpec {
 /** One placement of a clip on one party's track. */
 export interface Step extends ClipSpec {
   party: "agent" | "customer";
+  /** Name to refer to the step from an expected tip's window. */
+  id?: string;
   /** Gap after the end of everything placed so far (ms). */
   after?: number;
   /** Instead: start this many ms after the start of the previous main step, on top of it. */
   over?: number;
 }
 
-/** A scripted call and the tips it should (and only should) produce. */
+/** A point in a scenario: the start or end of the step with that id, e.g. "talkover.start". */
+export type StepPoint = `${string}.${"start" | "end"}`;
+
+/**
+ * A tip the scenario must produce between `from` + `afterMs` (its hold cannot have passed before) and
+ * `to` + {@linkcode EXPECT_SLACK_MS}.
+ */
+export interface ExpectedTip {
+  type: SuggestionType;
+  from: StepPoint;
+  afterMs?: number;
+  to: StepPoint;
+}
+
+/** How long after its window an expected tip may still arrive (holds that run on over a pause). */
+export const EXPECT_SLACK_MS = 2_000;
+
+/** A scripted call and the tips it should (and only should) produce, each inside its window. */
 export interface Scenario {
   name: string;
-  expected: SuggestionType[];
+  expected: ExpectedTip[];
   /** Silence before the first step (the call has connected, nobody has spoken yet). */
   leadMs: number;
   /** Silence after the last step. */
@@ -86,54 +107,74 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "fast",
-    expected: ["SPEAKING_TOO_FAST"],
+    expected: [{
+      type: "SPEAKING_TOO_FAST",
+      from: "fast.start",
+      afterMs: config.fastHoldMs,
+      to: "fast2.end",
+    }],
     leadMs: 1_000,
     tailMs: 1_500,
     steps: [
       customer("customer_problem"),
-      agent("agent_fast", { stretch: 1 }),
-      agent("rate260_en-us_f3", { segments: [0, 1], stretch: 1, after: 400 }),
+      agent("agent_fast", { stretch: 1, id: "fast" }),
+      agent("rate260_en-us_f3", { segments: [0, 1], stretch: 1, after: 400, id: "fast2" }),
       customer("customer_name"),
     ],
   },
   {
     name: "slow",
-    expected: ["SPEAKING_TOO_SLOW"],
+    expected: [{ type: "SPEAKING_TOO_SLOW", from: "slow.start", afterMs: config.slowHoldMs, to: "slow.end" }],
     leadMs: 1_000,
     tailMs: 1_500,
     steps: [
       customer("customer_problem"),
-      agent("rate100_en-us", { stretch: 1.6 }),
+      agent("rate100_en-us", { stretch: 1.6, id: "slow" }),
       customer("customer_thanks"),
     ],
   },
   {
     name: "loud",
-    expected: ["SPEAKING_TOO_LOUD"],
+    expected: [{
+      type: "SPEAKING_TOO_LOUD",
+      from: "loud.start",
+      afterMs: config.loudHoldMs,
+      to: "loud2.end",
+    }],
     leadMs: 1_000,
     tailMs: 1_500,
     steps: [
       customer("customer_problem"),
-      agent("agent_verify", { gainDb: 13 }),
+      agent("agent_verify", { gainDb: 13, id: "loud" }),
       customer("customer_name"),
-      agent("agent_explain", { gainDb: 13 }),
+      agent("agent_explain", { gainDb: 13, id: "loud2" }),
     ],
   },
   {
     name: "soft",
-    expected: ["SPEAKING_TOO_SOFT"],
+    expected: [{
+      type: "SPEAKING_TOO_SOFT",
+      from: "soft.start",
+      afterMs: config.softHoldMs,
+      to: "soft2.end",
+    }],
     leadMs: 1_000,
     tailMs: 1_500,
     steps: [
       customer("customer_problem"),
-      agent("agent_verify", { gainDb: -16 }),
+      agent("agent_verify", { gainDb: -16, id: "soft" }),
       customer("customer_name"),
-      agent("agent_explain", { gainDb: -16 }),
+      agent("agent_explain", { gainDb: -16, id: "soft2" }),
     ],
   },
   {
     name: "interrupt",
-    expected: ["INTERRUPTING_CUSTOMER"],
+    expected: [{
+      type: "INTERRUPTING_CUSTOMER",
+      from: "talkover.start",
+      afterMs: config.interruptOverlapMs,
+      to: "complaint.end",
+    }],
     leadMs: 1_000,
     tailMs: 1_500,
     steps: [
@@ -145,16 +186,22 @@ export const SCENARIOS: readonly Scenario[] = [
       agent("backchannel_yeah", { over: 1_200, stretch: 1 }),
       agent("backchannel_right", { over: 2_800, stretch: 1 }),
       agent("agent_verify", { after: 600 }),
-      customer("customer_complaint", { after: 500 }),
+      customer("customer_complaint", { after: 500, id: "complaint" }),
       // The agent talks over the customer from 2.5 s into the complaint.
-      agent("agent_explain", { over: 2_500 }),
+      agent("agent_explain", { over: 2_500, id: "talkover" }),
       customer("customer_name"),
       agent("agent_closing"),
     ],
   },
   {
     name: "silence",
-    expected: ["TOO_MUCH_SILENCE"],
+    // The clip's own trailing silence (under 0.5 s) is part of the step, hence the 500 ms.
+    expected: [{
+      type: "TOO_MUCH_SILENCE",
+      from: "name.end",
+      afterMs: config.silenceMs - 500,
+      to: "resume.start",
+    }],
     // 4 s after the call connects before anyone speaks: not "too much silence".
     leadMs: 4_000,
     tailMs: 1_500,
@@ -162,19 +209,24 @@ export const SCENARIOS: readonly Scenario[] = [
       agent("agent_greeting"),
       customer("customer_problem"),
       agent("agent_verify"),
-      customer("customer_name"),
-      agent("agent_explain", { after: 5_000 }),
+      customer("customer_name", { id: "name" }),
+      agent("agent_explain", { after: 5_000, id: "resume" }),
       customer("customer_thanks"),
     ],
   },
   {
     name: "monologue",
-    expected: ["CONTINUOUS_SPEAKING"],
+    expected: [{
+      type: "CONTINUOUS_SPEAKING",
+      from: "mono.start",
+      afterMs: config.monologueMs,
+      to: "mono_last.end",
+    }],
     leadMs: 1_000,
     tailMs: 1_500,
     steps: [
       customer("customer_problem"),
-      agent("agent_explain"),
+      agent("agent_explain", { id: "mono" }),
       customer("backchannel_mmhmm", { over: 5_000 }),
       agent("agent_verify", { after: 500 }),
       customer("backchannel_okay", { over: 3_000 }),
@@ -183,12 +235,17 @@ export const SCENARIOS: readonly Scenario[] = [
       customer("backchannel_right", { over: 2_000 }),
       agent("agent_explain", { after: 500 }),
       customer("backchannel_uhhuh", { over: 6_000 }),
-      agent("rate100_en-us", { segments: [0, 1], stretch: 1, after: 500 }),
+      agent("rate100_en-us", { segments: [0, 1], stretch: 1, after: 500, id: "mono_last" }),
     ],
   },
   {
     name: "tense",
-    expected: ["CUSTOMER_RAISED_VOICE"],
+    expected: [{
+      type: "CUSTOMER_RAISED_VOICE",
+      from: "raised.start",
+      afterMs: config.raisedHoldMs,
+      to: "raised2.end",
+    }],
     leadMs: 1_000,
     tailMs: 1_500,
     steps: [
@@ -198,18 +255,23 @@ export const SCENARIOS: readonly Scenario[] = [
       customer("customer_name"),
       customer("customer_thanks", { after: 400 }),
       agent("agent_explain"),
-      customer("customer_complaint", { gainDb: 10 }),
-      customer("customer_problem", { gainDb: 10, after: 400 }),
+      customer("customer_complaint", { gainDb: 10, id: "raised" }),
+      customer("customer_problem", { gainDb: 10, after: 400, id: "raised2" }),
       agent("agent_closing"),
     ],
   },
   {
     name: "talk_ratio",
-    expected: ["TALK_RATIO_HIGH"],
+    expected: [{
+      type: "TALK_RATIO_HIGH",
+      from: "first.start",
+      afterMs: config.talkRatioMinCallMs + config.talkRatioHoldMs,
+      to: "last.end",
+    }],
     leadMs: 1_000,
     tailMs: 1_500,
     steps: [
-      agent("agent_explain"),
+      agent("agent_explain", { id: "first" }),
       agent("agent_verify", { after: 500 }),
       customer("customer_name"),
       agent("agent_greeting"),
@@ -221,7 +283,7 @@ export const SCENARIOS: readonly Scenario[] = [
       customer("customer_name"),
       agent("agent_explain"),
       agent("agent_greeting", { after: 500 }),
-      customer("customer_thanks"),
+      customer("customer_thanks", { id: "last" }),
     ],
   },
 ];

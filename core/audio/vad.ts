@@ -6,7 +6,9 @@
  * block. A minimum cannot climb into continuous speech as long as the talker pauses or hits a quiet
  * consonant once per window, and it follows a rising line noise within one window. At the start of a
  * call the floor is simply the lowest slot seen so far; digital silence (zero energy, missing slots) is
- * left out so that silence followed by hiss does not leave the floor at zero.
+ * left out, so silence followed by hiss does not leave the floor at zero, and a gap with no audio keeps
+ * the floor learned before it. A track whose very first audio is already speech is detected once the
+ * speech rises `vadNoiseMarginDb` above its first slot (typically 80-200 ms in), or after its first pause.
  *
  * A slot is voiced when its energy is above all of: floor + `vadNoiseMarginDb` (only
  * `vadContinueMarginDb` while a talkspurt is going on, a Schmitt trigger: weak consonants inside speech
@@ -107,6 +109,10 @@ export class VoiceActivityDetector {
   #trackFloor(energy: number): void {
     if (energy > 0 && energy < this.#blockMin) this.#blockMin = energy;
     if (++this.#blockCount < this.#blockFrames) return;
+    this.#blockCount = 0;
+    // A block of pure digital silence (no frames arrived) says nothing about the line: keep the floor
+    // learned before it, so speech resuming after a long gap is measured against the known noise.
+    if (this.#blockMin === Infinity) return;
     // Block complete: store its minimum, forget the oldest block.
     this.#blockMinima[this.#blockIndex] = this.#blockMin;
     this.#blockIndex = (this.#blockIndex + 1) % this.#blockMinima.length;
@@ -116,6 +122,5 @@ export class VoiceActivityDetector {
     }
     this.#olderMin = min;
     this.#blockMin = Infinity;
-    this.#blockCount = 0;
   }
 }

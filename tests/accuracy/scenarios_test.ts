@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { formatScenarioReport, measureScenarioAccuracy } from "../../tools/accuracy_scenarios.ts";
+import type { Suggestion } from "../../core/coaching/types.ts";
+import {
+  formatScenarioReport,
+  judgeScenario,
+  measureScenarioAccuracy,
+} from "../../tools/accuracy_scenarios.ts";
 
 Deno.test("Accuracy - every real-speech scenario fires its expected tips and nothing else", async () => {
   const rows = await measureScenarioAccuracy();
@@ -22,4 +27,31 @@ Deno.test("Accuracy - the interrupt scenario counts one interruption, backchanne
   const interrupt = rows.find((row) => row.name === "interrupt");
   assert.equal(interrupt?.final?.interruptions, 1, formatScenarioReport(rows));
   assert.equal(rows.find((row) => row.name === "calm")?.final?.interruptions, 0);
+});
+
+Deno.test("Accuracy - a tip outside its window counts as missing and unexpected", () => {
+  const windows = [{ type: "SPEAKING_TOO_FAST", fromMs: 10_000, toMs: 20_000 }];
+  const tip = (type: Suggestion["type"], streamMs: number): Suggestion => ({
+    type,
+    streamMs,
+    message: "",
+    severity: "medium",
+    reason: "",
+  });
+  const early = judgeScenario("x", windows, [tip("SPEAKING_TOO_FAST", 9_000)]);
+  assert.deepEqual([early.missing, early.unexpected, early.pass], [
+    ["SPEAKING_TOO_FAST"],
+    ["SPEAKING_TOO_FAST at 9.00 s"],
+    false,
+  ]);
+  const extra = judgeScenario("x", windows, [
+    tip("SPEAKING_TOO_FAST", 12_000),
+    tip("TOO_MUCH_SILENCE", 15_000),
+  ]);
+  assert.deepEqual([extra.missing, extra.unexpected, extra.pass], [
+    [],
+    ["TOO_MUCH_SILENCE at 15.00 s"],
+    false,
+  ]);
+  assert.equal(judgeScenario("x", windows, [tip("SPEAKING_TOO_FAST", 12_000)]).pass, true);
 });

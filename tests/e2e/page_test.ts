@@ -114,8 +114,24 @@ Deno.test("Agent page - a call in headless Chromium: tip card, fade, meters, rec
       uiSockets.push(ws);
     });
 
+    // Mark a server-rendered node as the HTML is parsed (before the module script runs): hydration keeps it.
+    await page.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        const empty = document.querySelector("[data-testid=feed-empty]") as
+          | (Element & { ssr?: boolean })
+          | null;
+        if (empty) (empty.ssr = true, observer.disconnect());
+      }).observe(document, { childList: true, subtree: true });
+    });
     await page.goto(`${server.url}/`);
     await waitForText(page, "connection-status", /^Connected$/);
+    assert.equal(
+      await page.evaluate(() =>
+        (document.querySelector("[data-testid=feed-empty]") as Element & { ssr?: boolean }).ssr
+      ),
+      true,
+      "the island hydrated the server's DOM instead of replacing it",
+    );
     assert.equal(await text(page, "call-status"), "Waiting for a call");
     assert.equal(await text(page, "feed-empty"), "Tips will appear here during the call");
 

@@ -44,10 +44,12 @@ Deno.test("Islands glue - buildIslands fails clearly when there is no island", a
 
 Deno.test("Islands glue - the browser hydrates the server HTML instead of re-rendering it", async () => {
   const outDir = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(outDir, "counter-OLDHASH1.js"), "// a chunk of an earlier build");
   const build = await buildIslands({ islandsDir: FIXTURES, outDir });
   assert.deepEqual(build.islands, ["counter"]);
   const files = [...Deno.readDirSync(outDir)].map((entry) => entry.name);
   assert.ok(files.includes("boot.js"), `boot.js missing in ${files.join(", ")}`);
+  assert.ok(!files.includes("counter-OLDHASH1.js"), "chunks of earlier builds are pruned");
   assert.ok(
     files.some((name) => /^counter-[A-Z0-9]+\.js$/.test(name)),
     `no counter chunk in ${files.join(", ")}`,

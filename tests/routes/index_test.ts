@@ -18,6 +18,9 @@ Deno.test("Page routes - the page, its bundles and static files with the right t
       /<style data-twind>[^<]*\.bg-\\\[\\#FFEBEE\\\]\{/,
       "severity colours are in the inlined CSS",
     );
+    assert.match(html, /@keyframes tip-in\{from\{opacity:0/, "cards fade in");
+    assert.match(html, /prefers-reduced-motion:reduce\)\{\.motion-reduce\\:animate-none\{animation:none\}/);
+    assert.match(html, /prefers-reduced-motion:reduce\)\{\.motion-reduce\\:transition-none/);
     assert.match(html, /data-island="coach_panel" data-props="\{&quot;wsPath&quot;:&quot;\/ws\/ui&quot;\}"/);
     assert.match(html, /<script type="module" src="\/static\/build\/boot.js"><\/script>/);
     assert.match(html, /Tips will appear here during the call/);

@@ -36,6 +36,8 @@ export interface FakeTwilioRestOptions {
   accountSid?: string;
   authToken?: string;
   numbers?: Partial<FakeNumber>[];
+  /** Verified caller IDs (trial accounts can only call these). */
+  verifiedCallerIds?: string[];
   /** When set, creating a call answers this Twilio error (status, code, message) instead. */
   callError?: { status: number; code: number; message: string };
 }
@@ -146,6 +148,29 @@ export class FakeTwilioRest {
       ];
       for (const [key, param] of fields) if (typeof form[param] === "string") number[key] = form[param];
       return json(200, this.numberJson(number));
+    }
+    if (request.method === "GET" && url.pathname === `${base}/OutgoingCallerIds.json`) {
+      const wanted = url.searchParams.get("PhoneNumber");
+      const ids = (options.verifiedCallerIds ?? []).filter((n) => wanted === null || n === wanted);
+      return json(200, {
+        first_page_uri: `${base}/OutgoingCallerIds.json?PageSize=50&Page=0`,
+        end: Math.max(ids.length - 1, 0),
+        previous_page_uri: null,
+        outgoing_caller_ids: ids.map((phone, i) => ({
+          account_sid: this.accountSid,
+          date_created: "Mon, 16 Nov 2026 09:55:00 +0000",
+          date_updated: "Mon, 16 Nov 2026 09:55:00 +0000",
+          friendly_name: phone,
+          phone_number: phone,
+          sid: "PN" + String(90 + i).padStart(32, "0"),
+          uri: `${base}/OutgoingCallerIds/PN${String(90 + i).padStart(32, "0")}.json`,
+        })),
+        uri: `${base}/OutgoingCallerIds.json${url.search}`,
+        page_size: 50,
+        start: 0,
+        next_page_uri: null,
+        page: 0,
+      });
     }
     if (request.method === "POST" && url.pathname === `${base}/Calls.json`) {
       if (options.callError) {

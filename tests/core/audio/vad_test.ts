@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { AnalysisConfigSchema } from "../../../core/audio/config.ts";
+import { TrackAnalyzer } from "../../../core/audio/track_analyzer.ts";
 import { dbovToEnergy, VoiceActivityDetector } from "../../../core/audio/vad.ts";
 import {
   analyze,
@@ -100,4 +101,16 @@ Deno.test("VAD - hangover bridges a short gap and reports the bridged slots", ()
   }
   assert.deepEqual(speaking.map(Number), [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
   assert.equal(bridged[6], 3);
+});
+
+Deno.test("VAD - after a long gap with no audio, speech is judged against the floor learned before it", () => {
+  const analyzer = new TrackAnalyzer();
+  analyze(toMulaw(whiteNoise(-50, 2, 8)), analyzer);
+  for (let i = 0; i < 10 * SLOTS_PER_S; i++) analyzer.processFrame(null);
+  // A steady vowel as the very first sound after the gap: only a known floor can tell it from noise.
+  const results = analyze(
+    toMulaw(mix(tone(300, -26, 0.4), tone(700, -30, 0.4), whiteNoise(-50, 0.4, 9))),
+    analyzer,
+  );
+  assert.ok(speakingShare(results, 1) === 1, `${speakingShare(results, 1)}`);
 });

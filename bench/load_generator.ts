@@ -1,0 +1,424 @@
+/**
+ * The load generator: plays Twilio for many calls at once, in its own process, over real WebSockets on
+ * 127.0.0.1. Each call opens `/ws/twilio/media/{CallSid}` with the `x-twilio-signature` header Twilio
+ * would send, `start`s with the per-call token (`streamToken(authToken, callSid)`), then sends both
+ * tracks at 50 frames/s each, paced by absolute wall time (frame k of a call leaves at `t0 + 20k` ms;
+ * a late generator catches up rather than drifting).
+ *
+ * Modes (`--config` JSON, see {@linkcode GeneratorConfig}):
+ * - `realtime`: N concurrent calls until `stop` arrives on stdin (or `maxSeconds`). Latency calls also
+ *   open a page socket `/ws/ui/{CallSid}` and play the loud agent track; their suggestions' arrival is
+ *   compared with `t0 + stream_ms`. `mark` on stdin starts a new measurement window.
+ * - `sequential`: N short calls one after another, each sent as fast as the socket takes it.
+ * - `burst`: one long call sent as fast as possible; prints `halfway` and waits for `continue`.
+ *
+ * Prints JSON lines on stdout: `ready`, `halfway`, `progress`, `done`.
+ *
+ * @module
+ */
+import { signTwilioRequest } from "../core/twilio/signature.ts";
+import { streamToken } from "../core/twilio/stream_token.ts";
+import { mediaStreamUrl } from "../core/twilio/twiml.ts";
+import { type Conversation, loadConversation, toPayloads } from "./audio.ts";
+import { readLines } from "./child.ts";
+import { cpuMicros, Histogram, round, summarize, wallMs } from "./stats.ts";
+
+/** What the generator does. */
+export interface GeneratorConfig {
+  mode: "realtime" | "sequential" | "burst";
+  /** Server base URL, `http://127.0.0.1:PORT` (also the server's public URL: signatures are over it). */
+  baseUrl: string;
+  authToken: string;
+  /** realtime: concurrent calls; sequential: calls in a row; burst: ignored (one call). */
+  calls: number;
+  /** realtime: calls that get a page socket and the loud agent track. */
+  latencyCalls: number;
+  /** sequential and burst: stream seconds per call. */
+  callSeconds: number;
+  /** Calls start spread over this long (realtime), so their frames interleave as real calls do. */
+  rampMs: number;
+  /** Hard limit on the generator's life, whatever happens. */
+  maxSeconds: number;
+  /** Sockets being opened at once. */
+  connectConcurrency: number;
+}
+
+const SLOT_MS = 20;
+const TICK_MS = 4;
+/** A late call sends at most this many slots per tick while it catches up (bounds one tick's work). */
+const MAX_CATCH_UP_SLOTS = 25;
+const CLOSE_WAIT_MS = 5000;
+const ACCOUNT_SID = "AC" + "0".repeat(32);
+/** Burst mode waits while more than this is buffered on the socket. */
+const BURST_BUFFER_BYTES = 512 * 1024;
+
+function emit(event: string, fields: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ event, ...fields }));
+}
+
+function newCallSid(index: number): string {
+  const hex = [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0"));
+  return "CA" + index.toString(16).padStart(8, "0") + hex.join("");
+}
+
+/** Twilio's side of one call's media socket. */
+class TwilioCall {
+  socket: WebSocket | null = null;
+  page: WebSocket | null = null;
+  t0 = NaN;
+  nextSlot = 0;
+  started = false;
+  closeCode: number | null = null;
+  #sequence = 0;
+  readonly streamSid = "MZ" + crypto.randomUUID().replaceAll("-", "");
+  readonly closed: Promise<void>;
+  #resolveClosed!: () => void;
+
+  constructor(readonly callSid: string, readonly loud: boolean) {
+    this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
+  }
+
+  async open(config: GeneratorConfig): Promise<void> {
+    const url = mediaStreamUrl(config.baseUrl, this.callSid);
+    const signature = signTwilioRequest(config.authToken, url, {});
+    // Deno's WebSocket takes `{ headers }`; the DOM typings in this project do not know that option.
+    const socket = new WebSocket(url, { headers: { "x-twilio-signature": signature } } as unknown as string[]);
+    await new Promise<void>((resolve, reject) => {
+      socket.onopen = () => resolve();
+      socket.onerror = (event) => reject(new Error(`media socket: ${(event as ErrorEvent).message ?? "error"}`));
+    });
+    socket.onerror = null;
+    socket.onclose = (event) => {
+      this.closeCode = event.code;
+      this.#resolveClosed();
+    };
+    this.socket = socket;
+  }
+
+  get open_(): boolean {
+    return this.socket !== null && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  begin(authToken: string, t0: number): void {
+    this.t0 = t0;
+    this.started = true;
+    this.#send(`{"event":"connected","protocol":"Call","version":"1.0.0"}`);
+    this.#send(JSON.stringify({
+      event: "start",
+      sequenceNumber: String(++this.#sequence),
+      streamSid: this.streamSid,
+      start: {
+        accountSid: ACCOUNT_SID,
+        streamSid: this.streamSid,
+        callSid: this.callSid,
+        tracks: ["inbound", "outbound"],
+        customParameters: {
+          token: streamToken(authToken, this.callSid),
+          agent_track: "outbound",
+          bench_t0: String(t0),
+        },
+        mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
+      },
+    }));
+  }
+
+  /** Sends slot `k` of both tracks (agent on outbound, customer on inbound). */
+  sendSlot(k: number, audio: PayloadSet): void {
+    const i = k % audio.agent.length;
+    const ts = k * SLOT_MS;
+    const chunk = k + 1;
+    this.#send(
+      `{"event":"media","sequenceNumber":"${++this.#sequence}","streamSid":"${this.streamSid}",` +
+        `"media":{"track":"outbound","chunk":"${chunk}","timestamp":"${ts}","payload":"${
+          (this.loud ? audio.agentLoud : audio.agent)[i]
+        }"}}`,
+    );
+    this.#send(
+      `{"event":"media","sequenceNumber":"${++this.#sequence}","streamSid":"${this.streamSid}",` +
+        `"media":{"track":"inbound","chunk":"${chunk}","timestamp":"${ts}","payload":"${audio.customer[i]}"}}`,
+    );
+  }
+
+  stop(): void {
+    this.#send(JSON.stringify({
+      event: "stop",
+      sequenceNumber: String(++this.#sequence),
+      streamSid: this.streamSid,
+      stop: { accountSid: ACCOUNT_SID, callSid: this.callSid },
+    }));
+  }
+
+  #send(text: string): void {
+    if (this.open_) this.socket!.send(text);
+  }
+}
+
+/** Base64 payloads of the conversation's frames. */
+interface PayloadSet {
+  agent: string[];
+  agentLoud: string[];
+  customer: string[];
+}
+
+function payloadsOf(conversation: Conversation): PayloadSet {
+  return {
+    agent: toPayloads(conversation.agent),
+    agentLoud: toPayloads(conversation.agentLoud),
+    customer: toPayloads(conversation.customer),
+  };
+}
+
+/** Runs `task` over `items` with at most `limit` at once. */
+async function withLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves when every promise settled or `ms` passed. */
+async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
+}
+
+function closeCounts(calls: readonly TwilioCall[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const call of calls) {
+    const key = call.closeCode === null ? "open" : String(call.closeCode);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Opens a page socket following `callSid` and records suggestion latency into `samples`. */
+async function openPage(config: GeneratorConfig, call: TwilioCall, samples: LatencySample[]): Promise<void> {
+  const url = config.baseUrl.replace(/^http/, "ws") + `/ws/ui/${call.callSid}`;
+  const page = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    page.onopen = () => resolve();
+    page.onerror = () => reject(new Error(`page socket ${url} failed to open`));
+  });
+  page.onerror = null;
+  page.onmessage = (event) => {
+    const arrived = wallMs();
+    const message = JSON.parse(event.data);
+    if (message.type !== "suggestion" || !Number.isFinite(call.t0)) return;
+    if (samples.length < 200_000) {
+      samples.push({ rule: message.data.type, ms: arrived - (call.t0 + message.data.stream_ms) });
+    }
+  };
+  call.page = page;
+}
+
+interface LatencySample {
+  rule: string;
+  ms: number;
+}
+
+/** Commands from the benchmark on stdin; EOF counts as `stop`. */
+function listenForCommands(on: (command: string) => void): void {
+  (async () => {
+    for await (const line of readLines(Deno.stdin.readable)) on(line.trim());
+    on("stop");
+  })();
+}
+
+async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<void> {
+  const startedAt = wallMs();
+  const calls = Array.from({ length: config.calls }, (_, i) => new TwilioCall(newCallSid(i), i < config.latencyCalls));
+  let latency: LatencySample[] = [];
+  let failedOpens = 0;
+  let firstError = "";
+  await withLimit(calls, config.connectConcurrency, async (call) => {
+    try {
+      if (call.loud) await openPage(config, call, latency);
+      await call.open(config);
+    } catch (error) {
+      failedOpens++;
+      firstError ||= (error as Error).message;
+    }
+  });
+  const openMs = wallMs() - startedAt;
+
+  const sendLate = new Histogram(1, 5000);
+  let sent = 0;
+  let cpuAtMark = cpuMicros();
+  let wallAtMark = wallMs();
+  let stopping = false;
+  let markDone!: () => void;
+  const finished = new Promise<void>((resolve) => markDone = resolve);
+  listenForCommands((command) => {
+    if (command === "mark") {
+      sendLate.reset();
+      latency.length = 0;
+      sent = 0;
+      cpuAtMark = cpuMicros();
+      wallAtMark = wallMs();
+      emit("marked");
+    } else if (command === "stop" && !stopping) {
+      stopping = true;
+      markDone();
+    }
+  });
+
+  const live = calls.filter((call) => call.open_);
+  const base = wallMs() + 100;
+  live.forEach((call, i) => call.t0 = base + (i / live.length) * config.rampMs);
+  const readyAt = base + config.rampMs;
+  let readySent = false;
+  const deadline = startedAt + config.maxSeconds * 1000;
+  let maxBuffered = 0;
+
+  const tick = () => {
+    if (stopping) return;
+    const now = wallMs();
+    if (now > deadline) {
+      stopping = true;
+      markDone();
+      return;
+    }
+    for (const call of live) {
+      if (now < call.t0 || !call.open_) continue;
+      if (!call.started) call.begin(config.authToken, call.t0);
+      for (let n = 0; n < MAX_CATCH_UP_SLOTS; n++) {
+        const due = call.t0 + call.nextSlot * SLOT_MS;
+        if (due > now) break;
+        call.sendSlot(call.nextSlot++, audio);
+        sendLate.add(now - due);
+        sent += 2;
+      }
+      const buffered = call.socket!.bufferedAmount;
+      if (buffered > maxBuffered) maxBuffered = buffered;
+    }
+    if (!readySent && now >= readyAt) {
+      readySent = true;
+      emit("ready", { calls: live.length, failed_opens: failedOpens, first_error: firstError, open_ms: round(openMs, 0) });
+    }
+    setTimeout(tick, TICK_MS);
+  };
+  if (live.length === 0) {
+    emit("ready", { calls: 0, failed_opens: failedOpens, first_error: firstError, open_ms: round(openMs, 0) });
+  } else tick();
+  await finished;
+
+  const windowS = (wallMs() - wallAtMark) / 1000;
+  const cpuNow = cpuMicros();
+  for (const call of live) call.stop();
+  await settleWithin(live.map((call) => call.closed), CLOSE_WAIT_MS);
+  const samples = latency;
+  latency = [];
+  for (const call of calls) call.page?.close();
+  emit("done", {
+    calls: live.length,
+    failed_opens: failedOpens,
+    first_error: firstError,
+    window_s: round(windowS, 2),
+    frames_sent: sent,
+    send_late_ms: sendLate.summary(),
+    max_buffered_bytes: maxBuffered,
+    cpu_pct: cpuNow === null || cpuAtMark === null ? null : round((cpuNow - cpuAtMark) / 1e4 / windowS, 1),
+    closes: closeCounts(calls),
+    tip_latency_ms: summarize(samples.map((s) => s.ms)),
+    tip_rules: countBy(samples.map((s) => s.rule)),
+  });
+}
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
+/** Sends `slots` slots of a call as fast as the socket drains, optionally pausing at half way. */
+async function sendFast(call: TwilioCall, slots: number, audio: PayloadSet, onHalfway?: () => Promise<void>) {
+  for (let k = 0; k < slots; k++) {
+    if (!call.open_) throw new Error(`call ${call.callSid} closed (${call.closeCode}) at slot ${k} of ${slots}`);
+    call.sendSlot(k, audio);
+    call.nextSlot = k + 1;
+    if (k % 100 === 99) {
+      // Let the socket drain so the frames really reach the server at about the rate it takes them.
+      while (call.socket!.bufferedAmount > BURST_BUFFER_BYTES) await sleep(1);
+      await sleep(0);
+    }
+    if (onHalfway && k === Math.floor(slots / 2)) await onHalfway();
+  }
+}
+
+async function runSequential(config: GeneratorConfig, audio: PayloadSet): Promise<void> {
+  const startedAt = wallMs();
+  const deadline = startedAt + config.maxSeconds * 1000;
+  const slots = Math.round(config.callSeconds * 1000 / SLOT_MS);
+  let done = 0;
+  const failures: string[] = [];
+  const closes: Record<string, number> = {};
+  for (let i = 0; i < config.calls && wallMs() < deadline; i++) {
+    const call = new TwilioCall(newCallSid(i), false);
+    try {
+      // Every tenth call also has a page following it, so page subscriptions get cleaned up too.
+      if (i % 10 === 0) await openPage(config, call, []);
+      await call.open(config);
+      call.begin(config.authToken, wallMs());
+      await sendFast(call, slots, audio);
+      call.stop();
+      await settleWithin([call.closed], CLOSE_WAIT_MS);
+      done++;
+    } catch (error) {
+      if (failures.length < 5) failures.push((error as Error).message);
+    } finally {
+      if (call.open_) call.socket!.close();
+      call.page?.close();
+      const key = String(call.closeCode ?? "open");
+      closes[key] = (closes[key] ?? 0) + 1;
+    }
+    if (i % 200 === 199) emit("progress", { calls: i + 1 });
+  }
+  emit("done", { calls: done, failures, closes, ms: round(wallMs() - startedAt, 0) });
+}
+
+async function runBurst(config: GeneratorConfig, audio: PayloadSet): Promise<void> {
+  const startedAt = wallMs();
+  const slots = Math.round(config.callSeconds * 1000 / SLOT_MS);
+  let resume!: () => void;
+  const resumed = new Promise<void>((resolve) => resume = resolve);
+  listenForCommands((command) => {
+    if (command === "continue" || command === "stop") resume();
+  });
+  const call = new TwilioCall(newCallSid(0), false);
+  await call.open(config);
+  call.begin(config.authToken, wallMs());
+  await sendFast(call, slots, audio, async () => {
+    emit("halfway", { slots: call.nextSlot });
+    await resumed;
+  });
+  call.stop();
+  await settleWithin([call.closed], CLOSE_WAIT_MS);
+  emit("done", { calls: 1, slots, close: call.closeCode, ms: round(wallMs() - startedAt, 0) });
+}
+
+if (import.meta.main) {
+  const at = Deno.args.indexOf("--config");
+  if (at < 0) throw new Error("usage: load_generator.ts --config '{\"mode\":\"realtime\",…}'");
+  const config = JSON.parse(Deno.args[at + 1]) as GeneratorConfig;
+  const audio = payloadsOf(await loadConversation());
+  // The hard limit: whatever the benchmark does, this process ends.
+  const guard = setTimeout(() => {
+    emit("error", { message: `generator exceeded maxSeconds=${config.maxSeconds}` });
+    Deno.exit(3);
+  }, (config.maxSeconds + 15) * 1000);
+  if (config.mode === "realtime") await runRealtime(config, audio);
+  else if (config.mode === "sequential") await runSequential(config, audio);
+  else if (config.mode === "burst") await runBurst(config, audio);
+  else throw new Error(`unknown mode ${config.mode}`);
+  clearTimeout(guard);
+  Deno.exit(0);
+}

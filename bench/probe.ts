@@ -1,0 +1,208 @@
+/**
+ * Instrumentation for a benchmarked server process (ours or the bare baseline): how late each media frame
+ * is processed, event-loop lag, CPU and memory, served as JSON on a stats port only the benchmark uses.
+ *
+ * Frame lateness: the load generator sends frame `timestamp` of a call at wall time `t0 + timestamp`
+ * (absolute pacing, like Twilio) and tells us `t0` in the `start` message's `customParameters.bench_t0`.
+ * A `message` listener added AFTER the server's own handler runs right after it, so
+ * `wallMs() - (t0 + timestamp)` is "when Twilio would have sent it" → "done processing", including any
+ * time the frame queued behind other work (and any lateness of the generator itself).
+ *
+ * @module
+ */
+import { cpuMicros, Histogram, round, wallMs } from "./stats.ts";
+
+/** A frame processed later than this after it was due counts as missing real time. */
+export const REAL_TIME_BUDGET_MS = 100;
+const LAG_INTERVAL_MS = 10;
+const MEMORY_SAMPLE_MS = 250;
+
+/** Per-socket state: the call's wall start once its `start` message has been seen. */
+interface SocketState {
+  t0: number;
+}
+
+/** Collects frame lateness, event-loop lag and memory peaks over a window that the benchmark resets. */
+export class ServerProbe {
+  readonly latency = new Histogram(1, 5000);
+  readonly lag = new Histogram(0.25, 8000);
+  #frames = 0;
+  #withinBudget = 0;
+  #unstamped = 0;
+  #openSockets = 0;
+  #windowStart = wallMs();
+  #peakRss = 0;
+  #peakHeapUsed = 0;
+  #timers: ReturnType<typeof setInterval>[] = [];
+
+  /** Starts the 10 ms lag timer and the memory sampler. */
+  start(): void {
+    let last = performance.now();
+    this.#timers.push(setInterval(() => {
+      const now = performance.now();
+      this.lag.add(now - last - LAG_INTERVAL_MS);
+      last = now;
+    }, LAG_INTERVAL_MS));
+    this.#timers.push(setInterval(() => this.#sampleMemory(), MEMORY_SAMPLE_MS));
+  }
+
+  stop(): void {
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers = [];
+  }
+
+  /**
+   * Watches a media socket. Call right after `Deno.upgradeWebSocket`: the listener is added in a
+   * microtask so it lands after the handler the server sets synchronously, and therefore runs after it.
+   */
+  watch(socket: WebSocket): void {
+    const state: SocketState = { t0: NaN };
+    queueMicrotask(() => {
+      socket.addEventListener("open", () => this.#openSockets++);
+      socket.addEventListener("close", () => this.#openSockets--);
+      socket.addEventListener("message", (event) => this.#onMessage(state, event.data));
+    });
+  }
+
+  #onMessage(state: SocketState, data: unknown): void {
+    if (typeof data !== "string") return;
+    if (Number.isNaN(state.t0)) {
+      // Once per call: the start message carries the generator's wall start of the stream.
+      if (data.includes('"event":"start"')) state.t0 = Number(JSON.parse(data).start?.customParameters?.bench_t0);
+      return;
+    }
+    const at = data.indexOf('"timestamp":"');
+    if (at < 0) return;
+    const from = at + 13;
+    const timestamp = Number(data.slice(from, data.indexOf('"', from)));
+    this.#frames++;
+    if (!Number.isFinite(state.t0) || !Number.isFinite(timestamp)) {
+      this.#unstamped++;
+      return;
+    }
+    const late = wallMs() - (state.t0 + timestamp);
+    this.latency.add(late);
+    if (late <= REAL_TIME_BUDGET_MS) this.#withinBudget++;
+  }
+
+  #sampleMemory(): void {
+    const memory = Deno.memoryUsage();
+    if (memory.rss > this.#peakRss) this.#peakRss = memory.rss;
+    if (memory.heapUsed > this.#peakHeapUsed) this.#peakHeapUsed = memory.heapUsed;
+  }
+
+  /** The window's figures; `reset` starts a new window after reading. `gc` collects garbage first. */
+  snapshot(options: { reset?: boolean; gc?: boolean } = {}): ProbeSnapshot {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (options.gc && gc) {
+      gc();
+      gc();
+    }
+    this.#sampleMemory();
+    const memory = Deno.memoryUsage();
+    const snapshot: ProbeSnapshot = {
+      wall_ms: wallMs(),
+      window_ms: round(wallMs() - this.#windowStart, 1),
+      frames: this.#frames,
+      frames_within_budget: this.#withinBudget,
+      frames_unstamped: this.#unstamped,
+      frame_late_ms: this.latency.summary(),
+      loop_lag_ms: this.lag.summary(),
+      cpu_us: cpuMicros(),
+      rss: memory.rss,
+      heap_used: memory.heapUsed,
+      heap_total: memory.heapTotal,
+      external: memory.external,
+      peak_rss: this.#peakRss,
+      peak_heap_used: this.#peakHeapUsed,
+      open_media_sockets: this.#openSockets,
+      gc_forced: Boolean(options.gc && gc),
+    };
+    if (options.reset) this.#reset();
+    return snapshot;
+  }
+
+  #reset(): void {
+    this.latency.reset();
+    this.lag.reset();
+    this.#frames = 0;
+    this.#withinBudget = 0;
+    this.#unstamped = 0;
+    this.#peakRss = 0;
+    this.#peakHeapUsed = 0;
+    this.#windowStart = wallMs();
+  }
+}
+
+/** What the stats endpoint answers. Memory in bytes, CPU cumulative for the process. */
+export interface ProbeSnapshot {
+  wall_ms: number;
+  window_ms: number;
+  frames: number;
+  frames_within_budget: number;
+  frames_unstamped: number;
+  frame_late_ms: ReturnType<Histogram["summary"]>;
+  loop_lag_ms: ReturnType<Histogram["summary"]>;
+  cpu_us: number | null;
+  rss: number;
+  heap_used: number;
+  heap_total: number;
+  external: number;
+  peak_rss: number;
+  peak_heap_used: number;
+  open_media_sockets: number;
+  gc_forced: boolean;
+  /** Only the product server: sessions held by the registry, and those not ended. */
+  registry_size?: number;
+  active_sessions?: number;
+}
+
+/** Wraps `Deno.upgradeWebSocket` so every upgrade whose path passes `match` is watched by `probe`. */
+export function watchUpgrades(probe: ServerProbe, match: (path: string) => boolean): void {
+  const target = Deno as unknown as { upgradeWebSocket: typeof Deno.upgradeWebSocket };
+  const original = target.upgradeWebSocket;
+  target.upgradeWebSocket = (request, options) => {
+    const result = original(request, options);
+    if (match(new URL(request.url).pathname)) probe.watch(result.socket);
+    return result;
+  };
+}
+
+/**
+ * Serves `GET /stats?reset=1&gc=1` and `POST /shutdown` on 127.0.0.1 (ephemeral port) and prints
+ * `{"bench":"listening",…}` on stdout for the benchmark. Shutdown runs `close` then exits the process
+ * (so `--cpu-prof` writes its profile).
+ */
+export async function serveProbe(
+  probe: ServerProbe,
+  info: Record<string, unknown>,
+  extra: () => Record<string, unknown>,
+  close: () => Promise<void>,
+): Promise<void> {
+  let resolvePort: (port: number) => void;
+  const listening = new Promise<number>((resolve) => resolvePort = resolve);
+  Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: (addr) => resolvePort(addr.port) }, (request) => {
+    const url = new URL(request.url);
+    if (url.pathname === "/stats") {
+      const snapshot = probe.snapshot({
+        reset: url.searchParams.has("reset"),
+        gc: url.searchParams.has("gc"),
+      });
+      return Response.json({ ...snapshot, ...extra() });
+    }
+    if (url.pathname === "/shutdown" && request.method === "POST") {
+      setTimeout(async () => {
+        probe.stop();
+        try {
+          await close();
+        } finally {
+          Deno.exit(0);
+        }
+      }, 0);
+      return new Response("bye\n");
+    }
+    return new Response("not found\n", { status: 404 });
+  });
+  const port = await listening;
+  console.log(JSON.stringify({ bench: "listening", stats_url: `http://127.0.0.1:${port}`, ...info }));
+}

@@ -1,0 +1,103 @@
+/**
+ * Who may watch calls: the agent page, its assets, `/ws/ui` and `/api/*`.
+ *
+ * On this machine (see `isLocalRequest`) they are open, so the demo needs nothing. Reached any other way,
+ * typically through the public tunnel URL, they need the access key (`UI_ACCESS_KEY`, or one generated and
+ * printed at start): `/login` takes it once and sets an HttpOnly, SameSite=Strict cookie. Someone who only
+ * knows the tunnel URL sees a login form and nothing else. Page socket upgrades must also come from a page
+ * of this server (`Origin` check), so another site cannot open a socket with the agent's cookie.
+ *
+ * @module
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { Context, MiddlewareHandler } from "hono";
+import { Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import type { Logger } from "../core/log.ts";
+import { isLocalRequest, isSameOrigin } from "./access.ts";
+
+/** Name of the cookie that carries the access key. */
+export const ACCESS_COOKIE = "coach_access";
+/** How long a login lasts, seconds. */
+const COOKIE_MAX_AGE_S = 12 * 60 * 60;
+/** Paths that are never behind the key: Twilio's own (signed) endpoints, health, and the login page. */
+const PUBLIC_PREFIXES = ["/webhooks/twilio/", "/ws/twilio/", "/health", "/login"];
+
+/** What the access check needs. */
+export interface UiAccessOptions {
+  accessKey: string;
+  log: Logger;
+}
+
+/** Whether `given` is the access key, compared in constant time. */
+function isKey(accessKey: string, given: string | undefined): boolean {
+  if (!given) return false;
+  const expected = new TextEncoder().encode(accessKey);
+  const actual = new TextEncoder().encode(given);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** Middleware guarding everything but {@linkcode PUBLIC_PREFIXES}. */
+export function uiAccess(options: UiAccessOptions): MiddlewareHandler {
+  return (c, next) => {
+    const path = c.req.path;
+    if (PUBLIC_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix))) return next();
+    const upgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
+    if (upgrade && !isSameOrigin(c.req.raw)) {
+      options.log.warn("ui_access_denied", {
+        path,
+        reason: "cross-origin socket",
+        origin: c.req.header("origin"),
+      });
+      return c.text("Forbidden: page sockets must come from this server's own page.", 403);
+    }
+    if (isLocalRequest(c.req.raw) || isKey(options.accessKey, getCookie(c, ACCESS_COOKIE))) return next();
+    options.log.warn("ui_access_denied", { path, reason: "no access key" });
+    if (c.req.method === "GET" && !upgrade && path === "/") return c.redirect("/login", 303);
+    return c.text("Unauthorized: open /login and enter the access key printed when the server started.", 401);
+  };
+}
+
+/** `GET /login` (the form) and `POST /login` (checks the key, sets the cookie, goes to the page). */
+export function loginRoutes(options: UiAccessOptions): Hono {
+  const app = new Hono();
+  app.get("/login", (c) => c.html(loginPage()));
+  app.post("/login", async (c) => {
+    if (!isSameOrigin(c.req.raw)) return c.text("Forbidden: cross-site login.", 403);
+    const body = await c.req.text();
+    const key = body.length <= 1024 ? new URLSearchParams(body).get("key")?.trim() : undefined;
+    if (!isKey(options.accessKey, key)) {
+      options.log.warn("login_failed", { reason: "wrong access key" });
+      return c.html(loginPage("That key is not right. Use the access key the server printed at start."), 401);
+    }
+    setAccessCookie(c, options.accessKey);
+    return c.redirect("/", 303);
+  });
+  return app;
+}
+
+function setAccessCookie(c: Context, accessKey: string): void {
+  setCookie(c, ACCESS_COOKIE, accessKey, {
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https",
+    path: "/",
+    maxAge: COOKIE_MAX_AGE_S,
+  });
+}
+
+function loginPage(error?: string): string {
+  const message = error ? `<p role="alert" class="error">${error}</p>` : "";
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Live Call Coach · sign in</title>
+<style>body{font:16px system-ui,sans-serif;background:#f8fafc;color:#0f172a;display:grid;place-items:center;min-height:100vh;margin:0}
+form{background:#fff;border:1px solid #cbd5e1;border-radius:12px;padding:24px;max-width:360px;width:90%}
+h1{font-size:20px;margin:0 0 8px}label{display:block;margin:16px 0 4px;font-weight:600}
+input{width:100%;box-sizing:border-box;padding:8px;font:inherit;border:1px solid #64748b;border-radius:6px}
+button{margin-top:16px;padding:8px 16px;font:inherit;background:#1d4ed8;color:#fff;border:0;border-radius:6px}
+.error{color:#991b1b}</style></head><body>
+<form method="post" action="/login"><h1>Live Call Coach</h1>
+<p>This page shows live calls. Enter the access key the server printed when it started.</p>${message}
+<label for="key">Access key</label><input id="key" name="key" type="password" autocomplete="current-password" required autofocus>
+<button type="submit">Open the coach</button></form></body></html>`;
+}
