@@ -39,9 +39,9 @@ function isKey(accessKey: string, given: string | undefined): boolean {
 
 /** Middleware guarding everything but {@linkcode PUBLIC_PREFIXES}. */
 export function uiAccess(options: UiAccessOptions): MiddlewareHandler {
-  return (c, next) => {
+  return async (c, next) => {
     const path = c.req.path;
-    if (PUBLIC_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix))) return next();
+    if (PUBLIC_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix))) return await next();
     const upgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
     if (upgrade && !isSameOrigin(c.req.raw)) {
       options.log.warn("ui_access_denied", {
@@ -51,7 +51,7 @@ export function uiAccess(options: UiAccessOptions): MiddlewareHandler {
       });
       return c.text("Forbidden: page sockets must come from this server's own page.", 403);
     }
-    if (isLocalRequest(c.req.raw) || isKey(options.accessKey, getCookie(c, ACCESS_COOKIE))) return next();
+    if (isLocalRequest(c.req.raw) || isKey(options.accessKey, getCookie(c, ACCESS_COOKIE))) return await next();
     options.log.warn("ui_access_denied", { path, reason: "no access key" });
     if (c.req.method === "GET" && !upgrade && path === "/") return c.redirect("/login", 303);
     return c.text("Unauthorized: open /login and enter the access key printed when the server started.", 401);

@@ -66,17 +66,15 @@ export interface Scenario {
 }
 
 const CALM = 1.5;
-const agent = (clip: string, more: Omit<Step, "party" | "clip"> = {}): Step => ({
-  party: "agent",
-  clip,
-  stretch: CALM,
-  ...more,
-});
-const customer = (clip: string, more: Omit<Step, "party" | "clip"> = {}): Step => ({
-  party: "customer",
-  clip,
-  ...more,
-});
+/** An agent step, at a calm pace unless `stretch` says otherwise. */
+function agent(clip: string, more: Omit<Step, "party" | "clip"> = {}): Step {
+  return { party: "agent", clip, stretch: CALM, ...more };
+}
+
+/** A customer step, as recorded. */
+function customer(clip: string, more: Omit<Step, "party" | "clip"> = {}): Step {
+  return { party: "customer", clip, ...more };
+}
 
 /** The scenarios, each expecting exactly the listed tips (calm: none). */
 export const SCENARIOS: readonly Scenario[] = [

@@ -3,6 +3,10 @@
  * per speech slot holding the syllable nuclei found in it. Pauses add nothing, so the rate is
  * syllables per second of speech, converted to words with {@linkcode SYLLABLES_PER_WORD}.
  *
+ * Speaking time is the voiced slots plus the silences between them that are shorter than `minPauseMs`
+ * (or than the hangover), credited when the voice resumes; longer pauses and a turn's trailing
+ * hangover are not speaking time.
+ *
  * @module
  */
 import { type AnalysisConfig, SYLLABLES_PER_WORD } from "./config.ts";

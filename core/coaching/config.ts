@@ -12,8 +12,15 @@
  */
 import { z } from "zod";
 
-const ms = (fallback: number) => z.number().int().min(0).max(3_600_000).default(fallback);
-const dbov = (fallback: number) => z.number().min(-100).max(0).default(fallback);
+/** A duration in stream milliseconds (up to an hour). */
+function ms(fallback: number) {
+  return z.number().int().min(0).max(3_600_000).default(fallback);
+}
+
+/** A level in dBov. */
+function dbov(fallback: number) {
+  return z.number().min(-100).max(0).default(fallback);
+}
 
 export const CoachingConfigSchema = z.strictObject({
   /** Global throttle: tips are at least this far apart; a high-severity tip may pre-empt it. */

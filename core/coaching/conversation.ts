@@ -43,7 +43,9 @@ class Spurt {
   }
 }
 
-const dbToPower = (db: number) => 10 ** (db / 10);
+function dbToPower(db: number): number {
+  return 10 ** (db / 10);
+}
 
 /** The conversation as the rules see it. Read the fields; only the engine calls `update`. */
 export class ConversationState {

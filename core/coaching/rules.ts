@@ -53,10 +53,14 @@ export interface CoachingRule {
   reason: (ctx: RuleContext, heldMs: number) => string;
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-const db = (
-  value: number | null,
-) => (value === null ? "?" : `${value < 0 ? "\u2212" : ""}${Math.abs(value).toFixed(0)}`);
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+/** A level for people: "−14" with a real minus sign. */
+function db(value: number | null): string {
+  return value === null ? "?" : `${value < 0 ? "\u2212" : ""}${Math.abs(value).toFixed(0)}`;
+}
 
 /** The rules, in tie-break order (when two are due in the same slot with the same severity). */
 export const RULES: readonly CoachingRule[] = [

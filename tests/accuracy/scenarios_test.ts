@@ -4,10 +4,17 @@ import {
   formatScenarioReport,
   judgeScenario,
   measureScenarioAccuracy,
+  type ScenarioAccuracy,
 } from "../../tools/accuracy_scenarios.ts";
 
+/** Measured once for all tests of this file (about a second of work). */
+let measured: Promise<ScenarioAccuracy[]> | undefined;
+function scenarioRows(): Promise<ScenarioAccuracy[]> {
+  return measured ??= measureScenarioAccuracy();
+}
+
 Deno.test("Accuracy - every real-speech scenario fires its expected tips and nothing else", async () => {
-  const rows = await measureScenarioAccuracy();
+  const rows = await scenarioRows();
   const report = formatScenarioReport(rows);
   const names = rows.map((row) => row.name);
   for (const name of ["calm", "fast", "slow", "loud", "soft", "interrupt", "silence", "monologue", "tense"]) {
@@ -23,7 +30,7 @@ Deno.test("Accuracy - every real-speech scenario fires its expected tips and not
 });
 
 Deno.test("Accuracy - the interrupt scenario counts one interruption, backchannels none", async () => {
-  const rows = await measureScenarioAccuracy();
+  const rows = await scenarioRows();
   const interrupt = rows.find((row) => row.name === "interrupt");
   assert.equal(interrupt?.final?.interruptions, 1, formatScenarioReport(rows));
   assert.equal(rows.find((row) => row.name === "calm")?.final?.interruptions, 0);

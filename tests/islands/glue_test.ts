@@ -83,6 +83,8 @@ Deno.test("Islands glue - the browser hydrates the server HTML instead of re-ren
     assert.equal(await page.textContent("button"), "3");
     await page.evaluate(() => {
       (document.querySelector("button") as HTMLButtonElement & { ssrNode?: boolean }).ssrNode = true;
+      // preact's render() would also reuse the nodes but reset this attribute to the vnode's; hydrate() adopts it.
+      document.querySelector(".label")!.setAttribute("class", "label from-server");
     });
 
     await page.addScriptTag({ url: "/static/build/boot.js", type: "module" });
@@ -93,6 +95,7 @@ Deno.test("Islands glue - the browser hydrates the server HTML instead of re-ren
     );
     assert.equal(kept, true, "the button must be the server-rendered node, not a fresh one");
     assert.equal(await page.locator("button").count(), 1);
+    assert.equal(await page.getAttribute("p", "class"), "label from-server", "hydrated, not re-rendered");
     assert.equal(await page.textContent(".label"), TRICKY_LABEL);
     await page.click("button");
     await page.waitForFunction(() => document.querySelector("button")?.textContent === "4");

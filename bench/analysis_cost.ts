@@ -1,0 +1,134 @@
+/**
+ * In-process cost of the per-frame work, measured on the scripted conversation (real speech on both
+ * tracks): what one second of two-party call audio costs from base64 payload to rules, and what
+ * Twilio-message parsing costs on top, per frame.
+ *
+ * CPU time comes from `Deno.cpuUsage()` (falls back to wall time where it is missing); each figure is
+ * the median over repeated passes after warm-up passes, each pass over a fresh pipeline.
+ *
+ * @module
+ */
+import { parseTwilioMessage } from "../core/protocol/twilio_messages.ts";
+import { CallPipeline } from "../core/session/call_pipeline.ts";
+import { type Conversation, toPayloads } from "./audio.ts";
+import { cpuMicros, round } from "./stats.ts";
+
+/** What one pass over `seconds` of two-party audio costs. */
+export interface AnalysisCost {
+  /** Seconds of two-party call audio per pass. */
+  audio_s: number;
+  passes: number;
+  clock: "cpu" | "wall";
+  /** base64 → μ-law (`setFromBase64`) + stream aligner + analysis of both tracks + rules, per call second. */
+  pipeline_us_per_call_s: number;
+  /** The same per Twilio media frame (one track's 20 ms). */
+  pipeline_us_per_frame: number;
+  /** `parseTwilioMessage` (JSON.parse + zod) per media frame. */
+  parse_us_per_frame: number;
+  /** `JSON.parse` alone per media frame, for comparison. */
+  json_parse_us_per_frame: number;
+  /** Everything the server does per frame (parse + decode + analysis + rules), per frame. */
+  total_us_per_frame: number;
+  /** Frames per second one core sustains at `total_us_per_frame`. */
+  frames_per_core_s: number;
+  /** Concurrent real-time calls (100 frames/s each) one core could carry for this work alone. */
+  calls_per_core: number;
+  suggestions_per_pass: number;
+}
+
+function clock(): { now: () => number; kind: "cpu" | "wall" } {
+  return cpuMicros() === null
+    ? { now: () => performance.now() * 1000, kind: "wall" }
+    : { now: () => cpuMicros()!, kind: "cpu" };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Twilio media messages of a call in send order (outbound = agent, inbound = customer). */
+function mediaMessages(agent: string[], customer: string[]): string[] {
+  const messages: string[] = [];
+  for (let k = 0; k < agent.length; k++) {
+    for (const [track, payload] of [["outbound", agent[k]], ["inbound", customer[k]]] as const) {
+      messages.push(JSON.stringify({
+        event: "media",
+        sequenceNumber: String(messages.length + 2),
+        streamSid: "MZ00000000000000000000000000000000",
+        media: { track, chunk: String(k + 1), timestamp: String(k * 20), payload },
+      }));
+    }
+  }
+  return messages;
+}
+
+/** Measures the costs over `passes` passes (after `warmup` passes) of the conversation. */
+export function measureAnalysisCost(conversation: Conversation, passes: number, warmup = 2): AnalysisCost {
+  const agent = toPayloads(conversation.agent);
+  const customer = toPayloads(conversation.customer);
+  const slots = conversation.slots;
+  const messages = mediaMessages(agent, customer);
+  const { now, kind } = clock();
+  const buffer = new Uint8Array(8000);
+  let suggestions = 0;
+
+  const pipelinePass = () => {
+    suggestions = 0;
+    const pipeline = new CallPipeline({
+      agentTrack: "outbound",
+      onSuggestion: () => suggestions++,
+      onMetrics: () => {},
+    });
+    const start = now();
+    for (let k = 0; k < slots; k++) {
+      let written = buffer.setFromBase64(agent[k]).written;
+      pipeline.ingest("outbound", k * 20, buffer.subarray(0, written));
+      written = buffer.setFromBase64(customer[k]).written;
+      pipeline.ingest("inbound", k * 20, buffer.subarray(0, written));
+    }
+    pipeline.flush();
+    return now() - start;
+  };
+  let sink = 0;
+  const parsePass = () => {
+    const start = now();
+    for (const message of messages) {
+      const result = parseTwilioMessage(message);
+      if (!result.ok) throw new Error(`benchmark message rejected: ${result.error}`);
+      sink += result.message.event.length;
+    }
+    return now() - start;
+  };
+  const jsonPass = () => {
+    const start = now();
+    for (const message of messages) sink += JSON.parse(message).event.length;
+    return now() - start;
+  };
+
+  const measure = (pass: () => number) => {
+    for (let i = 0; i < warmup; i++) pass();
+    return median(Array.from({ length: passes }, pass));
+  };
+  const pipelineUs = measure(pipelinePass);
+  const parseUs = measure(parsePass);
+  const jsonUs = measure(jsonPass);
+  if (sink < 0) throw new Error("unreachable: keeps the parse loops from being optimised away");
+
+  const audioS = slots * 0.02;
+  const frames = slots * 2;
+  const total = (pipelineUs + parseUs) / frames;
+  return {
+    audio_s: round(audioS, 2),
+    passes,
+    clock: kind,
+    pipeline_us_per_call_s: round(pipelineUs / audioS, 1),
+    pipeline_us_per_frame: round(pipelineUs / frames, 3),
+    parse_us_per_frame: round(parseUs / frames, 3),
+    json_parse_us_per_frame: round(jsonUs / frames, 3),
+    total_us_per_frame: round(total, 3),
+    frames_per_core_s: Math.round(1e6 / total),
+    calls_per_core: Math.round(1e6 / total / 100),
+    suggestions_per_pass: suggestions,
+  };
+}

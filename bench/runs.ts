@@ -1,0 +1,294 @@
+/**
+ * The benchmark's runs over real sockets: a server process (ours or the baseline) and a load generator
+ * process, coordinated through their stdout/stdin line protocols and the server's stats port.
+ *
+ * @module
+ */
+import { Child, type ChildEvent } from "./child.ts";
+import type { GeneratorConfig } from "./load_generator.ts";
+import type { ProbeSnapshot } from "./probe.ts";
+import type { QuantileSummary } from "./stats.ts";
+import { round } from "./stats.ts";
+
+/** Which server a run measures. */
+export type ServerKind = "coach" | "baseline";
+
+/** Share of frames that must be processed within 100 ms for a rung to hold real time. */
+export const REAL_TIME_SHARE = 0.99;
+const SERVER_START_MS = 30_000;
+const AUTH_TOKEN = "bench" + crypto.randomUUID().replaceAll("-", "");
+
+/** A running benchmark server process. */
+export class ServerUnderTest {
+  private constructor(readonly child: Child, readonly url: string, readonly statsUrl: string, readonly authToken: string) {}
+
+  /** Starts the server process and waits until it listens. */
+  static async start(
+    kind: ServerKind,
+    options: { coachSettings?: object; cpuProfileDir?: string } = {},
+  ): Promise<ServerUnderTest> {
+    const script = new URL(kind === "coach" ? "./server_process.ts" : "./baseline_server.ts", import.meta.url);
+    const env: Record<string, string> = { LOG_LEVEL: "warn", TWILIO_AUTH_TOKEN: AUTH_TOKEN };
+    if (options.coachSettings) env.COACH_SETTINGS = JSON.stringify(options.coachSettings);
+    const denoFlags = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+    const child = new Child(`${kind} server`, script, { env, denoFlags });
+    try {
+      const info = await child.waitFor((e) => e.bench === "listening", SERVER_START_MS, "listening");
+      return new ServerUnderTest(child, String(info.url), String(info.stats_url), AUTH_TOKEN);
+    } catch (error) {
+      await child.stop(0);
+      throw error;
+    }
+  }
+
+  /** The probe's figures (see `probe.ts`). */
+  async stats(options: { reset?: boolean; gc?: boolean } = {}): Promise<ProbeSnapshot> {
+    const query = [options.reset ? "reset=1" : "", options.gc ? "gc=1" : ""].filter(Boolean).join("&");
+    const response = await fetch(`${this.statsUrl}/stats?${query}`, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`stats answered ${response.status}`);
+    return await response.json();
+  }
+
+  /** `/health` of the product server. */
+  async health(): Promise<{ status: string; active_sessions: number }> {
+    const response = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(10_000) });
+    return await response.json();
+  }
+
+  /** Asks the process to shut down (so a CPU profile gets written), then makes sure it is gone. */
+  async stop(): Promise<void> {
+    if (!this.child.hasExited) {
+      await fetch(`${this.statsUrl}/shutdown`, { method: "POST", signal: AbortSignal.timeout(5_000) })
+        .then((response) => response.body?.cancel())
+        .catch(() => {/* already going down; stop() below makes sure */});
+    }
+    await this.child.stop(10_000);
+  }
+}
+
+/** Starts a load generator process. */
+export function startGenerator(server: ServerUnderTest, config: Omit<GeneratorConfig, "baseUrl" | "authToken">): Child {
+  const full: GeneratorConfig = { ...config, baseUrl: server.url, authToken: server.authToken };
+  return new Child("load generator", new URL("./load_generator.ts", import.meta.url), {
+    args: ["--config", JSON.stringify(full)],
+  });
+}
+
+/** Timings of one ladder rung. */
+export interface RungTiming {
+  warmupMs: number;
+  windowMs: number;
+}
+
+/** One row of the concurrency ladder. */
+export interface RungResult {
+  server: ServerKind;
+  calls: number;
+  connected: number;
+  window_s: number;
+  frames_per_s: number;
+  expected_frames_per_s: number;
+  within_100ms: number;
+  frame_late_ms: QuantileSummary;
+  loop_lag_p99_ms: number;
+  server_cpu_pct: number | null;
+  rss_mb: number;
+  generator_send_late_p99_ms: number;
+  generator_cpu_pct: number | null;
+  tip_latency_ms: QuantileSummary;
+  holds_real_time: boolean;
+  note: string;
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * Runs `calls` concurrent real-time calls against a fresh server of `kind`: warm up, measure a window,
+ * stop. `latencyCalls` of them also get a page socket and the loud agent track.
+ */
+export async function runRung(
+  kind: ServerKind,
+  calls: number,
+  timing: RungTiming,
+  options: { latencyCalls?: number; coachSettings?: object; cpuProfileDir?: string } = {},
+): Promise<RungResult> {
+  const server = await ServerUnderTest.start(kind, options);
+  let generator: Child | null = null;
+  try {
+    const rampMs = Math.min(2000, 200 + calls);
+    const maxSeconds = Math.ceil((timing.warmupMs + timing.windowMs + rampMs) / 1000 + 30 + calls / 50);
+    generator = startGenerator(server, {
+      mode: "realtime",
+      calls,
+      latencyCalls: options.latencyCalls ?? 0,
+      callSeconds: 0,
+      rampMs,
+      maxSeconds,
+      connectConcurrency: 32,
+    });
+    const ready = await generator.waitFor((e) => e.event === "ready", (maxSeconds - 10) * 1000, "ready");
+    await sleep(timing.warmupMs);
+    const before = await server.stats({ reset: true });
+    await generator.send("mark");
+    await sleep(timing.windowMs);
+    const after = await server.stats();
+    await generator.send("stop");
+    const done = await generator.waitFor((e) => e.event === "done", 30_000, "done");
+    return rungRow(kind, calls, ready, done, before, after);
+  } finally {
+    await generator?.stop(5_000);
+    await server.stop();
+  }
+}
+
+function rungRow(
+  kind: ServerKind,
+  calls: number,
+  ready: ChildEvent,
+  done: ChildEvent,
+  before: ProbeSnapshot,
+  after: ProbeSnapshot,
+): RungResult {
+  const windowS = after.window_ms / 1000;
+  const connected = Number(ready.calls);
+  const expected = calls * 100;
+  const framesPerS = after.frames / windowS;
+  // Frames that never arrived count as late: the share is over what real time called for.
+  const within = after.frames_within_budget / Math.max(after.frames, expected * windowS);
+  const cpu = after.cpu_us !== null && before.cpu_us !== null
+    ? (after.cpu_us - before.cpu_us) / 1e4 / windowS
+    : null;
+  const sendLate = (done.send_late_ms as QuantileSummary).p99;
+  const notes: string[] = [];
+  if (connected < calls) notes.push(`${calls - connected} calls failed to connect (${ready.first_error})`);
+  if (framesPerS < 0.99 * expected) notes.push("frames missing");
+  if (sendLate > 50) notes.push("generator late");
+  const closes = done.closes as Record<string, number>;
+  const abnormal = Object.entries(closes).filter(([code]) => code !== "1000");
+  if (abnormal.length) notes.push(`closes ${abnormal.map(([c, n]) => `${c}×${n}`).join(" ")}`);
+  return {
+    server: kind,
+    calls,
+    connected,
+    window_s: round(windowS, 1),
+    frames_per_s: Math.round(framesPerS),
+    expected_frames_per_s: expected,
+    within_100ms: round(within, 4),
+    frame_late_ms: after.frame_late_ms,
+    loop_lag_p99_ms: after.loop_lag_ms.p99,
+    server_cpu_pct: cpu === null ? null : round(cpu, 1),
+    rss_mb: round(after.rss / MB, 1),
+    generator_send_late_p99_ms: sendLate,
+    generator_cpu_pct: done.cpu_pct as number | null,
+    tip_latency_ms: done.tip_latency_ms as QuantileSummary,
+    holds_real_time: connected === calls && within >= REAL_TIME_SHARE,
+    note: notes.join("; "),
+  };
+}
+
+/** Memory before, during and after a long call and many short calls. */
+export interface MemoryResult {
+  long_call_s: number;
+  short_calls: number;
+  short_call_s: number;
+  before: MemoryPoint;
+  during_long_call: MemoryPoint;
+  after_long_call: MemoryPoint;
+  after_short_calls: MemoryPoint;
+  rss_growth_mb: number;
+  heap_growth_mb: number;
+  registry_size_after: number;
+  health_active_sessions_after: number;
+  short_calls_completed: number;
+  short_call_failures: string[];
+  short_calls_ms: number;
+}
+
+/** RSS and heap at one moment, MB. */
+export interface MemoryPoint {
+  rss_mb: number;
+  heap_used_mb: number;
+  registry_size: number;
+}
+
+function point(stats: ProbeSnapshot): MemoryPoint {
+  return {
+    rss_mb: round(stats.rss / MB, 1),
+    heap_used_mb: round(stats.heap_used / MB, 1),
+    registry_size: stats.registry_size ?? -1,
+  };
+}
+
+/** Sweeps run once a second; with `endGraceMs` 0 an ended session is gone after the next one. */
+const SWEEP_WAIT_MS = 2_500;
+const MEMORY_SETTINGS = { session: { endGraceMs: 0 } };
+
+/**
+ * One server (with `endGraceMs` 0): a few warm-up calls, then a long call replayed as fast as the server
+ * takes it (sampled half way), then `shortCalls` sequential short calls. GC is forced before each reading.
+ */
+export async function runMemory(longCallS: number, shortCalls: number, shortCallS: number): Promise<MemoryResult> {
+  const server = await ServerUnderTest.start("coach", { coachSettings: MEMORY_SETTINGS });
+  const children: Child[] = [];
+  const generate = async (config: Omit<GeneratorConfig, "baseUrl" | "authToken">, onHalfway?: () => Promise<void>) => {
+    const child = startGenerator(server, config);
+    children.push(child);
+    if (onHalfway) {
+      await child.waitFor((e) => e.event === "halfway", config.maxSeconds * 1000, "halfway");
+      await onHalfway();
+      await child.send("continue");
+    }
+    const done = await child.waitFor((e) => e.event === "done", config.maxSeconds * 1000, "done");
+    await child.stop(5_000);
+    return done;
+  };
+  const base = { latencyCalls: 0, rampMs: 0, connectConcurrency: 1 };
+  try {
+    await generate({ ...base, mode: "sequential", calls: 10, callSeconds: shortCallS, maxSeconds: 60 });
+    await sleep(SWEEP_WAIT_MS);
+    const before = point(await server.stats({ gc: true, reset: true }));
+    let during: MemoryPoint | null = null;
+    await generate(
+      { ...base, mode: "burst", calls: 1, callSeconds: longCallS, maxSeconds: 120 + longCallS / 5 },
+      async () => {
+        during = point(await server.stats({ gc: true }));
+      },
+    );
+    await sleep(SWEEP_WAIT_MS);
+    const afterLong = point(await server.stats({ gc: true }));
+    const short = await generate({
+      ...base,
+      mode: "sequential",
+      calls: shortCalls,
+      callSeconds: shortCallS,
+      maxSeconds: 60 + shortCalls,
+    });
+    await sleep(SWEEP_WAIT_MS);
+    const afterShort = await server.stats({ gc: true });
+    const health = await server.health();
+    return {
+      long_call_s: longCallS,
+      short_calls: shortCalls,
+      short_call_s: shortCallS,
+      before,
+      during_long_call: during!,
+      after_long_call: afterLong,
+      after_short_calls: point(afterShort),
+      rss_growth_mb: round(point(afterShort).rss_mb - before.rss_mb, 1),
+      heap_growth_mb: round(point(afterShort).heap_used_mb - before.heap_used_mb, 1),
+      registry_size_after: afterShort.registry_size ?? -1,
+      health_active_sessions_after: health.active_sessions,
+      short_calls_completed: Number(short.calls),
+      short_call_failures: short.failures as string[],
+      short_calls_ms: Number(short.ms),
+    };
+  } finally {
+    for (const child of children) await child.stop(1_000);
+    await server.stop();
+  }
+}
+
+/** Waits `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
