@@ -73,7 +73,9 @@ export default function CoachPanel(props: CoachPanelProps) {
           message.type === "suggestion" && message.session_id === shownCall(state.value, selectedId.value)?.id
         ) {
           const target = message.data.severity === "high" ? assertiveText : politeText;
-          target.value = announcementText(message.data);
+          const text = announcementText(message.data);
+          // Screen readers only announce a change: make a repeated tip differ by an invisible character.
+          target.value = target.value === text ? `${text}\u200b` : text;
         }
         if (message.type === "error") console.error("UI socket: server says:", message.message);
       },

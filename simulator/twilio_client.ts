@@ -92,20 +92,26 @@ export interface StreamInstruction {
  * @throws {SimulatorError} when there is no `<Stream url="…">` inside `<Start>`.
  */
 export function parseStreamTwiml(xml: string): StreamInstruction {
-  const start = /<Start(?:\s[^>]*)?>([\s\S]*?)<\/Start\s*>/.exec(xml);
-  const stream = start && /<Stream(\s[^>]*?)?(\/>|>([\s\S]*?)<\/Stream\s*>)/.exec(start[1]);
+  const start = START_ELEMENT.exec(xml);
+  const stream = start && STREAM_ELEMENT.exec(start[2]);
   if (!stream) {
     throw new SimulatorError(`the voice webhook's TwiML has no <Start><Stream>: ${xml.slice(0, 300)}`);
   }
-  const attributes = parseAttributes(stream[1] ?? "");
+  const attributes = parseAttributes(stream[1]);
   if (!attributes.url) throw new SimulatorError(`<Stream> has no url attribute: ${stream[0].slice(0, 300)}`);
   const parameters: Record<string, string> = {};
-  for (const match of (stream[3] ?? "").matchAll(/<Parameter(\s[^>]*?)\/?>/g)) {
-    const { name, value } = parseAttributes(match[1] ?? "");
+  for (const match of (stream[3] ?? "").matchAll(PARAMETER_ELEMENT)) {
+    const { name, value } = parseAttributes(match[1]);
     if (name !== undefined) parameters[name] = value ?? "";
   }
   return { url: attributes.url, track: attributes.track ?? "inbound_track", parameters };
 }
+
+// Attributes are matched as whole quoted values, so a ">" inside a value (legal XML) does not end the tag.
+const ATTRIBUTES = `((?:\\s+[^\\s=/>]+\\s*=\\s*(?:"[^"]*"|'[^']*'))*)\\s*`;
+const START_ELEMENT = new RegExp(`<Start${ATTRIBUTES}>([\\s\\S]*?)</Start\\s*>`);
+const STREAM_ELEMENT = new RegExp(`<Stream${ATTRIBUTES}(/>|>([\\s\\S]*?)</Stream\\s*>)`);
+const PARAMETER_ELEMENT = new RegExp(`<Parameter${ATTRIBUTES}/?>`, "g");
 
 function parseAttributes(text: string): Record<string, string> {
   const attributes: Record<string, string> = {};

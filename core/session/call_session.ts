@@ -166,7 +166,9 @@ export class CallSession {
       started_at: new Date(this.createdAt).toISOString(),
       agent_track: this.#agentTrack,
       metrics: this.#latestMetrics,
-      recent_suggestions: [...this.#recent],
+      recent_suggestions: this.#recent.filter((s) =>
+        s.stream_ms >= this.streamMs - this.#context.session.replayWindowMs
+      ),
     };
   }
 

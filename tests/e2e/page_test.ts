@@ -4,6 +4,8 @@ import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
 import { buildIslands } from "../../islands/glue.ts";
 import { startServer } from "../../routes/server.ts";
+import { buildScenarios } from "../../simulator/scenarios.ts";
+import { runSimulation } from "../../simulator/simulation.ts";
 import { ScriptedCall, type ScriptLine } from "./call_driver.ts";
 
 const CHROMIUM_ARGS = [
@@ -299,6 +301,45 @@ Deno.test("Agent page - several calls: the picker follows the newest, subscribes
     assert.deepEqual(errors, []);
   } finally {
     for (const call of calls) call.stop();
+    await browser.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("Agent page - the simulator's loud scenario shows its tip and the end of the call", async () => {
+  await buildIslands();
+  const server = await startServer(loadConfig({ PORT: "0", LOG_LEVEL: "error" }), {
+    hostname: "127.0.0.1",
+    log: silentLogger,
+  });
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(`${server.url}/`);
+    await waitForText(page, "connection-status", /^Connected$/);
+
+    const result = await runSimulation({
+      scenario: buildScenarios().loud,
+      url: server.url,
+      authToken: server.authToken,
+      speed: 10,
+    });
+    assert.ok(result.ok, `the simulated call went as scripted: ${JSON.stringify(result.verdict)}`);
+
+    await waitForText(page, "call-status", /^Call ended/);
+    const loud = page.locator(`${card("SPEAKING_TOO_LOUD")}, [data-testid=earlier-tip]`).first();
+    assert.match(await loud.innerText(), /loud/i, "the loud tip is on the page, as a card or an earlier tip");
+    const shown = result.tips.map((tip) => tip.message);
+    const onPage = await page.locator("[data-testid=suggestion-card] p.text-2xl, [data-testid=earlier-tip]")
+      .allInnerTexts();
+    for (const message of shown) {
+      assert.ok(
+        onPage.some((text) => text.includes(message)),
+        `"${message}" is on the page: ${onPage.join(" | ")}`,
+      );
+    }
+    await page.screenshot({ path: new URL("simulator_loud.png", SCREENSHOTS).pathname });
+  } finally {
     await browser.close();
     await server.shutdown();
   }

@@ -1,0 +1,211 @@
+/**
+ * `deno task bench`: how many live calls one server process coaches, at what latency and memory.
+ *
+ * 1. analysis cost in-process; 2. a ladder of N concurrent real-time calls over real sockets (server and
+ * load generator in separate processes); 3. the same ladder against a bare WebSocket server; 4. tip latency
+ * at N=1 and at half the headline N; 5. memory over a long call and many short calls. Prints Markdown
+ * tables and PASS/FAIL per target; `--json FILE` writes the same figures. Method: docs/performance.md.
+ *
+ * Flags: `--quick` (short ladder and runs, under a minute), `--json FILE`, `--ladder 50,100,…`,
+ * `--profile N` (also profile the server at N calls with `--cpu-prof`), `--only analysis,ladder,latency,memory`.
+ *
+ * @module
+ */
+import { measureAnalysisCost } from "./analysis_cost.ts";
+import { loadConversation } from "./audio.ts";
+import { stopAllChildren } from "./child.ts";
+import { summarizeProfileDir } from "./profile.ts";
+import { type BenchResult, judge, largestHolding, LATENCY_PAGES, renderReport } from "./report.ts";
+import { runMemory, runRung, type RungResult, type RungTiming, type ServerKind } from "./runs.ts";
+
+/** Parsed command line. */
+export interface BenchOptions {
+  quick: boolean;
+  json: string | null;
+  ladder: number[];
+  profileCalls: number | null;
+  only: Set<string>;
+}
+
+const FULL_LADDER = [50, 100, 200, 400, 700, 1000, 1400, 1800, 2400, 3000];
+const QUICK_LADDER = [50, 200];
+const SECTIONS = ["analysis", "ladder", "latency", "memory"];
+
+/**
+ * Coaching settings of the latency runs: `SPEAKING_TOO_LOUD` after 0.5 s of loud speech, no cooldown and no
+ * global throttle, so each loud call yields a tip about every half second of agent speech. The path a tip
+ * takes (engine → session → registry → page socket) is the same as with the defaults; only the count differs.
+ */
+const LATENCY_SETTINGS = { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } };
+
+/** Parses the flags; throws on anything unknown. */
+export function parseBenchArgs(args: readonly string[]): BenchOptions {
+  const options: BenchOptions = { quick: false, json: null, ladder: [], profileCalls: null, only: new Set(SECTIONS) };
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i];
+    const value = () => {
+      const next = args[++i];
+      if (next === undefined) throw new Error(`${flag} needs a value`);
+      return next;
+    };
+    if (flag === "--quick") options.quick = true;
+    else if (flag === "--json") options.json = value();
+    else if (flag === "--ladder") options.ladder = value().split(",").map((n) => positiveInt(flag, n));
+    else if (flag === "--profile") options.profileCalls = positiveInt(flag, value());
+    else if (flag === "--only") {
+      options.only = new Set(value().split(","));
+      for (const section of options.only) {
+        if (!SECTIONS.includes(section)) throw new Error(`--only: unknown section ${section} (${SECTIONS.join(", ")})`);
+      }
+    } else throw new Error(`unknown flag ${flag}; use --quick, --json FILE, --ladder 50,100, --profile N, --only …`);
+  }
+  if (options.ladder.length === 0) options.ladder = options.quick ? QUICK_LADDER : FULL_LADDER;
+  return options;
+}
+
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: ${JSON.stringify(text)} is not a positive integer`);
+  return n;
+}
+
+function log(line: string): void {
+  console.error(`[bench] ${line}`);
+}
+
+function loadAverage(): number[] | null {
+  try {
+    return Deno.loadavg();
+  } catch {
+    return null;
+  }
+}
+
+/** Climbs the ladder until a rung fails real time (or errors). */
+async function climb(kind: ServerKind, ladder: number[], timing: RungTiming, errors: string[]): Promise<RungResult[]> {
+  const rows: RungResult[] = [];
+  for (const calls of ladder) {
+    log(`${kind}: ${calls} calls…`);
+    try {
+      const row = await runRung(kind, calls, timing);
+      rows.push(row);
+      log(
+        `${kind} N=${calls}: ${(row.within_100ms * 100).toFixed(2)} % ≤100 ms, lag p99 ${row.loop_lag_p99_ms} ms, ` +
+          `CPU ${row.server_cpu_pct} %, ${row.holds_real_time ? "holds" : "FAILS"} ${row.note}`,
+      );
+      if (!row.holds_real_time) break;
+    } catch (error) {
+      errors.push(`${kind} N=${calls}: ${(error as Error).message}`);
+      log(`${kind} N=${calls} failed: ${(error as Error).message}`);
+      break;
+    }
+  }
+  return rows;
+}
+
+/** Runs the benchmark. */
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const timing: RungTiming = options.quick ? { warmupMs: 1000, windowMs: 3000 } : { warmupMs: 3000, windowMs: 15000 };
+  const latencyTiming: RungTiming = options.quick
+    ? { warmupMs: 500, windowMs: 3000 }
+    : { warmupMs: 2000, windowMs: 20000 };
+  const result: BenchResult = {
+    started_at: new Date().toISOString(),
+    quick: options.quick,
+    machine: { cores: navigator.hardwareConcurrency, deno: Deno.version.deno, load_avg_at_start: loadAverage() },
+    analysis: null,
+    ladder: { coach: [], baseline: [] },
+    headline: { coach_max_calls: 0, baseline_max_calls: 0, coach_capped: false, baseline_capped: false, ratio: null },
+    latency: { at_1: null, at_half: null },
+    memory: null,
+    profile: null,
+    targets: [],
+    errors: [],
+  };
+  const attempt = async (what: string, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      result.errors.push(`${what}: ${(error as Error).message}`);
+      log(`${what} failed: ${(error as Error).message}`);
+    }
+  };
+
+  if (options.only.has("analysis")) {
+    await attempt("analysis", async () => {
+      log("analysis cost…");
+      result.analysis = measureAnalysisCost(await loadConversation(), options.quick ? 3 : 9);
+    });
+  }
+  if (options.only.has("ladder")) {
+    result.ladder.coach = await climb("coach", options.ladder, timing, result.errors);
+    result.ladder.baseline = await climb("baseline", options.ladder, timing, result.errors);
+    const coach = largestHolding(result.ladder.coach);
+    const baseline = largestHolding(result.ladder.baseline);
+    result.headline = {
+      coach_max_calls: coach.max,
+      baseline_max_calls: baseline.max,
+      coach_capped: coach.capped,
+      baseline_capped: baseline.capped,
+      ratio: baseline.max > 0 ? coach.max / baseline.max : null,
+    };
+  }
+  if (options.only.has("latency")) {
+    await attempt("latency N=1", async () => {
+      log("tip latency at N=1…");
+      result.latency.at_1 = await runRung("coach", 1, latencyTiming, {
+        latencyCalls: 1,
+        coachSettings: LATENCY_SETTINGS,
+      });
+    });
+    const half = Math.max(2, Math.floor((result.headline.coach_max_calls || options.ladder[0]) / 2));
+    await attempt(`latency N=${half}`, async () => {
+      log(`tip latency at N=${half}…`);
+      result.latency.at_half = await runRung("coach", half, latencyTiming, {
+        latencyCalls: Math.min(half, LATENCY_PAGES),
+        coachSettings: LATENCY_SETTINGS,
+      });
+    });
+  }
+  if (options.only.has("memory")) {
+    await attempt("memory", async () => {
+      log("memory…");
+      result.memory = options.quick ? await runMemory(600, 150, 1) : await runMemory(600, 1000, 2);
+    });
+  }
+  if (options.profileCalls !== null) {
+    const calls = options.profileCalls;
+    await attempt(`profile N=${calls}`, async () => {
+      log(`profiling the server at N=${calls}…`);
+      const dir = await Deno.makeTempDir({ prefix: "bench_profile_" });
+      await runRung("coach", calls, timing, { cpuProfileDir: dir });
+      result.profile = { calls, ...await summarizeProfileDir(dir, 25) };
+    });
+  }
+  result.targets = judge(result);
+  return result;
+}
+
+if (import.meta.main) {
+  const stop = () => {
+    stopAllChildren().finally(() => Deno.exit(130));
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  let code = 0;
+  try {
+    const options = parseBenchArgs(Deno.args);
+    const result = await runBench(options);
+    console.log(renderReport(result));
+    if (options.json) {
+      await Deno.writeTextFile(options.json, JSON.stringify(result, null, 2) + "\n");
+      log(`figures written to ${options.json}`);
+    }
+  } catch (error) {
+    console.error(error);
+    code = 1;
+  } finally {
+    await stopAllChildren();
+  }
+  Deno.exit(code);
+}

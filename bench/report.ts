@@ -1,0 +1,229 @@
+/**
+ * The benchmark's result record, its targets (PASS/FAIL) and the printed tables (Markdown, so they can
+ * be pasted into docs/performance.md as measured).
+ *
+ * @module
+ */
+import type { AnalysisCost } from "./analysis_cost.ts";
+import type { HotSpot } from "./profile.ts";
+import type { MemoryResult, RungResult } from "./runs.ts";
+import { round } from "./stats.ts";
+
+/** Everything one `deno task bench` run measured. */
+export interface BenchResult {
+  started_at: string;
+  quick: boolean;
+  machine: { cores: number; deno: string; load_avg_at_start: number[] | null };
+  analysis: AnalysisCost | null;
+  ladder: { coach: RungResult[]; baseline: RungResult[] };
+  headline: {
+    coach_max_calls: number;
+    baseline_max_calls: number;
+    /** True when the largest rung still held: the real maximum is higher than the ladder went. */
+    coach_capped: boolean;
+    baseline_capped: boolean;
+    ratio: number | null;
+  };
+  latency: { at_1: RungResult | null; at_half: RungResult | null };
+  memory: MemoryResult | null;
+  profile: { calls: number; file: string; sampled_ms: number; spots: HotSpot[] } | null;
+  targets: Target[];
+  errors: string[];
+}
+
+/** One target and whether this run met it. */
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  pass: boolean | null;
+}
+
+/** Largest N of a ladder that held real time (the ladder stops at the first rung that fails). */
+export function largestHolding(rows: readonly RungResult[]): { max: number; capped: boolean } {
+  let max = 0;
+  for (const row of rows) {
+    if (!row.holds_real_time) return { max, capped: false };
+    max = row.calls;
+  }
+  return { max, capped: rows.length > 0 };
+}
+
+/** Judges the targets of the brief against a result. */
+export function judge(result: BenchResult): Target[] {
+  const { headline, analysis, latency, memory } = result;
+  const half = latency.at_half;
+  const atLeast = (n: number, capped: boolean) => `${capped ? "≥ " : ""}${n}`;
+  return [
+    {
+      name: "concurrent real-time calls",
+      goal: "≥ 1000",
+      measured: atLeast(headline.coach_max_calls, headline.coach_capped),
+      pass: headline.coach_max_calls >= 1000,
+    },
+    {
+      name: "share of bare baseline N",
+      goal: "≥ 70 %",
+      measured: headline.ratio === null
+        ? "n/a"
+        : `${Math.round(headline.ratio * 100)} % (${headline.coach_max_calls} / ${
+          atLeast(headline.baseline_max_calls, headline.baseline_capped)
+        })`,
+      pass: headline.ratio === null ? null : headline.ratio >= 0.7,
+    },
+    {
+      name: "analysis CPU per second of call audio",
+      goal: "≤ 50 µs",
+      measured: analysis ? `${analysis.pipeline_us_per_call_s} µs` : "not measured",
+      pass: analysis ? analysis.pipeline_us_per_call_s <= 50 : null,
+    },
+    {
+      name: "tip latency p99 at half the headline N",
+      goal: "≤ 250 ms",
+      measured: half && half.tip_latency_ms.count > 0
+        ? `${half.tip_latency_ms.p99} ms (N=${half.calls}, ${half.tip_latency_ms.count} tips)`
+        : "no tips measured",
+      pass: half && half.tip_latency_ms.count > 0 ? half.tip_latency_ms.p99 <= 250 : null,
+    },
+    {
+      name: `RSS growth after ${memory?.short_calls ?? "?"} calls, registry empty`,
+      goal: "≤ 5 MB, 0 sessions",
+      measured: memory
+        ? `${memory.rss_growth_mb} MB, registry ${memory.registry_size_after}, active ${memory.health_active_sessions_after}`
+        : "not measured",
+      pass: memory
+        ? memory.rss_growth_mb <= 5 && memory.registry_size_after === 0 && memory.health_active_sessions_after === 0 &&
+          memory.short_calls_completed === memory.short_calls
+        : null,
+    },
+  ];
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const lines = [header, header.map(() => "---"), ...rows.map((row) => row.map(String))];
+  return lines.map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}
+
+const fmt = (value: number | null, digits = 1) => value === null ? "n/a" : value.toFixed(digits);
+
+/** The result as Markdown tables. */
+export function renderReport(result: BenchResult): string {
+  const parts: string[] = [];
+  parts.push(
+    `Live Call Coach benchmark — ${result.started_at}${result.quick ? " (--quick: short ladder, short runs)" : ""}`,
+    `${result.machine.cores} cores, Deno ${result.machine.deno}, load average at start ${
+      result.machine.load_avg_at_start?.map((n) => n.toFixed(2)).join(" ") ?? "n/a"
+    }`,
+  );
+  const a = result.analysis;
+  if (a) {
+    parts.push(
+      "\n### 1. Analysis cost (in-process, CPU time, median of passes)\n",
+      table(["work", "per frame (µs)", "per second of two-party call (µs)"], [
+        ["decode base64 + align + analyse + rules", a.pipeline_us_per_frame, a.pipeline_us_per_call_s],
+        ["parseTwilioMessage (JSON.parse + zod)", a.parse_us_per_frame, round(a.parse_us_per_frame * 100, 1)],
+        ["  of which JSON.parse alone", a.json_parse_us_per_frame, round(a.json_parse_us_per_frame * 100, 1)],
+        ["total per frame", a.total_us_per_frame, round(a.total_us_per_frame * 100, 1)],
+      ]),
+      `\n${a.audio_s} s of scripted conversation × ${a.passes} passes (${a.clock} clock); one core sustains ` +
+        `${a.frames_per_core_s.toLocaleString("en")} frames/s of this work = ${a.calls_per_core} calls.`,
+    );
+  }
+  const rows = [...result.ladder.coach, ...result.ladder.baseline];
+  if (rows.length) {
+    parts.push(
+      "\n### 2–3. Concurrency ladder (real sockets, generator in its own process)\n",
+      table(
+        [
+          "server",
+          "N",
+          "frames/s (expected)",
+          "≤100 ms",
+          "late p50/p99 ms",
+          "loop lag p99 ms",
+          "server CPU %",
+          "RSS MB",
+          "gen late p99 ms",
+          "gen CPU %",
+          "real time",
+          "note",
+        ],
+        rows.map((r) => [
+          r.server,
+          r.calls,
+          `${r.frames_per_s} (${r.expected_frames_per_s})`,
+          `${(r.within_100ms * 100).toFixed(2)} %`,
+          `${r.frame_late_ms.p50}/${r.frame_late_ms.p99}`,
+          r.loop_lag_p99_ms,
+          fmt(r.server_cpu_pct),
+          r.rss_mb,
+          r.generator_send_late_p99_ms,
+          fmt(r.generator_cpu_pct),
+          r.holds_real_time ? "yes" : "NO",
+          r.note || "",
+        ]),
+      ),
+    );
+    const h = result.headline;
+    parts.push(
+      `\nHeadline: ${h.coach_capped ? "≥ " : ""}${h.coach_max_calls} concurrent calls hold real time ` +
+        `(bare baseline ${h.baseline_capped ? "≥ " : ""}${h.baseline_max_calls}` +
+        `${h.ratio === null ? "" : `; ratio ${(h.ratio * 100).toFixed(0)} %`}).`,
+    );
+  }
+  const latencyRows = [result.latency.at_1, result.latency.at_half].filter((r): r is RungResult => r !== null);
+  if (latencyRows.length) {
+    parts.push(
+      "\n### 4. Tip latency (stream moment the rule qualified → suggestion on a page socket)\n",
+      table(
+        ["N", "page sockets", "tips", "p50 ms", "p99 ms", "max ms", "frames ≤100 ms"],
+        latencyRows.map((r) => [
+          r.calls,
+          Math.min(r.calls, LATENCY_PAGES),
+          r.tip_latency_ms.count,
+          r.tip_latency_ms.p50,
+          r.tip_latency_ms.p99,
+          r.tip_latency_ms.max,
+          `${(r.within_100ms * 100).toFixed(2)} %`,
+        ]),
+      ),
+    );
+  }
+  const m = result.memory;
+  if (m) {
+    parts.push(
+      "\n### 5. Memory (one server, GC forced before each reading, endGraceMs 0)\n",
+      table(["moment", "RSS MB", "heap used MB", "registry size"], [
+        ["before (after 10 warm-up calls)", m.before.rss_mb, m.before.heap_used_mb, m.before.registry_size],
+        [`during a ${m.long_call_s / 60}-min call (half way)`, m.during_long_call.rss_mb, m.during_long_call.heap_used_mb, m.during_long_call.registry_size],
+        ["after that call", m.after_long_call.rss_mb, m.after_long_call.heap_used_mb, m.after_long_call.registry_size],
+        [`after ${m.short_calls} sequential ${m.short_call_s}-s calls`, m.after_short_calls.rss_mb, m.after_short_calls.heap_used_mb, m.after_short_calls.registry_size],
+      ]),
+      `\nGrowth: RSS ${m.rss_growth_mb} MB, heap ${m.heap_growth_mb} MB; /health active_sessions ` +
+        `${m.health_active_sessions_after}; ${m.short_calls_completed}/${m.short_calls} short calls completed in ` +
+        `${(m.short_calls_ms / 1000).toFixed(1)} s${m.short_call_failures.length ? `; failures: ${m.short_call_failures.join("; ")}` : ""}.`,
+    );
+  }
+  const p = result.profile;
+  if (p) {
+    parts.push(
+      `\n### Profile of the server process at N=${p.calls} (${p.sampled_ms} ms sampled)\n`,
+      table(
+        ["self %", "total %", "function", "where"],
+        p.spots.map((s) => [s.self_pct, s.total_pct, s.function, s.location]),
+      ),
+    );
+  }
+  parts.push(
+    "\n### Targets\n",
+    table(
+      ["target", "goal", "measured", "verdict"],
+      result.targets.map((t) => [t.name, t.goal, t.measured, t.pass === null ? "NOT MEASURED" : t.pass ? "PASS" : "FAIL"]),
+    ),
+  );
+  if (result.errors.length) parts.push("\nErrors:\n" + result.errors.map((e) => `- ${e}`).join("\n"));
+  return parts.join("\n");
+}
+
+/** At most this many calls of a latency run get a page socket. */
+export const LATENCY_PAGES = 50;

@@ -1,0 +1,166 @@
+/**
+ * The simulator's Twilio wire format: message shapes (checked against the server's own schemas and the
+ * documented quirks), the signatures on webhooks and on the media socket upgrade, and TwiML parsing.
+ */
+import assert from "node:assert/strict";
+import twilio from "twilio";
+import { parseTwilioMessage } from "../../core/protocol/twilio_messages.ts";
+import { buildVoiceTwiml } from "../../core/twilio/twiml.ts";
+import {
+  isCallSid,
+  MediaMessageFactory,
+  openMediaSocket,
+  parseStreamTwiml,
+  postWebhook,
+  randomSid,
+  SimulatorError,
+} from "../../simulator/twilio_client.ts";
+
+const ids = { streamSid: randomSid("MZ"), callSid: randomSid("CA"), accountSid: randomSid("AC") };
+
+Deno.test("Twilio client - SIDs have the prefix and 32 hex digits", () => {
+  assert.match(randomSid("CA"), /^CA[0-9a-f]{32}$/);
+  assert.match(randomSid("MZ"), /^MZ[0-9a-f]{32}$/);
+  assert.notEqual(randomSid("CA"), randomSid("CA"));
+  assert.equal(isCallSid(randomSid("CA")), true);
+  assert.equal(isCallSid("CA123"), false);
+  assert.equal(isCallSid(randomSid("MZ")), false);
+});
+
+Deno.test("Twilio client - messages have Twilio's shapes and pass the server's schemas", () => {
+  const factory = new MediaMessageFactory(ids);
+  const frame = Uint8Array.from({ length: 160 }, (_, i) => i);
+  const texts = [
+    factory.connected(),
+    factory.start(["inbound", "outbound"], { token: "abc", agent_track: "outbound" }),
+    factory.media("inbound", 0, frame),
+    factory.media("outbound", 0, frame),
+    factory.media("inbound", 20, frame),
+    factory.stop(),
+  ];
+  for (const text of texts) assert.ok(parseTwilioMessage(text).ok, text.slice(0, 100));
+  const [connected, start, in0, out0, in1, stop] = texts.map((text) => JSON.parse(text));
+
+  assert.deepEqual(connected, { event: "connected", protocol: "Call", version: "1.0.0" });
+  assert.equal(start.sequenceNumber, "1");
+  assert.deepEqual(start.start, {
+    accountSid: ids.accountSid,
+    streamSid: ids.streamSid,
+    callSid: ids.callSid,
+    tracks: ["inbound", "outbound"],
+    customParameters: { token: "abc", agent_track: "outbound" },
+    mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
+  });
+  // track INSIDE media; sequenceNumber, chunk and timestamp are strings; chunks count per track.
+  assert.equal(in0.track, undefined);
+  assert.deepEqual(
+    [in0, out0, in1].map((m) => [m.sequenceNumber, m.media.track, m.media.chunk, m.media.timestamp]),
+    [["2", "inbound", "1", "0"], ["3", "outbound", "1", "0"], ["4", "inbound", "2", "20"]],
+  );
+  assert.equal(in0.streamSid, ids.streamSid);
+  assert.deepEqual(Uint8Array.fromBase64(in0.media.payload), frame);
+  assert.deepEqual(stop, {
+    event: "stop",
+    sequenceNumber: "5",
+    streamSid: ids.streamSid,
+    stop: { accountSid: ids.accountSid, callSid: ids.callSid },
+  });
+});
+
+/** A loopback server that records what arrives. */
+function recorder(handler: (request: Request) => Response) {
+  const requests: Request[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    requests.push(request);
+    return handler(request);
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, requests, server };
+}
+
+Deno.test("Twilio client - webhooks are form-encoded and signed over the public URL", async () => {
+  let body = "";
+  const { url, requests, server } = recorder(() => new Response(null, { status: 204 }));
+  try {
+    const params = { CallSid: ids.callSid, CallStatus: "ringing", From: "+15555550100" };
+    const publicUrl = "https://coach.example.com";
+    const response = await postWebhook({ url, publicUrl, authToken: "secret-token" }, "/webhooks/twilio/voice", params);
+    assert.equal(response.status, 204);
+    const [request] = requests;
+    body = await request.text();
+    assert.equal(new URL(request.url).pathname, "/webhooks/twilio/voice");
+    assert.match(request.headers.get("content-type") ?? "", /^application\/x-www-form-urlencoded/);
+    assert.deepEqual(Object.fromEntries(new URLSearchParams(body)), params);
+    const signature = request.headers.get("x-twilio-signature") ?? "";
+    assert.ok(twilio.validateRequest("secret-token", signature, `${publicUrl}/webhooks/twilio/voice`, params));
+    assert.ok(!twilio.validateRequest("secret-token", signature, `${url}/webhooks/twilio/voice`, params));
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("Twilio client - the media socket upgrade carries x-twilio-signature over the stream URL", async () => {
+  const { url, requests, server } = recorder((request) => {
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    socket.onopen = () => socket.close(1000, "done");
+    return response;
+  });
+  try {
+    const streamUrl = `wss://coach.example.com/ws/twilio/media/${ids.callSid}`;
+    const socket = await openMediaSocket(`${url.replace("http", "ws")}/ws/twilio/media/${ids.callSid}`, streamUrl, "tok");
+    await new Promise((resolve) => socket.onclose = resolve);
+    const signature = requests[0].headers.get("x-twilio-signature") ?? "";
+    assert.ok(signature.length > 0, "the header was sent");
+    assert.ok(twilio.validateRequest("tok", signature, streamUrl, {}));
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("Twilio client - a refused media socket is a clear error", async () => {
+  const { url, server } = recorder(() => new Response("Forbidden", { status: 403 }));
+  try {
+    await assert.rejects(
+      openMediaSocket(`${url.replace("http", "ws")}/ws/twilio/media/x`, "wss://a.example/ws", "tok"),
+      (error: Error) => error instanceof SimulatorError && /could not open the media socket/.test(error.message),
+    );
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("Twilio client - parses the server's own TwiML", () => {
+  const xml = buildVoiceTwiml({
+    publicUrl: "https://coach.example.com",
+    callSid: ids.callSid,
+    streamToken: "t0k&n<'\">",
+    agentTrack: "outbound",
+    dialNumber: "+15557654321",
+  });
+  const stream = parseStreamTwiml(xml);
+  assert.equal(stream.url, `wss://coach.example.com/ws/twilio/media/${ids.callSid}`);
+  assert.equal(stream.track, "both_tracks");
+  assert.deepEqual(stream.parameters, { token: "t0k&n<'\">", agent_track: "outbound" });
+});
+
+Deno.test("Twilio client - TwiML parsing tolerates quotes, order, whitespace and self-closing tags", () => {
+  const variants = [
+    `<?xml version="1.0"?><Response><Start>\n  <Stream track='both_tracks'\n url='ws://h/ws/a'>` +
+    `<Parameter value="1" name="x" /><Parameter name='y' value='&#65;&#x42;'/></Stream></Start><Pause length="5"/></Response>`,
+    `<Response><Start><Stream url="ws://h/ws/a" track="both_tracks"><Parameter name="x" value="1"></Parameter>` +
+    `<Parameter name="y" value="AB"/></Stream></Start></Response>`,
+  ];
+  for (const xml of variants) {
+    assert.deepEqual(parseStreamTwiml(xml), { url: "ws://h/ws/a", track: "both_tracks", parameters: { x: "1", y: "AB" } });
+  }
+  assert.deepEqual(parseStreamTwiml(`<Response><Start><Stream url="ws://h/a"/></Start></Response>`), {
+    url: "ws://h/a",
+    track: "inbound_track",
+    parameters: {},
+  });
+});
+
+Deno.test("Twilio client - TwiML without a stream is rejected with the TwiML in the message", () => {
+  assert.throws(() => parseStreamTwiml("<Response><Say>Hello</Say></Response>"), /no <Start><Stream>.*Say/);
+  assert.throws(() => parseStreamTwiml("<Response><Start><Stream track=\"x\"/></Start></Response>"), /no url/);
+  assert.throws(() => parseStreamTwiml("not xml"), SimulatorError);
+});
