@@ -87,7 +87,13 @@ async function climb(kind: ServerKind, ladder: number[], timing: RungTiming, err
   for (const calls of ladder) {
     log(`${kind}: ${calls} calls…`);
     try {
-      const row = await runRung(kind, calls, timing);
+      let row = await runRung(kind, calls, timing);
+      if (!row.holds_real_time) {
+        // One retry: on a shared machine a single stall of another process can sink a short window.
+        log(`${kind} N=${calls} missed real time (${(row.within_100ms * 100).toFixed(2)} %); retrying once`);
+        const retry = await runRung(kind, calls, timing);
+        row = { ...retry, note: [`retry (first try ${(row.within_100ms * 100).toFixed(2)} %)`, retry.note].filter(Boolean).join("; ") };
+      }
       rows.push(row);
       log(
         `${kind} N=${calls}: ${(row.within_100ms * 100).toFixed(2)} % ≤100 ms, lag p99 ${row.loop_lag_p99_ms} ms, ` +
@@ -170,7 +176,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   if (options.only.has("memory")) {
     await attempt("memory", async () => {
       log("memory…");
-      result.memory = options.quick ? await runMemory(600, 150, 1) : await runMemory(600, 1000, 2);
+      result.memory = options.quick ? await runMemory(180, 100, 1) : await runMemory(600, 1000, 2);
     });
   }
   if (options.profileCalls !== null) {

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import v8 from "node:v8";
 import { cpuMicros, Histogram, round, wallMs } from "./stats.ts";
 
 /** A frame processed later than this after it was due counts as missing real time. */
@@ -100,6 +101,7 @@ export class ServerProbe {
     }
     this.#sampleMemory();
     const memory = Deno.memoryUsage();
+    const heap = v8.getHeapStatistics();
     const snapshot: ProbeSnapshot = {
       wall_ms: wallMs(),
       window_ms: round(wallMs() - this.#windowStart, 1),
@@ -113,6 +115,8 @@ export class ServerProbe {
       heap_used: memory.heapUsed,
       heap_total: memory.heapTotal,
       external: memory.external,
+      heap_physical: heap.total_physical_size,
+      malloced: heap.malloced_memory,
       peak_rss: this.#peakRss,
       peak_heap_used: this.#peakHeapUsed,
       open_media_sockets: this.#openSockets,
@@ -148,6 +152,9 @@ export interface ProbeSnapshot {
   heap_used: number;
   heap_total: number;
   external: number;
+  /** V8's committed heap pages and its own malloc use (what RSS holds besides the used heap). */
+  heap_physical: number;
+  malloced: number;
   peak_rss: number;
   peak_heap_used: number;
   open_media_sockets: number;

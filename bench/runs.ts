@@ -194,6 +194,7 @@ export interface MemoryResult {
   before: MemoryPoint;
   during_long_call: MemoryPoint;
   after_long_call: MemoryPoint;
+  after_half_short_calls: MemoryPoint;
   after_short_calls: MemoryPoint;
   rss_growth_mb: number;
   heap_growth_mb: number;
@@ -208,6 +209,8 @@ export interface MemoryResult {
 export interface MemoryPoint {
   rss_mb: number;
   heap_used_mb: number;
+  /** V8 heap pages committed (used or not). */
+  heap_committed_mb: number;
   registry_size: number;
 }
 
@@ -215,12 +218,13 @@ function point(stats: ProbeSnapshot): MemoryPoint {
   return {
     rss_mb: round(stats.rss / MB, 1),
     heap_used_mb: round(stats.heap_used / MB, 1),
+    heap_committed_mb: round(stats.heap_physical / MB, 1),
     registry_size: stats.registry_size ?? -1,
   };
 }
 
 /** Sweeps run once a second; with `endGraceMs` 0 an ended session is gone after the next one. */
-const SWEEP_WAIT_MS = 2_500;
+const SWEEP_WAIT_MS = 1_600;
 const MEMORY_SETTINGS = { session: { endGraceMs: 0 } };
 
 /**
@@ -256,13 +260,15 @@ export async function runMemory(longCallS: number, shortCalls: number, shortCall
     );
     await sleep(SWEEP_WAIT_MS);
     const afterLong = point(await server.stats({ gc: true }));
-    const short = await generate({
-      ...base,
-      mode: "sequential",
-      calls: shortCalls,
-      callSeconds: shortCallS,
-      maxSeconds: 60 + shortCalls,
-    });
+    // The short calls in two halves: growth in the second half tells a leak (keeps growing) from heap
+    // and allocator pools that grow once and stay.
+    const half = Math.floor(shortCalls / 2);
+    const sequential = (calls: number) =>
+      generate({ ...base, mode: "sequential", calls, callSeconds: shortCallS, maxSeconds: 60 + calls });
+    const first = await sequential(half);
+    await sleep(SWEEP_WAIT_MS);
+    const afterHalf = point(await server.stats({ gc: true }));
+    const second = await sequential(shortCalls - half);
     await sleep(SWEEP_WAIT_MS);
     const afterShort = await server.stats({ gc: true });
     const health = await server.health();
@@ -273,14 +279,15 @@ export async function runMemory(longCallS: number, shortCalls: number, shortCall
       before,
       during_long_call: during!,
       after_long_call: afterLong,
+      after_half_short_calls: afterHalf,
       after_short_calls: point(afterShort),
       rss_growth_mb: round(point(afterShort).rss_mb - before.rss_mb, 1),
       heap_growth_mb: round(point(afterShort).heap_used_mb - before.heap_used_mb, 1),
       registry_size_after: afterShort.registry_size ?? -1,
       health_active_sessions_after: health.active_sessions,
-      short_calls_completed: Number(short.calls),
-      short_call_failures: short.failures as string[],
-      short_calls_ms: Number(short.ms),
+      short_calls_completed: Number(first.calls) + Number(second.calls),
+      short_call_failures: [...first.failures as string[], ...second.failures as string[]],
+      short_calls_ms: Number(first.ms) + Number(second.ms),
     };
   } finally {
     for (const child of children) await child.stop(1_000);

@@ -150,7 +150,7 @@ export function MeterRow(props: { metrics: MetricsData | null }) {
       <TalkRatioMeter ratio={m?.talk_ratio ?? null} />
       <Tile label="Silence" testId="meter-silence">
         <Value text={formatSeconds(m?.silence_s ?? null)} />
-        <p class="text-xs font-medium text-slate-600">Both quiet for</p>
+        <p class="text-xs font-medium text-slate-600">Current pause</p>
       </Tile>
       <Tile label="Interruptions" testId="meter-interruptions">
         <Value text={m && isKnown(m.interruptions) ? String(m.interruptions) : UNKNOWN} />

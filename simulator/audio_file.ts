@@ -90,10 +90,16 @@ function readFormat(view: DataView, name: string): WavFormat {
   const bits = view.getUint16(14, true);
   // WAVE_FORMAT_EXTENSIBLE keeps the real format code in the first two bytes of the sub-format GUID.
   if (format === WAVE_FORMAT.EXTENSIBLE && view.byteLength >= 26) format = view.getUint16(24, true);
-  if (channels < 1 || rate < 1000) throw new AudioFileError(`${name}: ${channels} channels at ${rate} Hz is not audio`);
+  if (channels < 1 || rate < 1000) {
+    throw new AudioFileError(`${name}: ${channels} channels at ${rate} Hz is not audio`);
+  }
   const ok = (format === WAVE_FORMAT.PCM && bits === 16) || (format === WAVE_FORMAT.FLOAT && bits === 32) ||
     ((format === WAVE_FORMAT.MULAW || format === WAVE_FORMAT.ALAW) && bits === 8);
-  if (!ok) throw new AudioFileError(`${name}: WAV format ${format} with ${bits}-bit samples is not supported; use ${SUPPORTED}`);
+  if (!ok) {
+    throw new AudioFileError(
+      `${name}: WAV format ${format} with ${bits}-bit samples is not supported; use ${SUPPORTED}`,
+    );
+  }
   return { format, channels, rate, bits };
 }
 

@@ -99,7 +99,9 @@ export function parseCliArgs(args: string[]): CliArgs {
   if (values["public-url"] !== undefined) result.publicUrl = httpUrl("--public-url", values["public-url"]);
   const callSid = values["call-sid"];
   if (callSid !== undefined) {
-    if (!isCallSid(callSid)) throw new UsageError(`--call-sid must be "CA" followed by 32 hex digits, got ${callSid}`);
+    if (!isCallSid(callSid)) {
+      throw new UsageError(`--call-sid must be "CA" followed by 32 hex digits, got ${callSid}`);
+    }
     result.callSid = callSid;
   }
   const track = values["agent-track"];
@@ -143,7 +145,9 @@ export async function resolveAuthToken(config: AppConfig, url: string): Promise<
   const token = await readLocalToken(port);
   if (token) return token;
   throw new SimulatorError(
-    `no auth token: TWILIO_AUTH_TOKEN is not set and no local server token exists at ${localTokenPath(port)}. ` +
+    `no auth token: TWILIO_AUTH_TOKEN is not set and no local server token exists at ${
+      localTokenPath(port)
+    }. ` +
       "Start the server on this machine without TWILIO_AUTH_TOKEN (it writes that file), or set " +
       "TWILIO_AUTH_TOKEN to the token the server uses.",
   );
@@ -195,7 +199,9 @@ export async function main(args: string[], env: Record<string, string | undefine
       seed: cli.seed,
       print: (line) => console.log(line),
     };
-    console.log(`Scenario ${scenario.name}: ${scenario.description} (${(scenario.durationMs / 1000).toFixed(1)} s)`);
+    console.log(
+      `Scenario ${scenario.name}: ${scenario.description} (${(scenario.durationMs / 1000).toFixed(1)} s)`,
+    );
     const result = await runSimulation(options);
     return result.ok ? 0 : 1;
   } catch (error) {

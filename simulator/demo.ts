@@ -32,7 +32,9 @@ async function main(): Promise<void> {
   const waitS = Number(values.wait);
   const speed = Number(values.speed);
   if (!(waitS >= 0) || !(speed >= 0) || !isScenarioName(values.scenario)) {
-    console.error(`Usage: deno task demo [--wait SECONDS] [--speed N] [--scenario ${SCENARIO_NAMES.join("|")}]`);
+    console.error(
+      `Usage: deno task demo [--wait SECONDS] [--speed N] [--scenario ${SCENARIO_NAMES.join("|")}]`,
+    );
     Deno.exit(2);
   }
 
@@ -45,7 +47,9 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
     else if (error instanceof Deno.errors.AddrInUse) {
-      console.error("The port is already in use: stop the other server or pick a port, e.g. PORT=8080 deno task demo");
+      console.error(
+        "The port is already in use: stop the other server or pick a port, e.g. PORT=8080 deno task demo",
+      );
     } else throw error;
     Deno.exit(2);
   }
@@ -62,8 +66,14 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGTERM", stop);
 
   const scenario = buildScenarios(server.config.coaching)[values.scenario];
-  console.log(`\nLive Call Coach is running. Open the agent page:  ${server.url}/\n`);
-  console.log(`Scenario ${scenario.name}: ${scenario.description} (${(scenario.durationMs / 1000).toFixed(0)} s)`);
+  console.log(`\nLive Call Coach is running. Open the agent page:  ${server.url}/`);
+  if (server.config.publicUrlSet) {
+    console.log(`From other machines: ${server.config.publicUrl}/ with the access key ${server.accessKey}`);
+  }
+  console.log();
+  console.log(
+    `Scenario ${scenario.name}: ${scenario.description} (${(scenario.durationMs / 1000).toFixed(0)} s)`,
+  );
   await startSignal(waitS, stopping.signal);
   if (stopping.signal.aborted) return;
 
@@ -83,7 +93,9 @@ async function main(): Promise<void> {
     console.error(`The demo call failed: ${error.message}`);
   }
   console.log(`\nThe server keeps running at ${server.url}/ — play more calls from another terminal with`);
-  console.log(`  deno task simulate <scenario> --url ${server.url}    (scenarios: ${SCENARIO_NAMES.join(", ")})`);
+  console.log(
+    `  deno task simulate <scenario> --url ${server.url}    (scenarios: ${SCENARIO_NAMES.join(", ")})`,
+  );
   console.log("Press Ctrl-C to stop.");
 }
 

@@ -18,7 +18,9 @@ export function formatStreamTime(ms: number): string {
 
 /** One tip: `[00:12.4] medium SPEAKING_TOO_FAST  Slow down a little — 182 WPM over 6 s`. */
 export function formatTip(tip: SuggestionData): string {
-  return `[${formatStreamTime(tip.stream_ms)}] ${tip.severity.padEnd(6)} ${tip.type.padEnd(22)} ${tip.message} — ${tip.reason}`;
+  return `[${formatStreamTime(tip.stream_ms)}] ${tip.severity.padEnd(6)} ${
+    tip.type.padEnd(22)
+  } ${tip.message} — ${tip.reason}`;
 }
 
 /** The scenario list for `--list`. */
@@ -37,14 +39,18 @@ export function formatVerdict(verdict: Verdict): string[] {
   const lines = ["Expected tips:"];
   if (verdict.matched.length === 0 && verdict.missing.length === 0) lines.push("  (none)");
   for (const { expected, tip } of verdict.matched) {
-    lines.push(`  ok       ${expected.type.padEnd(22)} at ${formatStreamTime(tip.streamMs)}` +
-      `  (expected ${window(expected.fromMs, expected.toMs)})`);
+    lines.push(
+      `  ok       ${expected.type.padEnd(22)} at ${formatStreamTime(tip.streamMs)}` +
+        `  (expected ${window(expected.fromMs, expected.toMs)})`,
+    );
   }
   for (const expected of verdict.missing) {
     lines.push(`  MISSING  ${expected.type.padEnd(22)} expected ${window(expected.fromMs, expected.toMs)}`);
   }
   lines.push(verdict.unexpected.length === 0 ? "Unexpected tips: none" : "Unexpected tips (must not fire):");
-  for (const tip of verdict.unexpected) lines.push(`  UNEXPECTED ${tip.type.padEnd(22)} at ${formatStreamTime(tip.streamMs)}`);
+  for (const tip of verdict.unexpected) {
+    lines.push(`  UNEXPECTED ${tip.type.padEnd(22)} at ${formatStreamTime(tip.streamMs)}`);
+  }
   for (const tip of verdict.tolerated) {
     lines.push(`  tolerated ${tip.type.padEnd(22)} at ${formatStreamTime(tip.streamMs)}`);
   }

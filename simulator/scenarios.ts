@@ -169,7 +169,7 @@ function scripts(c: CoachingConfig): Record<ScenarioName, ScenarioScript> {
       expect: [{ type: "SPEAKING_TOO_SOFT", turn: 1 }],
     },
     interrupt: {
-      description: "the customer's \"mm-hmm\"s do not count; then the agent talks over the customer",
+      description: 'the customer\'s "mm-hmm"s do not count; then the agent talks over the customer',
       turns: [
         { who: "customer", ms: 3_000 },
         { who: "agent", ms: 8_000, backchannelsAtMs: [2_500, 5_500] },
@@ -243,7 +243,9 @@ function scripts(c: CoachingConfig): Record<ScenarioName, ScenarioScript> {
 }
 
 /** Every scenario, resolved for the coaching thresholds the server runs with. */
-export function buildScenarios(coaching: CoachingConfig = defaultCoachingConfig): Record<ScenarioName, Scenario> {
+export function buildScenarios(
+  coaching: CoachingConfig = defaultCoachingConfig,
+): Record<ScenarioName, Scenario> {
   const table = scripts(coaching);
   const entries = SCENARIO_NAMES.map((name) => [name, resolve(name, table[name])] as const);
   return Object.fromEntries(entries) as Record<ScenarioName, Scenario>;
@@ -288,7 +290,11 @@ function resolve(name: ScenarioName, script: ScenarioScript): Scenario {
       return { type: tip.type, fromMs, toMs: span(tip.beforeTurn, tip.type).startMs + EXPECT_SLACK_MS };
     }
     const [first, last] = typeof tip.turn === "number" ? [tip.turn, tip.turn] : tip.turn;
-    return { type: tip.type, fromMs: span(first, tip.type).startMs, toMs: span(last, tip.type).endMs + EXPECT_SLACK_MS };
+    return {
+      type: tip.type,
+      fromMs: span(first, tip.type).startMs,
+      toMs: span(last, tip.type).endMs + EXPECT_SLACK_MS,
+    };
   });
   return {
     name,

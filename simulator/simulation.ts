@@ -14,27 +14,26 @@
  *
  * @module
  */
-import { type ServerMessage, ServerMessageSchema, type SuggestionData } from "../core/protocol/ui_messages.ts";
+import type { SuggestionData } from "../core/protocol/ui_messages.ts";
 import { MAX_MESSAGES_PER_SECOND } from "../routes/media_socket.ts";
-import { ACCESS_COOKIE } from "../routes/ui_access.ts";
 import { MulawTrack } from "./audio_file.ts";
-import { formatStreamTime, formatTip, formatVerdict } from "./report.ts";
+import { formatStreamTime, formatVerdict } from "./report.ts";
 import type { Scenario } from "./scenarios.ts";
 import { FRAME_MS, SpeechTrack } from "./synth.ts";
 import {
   isCallSid,
   joinUrl,
   MediaMessageFactory,
-  openedSocket,
   openMediaSocket,
   parseStreamTwiml,
   postWebhook,
   randomSid,
   SimulatorError,
+  type StreamInstruction,
   type TrackName,
   type WebhookTarget,
-  WebSocketWithHeaders,
 } from "./twilio_client.ts";
+import { followCall } from "./ui_feed.ts";
 import { judgeTips, type Verdict } from "./verdict.ts";
 
 /** Options for {@linkcode runSimulation}. */
@@ -103,27 +102,28 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const speed = options.speed ?? 1;
   if (!(speed >= 0) || !Number.isFinite(speed)) throw new SimulatorError(`speed must be ≥ 0 (got ${speed})`);
   const callSid = options.callSid ?? randomSid("CA");
-  if (!isCallSid(callSid)) throw new SimulatorError(`call SID must be "CA" and 32 hex digits (got ${callSid})`);
+  if (!isCallSid(callSid)) {
+    throw new SimulatorError(`call SID must be "CA" and 32 hex digits (got ${callSid})`);
+  }
   const accountSid = options.accountSid ?? randomSid("AC");
-  const target: WebhookTarget = { url: options.url, publicUrl: options.publicUrl ?? options.url, authToken: options.authToken };
+  const target: WebhookTarget = {
+    url: options.url,
+    publicUrl: options.publicUrl ?? options.url,
+    authToken: options.authToken,
+  };
   const began = performance.now();
-  const caller = { AccountSid: accountSid, From: "+15555550100", To: "+15555550199", ApiVersion: "2010-04-01" };
-
-  const voice = await postWebhook(target, "/webhooks/twilio/voice", {
-    CallSid: callSid,
-    ...caller,
-    Caller: caller.From,
-    Called: caller.To,
-    CallStatus: "ringing",
-    Direction: "inbound",
-  });
-  const twiml = await voice.text();
-  if (!voice.ok) throw webhookError("voice webhook", voice.status, twiml);
-  const stream = parseStreamTwiml(twiml);
+  const caller = {
+    AccountSid: accountSid,
+    From: "+15555550100",
+    To: "+15555550199",
+    ApiVersion: "2010-04-01",
+  };
+  const stream = await answerCall(target, { CallSid: callSid, ...caller });
   const serverTrack = stream.parameters.agent_track;
   const agentTrack: TrackName = options.agentTrack ??
     (serverTrack === "inbound" || serverTrack === "outbound" ? serverTrack : "outbound");
-  const customerTrack: TrackName = agentTrack === "outbound" ? "inbound" : "outbound";
+  const pace = speed === 0 ? MAX_SPEED : Math.min(speed, MAX_SPEED);
+  if (pace < speed) print(`Speed ${speed} is above the server's flood limit; playing at ${pace}.`);
 
   const feed = await followCall(options.url, callSid, options.uiAccessKey, print);
   const streamSid = randomSid("MZ");
@@ -146,7 +146,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     media.send(messages.connected());
     media.send(messages.start(["inbound", "outbound"], stream.parameters));
     const frames = Math.ceil(audioMs / FRAME_MS);
-    await playFrames(media, frames, speed === 0 ? MAX_SPEED : Math.min(speed, MAX_SPEED), options.signal, mediaClosed.early, (k) => {
+    await playFrames(media, frames, pace, options.signal, mediaClosed.early, (k) => {
       for (const track of ["inbound", "outbound"] as const) {
         media!.send(messages.media(track, k * FRAME_MS, sourceOf(track).nextFrame()));
       }
@@ -156,31 +156,24 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // (which it does once it has read `stop`) keeps the callback from overtaking the last frames.
     const closed = await mediaClosed.wait(STOP_CLOSE_TIMEOUT_MS);
     if (closed === null) print("The server did not close the media socket after stop; hanging up anyway.");
-
-    const status = await postWebhook(target, "/webhooks/twilio/voice/status", {
-      CallSid: callSid,
-      ...caller,
-      CallStatus: "completed",
-      Direction: "inbound",
-      CallDuration: String(Math.ceil(audioMs / 1000)),
-      Duration: String(Math.ceil(audioMs / 60_000)),
-      SequenceNumber: "0",
-      CallbackSource: "call-progress-events",
-      Timestamp: new Date().toUTCString(),
-    });
-    if (!status.ok) throw webhookError("status callback", status.status, await status.text());
-    await status.body?.cancel();
+    await hangUp(target, { CallSid: callSid, ...caller }, audioMs);
 
     const endReason = await feed.ended(options.endTimeoutMs ?? 10_000);
     const wallMs = performance.now() - began;
-    if (endReason === null) print("The server did not send call_ended in time.");
-    else print(`Call ended (${endReason}) after ${formatStreamTime(audioMs)} of audio in ${(wallMs / 1000).toFixed(1)} s.`);
+    const took = `${formatStreamTime(audioMs)} of audio in ${(wallMs / 1000).toFixed(1)} s`;
+    print(
+      endReason === null
+        ? "The server did not send call_ended in time."
+        : `Call ended (${endReason}) after ${took}.`,
+    );
 
     const custom = options.agentAudio !== undefined || options.customerAudio !== undefined;
     const seen = feed.tips.map((tip) => ({ type: tip.type, streamMs: tip.stream_ms }));
     const verdict = custom ? null : judgeTips(options.scenario.expect, options.scenario.tolerate, seen);
-    if (verdict) for (const line of formatVerdict(verdict)) print(line);
-    else print(`Recorded audio replaced a party: ${feed.tips.length} tips, expectations not checked.`);
+    const lines = verdict
+      ? formatVerdict(verdict)
+      : [`Recorded audio replaced a party: ${feed.tips.length} tip(s), expectations not checked.`];
+    lines.forEach((line) => print(line));
     const ok = endReason !== null && (verdict?.ok ?? true);
     print(ok ? "PASS" : "FAIL");
     return { callSid, streamSid, agentTrack, audioMs, wallMs, tips: feed.tips, endReason, verdict, ok };
@@ -188,6 +181,36 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     feed.close();
     if (media && media.readyState === WebSocket.OPEN) media.close(1000, "simulator done");
   }
+}
+
+/** The voice webhook, as Twilio calls it when the call comes in; returns the `<Stream>` to open. */
+async function answerCall(target: WebhookTarget, call: Record<string, string>): Promise<StreamInstruction> {
+  const response = await postWebhook(target, "/webhooks/twilio/voice", {
+    ...call,
+    Caller: call.From,
+    Called: call.To,
+    CallStatus: "ringing",
+    Direction: "inbound",
+  });
+  const twiml = await response.text();
+  if (!response.ok) throw webhookError("voice webhook", response.status, twiml);
+  return parseStreamTwiml(twiml);
+}
+
+/** The call status callback Twilio sends when the call is over. */
+async function hangUp(target: WebhookTarget, call: Record<string, string>, audioMs: number): Promise<void> {
+  const response = await postWebhook(target, "/webhooks/twilio/voice/status", {
+    ...call,
+    CallStatus: "completed",
+    Direction: "inbound",
+    CallDuration: String(Math.ceil(audioMs / 1000)),
+    Duration: String(Math.ceil(audioMs / 60_000)),
+    SequenceNumber: "0",
+    CallbackSource: "call-progress-events",
+    Timestamp: new Date().toUTCString(),
+  });
+  const body = await response.text();
+  if (!response.ok) throw webhookError("status callback", response.status, body);
 }
 
 function webhookError(what: string, status: number, body: string): SimulatorError {
@@ -215,7 +238,9 @@ async function playFrames(
   while (next < count) {
     signal?.throwIfAborted();
     const closed = closedEarly();
-    if (closed) throw new SimulatorError(`the server closed the media socket: ${closed.code} ${closed.reason}`);
+    if (closed) {
+      throw new SimulatorError(`the server closed the media socket: ${closed.code} ${closed.reason}`);
+    }
     // Frames are scheduled on absolute time from the start: a late timer sends the backlog, no drift.
     const due = Math.min(count, Math.floor(((performance.now() - started) * speed) / FRAME_MS) + 1);
     for (; next < due; next++) send(next);
@@ -249,79 +274,4 @@ function watchClose(socket: WebSocket): {
         };
       }),
   };
-}
-
-interface CallFeed {
-  tips: SuggestionData[];
-  /** Resolves with the `call_ended` reason, or null after `timeoutMs`. */
-  ended(timeoutMs: number): Promise<string | null>;
-  close(): void;
-}
-
-/** Follows the call on the UI socket; resolves once `hello` arrived, so the subscription is live. */
-async function followCall(
-  url: string,
-  callSid: string,
-  accessKey: string | undefined,
-  print: (line: string) => void,
-): Promise<CallFeed> {
-  const socketUrl = joinUrl(toWebSocketBase(url), `/ws/ui/${callSid}`);
-  const headers: Record<string, string> = accessKey ? { cookie: `${ACCESS_COOKIE}=${accessKey}` } : {};
-  const socket = await openedSocket(new WebSocketWithHeaders(socketUrl, { headers }), socketUrl, "the UI socket");
-  const tips: SuggestionData[] = [];
-  let endReason: string | null = null;
-  let onEnded = () => {};
-  let onHello = () => {};
-  const hello = new Promise<void>((resolve) => onHello = resolve);
-  socket.onmessage = (event) => {
-    const message = parseServerMessage(event.data, print);
-    if (message?.type === "hello") onHello();
-    if (message?.type === "suggestion" && message.session_id === callSid) {
-      tips.push(message.data);
-      print(formatTip(message.data));
-    }
-    if (message?.type === "call_ended" && message.session_id === callSid) {
-      endReason = message.reason;
-      onEnded();
-    }
-  };
-  socket.onclose = () => onHello();
-  await hello;
-  if (socket.readyState !== WebSocket.OPEN) throw new SimulatorError(`the UI socket ${socketUrl} closed at once`);
-  return {
-    tips,
-    ended: (timeoutMs) => {
-      if (endReason !== null) return Promise.resolve(endReason);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(null), timeoutMs);
-        onEnded = () => {
-          clearTimeout(timer);
-          resolve(endReason);
-        };
-      });
-    },
-    close: () => {
-      if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(1000);
-    },
-  };
-}
-
-function parseServerMessage(data: unknown, print: (line: string) => void): ServerMessage | null {
-  if (typeof data !== "string") {
-    print("The UI socket sent a binary frame; ignored.");
-    return null;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(data);
-  } catch {
-    print(`The UI socket sent something that is not JSON: ${data.slice(0, 120)}`);
-    return null;
-  }
-  const parsed = ServerMessageSchema.safeParse(json);
-  if (!parsed.success) {
-    print(`The UI socket sent an invalid message: ${parsed.error.issues[0]?.message} in ${data.slice(0, 120)}`);
-    return null;
-  }
-  return parsed.data;
 }

@@ -85,6 +85,12 @@ export interface StreamInstruction {
   parameters: Record<string, string>;
 }
 
+// Attributes are matched as whole quoted values, so a ">" inside a value (legal XML) does not end the tag.
+const ATTRIBUTES = `((?:\\s+[^\\s=/>]+\\s*=\\s*(?:"[^"]*"|'[^']*'))*)\\s*`;
+const START_ELEMENT = new RegExp(`<Start${ATTRIBUTES}>([\\s\\S]*?)</Start\\s*>`);
+const STREAM_ELEMENT = new RegExp(`<Stream${ATTRIBUTES}(/>|>([\\s\\S]*?)</Stream\\s*>)`);
+const PARAMETER_ELEMENT = new RegExp(`<Parameter${ATTRIBUTES}/?>`, "g");
+
 /**
  * Reads the `<Start><Stream>` instruction from TwiML: the stream URL, its track and its parameters.
  * Tolerates attribute order, either quote style, self-closing tags, whitespace and XML escapes.
@@ -106,12 +112,6 @@ export function parseStreamTwiml(xml: string): StreamInstruction {
   }
   return { url: attributes.url, track: attributes.track ?? "inbound_track", parameters };
 }
-
-// Attributes are matched as whole quoted values, so a ">" inside a value (legal XML) does not end the tag.
-const ATTRIBUTES = `((?:\\s+[^\\s=/>]+\\s*=\\s*(?:"[^"]*"|'[^']*'))*)\\s*`;
-const START_ELEMENT = new RegExp(`<Start${ATTRIBUTES}>([\\s\\S]*?)</Start\\s*>`);
-const STREAM_ELEMENT = new RegExp(`<Stream${ATTRIBUTES}(/>|>([\\s\\S]*?)</Stream\\s*>)`);
-const PARAMETER_ELEMENT = new RegExp(`<Parameter${ATTRIBUTES}/?>`, "g");
 
 function parseAttributes(text: string): Record<string, string> {
   const attributes: Record<string, string> = {};
@@ -211,7 +211,11 @@ export class MediaMessageFactory {
  *
  * @throws {SimulatorError} when the socket does not open (refused, 403 from a bad signature, ...).
  */
-export function openMediaSocket(connectUrl: string, streamUrl: string, authToken: string): Promise<WebSocket> {
+export function openMediaSocket(
+  connectUrl: string,
+  streamUrl: string,
+  authToken: string,
+): Promise<WebSocket> {
   const signature = signTwilioRequest(authToken, streamUrl, {});
   const socket = new WebSocketWithHeaders(connectUrl, { headers: { "x-twilio-signature": signature } });
   return openedSocket(socket, connectUrl, "the media socket");

@@ -26,13 +26,18 @@ export interface Verdict {
 }
 
 /** Judges `tips` (in arrival order) against the scenario's expectations. */
-export function judgeTips(expect: readonly TipWindow[], tolerate: readonly SuggestionType[], tips: readonly SeenTip[]): Verdict {
+export function judgeTips(
+  expect: readonly TipWindow[],
+  tolerate: readonly SuggestionType[],
+  tips: readonly SeenTip[],
+): Verdict {
   const used = new Set<number>();
   const matched: Verdict["matched"] = [];
   const missing: TipWindow[] = [];
   for (const expected of expect) {
     const index = tips.findIndex((tip, i) =>
-      !used.has(i) && tip.type === expected.type && tip.streamMs >= expected.fromMs && tip.streamMs <= expected.toMs
+      !used.has(i) && tip.type === expected.type && tip.streamMs >= expected.fromMs &&
+      tip.streamMs <= expected.toMs
     );
     if (index < 0) missing.push(expected);
     else {

@@ -7,7 +7,8 @@
 
 /** How long cloudflared may take to print its URL (it registers with Cloudflare first). */
 export const TUNNEL_TIMEOUT_MS = 30_000;
-const TUNNEL_URL = /https:\/\/[a-z0-9-]+\.trycloudflare\.com\b/i;
+// The banner's URL stands alone; error lines mention API URLs such as https://api.trycloudflare.com/tunnel.
+const TUNNEL_URL = /https:\/\/(?!api\.)[a-z0-9-]+\.trycloudflare\.com(?![\w/.-])/i;
 /** Lines of cloudflared output kept to explain a failure. */
 const KEPT_LINES = 20;
 

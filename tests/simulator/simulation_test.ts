@@ -62,7 +62,8 @@ Deno.test("Simulation - real time and full speed give the same tips at the same 
     assert.ok(scenario.durationMs <= 20_000, "the real-time run stays short");
     const fast = await play(server, { scenario, speed: 0 });
     const realTime = await play(server, { scenario, speed: 1 });
-    const tips = (result: SimulationResult) => result.tips.map((tip) => [tip.type, tip.stream_ms, tip.reason]);
+    const tips = (result: SimulationResult) =>
+      result.tips.map((tip) => [tip.type, tip.stream_ms, tip.reason]);
     assert.ok(fast.tips.length > 0);
     assert.deepEqual(tips(realTime), tips(fast));
     // Real time really is paced by the clock (the exact wall time is not asserted, only that it was paced).
@@ -88,7 +89,9 @@ Deno.test("Simulation - putting the agent on the wrong track loses the agent's t
 
 Deno.test("Simulation - recorded audio replaces a party and is not judged", async () => {
   await withServer({}, async (server) => {
-    const agentAudio = await Deno.readFile(new URL("../fixtures/speech/agent_greeting.ulaw", import.meta.url));
+    const agentAudio = await Deno.readFile(
+      new URL("../fixtures/speech/agent_greeting.ulaw", import.meta.url),
+    );
     const scenario = buildScenarios(server.config.coaching).silence;
     const result = await play(server, { scenario, agentAudio });
     assert.equal(result.verdict, null);

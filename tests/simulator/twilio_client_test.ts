@@ -67,31 +67,44 @@ Deno.test("Twilio client - messages have Twilio's shapes and pass the server's s
   });
 });
 
+interface Recorded {
+  url: string;
+  headers: Headers;
+  body: string;
+}
+
 /** A loopback server that records what arrives. */
 function recorder(handler: (request: Request) => Response) {
-  const requests: Request[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
-    requests.push(request);
+  const requests: Recorded[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
+    const upgrade = request.headers.get("upgrade") !== null;
+    const body = upgrade ? "" : await request.text();
+    requests.push({ url: request.url, headers: new Headers(request.headers), body });
     return handler(request);
   });
   return { url: `http://127.0.0.1:${server.addr.port}`, requests, server };
 }
 
 Deno.test("Twilio client - webhooks are form-encoded and signed over the public URL", async () => {
-  let body = "";
   const { url, requests, server } = recorder(() => new Response(null, { status: 204 }));
   try {
     const params = { CallSid: ids.callSid, CallStatus: "ringing", From: "+15555550100" };
     const publicUrl = "https://coach.example.com";
-    const response = await postWebhook({ url, publicUrl, authToken: "secret-token" }, "/webhooks/twilio/voice", params);
+    const response = await postWebhook(
+      { url, publicUrl, authToken: "secret-token" },
+      "/webhooks/twilio/voice",
+      params,
+    );
     assert.equal(response.status, 204);
     const [request] = requests;
-    body = await request.text();
+    const body = request.body;
     assert.equal(new URL(request.url).pathname, "/webhooks/twilio/voice");
     assert.match(request.headers.get("content-type") ?? "", /^application\/x-www-form-urlencoded/);
     assert.deepEqual(Object.fromEntries(new URLSearchParams(body)), params);
     const signature = request.headers.get("x-twilio-signature") ?? "";
-    assert.ok(twilio.validateRequest("secret-token", signature, `${publicUrl}/webhooks/twilio/voice`, params));
+    assert.ok(
+      twilio.validateRequest("secret-token", signature, `${publicUrl}/webhooks/twilio/voice`, params),
+    );
     assert.ok(!twilio.validateRequest("secret-token", signature, `${url}/webhooks/twilio/voice`, params));
   } finally {
     await server.shutdown();
@@ -106,7 +119,11 @@ Deno.test("Twilio client - the media socket upgrade carries x-twilio-signature o
   });
   try {
     const streamUrl = `wss://coach.example.com/ws/twilio/media/${ids.callSid}`;
-    const socket = await openMediaSocket(`${url.replace("http", "ws")}/ws/twilio/media/${ids.callSid}`, streamUrl, "tok");
+    const socket = await openMediaSocket(
+      `${url.replace("http", "ws")}/ws/twilio/media/${ids.callSid}`,
+      streamUrl,
+      "tok",
+    );
     await new Promise((resolve) => socket.onclose = resolve);
     const signature = requests[0].headers.get("x-twilio-signature") ?? "";
     assert.ok(signature.length > 0, "the header was sent");
@@ -121,7 +138,8 @@ Deno.test("Twilio client - a refused media socket is a clear error", async () =>
   try {
     await assert.rejects(
       openMediaSocket(`${url.replace("http", "ws")}/ws/twilio/media/x`, "wss://a.example/ws", "tok"),
-      (error: Error) => error instanceof SimulatorError && /could not open the media socket/.test(error.message),
+      (error: Error) =>
+        error instanceof SimulatorError && /could not open the media socket/.test(error.message),
     );
   } finally {
     await server.shutdown();
@@ -150,7 +168,11 @@ Deno.test("Twilio client - TwiML parsing tolerates quotes, order, whitespace and
     `<Parameter name="y" value="AB"/></Stream></Start></Response>`,
   ];
   for (const xml of variants) {
-    assert.deepEqual(parseStreamTwiml(xml), { url: "ws://h/ws/a", track: "both_tracks", parameters: { x: "1", y: "AB" } });
+    assert.deepEqual(parseStreamTwiml(xml), {
+      url: "ws://h/ws/a",
+      track: "both_tracks",
+      parameters: { x: "1", y: "AB" },
+    });
   }
   assert.deepEqual(parseStreamTwiml(`<Response><Start><Stream url="ws://h/a"/></Start></Response>`), {
     url: "ws://h/a",
@@ -161,6 +183,6 @@ Deno.test("Twilio client - TwiML parsing tolerates quotes, order, whitespace and
 
 Deno.test("Twilio client - TwiML without a stream is rejected with the TwiML in the message", () => {
   assert.throws(() => parseStreamTwiml("<Response><Say>Hello</Say></Response>"), /no <Start><Stream>.*Say/);
-  assert.throws(() => parseStreamTwiml("<Response><Start><Stream track=\"x\"/></Start></Response>"), /no url/);
+  assert.throws(() => parseStreamTwiml('<Response><Start><Stream track="x"/></Start></Response>'), /no url/);
   assert.throws(() => parseStreamTwiml("not xml"), SimulatorError);
 });

@@ -218,7 +218,7 @@ Deno.test("Live - missing cloudflared gives install hints", async () => {
 Deno.test("Live - cloudflared failing before printing a URL is reported with its output", async () => {
   const cloudflared = await fakeCloudflared("fails");
   const error = await live(cloudflared, {}).catch((e) => e);
-  assert.ok(error instanceof LiveError);
+  assert.ok(error instanceof LiveError, String(error));
   assert.match(error.message, /cloudflared exited \(code 1\) before the tunnel was up/);
   assert.match(error.message, /ERR failed to request quick Tunnel/);
   await cloudflared.cleanup();

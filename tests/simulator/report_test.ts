@@ -1,0 +1,42 @@
+/** The simulator's printed lines. */
+import assert from "node:assert/strict";
+import { formatScenarioList, formatStreamTime, formatTip, formatVerdict } from "../../simulator/report.ts";
+import { buildScenarios } from "../../simulator/scenarios.ts";
+import { judgeTips } from "../../simulator/verdict.ts";
+
+Deno.test("Report - stream time is mm:ss.d", () => {
+  assert.equal(formatStreamTime(0), "00:00.0");
+  assert.equal(formatStreamTime(12_460), "00:12.4");
+  assert.equal(formatStreamTime(61_000), "01:01.0");
+  assert.equal(formatStreamTime(-5), "00:00.0");
+});
+
+Deno.test("Report - a tip line has time, severity, type, message and reason", () => {
+  const line = formatTip({
+    type: "SPEAKING_TOO_FAST",
+    message: "Slow down a little",
+    severity: "medium",
+    timestamp: new Date(0).toISOString(),
+    stream_ms: 12_400,
+    reason: "182 WPM over 6 s",
+  });
+  assert.equal(line, "[00:12.4] medium SPEAKING_TOO_FAST      Slow down a little — 182 WPM over 6 s");
+});
+
+Deno.test("Report - the summary names missing and unexpected tips", () => {
+  const window = { type: "TOO_MUCH_SILENCE", fromMs: 0, toMs: 9_000 } as const;
+  const lines = formatVerdict(judgeTips([window], [], [{ type: "SPEAKING_TOO_LOUD", streamMs: 4_000 }]));
+  assert.ok(
+    lines.some((l) => /MISSING\s+TOO_MUCH_SILENCE\s+expected 00:00.0–00:09.0/.test(l)),
+    lines.join("\n"),
+  );
+  assert.ok(lines.some((l) => /UNEXPECTED SPEAKING_TOO_LOUD\s+at 00:04.0/.test(l)), lines.join("\n"));
+});
+
+Deno.test("Report - the scenario list shows every scenario with its expected tips", () => {
+  const scenarios = Object.values(buildScenarios());
+  const text = formatScenarioList(scenarios);
+  for (const scenario of scenarios) assert.match(text, new RegExp(`^${scenario.name}\\s`, "m"));
+  assert.match(text, /normal .*\n\s+expects: no tips/);
+  assert.match(text, /expects: CUSTOMER_RAISED_VOICE/);
+});

@@ -1,0 +1,61 @@
+/** The scenario table: well-formed scripts whose rule-breaking voices follow the coaching thresholds. */
+import assert from "node:assert/strict";
+import { CoachingConfigSchema, defaultCoachingConfig } from "../../core/coaching/config.ts";
+import { SUGGESTION_TYPES } from "../../core/protocol/ui_messages.ts";
+import { buildScenarios, isScenarioName, NORMAL_VOICES, SCENARIO_NAMES } from "../../simulator/scenarios.ts";
+
+Deno.test("Scenarios - every scenario is well formed", () => {
+  const scenarios = buildScenarios();
+  for (const name of SCENARIO_NAMES) {
+    const s = scenarios[name];
+    assert.equal(s.name, name);
+    assert.ok(s.description.length > 10, name);
+    for (const u of [...s.agent, ...s.customer]) {
+      assert.ok(
+        u.startMs >= 0 && u.startMs + u.durationMs <= s.durationMs,
+        `${name}: utterance inside the call`,
+      );
+    }
+    for (const e of s.expect) {
+      assert.ok(e.fromMs < e.toMs && e.toMs <= s.durationMs + 2_000, `${name}: window of ${e.type}`);
+    }
+  }
+  assert.deepEqual(scenarios.normal.expect, []);
+  assert.ok(isScenarioName("tour") && !isScenarioName("nope"));
+});
+
+Deno.test("Scenarios - the tour expects every tip and lasts about two minutes", () => {
+  const { tour } = buildScenarios();
+  assert.deepEqual([...new Set(tour.expect.map((e) => e.type))].sort(), [...SUGGESTION_TYPES].sort());
+  assert.ok(tour.durationMs >= 100_000 && tour.durationMs <= 140_000, `${tour.durationMs} ms`);
+  const others = SCENARIO_NAMES.filter((n) => n !== "tour" && n !== "normal").map((n) => buildScenarios()[n]);
+  for (const s of others) {
+    for (const e of s.expect) assert.ok(tour.expect.some((t) => t.type === e.type), e.type);
+  }
+});
+
+Deno.test("Scenarios - rule-breaking voices follow the coaching thresholds", () => {
+  const c = defaultCoachingConfig;
+  const s = buildScenarios(c);
+  assert.ok(s.fast.agent.some((u) => u.wpm > c.fastWpm + 20));
+  assert.ok(s.slow.agent.some((u) => u.wpm < c.slowWpm - 20));
+  assert.ok(s.loud.agent.some((u) => u.levelDb > c.loudDb + 2));
+  assert.ok(s.soft.agent.some((u) => u.levelDb < c.softDb - 2));
+  assert.ok(s.tense.customer.some((u) => u.levelDb >= NORMAL_VOICES.customer.levelDb + c.raisedVoiceDb + 2));
+  // Normal voices keep clear of every threshold.
+  const agent = NORMAL_VOICES.agent;
+  assert.ok(agent.wpm > c.slowWpm + 15 && agent.wpm < c.fastWpm - 15);
+  assert.ok(agent.levelDb < c.loudDb - 5 && agent.levelDb > c.softDb + 5);
+
+  const retuned = buildScenarios(CoachingConfigSchema.parse({ fastWpm: 200, silenceMs: 5_000 }));
+  assert.ok(retuned.fast.agent.some((u) => u.wpm > 220), "a retuned server gets a faster 'fast' agent");
+  assert.match(retuned.silence.description, /6\.5 s/);
+});
+
+Deno.test("Scenarios - backchannels are shorter than an interruption and than a turn", () => {
+  const c = defaultCoachingConfig;
+  const { interrupt, monologue } = buildScenarios();
+  const short = [...interrupt.customer, ...monologue.customer].filter((u) => u.singlePhrase);
+  assert.ok(short.length >= 5);
+  for (const u of short) assert.ok(u.durationMs < Math.min(c.interruptOverlapMs, c.turnMinMs));
+});
