@@ -122,8 +122,9 @@ export class SpeechTrack {
     this.#random = seededRandom(options.seed ?? 1);
     const hissDb = options.hissDb === undefined ? -70 : options.hissDb;
     this.#hiss = hissDb === null ? 0 : FULL_SCALE * 10 ** (hissDb / 20);
-    const sorted = [...utterances].sort((a, b) => a.startMs - b.startMs);
-    this.#phrases = sorted.flatMap((utterance) => planPhrases(utterance, this.#random));
+    // Rendering pulls phrases in start order, so phrases of overlapping utterances are interleaved here.
+    this.#phrases = utterances.flatMap((utterance) => planPhrases(utterance, this.#random))
+      .sort((a, b) => a.startSample - b.startSample);
   }
 
   /** Stream time of the next frame, ms. */

@@ -37,7 +37,12 @@ export const FAULTS = [
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 /** Faults after which the whole script was played, so its expected tips must all arrive. */
-const FULL_AUDIO: ReadonlySet<Fault> = new Set(["none", "status_before_stop", "status_after_stop_twice", "page_drops"]);
+const FULL_AUDIO: ReadonlySet<Fault> = new Set([
+  "none",
+  "status_before_stop",
+  "status_after_stop_twice",
+  "page_drops",
+]);
 const SCENARIOS: ScenarioName[] = ["normal", "fast", "slow", "loud", "soft", "interrupt", "silence", "tense"];
 const IDLE_TIMEOUT_MS = 1500;
 
@@ -153,9 +158,13 @@ async function playCall(
     const socket = new WebSocket(`${server.url.replace("http", "ws")}/ws/ui/${callSid}`);
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
-      if (message.type === "suggestion") tips.set(`${message.data.stream_ms}:${message.data.type}`, message.data);
+      if (message.type === "suggestion") {
+        tips.set(`${message.data.stream_ms}:${message.data.type}`, message.data);
+      }
       if (message.type === "hello") {
-        for (const s of message.sessions[0]?.recent_suggestions ?? []) tips.set(`${s.stream_ms}:${s.type}`, s);
+        for (const s of message.sessions[0]?.recent_suggestions ?? []) {
+          tips.set(`${s.stream_ms}:${s.type}`, s);
+        }
       }
       if (message.type === "call_ended") {
         outcome.ended++;
@@ -170,11 +179,18 @@ async function playCall(
   };
   let media: WebSocket | null = null;
   try {
-    const voice = await postWebhook(target, "/webhooks/twilio/voice", { CallSid: callSid, From: "+15555550100" });
+    const voice = await postWebhook(target, "/webhooks/twilio/voice", {
+      CallSid: callSid,
+      From: "+15555550100",
+    });
     const stream = parseStreamTwiml(await voice.text());
     page = await openPage();
     media = await openMediaSocket(stream.url, stream.url, server.authToken);
-    const messages = new MediaMessageFactory({ streamSid: randomSid("MZ"), callSid, accountSid: randomSid("AC") });
+    const messages = new MediaMessageFactory({
+      streamSid: randomSid("MZ"),
+      callSid,
+      accountSid: randomSid("AC"),
+    });
     media.send(messages.connected());
     media.send(messages.start(["inbound", "outbound"], stream.parameters));
     const agent = new SpeechTrack(scenario.agent, { seed: 3 });
@@ -233,7 +249,11 @@ async function playCall(
       outcome.expected = scenario.expect.length;
       outcome.delivered = verdict.matched.length;
       outcome.unexpected = verdict.unexpected.length;
-      if (!verdict.ok) throw new Error(`tips off: ${verdict.missing.length} missing, ${verdict.unexpected.length} unexpected`);
+      if (!verdict.ok) {
+        throw new Error(
+          `tips off: ${verdict.missing.length} missing, ${verdict.unexpected.length} unexpected`,
+        );
+      }
     }
   } catch (error) {
     outcome.error = (error as Error).message;
@@ -244,7 +264,12 @@ async function playCall(
   return outcome;
 }
 
-function summarize(outcomes: CallOutcome[], serverErrors: number, memory: Deno.MemoryUsage, registrySize: number) {
+function summarize(
+  outcomes: CallOutcome[],
+  serverErrors: number,
+  memory: Deno.MemoryUsage,
+  registrySize: number,
+) {
   const byFault: SoakReport["byFault"] = {};
   for (const o of outcomes) {
     byFault[o.fault] ??= { calls: 0, completed: 0 };

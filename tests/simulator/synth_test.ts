@@ -94,3 +94,17 @@ Deno.test("Synth - seeded PRNG is deterministic and in [0, 1)", () => {
     assert.ok(x >= 0 && x < 1);
   }
 });
+
+Deno.test("Synth - overlapping utterances of one party are mixed", () => {
+  const render = (utterances: Utterance[]) => {
+    const track = new SpeechTrack(utterances, { seed: 9, hissDb: null });
+    return Array.from({ length: 300 }, () => track.nextPcm().slice());
+  };
+  const long = voice({ startMs: 0, durationMs: 6_000 });
+  const short = voice({ startMs: 1_000, durationMs: 1_000, pitchHz: 200, singlePhrase: true });
+  const mixed = render([long, short]);
+  // Energy in the second of the short utterance is higher than in the long one alone.
+  const energy = (frames: Int16Array[]) =>
+    frames.slice(50, 100).flatMap((f) => [...f]).reduce((e, x) => e + x * x, 0);
+  assert.ok(energy(mixed) > energy(render([long])) * 1.2);
+});
