@@ -117,6 +117,8 @@ export class ServerProbe {
       external: memory.external,
       heap_physical: heap.total_physical_size,
       malloced: heap.malloced_memory,
+      young_committed: v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space")
+        ?.physical_space_size ?? 0,
       peak_rss: this.#peakRss,
       peak_heap_used: this.#peakHeapUsed,
       open_media_sockets: this.#openSockets,
@@ -155,6 +157,8 @@ export interface ProbeSnapshot {
   /** V8's committed heap pages and its own malloc use (what RSS holds besides the used heap). */
   heap_physical: number;
   malloced: number;
+  /** Committed size of V8's young generation, which V8 grows under allocation pressure and keeps. */
+  young_committed: number;
   peak_rss: number;
   peak_heap_used: number;
   open_media_sockets: number;

@@ -90,7 +90,8 @@ export function judge(result: BenchResult): Target[] {
       name: `RSS growth after ${memory?.short_calls ?? "?"} calls, registry empty`,
       goal: "≤ 5 MB, 0 sessions",
       measured: memory
-        ? `${memory.rss_growth_mb} MB, registry ${memory.registry_size_after}, active ${memory.health_active_sessions_after}`
+        ? `${memory.rss_growth_mb} MB (2nd half ${memory.rss_growth_second_half_mb} MB), registry ${memory.registry_size_after}, ` +
+          `active ${memory.health_active_sessions_after}`
         : "not measured",
       pass: memory
         ? memory.rss_growth_mb <= 5 && memory.registry_size_after === 0 && memory.health_active_sessions_after === 0 &&
@@ -195,7 +196,7 @@ export function renderReport(result: BenchResult): string {
     parts.push(
       "\n### 5. Memory (one server, GC forced before each reading, endGraceMs 0)\n",
       table(
-        ["moment", "RSS MB", "heap used MB", "heap committed MB", "registry size"],
+        ["moment", "RSS MB", "heap used MB", "heap committed MB", "young gen committed MB", "registry size"],
         [
           ["before (after 10 warm-up calls)", m.before],
           [`during a ${m.long_call_s / 60}-min call (half way)`, m.during_long_call],
@@ -204,10 +205,18 @@ export function renderReport(result: BenchResult): string {
           [`after all ${m.short_calls} of them`, m.after_short_calls],
         ].map(([label, p]) => {
           const at = p as MemoryPoint;
-          return [label as string, at.rss_mb, at.heap_used_mb, at.heap_committed_mb, at.registry_size];
+          return [
+            label as string,
+            at.rss_mb,
+            at.heap_used_mb,
+            at.heap_committed_mb,
+            at.young_committed_mb,
+            at.registry_size,
+          ];
         }),
       ),
-      `\nGrowth: RSS ${m.rss_growth_mb} MB, heap ${m.heap_growth_mb} MB; /health active_sessions ` +
+      `\nGrowth: RSS ${m.rss_growth_mb} MB (second half of the short calls alone: ${m.rss_growth_second_half_mb} MB), ` +
+        `heap used ${m.heap_growth_mb} MB, V8 young generation committed ${m.young_growth_mb} MB; /health active_sessions ` +
         `${m.health_active_sessions_after}; ${m.short_calls_completed}/${m.short_calls} short calls completed in ` +
         `${(m.short_calls_ms / 1000).toFixed(1)} s${m.short_call_failures.length ? `; failures: ${m.short_call_failures.join("; ")}` : ""}.`,
     );

@@ -197,7 +197,11 @@ export interface MemoryResult {
   after_half_short_calls: MemoryPoint;
   after_short_calls: MemoryPoint;
   rss_growth_mb: number;
+  /** RSS growth over the second half of the short calls only (a leak keeps growing there). */
+  rss_growth_second_half_mb: number;
   heap_growth_mb: number;
+  /** Growth of V8's committed young generation over the run (sizing, not retained objects). */
+  young_growth_mb: number;
   registry_size_after: number;
   health_active_sessions_after: number;
   short_calls_completed: number;
@@ -211,6 +215,8 @@ export interface MemoryPoint {
   heap_used_mb: number;
   /** V8 heap pages committed (used or not). */
   heap_committed_mb: number;
+  /** Of which the young generation. */
+  young_committed_mb: number;
   registry_size: number;
 }
 
@@ -219,6 +225,7 @@ function point(stats: ProbeSnapshot): MemoryPoint {
     rss_mb: round(stats.rss / MB, 1),
     heap_used_mb: round(stats.heap_used / MB, 1),
     heap_committed_mb: round(stats.heap_physical / MB, 1),
+    young_committed_mb: round(stats.young_committed / MB, 1),
     registry_size: stats.registry_size ?? -1,
   };
 }
@@ -282,7 +289,9 @@ export async function runMemory(longCallS: number, shortCalls: number, shortCall
       after_half_short_calls: afterHalf,
       after_short_calls: point(afterShort),
       rss_growth_mb: round(point(afterShort).rss_mb - before.rss_mb, 1),
+      rss_growth_second_half_mb: round(point(afterShort).rss_mb - afterHalf.rss_mb, 1),
       heap_growth_mb: round(point(afterShort).heap_used_mb - before.heap_used_mb, 1),
+      young_growth_mb: round(point(afterShort).young_committed_mb - before.young_committed_mb, 1),
       registry_size_after: afterShort.registry_size ?? -1,
       health_active_sessions_after: health.active_sessions,
       short_calls_completed: Number(first.calls) + Number(second.calls),
