@@ -220,31 +220,33 @@ function once(run: () => Promise<void>): () => Promise<void> {
 
 /** Runs `deno task live` until Ctrl-C (exit 0) or until the tunnel dies (exit 1). */
 async function main(): Promise<void> {
+  // Listen before starting anything: a Ctrl-C during start-up must still stop what was started.
+  const stopRequested = Promise.withResolvers<"signal">();
+  const onSignal = () => stopRequested.resolve("signal");
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
   let live: LiveSession;
   try {
     live = await runLive();
   } catch (error) {
     if (!(error instanceof LiveError)) throw error;
+    // Ctrl-C in a terminal reaches cloudflared too, which then "fails" to start: that is a stop, not an error.
+    const interrupted = await Promise.race([stopRequested.promise, Promise.resolve("no")]);
+    if (interrupted === "signal") Deno.exit(0);
     console.error(error.message);
     Deno.exit(1);
   }
-  let stopping = false;
-  const stopOnSignal = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log("\nStopping the server and the tunnel …");
+  const outcome = await Promise.race([stopRequested.promise, live.tunnel.exited]);
+  // Ctrl-C in a terminal signals cloudflared as well; its exit may be noticed before our own signal.
+  const byUser = outcome === "signal" || outcome.signal === "SIGINT" || outcome.signal === "SIGTERM";
+  if (!byUser) {
+    console.error(`cloudflared exited unexpectedly (code ${outcome.code}); stopping. Run \`deno task live\` again.`);
     await live.stop();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", stopOnSignal);
-  Deno.addSignalListener("SIGTERM", stopOnSignal);
-  const status = await live.tunnel.exited;
-  if (stopping) return;
-  console.error(
-    `cloudflared exited unexpectedly (code ${status.code}); stopping. Run \`deno task live\` again.`,
-  );
+    Deno.exit(1);
+  }
+  console.log("\nStopping the server and the tunnel …");
   await live.stop();
-  Deno.exit(1);
+  Deno.exit(0);
 }
 
 if (import.meta.main) await main();

@@ -296,7 +296,7 @@ Deno.test("Live - the CLI stops the server and cloudflared on SIGINT and exits 0
     if (done) break;
     stdout += decoder.decode(value, { stream: true });
   }
-  assert.ok(stdout.includes(`Tunnel:  ${TUNNEL_URL}`), stdout + (await stderr));
+  assert.ok(stdout.includes(`Tunnel:  ${TUNNEL_URL}`), stdout);
   const port = /→ http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)![1];
   assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
 
