@@ -1,0 +1,189 @@
+import assert from "node:assert/strict";
+import { measureAnalysisCost } from "../../bench/analysis_cost.ts";
+import { loadConversation } from "../../bench/audio.ts";
+import { runningChildren } from "../../bench/child.ts";
+import { parseBenchArgs } from "../../bench/mod.ts";
+import { summarizeProfile } from "../../bench/profile.ts";
+import { type BenchResult, judge, largestHolding, renderReport } from "../../bench/report.ts";
+import { runMemory, runRung, type RungResult } from "../../bench/runs.ts";
+import { Histogram, summarize } from "../../bench/stats.ts";
+
+function assertFiniteNonNegative(record: Record<string, unknown>, keys: string[]): void {
+  for (const key of keys) {
+    const value = record[key];
+    assert.ok(typeof value === "number" && Number.isFinite(value) && value >= 0, `${key} = ${value}`);
+  }
+}
+
+Deno.test("Bench stats - histogram quantiles and counts follow the samples", () => {
+  const histogram = new Histogram(1, 200);
+  for (let v = 1; v <= 100; v++) histogram.add(v - 0.5);
+  histogram.add(1000); // overflow bucket
+  assert.equal(histogram.count, 101);
+  assert.equal(histogram.quantile(0.5), 51);
+  assert.equal(histogram.max, 1000);
+  assert.equal(histogram.quantile(1), 1000);
+  assert.equal(histogram.countAtMost(10), 10);
+  histogram.reset();
+  assert.equal(histogram.summary().count, 0);
+  assert.throws(() => new Histogram(0, 10), RangeError);
+  assert.deepEqual(summarize([3, 1, 2]), { count: 3, p50: 2, p99: 3, max: 3, mean: 2 });
+});
+
+Deno.test("Bench args - flags parse and unknown flags are refused", () => {
+  const quick = parseBenchArgs(["--quick", "--json", "out.json"]);
+  assert.equal(quick.quick, true);
+  assert.equal(quick.json, "out.json");
+  assert.ok(quick.ladder.length >= 1);
+  assert.deepEqual(parseBenchArgs(["--ladder", "5,10", "--profile", "7"]).ladder, [5, 10]);
+  assert.equal(parseBenchArgs(["--profile", "7"]).profileCalls, 7);
+  assert.throws(() => parseBenchArgs(["--fast"]), /unknown flag --fast/);
+  assert.throws(() => parseBenchArgs(["--ladder", "0"]), /not a positive integer/);
+  assert.throws(() => parseBenchArgs(["--only", "everything"]), /unknown section/);
+});
+
+Deno.test("Bench analysis - a short conversation yields well-formed costs", async () => {
+  const full = await loadConversation();
+  const slots = 300;
+  const short = {
+    agent: full.agent.slice(0, slots),
+    agentLoud: full.agentLoud.slice(0, slots),
+    customer: full.customer.slice(0, slots),
+    slots,
+  };
+  const cost = measureAnalysisCost(short, 1, 0);
+  assert.equal(cost.audio_s, 6);
+  assertFiniteNonNegative(cost as unknown as Record<string, unknown>, [
+    "pipeline_us_per_call_s",
+    "pipeline_us_per_frame",
+    "parse_us_per_frame",
+    "json_parse_us_per_frame",
+    "total_us_per_frame",
+    "suggestions_per_pass",
+  ]);
+  assert.ok(cost.frames_per_core_s > 0);
+  assert.equal(cost.calls_per_core, Math.round(cost.frames_per_core_s / 100));
+});
+
+Deno.test("Bench audio - the loud agent track is louder and frames are 20 ms", async () => {
+  const conversation = await loadConversation();
+  assert.ok(conversation.slots > 1000);
+  assert.ok(conversation.agent.every((frame) => frame.length === 160));
+  const energy = (frames: Uint8Array[]) => frames.reduce((n, f) => n + f.filter((b) => (b & 0x7f) < 0x40).length, 0);
+  // Louder speech has more μ-law codes in the high-magnitude half (small code values).
+  assert.ok(energy(conversation.agentLoud) > energy(conversation.agent));
+});
+
+Deno.test("Bench runs - one tiny rung against the real server gives a well-formed row", async () => {
+  const row = await runRung("coach", 2, { warmupMs: 300, windowMs: 1000 }, {
+    latencyCalls: 1,
+    coachSettings: { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } },
+  });
+  assert.equal(row.server, "coach");
+  assert.equal(row.calls, 2);
+  assert.equal(row.connected, 2);
+  assert.equal(row.expected_frames_per_s, 200);
+  assert.ok(row.frames_per_s > 0);
+  assert.ok(row.within_100ms >= 0 && row.within_100ms <= 1);
+  assertFiniteNonNegative(row.frame_late_ms as unknown as Record<string, unknown>, ["p50", "p99", "max"]);
+  assert.ok(row.rss_mb > 0);
+  assert.equal(typeof row.holds_real_time, "boolean");
+  assert.equal(runningChildren(), 0, "every child process is gone");
+});
+
+Deno.test("Bench runs - the baseline server answers the same generator", async () => {
+  const row = await runRung("baseline", 2, { warmupMs: 300, windowMs: 1000 });
+  assert.equal(row.server, "baseline");
+  assert.equal(row.connected, 2);
+  assert.ok(row.frames_per_s > 0);
+  assert.equal(row.tip_latency_ms.count, 0);
+  assert.equal(runningChildren(), 0);
+});
+
+Deno.test("Bench runs - memory run over a few calls reports every reading", async () => {
+  const memory = await runMemory(4, 4, 1);
+  assert.equal(memory.short_calls, 4);
+  assert.equal(memory.short_calls_completed, 4, memory.short_call_failures.join("; "));
+  for (const point of [memory.before, memory.during_long_call, memory.after_long_call, memory.after_short_calls]) {
+    assert.ok(point.rss_mb > 0 && point.heap_used_mb > 0 && point.heap_committed_mb >= point.heap_used_mb);
+  }
+  assert.equal(memory.during_long_call.registry_size, 1, "the long call is live half way");
+  assert.ok(Number.isFinite(memory.rss_growth_mb));
+  assert.equal(runningChildren(), 0);
+});
+
+function row(calls: number, holds: boolean): RungResult {
+  const q = { count: 1, p50: 1, p99: 2, max: 3, mean: 1 };
+  return {
+    server: "coach",
+    calls,
+    connected: calls,
+    window_s: 1,
+    frames_per_s: calls * 100,
+    expected_frames_per_s: calls * 100,
+    within_100ms: holds ? 1 : 0.5,
+    frame_late_ms: q,
+    loop_lag_p99_ms: 1,
+    server_cpu_pct: 10,
+    rss_mb: 100,
+    generator_send_late_p99_ms: 1,
+    generator_cpu_pct: 5,
+    tip_latency_ms: q,
+    holds_real_time: holds,
+    note: "",
+  };
+}
+
+Deno.test("Bench report - headline, targets and tables", () => {
+  assert.deepEqual(largestHolding([row(50, true), row(100, true), row(200, false)]), { max: 100, capped: false });
+  assert.deepEqual(largestHolding([row(50, true)]), { max: 50, capped: true });
+  assert.deepEqual(largestHolding([]), { max: 0, capped: false });
+  const result: BenchResult = {
+    started_at: "2026-01-01T00:00:00.000Z",
+    quick: true,
+    machine: { cores: 2, deno: "2", load_avg_at_start: null },
+    analysis: null,
+    ladder: { coach: [row(50, true), row(100, false)], baseline: [row(50, true), row(100, true)] },
+    headline: { coach_max_calls: 50, baseline_max_calls: 100, coach_capped: false, baseline_capped: true, ratio: 0.5 },
+    latency: { at_1: null, at_half: row(25, true) },
+    memory: null,
+    profile: null,
+    targets: [],
+    errors: [],
+  };
+  const targets = judge(result);
+  const verdict = Object.fromEntries(targets.map((t) => [t.name.split(" ")[0], t.pass]));
+  assert.equal(verdict.concurrent, false);
+  assert.equal(verdict.share, false);
+  assert.equal(verdict.analysis, null);
+  assert.equal(verdict.tip, true);
+  const text = renderReport({ ...result, targets });
+  assert.match(text, /\| coach \| 100 \|/);
+  assert.match(text, /FAIL/);
+  assert.match(text, /NOT MEASURED/);
+  assert.match(text, /Headline: 50 concurrent calls/);
+});
+
+Deno.test("Bench profile - self and total time per function", () => {
+  const frame = (name: string, line: number) => ({
+    functionName: name,
+    url: "file:///x/a.ts",
+    lineNumber: line,
+    columnNumber: 0,
+  });
+  const profile = {
+    nodes: [
+      { id: 1, callFrame: frame("(root)", 0), children: [2] },
+      { id: 2, callFrame: frame("outer", 9), children: [3] },
+      { id: 3, callFrame: frame("inner", 19) },
+    ],
+    samples: [2, 3, 3, 3],
+    timeDeltas: [1000, 1000, 1000, 1000],
+    startTime: 0,
+    endTime: 4000,
+  };
+  const summary = summarizeProfile(profile, 5);
+  assert.equal(summary.sampled_ms, 4);
+  assert.deepEqual(summary.spots[0], { function: "inner", location: "file:///x/a.ts:20", self_pct: 75, total_pct: 75 });
+  assert.deepEqual(summary.spots[1], { function: "outer", location: "file:///x/a.ts:10", self_pct: 25, total_pct: 100 });
+});
