@@ -5,21 +5,11 @@
  *
  * @module
  */
-import { ConfigError, loadConfig } from "./core/config.ts";
 import { buildIslands } from "./islands/glue.ts";
-import { readEnvironment } from "./routes/environment.ts";
+import { loadConfigOrExit } from "./routes/environment.ts";
 import { startServer } from "./routes/server.ts";
 
-let config;
-try {
-  config = loadConfig(readEnvironment());
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(
-    `Configuration error: ${error.message}\nSee .env.example and the README's configuration table.`,
-  );
-  Deno.exit(1);
-}
+const config = loadConfigOrExit();
 const islands = await buildIslands({ watch: true });
 const server = await startServer(config);
 console.log(`Dev server on ${server.url}/ (islands rebuild on change; reload the page to see them)`);

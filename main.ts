@@ -3,22 +3,12 @@
  *
  * @module
  */
-import { ConfigError, loadConfig } from "./core/config.ts";
 import { buildIslands } from "./islands/glue.ts";
-import { readEnvironment } from "./routes/environment.ts";
+import { loadConfigOrExit } from "./routes/environment.ts";
 import { startServer } from "./routes/server.ts";
 
 if (import.meta.main) {
-  let config;
-  try {
-    config = loadConfig(readEnvironment());
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(
-      `Configuration error: ${error.message}\nSee .env.example and the README's configuration table.`,
-    );
-    Deno.exit(1);
-  }
+  const config = loadConfigOrExit();
   await buildIslands();
   const server = await startServer(config);
   console.log(`Live Call Coach is running: open ${server.url}/ (public URL ${server.config.publicUrl})`);

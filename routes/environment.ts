@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type AppConfig, ConfigError, loadConfig } from "../core/config.ts";
 import { parseDotEnv } from "../core/dotenv.ts";
 
 /** Process environment over `.env` (real variables win). */
@@ -15,4 +16,20 @@ export function readEnvironment(path = ".env"): Record<string, string> {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   return { ...file, ...Deno.env.toObject() };
+}
+
+/**
+ * The configuration from {@linkcode readEnvironment}, or, when a value is wrong, the message naming the
+ * variable and the fix on stderr and exit code 1 (for the command-line entry points).
+ */
+export function loadConfigOrExit(overrides: Record<string, string> = {}): AppConfig {
+  try {
+    return loadConfig({ ...readEnvironment(), ...overrides });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(
+      `Configuration error: ${error.message}\nSee .env.example and the README's configuration table.`,
+    );
+    Deno.exit(1);
+  }
 }

@@ -51,7 +51,9 @@ export function uiAccess(options: UiAccessOptions): MiddlewareHandler {
       });
       return c.text("Forbidden: page sockets must come from this server's own page.", 403);
     }
-    if (isLocalRequest(c.req.raw) || isKey(options.accessKey, getCookie(c, ACCESS_COOKIE))) return await next();
+    if (isLocalRequest(c.req.raw) || isKey(options.accessKey, getCookie(c, ACCESS_COOKIE))) {
+      return await next();
+    }
     options.log.warn("ui_access_denied", { path, reason: "no access key" });
     if (c.req.method === "GET" && !upgrade && path === "/") return c.redirect("/login", 303);
     return c.text("Unauthorized: open /login and enter the access key printed when the server started.", 401);

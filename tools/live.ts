@@ -14,6 +14,7 @@
  */
 import { ConfigError, loadConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
+import { buildIslands } from "../islands/glue.ts";
 import { readEnvironment } from "../routes/environment.ts";
 import { type RunningServer, startServer } from "../routes/server.ts";
 import { createTwilioRestClient, type TwilioRestClient } from "../routes/twilio_rest.ts";
@@ -42,6 +43,8 @@ export interface LiveOptions {
   hostname?: string;
   /** Server logger (default: JSON lines at `LOG_LEVEL`). */
   log?: Logger;
+  /** Builds the page's scripts before serving (default `buildIslands()`, as `deno task start` does). */
+  buildPage?: () => Promise<unknown>;
 }
 
 /** A running live session. */
@@ -80,6 +83,8 @@ export async function runLive(options: LiveOptions = {}): Promise<LiveSession> {
   const port = freePort(env.PORT?.trim() || "8000");
 
   write(`Starting a Cloudflare quick tunnel to http://127.0.0.1:${port} …`);
+  // Build the page while cloudflared registers the tunnel (both take a few seconds).
+  const pageBuilt = (options.buildPage ?? buildIslands)().then(() => null, (error: unknown) => error);
   let tunnel: Tunnel;
   try {
     tunnel = await startTunnel({
@@ -89,6 +94,7 @@ export async function runLive(options: LiveOptions = {}): Promise<LiveSession> {
       onErrorLine: (line) => write(`cloudflared: ${line}`),
     });
   } catch (error) {
+    await pageBuilt;
     if (error instanceof TunnelError) throw new LiveError(error.message);
     throw error;
   }
@@ -99,6 +105,8 @@ export async function runLive(options: LiveOptions = {}): Promise<LiveSession> {
     await tunnel.stop();
   });
   try {
+    const buildError = await pageBuilt;
+    if (buildError !== null) throw buildError;
     server = await startServer(configFor(env, tunnel.url, port), {
       hostname: options.hostname,
       log: options.log,
@@ -137,7 +145,7 @@ async function setUpTwilio(
 /** What to do next, for the person at the terminal. */
 export function instructions(
   env: Record<string, string | undefined>,
-  server: Pick<RunningServer, "url" | "config">,
+  server: Pick<RunningServer, "url" | "config" | "accessKey" | "accessKeyGenerated">,
   publicUrl: string,
   numberPointed: boolean,
 ): string {
@@ -172,7 +180,9 @@ export function instructions(
     }
     lines.push(`Then call your Twilio number and open ${page} to watch the live tips.`);
   }
+  const key = server.accessKeyGenerated ? `access key ${server.accessKey}` : "your UI_ACCESS_KEY";
   lines.push(
+    `From another machine: open ${publicUrl}/ and enter ${key} (click-to-call works only on this machine).`,
     ``,
     `The tunnel URL changes on every run. Press Ctrl-C to stop the server and the tunnel.`,
   );
@@ -240,7 +250,9 @@ async function main(): Promise<void> {
   // Ctrl-C in a terminal signals cloudflared as well; its exit may be noticed before our own signal.
   const byUser = outcome === "signal" || outcome.signal === "SIGINT" || outcome.signal === "SIGTERM";
   if (!byUser) {
-    console.error(`cloudflared exited unexpectedly (code ${outcome.code}); stopping. Run \`deno task live\` again.`);
+    console.error(
+      `cloudflared exited unexpectedly (code ${outcome.code}); stopping. Run \`deno task live\` again.`,
+    );
     await live.stop();
     Deno.exit(1);
   }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { chromium, type Page, type WebSocketRoute } from "playwright-core";
+import { launchChromium } from "../support/browser.ts";
+import type { Page, WebSocketRoute } from "playwright-core";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
 import { buildIslands } from "../../islands/glue.ts";
@@ -8,15 +9,6 @@ import { buildScenarios } from "../../simulator/scenarios.ts";
 import { runSimulation } from "../../simulator/simulation.ts";
 import { ScriptedCall, type ScriptLine } from "./call_driver.ts";
 
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--headless",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 const SCREENSHOTS = new URL("../../artifacts/screenshots/", import.meta.url);
 const README_SCREENSHOT = new URL("../../docs/screenshot.png", import.meta.url);
 
@@ -102,7 +94,7 @@ Deno.test("Agent page - a call in headless Chromium: tip card, fade, meters, rec
     hostname: "127.0.0.1",
     log: silentLogger,
   });
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   let call: ScriptedCall | null = null;
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
@@ -233,7 +225,7 @@ Deno.test("Agent page - several calls: the picker follows the newest, subscribes
     hostname: "127.0.0.1",
     log: silentLogger,
   });
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   const calls: ScriptedCall[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
@@ -315,7 +307,7 @@ Deno.test("Agent page - the simulator's loud scenario shows its tip and the end 
     hostname: "127.0.0.1",
     log: silentLogger,
   });
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${server.url}/`);

@@ -1,23 +1,14 @@
 import assert from "node:assert/strict";
+import { launchChromium } from "../support/browser.ts";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import { serveStatic } from "hono/deno";
 import { renderToString } from "preact-render-to-string";
-import { chromium } from "playwright-core";
 import { buildIslands, island } from "../../islands/glue.ts";
 import Counter from "./fixtures/counter.tsx";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures", import.meta.url));
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--headless",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 const TRICKY_LABEL = `It's "quoted" </script><b>& not bold</b>`;
 
 Deno.test("Islands glue - island() wraps the SSR HTML in a marker with JSON props", () => {
@@ -71,7 +62,7 @@ Deno.test("Islands glue - the browser hydrates the server HTML instead of re-ren
     serveStatic({ root: outDir, rewriteRequestPath: (p) => p.slice("/static/build".length) }),
   );
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors: string[] = [];

@@ -13,6 +13,7 @@ import {
   openSocket,
   PageSocket,
   postWebhook,
+  waitFor,
 } from "../support/fake_twilio.ts";
 
 async function withServer(session: Record<string, number>, run: (server: RunningServer) => Promise<void>) {
@@ -60,14 +61,6 @@ function player(stream: MediaStream, agentTrack: "inbound" | "outbound" = "outbo
       }
     },
   };
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 Deno.test("Faults - a page that drops and returns mid-call misses no suggestion of the last 30 s", async () => {

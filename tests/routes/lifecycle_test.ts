@@ -12,6 +12,7 @@ import {
   PageSocket,
   postWebhook,
   toneFrame,
+  waitFor,
 } from "../support/fake_twilio.ts";
 
 async function withServer(run: (server: RunningServer) => Promise<void>, env: Record<string, string> = {}) {
@@ -56,14 +57,6 @@ function sendAudio(
 }
 
 const SPEECH = Deno.readFileSync(new URL("../fixtures/speech/agent_explain.ulaw", import.meta.url));
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 Deno.test("Lifecycle - webhook, media socket, page sees stream_started … call_ended, registry empties", async () => {
   await withServer(async (server) => {

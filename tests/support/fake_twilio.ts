@@ -173,3 +173,12 @@ export function toneFrame(amplitude: number, phase = 0): Uint8Array {
   }
   return alawmulaw.mulaw.encode(samples);
 }
+
+/** Resolves once `condition()` holds; fails after `timeoutMs` naming `what` it waited for. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -70,13 +70,20 @@ export class FakeTwilioRest {
       status_callback_method: "POST",
       ...n,
     }));
-    let fake: FakeTwilioRest | undefined;
+    // The handler needs the instance, and the instance needs the server's port.
+    const ref: { fake?: FakeTwilioRest } = {};
     const server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      (request) => fake!.handle(request, options),
+      (request) => ref.fake!.handle(request, options),
     );
-    fake = new FakeTwilioRest(server, `http://127.0.0.1:${server.addr.port}`, accountSid, authToken, numbers);
-    return fake;
+    ref.fake = new FakeTwilioRest(
+      server,
+      `http://127.0.0.1:${server.addr.port}`,
+      accountSid,
+      authToken,
+      numbers,
+    );
+    return ref.fake;
   }
 
   /** A real twilio-node client pointed at this fake (with the given credentials, default the right ones). */
@@ -136,7 +143,9 @@ export class FakeTwilioRest {
         page: 0,
       });
     }
-    const numberPath = new RegExp(`^${base}/IncomingPhoneNumbers/(PN[0-9a-f]{32})\\.json$`).exec(url.pathname);
+    const numberPath = new RegExp(`^${base}/IncomingPhoneNumbers/(PN[0-9a-f]{32})\\.json$`).exec(
+      url.pathname,
+    );
     if (request.method === "POST" && numberPath) {
       const number = this.numbers.find((n) => n.sid === numberPath[1]);
       if (!number) return twilioError(404, 20404, `The requested resource ${url.pathname} was not found`);

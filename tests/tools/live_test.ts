@@ -83,6 +83,7 @@ async function live(
     hostname: "127.0.0.1",
     log: silentLogger,
     tunnelTimeoutMs: extra.tunnelTimeoutMs,
+    buildPage: () => Promise.resolve(),
   });
 }
 
@@ -127,6 +128,12 @@ Deno.test("Live - tunnel URL becomes PUBLIC_URL, the number is pointed at it, in
     );
     assert.ok(text.includes(`forwarded to the agent at ${AGENT}`), text);
     assert.ok(text.includes("Ctrl-C"), text);
+    assert.ok(
+      text.includes(
+        `From another machine: open ${TUNNEL_URL}/ and enter access key ${session.server.accessKey}`,
+      ),
+      text,
+    );
 
     // Twilio signs with the account token over the tunnel URL: the server accepts exactly that.
     const answer = await postWebhook(session.server, "/webhooks/twilio/voice", {
@@ -242,6 +249,7 @@ Deno.test("Live - bad credentials or a number not on the account stop everything
     write: () => {},
     hostname: "127.0.0.1",
     log: silentLogger,
+    buildPage: () => Promise.resolve(),
   }).catch((e) => e);
   assert.ok(badToken instanceof LiveError);
   assert.match(badToken.message, /HTTP 401, Twilio error 20003: Authenticate/);
