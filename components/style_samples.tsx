@@ -11,6 +11,7 @@ import { MeterRow } from "./meters.tsx";
 import { EarlierTips, type TipView } from "./suggestion_card.tsx";
 import { CurrentTips } from "./suggestion_feed.tsx";
 import { ServerErrorNote, TopBar } from "./top_bar.tsx";
+import { CLICK_TO_CALL_SAMPLE_STATES, ClickToCallForm } from "./click_to_call.tsx";
 
 function sampleTip(severity: Severity): TipView {
   const data: SuggestionData = {
@@ -60,6 +61,7 @@ export function StyleSamples() {
       <EarlierTips tips={severities.map(sampleTip)} />
       <MeterRow metrics={null} />
       {SAMPLE_METRICS.map((metrics) => <MeterRow key={metrics.agent.wpm} metrics={metrics} />)}
+      {CLICK_TO_CALL_SAMPLE_STATES.map((state, i) => <ClickToCallForm key={i} number="" state={state} />)}
     </div>
   );
 }

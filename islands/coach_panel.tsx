@@ -21,6 +21,7 @@ import {
   tipsView,
 } from "./coach_state.ts";
 import { type SocketState, UiSocket } from "./ui_socket.ts";
+import { ClickToCall } from "../components/click_to_call.tsx";
 
 /** Props of the island (must be JSON). */
 export type CoachPanelProps = {
@@ -120,6 +121,12 @@ export default function CoachPanel(props: CoachPanelProps) {
         <div class="order-3">
           <EarlierTips tips={tips.earlier} />
         </div>
+        <details class="order-4 rounded-xl border border-slate-200 bg-white px-4 py-3">
+          <summary class="cursor-pointer text-sm font-medium text-slate-700">Place a call (Twilio)</summary>
+          <div class="pt-3">
+            <ClickToCall />
+          </div>
+        </details>
       </main>
       <div aria-live="polite" aria-atomic="true" class="sr-only" data-testid="announce-polite">
         {politeText.value}

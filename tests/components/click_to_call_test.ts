@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { h } from "preact";
+import { renderToString } from "preact-render-to-string";
+import {
+  CLICK_TO_CALL_SAMPLE_STATES,
+  clickToCallAvailability,
+  ClickToCallForm,
+  normalizePhoneNumber,
+  placeCall,
+} from "../../components/click_to_call.tsx";
+import { loadConfig } from "../../core/config.ts";
+import { silentLogger } from "../../core/log.ts";
+import { apiCallRoutes } from "../../routes/api_calls.ts";
+import { FakeTwilioRest, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from "../support/fake_twilio_rest.ts";
+
+const CONFIGURED = {
+  PUBLIC_URL: "https://sunny-river-tables-hope.trycloudflare.com",
+  TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID,
+  TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+  TWILIO_PHONE_NUMBER: "+15551234567",
+  AGENT_PHONE_NUMBER: "+15557654321",
+};
+
+/** The real routes behind a fetch function, as the page on this machine reaches them. */
+function serverFetch(env: Record<string, string>, twilio: FakeTwilioRest) {
+  const app = new Hono().route(
+    "/api/calls",
+    apiCallRoutes({ config: loadConfig(env), log: silentLogger, twilioClient: twilio.client() }),
+  );
+  return (input: string, init?: RequestInit) =>
+    Promise.resolve(app.request(`http://127.0.0.1:8000${input}`, init));
+}
+
+Deno.test("Click-to-call component - numbers are normalised to E.164 or refused", () => {
+  assert.equal(normalizePhoneNumber("+1 (555) 987-6543"), "+15559876543");
+  assert.equal(normalizePhoneNumber("0044 20 7946 0958"), "+442079460958");
+  assert.equal(normalizePhoneNumber("555-1234"), null);
+  assert.equal(normalizePhoneNumber("+0123456789"), null);
+  assert.equal(normalizePhoneNumber(""), null);
+});
+
+Deno.test("Click-to-call component - places the call through the real route and shows the CallSid", async () => {
+  const twilio = FakeTwilioRest.start();
+  try {
+    const fetcher = serverFetch(CONFIGURED, twilio);
+    assert.deepEqual(await clickToCallAvailability(fetcher), { kind: "idle" });
+    const state = await placeCall("+1 (555) 987-6543", fetcher);
+    assert.equal(state.kind, "placed");
+    assert.ok(state.kind === "placed" && /^CA[0-9a-f]{32}$/.test(state.callSid));
+    assert.equal(twilio.requests.at(-1)!.form.To, CONFIGURED.AGENT_PHONE_NUMBER);
+    assert.match(String(twilio.requests.at(-1)!.form.Url), /dial_to=%2B15559876543$/);
+
+    const bad = await placeCall("555-1234", fetcher);
+    assert.equal(bad.kind, "error");
+    assert.equal(twilio.requests.length, 1, "a malformed number is not sent");
+  } finally {
+    await twilio.stop();
+  }
+});
+
+Deno.test("Click-to-call component - an unconfigured server makes the form unavailable with the reason", async () => {
+  const twilio = FakeTwilioRest.start();
+  try {
+    const fetcher = serverFetch({ TWILIO_PHONE_NUMBER: "+15551234567" }, twilio);
+    const availability = await clickToCallAvailability(fetcher);
+    assert.equal(availability.kind, "unavailable");
+    assert.ok(availability.kind === "unavailable" && availability.message.includes("AGENT_PHONE_NUMBER"));
+    const placed = await placeCall("+15559876543", fetcher);
+    assert.ok(placed.kind === "error" && placed.message.startsWith("Click-to-call is not configured"));
+    assert.deepEqual(twilio.requests, []);
+  } finally {
+    await twilio.stop();
+  }
+});
+
+Deno.test("Click-to-call component - every state renders with its text; sending and unavailable disable the button", () => {
+  const html = (i: number) =>
+    renderToString(h(ClickToCallForm, { number: "+15559876543", state: CLICK_TO_CALL_SAMPLE_STATES[i] }));
+  assert.match(html(0), /Rings the agent&#39;s phone first|Rings the agent's phone first/);
+  assert.match(html(1), /not configured/);
+  assert.match(html(1), /<button[^>]*\sdisabled[\s=>]/);
+  assert.match(html(2), /Calling…/);
+  assert.match(html(2), /<button[^>]*\sdisabled[\s=>]/);
+  assert.match(html(3), /CA0{32}/);
+  assert.doesNotMatch(html(3), /<button[^>]*\sdisabled[\s=>]/);
+  assert.match(html(4), /Twilio did not place the call/);
+});
