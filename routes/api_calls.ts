@@ -95,7 +95,7 @@ export function apiCallRoutes(deps: ApiCallDeps): Hono {
     const missing = missingCallSettings(config);
     if (missing.length > 0) {
       return c.json({
-        error: `Click-to-call is not configured: set ${missing.join(", ")} (see docs/live_call.md).`,
+        error: `Click-to-call is not configured: set ${missing.join(", ")} (see the README, "Live call").`,
         missing,
       }, 503);
     }

@@ -1,7 +1,7 @@
 /**
  * `deno task live`: real calls in one command. Starts a Cloudflare quick tunnel, the server with the
  * tunnel's URL as `PUBLIC_URL`, and (with Twilio credentials) points the Twilio number's voice webhook and
- * status callback at it. Ctrl-C stops everything. Step-by-step guide: docs/live_call.md.
+ * status callback at it. Ctrl-C stops everything. Step-by-step guide: the README, "Live call".
  *
  * @example
  * ```ts
