@@ -21,6 +21,8 @@ export interface AnalysisCost {
   clock: "cpu" | "wall";
   /** base64 → μ-law (`setFromBase64`) + stream aligner + analysis of both tracks + rules, per call second. */
   pipeline_us_per_call_s: number;
+  /** The fastest pass, per call second: the cost with the least interference from other processes. */
+  pipeline_us_per_call_s_best: number;
   /** The same per Twilio media frame (one track's 20 ms). */
   pipeline_us_per_frame: number;
   /** `parseTwilioMessage` (JSON.parse + zod) per media frame. */
@@ -64,7 +66,7 @@ function mediaMessages(agent: string[], customer: string[]): string[] {
 }
 
 /** Measures the costs over `passes` passes (after `warmup` passes) of the conversation. */
-export function measureAnalysisCost(conversation: Conversation, passes: number, warmup = 2): AnalysisCost {
+export function measureAnalysisCost(conversation: Conversation, passes: number, warmup = 3): AnalysisCost {
   const agent = toPayloads(conversation.agent);
   const customer = toPayloads(conversation.customer);
   const slots = conversation.slots;
@@ -106,11 +108,15 @@ export function measureAnalysisCost(conversation: Conversation, passes: number, 
     return now() - start;
   };
 
+  let best = Infinity;
   const measure = (pass: () => number) => {
     for (let i = 0; i < warmup; i++) pass();
-    return median(Array.from({ length: passes }, pass));
+    const times = Array.from({ length: passes }, pass);
+    best = Math.min(...times);
+    return median(times);
   };
   const pipelineUs = measure(pipelinePass);
+  const pipelineBestUs = best;
   const parseUs = measure(parsePass);
   const jsonUs = measure(jsonPass);
   if (sink < 0) throw new Error("unreachable: keeps the parse loops from being optimised away");
@@ -123,6 +129,7 @@ export function measureAnalysisCost(conversation: Conversation, passes: number, 
     passes,
     clock: kind,
     pipeline_us_per_call_s: round(pipelineUs / audioS, 1),
+    pipeline_us_per_call_s_best: round(pipelineBestUs / audioS, 1),
     pipeline_us_per_frame: round(pipelineUs / frames, 3),
     parse_us_per_frame: round(parseUs / frames, 3),
     json_parse_us_per_frame: round(jsonUs / frames, 3),

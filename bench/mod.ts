@@ -27,7 +27,7 @@ export interface BenchOptions {
   only: Set<string>;
 }
 
-const FULL_LADDER = [50, 100, 200, 400, 700, 1000, 1400, 1800, 2400, 3000];
+const FULL_LADDER = [50, 100, 200, 300, 400, 550, 700, 1000, 1400, 1800, 2400, 3000];
 const QUICK_LADDER = [50, 200];
 const SECTIONS = ["analysis", "ladder", "latency", "memory"];
 

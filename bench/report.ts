@@ -128,7 +128,8 @@ export function renderReport(result: BenchResult): string {
         ["total per frame", a.total_us_per_frame, round(a.total_us_per_frame * 100, 1)],
       ]),
       `\n${a.audio_s} s of scripted conversation × ${a.passes} passes (${a.clock} clock); one core sustains ` +
-        `${a.frames_per_core_s.toLocaleString("en")} frames/s of this work = ${a.calls_per_core} calls.`,
+        `${a.frames_per_core_s.toLocaleString("en")} frames/s of this work = ${a.calls_per_core} calls. ` +
+        `Fastest pass: ${a.pipeline_us_per_call_s_best} µs per call second.`,
     );
   }
   const rows = [...result.ladder.coach, ...result.ladder.baseline];
@@ -147,6 +148,7 @@ export function renderReport(result: BenchResult): string {
           "RSS MB",
           "gen late p99 ms",
           "gen CPU %",
+          "others CPU %",
           "real time",
           "note",
         ],
@@ -161,6 +163,7 @@ export function renderReport(result: BenchResult): string {
           r.rss_mb,
           r.generator_send_late_p99_ms,
           fmt(r.generator_cpu_pct),
+          fmt(r.other_cpu_pct),
           r.holds_real_time ? "yes" : "NO",
           r.note || "",
         ]),

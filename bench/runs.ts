@@ -95,6 +95,12 @@ export interface RungResult {
   rss_mb: number;
   generator_send_late_p99_ms: number;
   generator_cpu_pct: number | null;
+  /** All processes on the machine, % of one core (200 % = both cores of a 2-core machine busy). */
+  machine_cpu_pct: number | null;
+  /** What processes other than the server and the generator used (other engineers' work, the OS). */
+  other_cpu_pct: number | null;
+  /** CPU the hypervisor gave to other guests while we wanted it, % of one core. */
+  steal_pct: number | null;
   tip_latency_ms: QuantileSummary;
   holds_real_time: boolean;
   note: string;
@@ -129,12 +135,14 @@ export async function runRung(
     const ready = await generator.waitFor((e) => e.event === "ready", (maxSeconds - 10) * 1000, "ready");
     await sleep(timing.warmupMs);
     const before = await server.stats({ reset: true });
+    const machineBefore = await readMachineCpu();
     await generator.send("mark");
     await sleep(timing.windowMs);
     const after = await server.stats();
+    const machine = machineCpu(machineBefore, await readMachineCpu());
     await generator.send("stop");
     const done = await generator.waitFor((e) => e.event === "done", 30_000, "done");
-    return rungRow(kind, calls, ready, done, before, after);
+    return rungRow(kind, calls, ready, done, before, after, machine);
   } finally {
     await generator?.stop(5_000);
     await server.stop();
@@ -148,6 +156,7 @@ function rungRow(
   done: ChildEvent,
   before: ProbeSnapshot,
   after: ProbeSnapshot,
+  machine: { busy: number; steal: number } | null,
 ): RungResult {
   const windowS = after.window_ms / 1000;
   const connected = Number(ready.calls);
@@ -180,10 +189,45 @@ function rungRow(
     rss_mb: round(after.rss / MB, 1),
     generator_send_late_p99_ms: sendLate,
     generator_cpu_pct: done.cpu_pct as number | null,
+    machine_cpu_pct: machine ? round(machine.busy, 1) : null,
+    other_cpu_pct: machine && cpu !== null && done.cpu_pct !== null
+      ? round(Math.max(0, machine.busy - cpu - Number(done.cpu_pct)), 1)
+      : null,
+    steal_pct: machine ? round(machine.steal, 1) : null,
     tip_latency_ms: done.tip_latency_ms as QuantileSummary,
     holds_real_time: connected === calls && within >= REAL_TIME_SHARE,
     note: notes.join("; "),
   };
+}
+
+/** Cumulative CPU jiffies of the whole machine from /proc/stat (null where there is none). */
+interface MachineCpu {
+  busy: number;
+  steal: number;
+  total: number;
+}
+
+async function readMachineCpu(): Promise<MachineCpu | null> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile("/proc/stat");
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = text.split("\n")[0].trim().split(/\s+/).slice(1)
+    .map(Number);
+  const busy = user + nice + system + irq + softirq;
+  return { busy, steal: steal ?? 0, total: busy + idle + iowait + (steal ?? 0) };
+}
+
+/** Machine CPU between two readings, in % of one core. */
+function machineCpu(a: MachineCpu | null, b: MachineCpu | null): { busy: number; steal: number } | null {
+  if (!a || !b || b.total <= a.total) return null;
+  const cores = navigator.hardwareConcurrency;
+  const span = b.total - a.total;
+  return { busy: (100 * cores * (b.busy - a.busy)) / span, steal: (100 * cores * (b.steal - a.steal)) / span };
 }
 
 /** Memory before, during and after a long call and many short calls. */

@@ -108,7 +108,7 @@ export function ClickToCallForm(props: {
         />
         <button
           type="submit"
-          class="rounded-lg bg-blue-700 px-3 py-1 font-medium text-white disabled:bg-slate-400"
+          class="rounded-lg bg-blue-700 px-3 py-1 font-medium text-white disabled:bg-slate-200 disabled:text-slate-600"
           disabled={disabled}
         >
           {state.kind === "sending" ? "Calling…" : "Call"}
