@@ -184,7 +184,10 @@ function validate(u: Utterance): void {
 
 /** Pauses between phrases up to this long are inside the turn: the analyzer counts them as turn time. */
 const TURN_PAUSE_MS = defaultAnalysisConfig.turnPauseMs;
-/** Phrases are spoken at most this many times faster than the turn rate, however long the pauses. */
+/**
+ * Phrases are spoken at most this many times faster than the turn rate. Pauses inside the turn that would
+ * take more than half of it (never with the default pauses) make the utterance run long and read slower.
+ */
 const MAX_ARTICULATION_RATIO = 2;
 
 interface PhrasePlan {
