@@ -21,7 +21,7 @@
  * @module
  */
 import alawmulaw from "alawmulaw";
-import { SYLLABLES_PER_WORD } from "../core/audio/config.ts";
+import { defaultAnalysisConfig, SYLLABLES_PER_WORD } from "../core/audio/config.ts";
 
 /** Samples per second of the telephone audio. */
 export const SAMPLE_RATE = 8000;
@@ -38,7 +38,10 @@ export interface Utterance {
   startMs: number;
   /** Length, ms (the last phrase ends at or before `startMs + durationMs`). */
   durationMs: number;
-  /** Speaking rate in words per minute of speaking time (converted with `SYLLABLES_PER_WORD`). */
+  /**
+   * Speaking rate in words per minute of turn time, as the analyzer measures it: the phrases plus the
+   * pauses between them shorter than `turnPauseMs` (converted with `SYLLABLES_PER_WORD`).
+   */
   wpm: number;
   /** Active speech level, dBov (RMS over the phrases, pauses excluded). */
   levelDb: number;
@@ -70,7 +73,10 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Syllables per second of speaking time for a rate in words per minute. */
+/**
+ * Syllables per second of turn time (speech plus within-turn pauses) for a rate in words per minute.
+ * Inside the phrases the syllables come faster, since the pauses between them are part of the turn.
+ */
 export function syllableRate(wpm: number): number {
   return (wpm * SYLLABLES_PER_WORD) / 60;
 }
@@ -176,32 +182,67 @@ function validate(u: Utterance): void {
   if (!(u.levelDb <= 0)) throw new RangeError(`utterance levelDb must be ≤ 0 dBov (got ${u.levelDb})`);
 }
 
+/** Pauses between phrases up to this long are inside the turn: the analyzer counts them as turn time. */
+const TURN_PAUSE_MS = defaultAnalysisConfig.turnPauseMs;
 /**
- * Splits an utterance into phrases of 3-8 syllables with pauses (180-450 ms unless given). Syllable lengths vary ±20 %
- * but every phrase keeps the exact mean rate, so the rate heard is the rate asked for.
+ * Phrases are spoken at most this many times faster than the turn rate. Pauses inside the turn that would
+ * take more than half of it (never with the default pauses) make the utterance run long and read slower.
+ */
+const MAX_ARTICULATION_RATIO = 2;
+
+interface PhrasePlan {
+  count: number;
+  weights: number[];
+  levelJitterDb: number;
+  /** Pause before the phrase (0 for the first), samples. */
+  pauseBefore: number;
+}
+
+/**
+ * Splits an utterance into phrases of 3-8 syllables with pauses (180-450 ms unless given), so that
+ * syllables per second of TURN time (phrases plus the pauses shorter than the analyzer's `turnPauseMs`)
+ * is exactly the asked rate: the pauses inside the turn are paid for by speaking the phrases faster, as
+ * people do. Longer pauses end the turn and are extra time. Syllable lengths vary ±20 % around the
+ * phrases' articulation rate; the last phrase ends at or before the end of the utterance.
  */
 function planPhrases(utterance: Utterance, random: () => number): Phrase[] {
   validate(utterance);
   const perSyllable = SAMPLE_RATE / syllableRate(utterance.wpm);
-  const end = Math.round((utterance.startMs + utterance.durationMs) * SAMPLE_RATE / 1000);
-  let at = Math.round(utterance.startMs * SAMPLE_RATE / 1000);
-  const phrases: Phrase[] = [];
-  while (at < end) {
-    const room = Math.floor((end - at) / perSyllable);
-    if (room < 1) break;
+  const [minPause, maxPause] = utterance.pauseMs ?? DEFAULT_PAUSE_MS;
+  const turnPause = TURN_PAUSE_MS * SAMPLE_RATE / 1000;
+  // Turn time left, samples: every syllable costs `perSyllable`, a pause that ends the turn its length.
+  let left = Math.round(utterance.durationMs * SAMPLE_RATE / 1000);
+  const plans: PhrasePlan[] = [];
+  while (true) {
+    let pauseBefore = 0;
+    if (plans.length > 0 && !utterance.singlePhrase) {
+      pauseBefore = Math.round((minPause + (maxPause - minPause) * random()) * SAMPLE_RATE / 1000);
+      if (pauseBefore >= turnPause) left -= pauseBefore;
+    }
+    const room = Math.floor(left / perSyllable);
+    if (room < 1 || (utterance.singlePhrase && plans.length > 0)) break;
     const wanted = utterance.singlePhrase ? room : 3 + Math.floor(random() * 6);
     // Avoid leaving a lone syllable for the end of the utterance.
     const count = room - wanted < 2 ? room : wanted;
     const weights = Array.from({ length: count }, () => 0.8 + 0.4 * random());
-    const total = weights.reduce((sum, w) => sum + w, 0);
-    const syllables = weights.map((w) => Math.round((w / total) * count * perSyllable));
-    const levelJitterDb = (random() - 0.5) * 2;
-    phrases.push({ startSample: at, syllables, utterance, levelJitterDb });
-    at += syllables.reduce((sum, n) => sum + n, 0);
-    const [minPause, maxPause] = utterance.pauseMs ?? DEFAULT_PAUSE_MS;
-    at += Math.round((minPause + (maxPause - minPause) * random()) * SAMPLE_RATE / 1000);
+    plans.push({ count, weights, levelJitterDb: (random() - 0.5) * 2, pauseBefore });
+    left -= count * perSyllable;
   }
-  return phrases;
+  const syllableCount = plans.reduce((sum, p) => sum + p.count, 0);
+  const bridged = plans.reduce((sum, p) => sum + (p.pauseBefore < turnPause ? p.pauseBefore : 0), 0);
+  const articulated = Math.max(
+    perSyllable / MAX_ARTICULATION_RATIO,
+    (syllableCount * perSyllable - bridged) / Math.max(1, syllableCount),
+  );
+  let at = Math.round(utterance.startMs * SAMPLE_RATE / 1000);
+  return plans.map((plan) => {
+    at += plan.pauseBefore;
+    const total = plan.weights.reduce((sum, w) => sum + w, 0);
+    const syllables = plan.weights.map((w) => Math.round((w / total) * plan.count * articulated));
+    const phrase = { startSample: at, syllables, utterance, levelJitterDb: plan.levelJitterDb };
+    at += syllables.reduce((sum, n) => sum + n, 0);
+    return phrase;
+  });
 }
 
 /** Two-pole resonator (Klatt) with unity gain at DC. */

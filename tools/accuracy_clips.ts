@@ -1,13 +1,15 @@
 /**
  * Accuracy of `TrackAnalyzer` on the real-speech fixtures (tests/fixtures/speech): speaking rate
- * against words / speaking time from the labels, and per-slot voice activity against the labelled
- * speech segments. `tools/accuracy.ts` prints the report; `tests/accuracy/clips_test.ts` asserts it.
+ * against the labels' `trueWpm` (words / turn time: speech plus the pauses shorter than `turnPauseMs`,
+ * the conversational rate), and per-slot voice activity against the labelled speech segments.
+ * `tools/accuracy.ts` prints the report; `tests/accuracy/clips_test.ts` asserts it.
  *
  * The measured WPM of a clip is the analyzer's `wpm` after the clip's last slot: the window (12 s of
- * speech by default) spans nearly the whole speaking time of a clip, so it is the clip's overall rate.
+ * turn time by default) spans nearly the whole turn time of a clip, so it is the clip's overall rate.
  *
  * @module
  */
+import { defaultAnalysisConfig } from "../core/audio/config.ts";
 import { TrackAnalyzer } from "../core/audio/track_analyzer.ts";
 import { SLOT_MS, SLOT_SAMPLES } from "../core/audio/types.ts";
 
@@ -96,7 +98,14 @@ export async function measureClipAccuracy(fixturesDir?: string): Promise<ClipAcc
   } catch (cause) {
     throw new Error(`cannot read ${dir.pathname}labels.json; run \`deno task fixtures\``, { cause });
   }
-  const labels = JSON.parse(text) as { clips: ClipLabel[] };
+  const labels = JSON.parse(text) as { turnPauseMs?: number; clips: ClipLabel[] };
+  // The truth must be the rate the analyzer measures: the same split between pauses and turn gaps.
+  if (labels.turnPauseMs !== defaultAnalysisConfig.turnPauseMs) {
+    throw new Error(
+      `${dir.pathname}labels.json counts pauses under ${labels.turnPauseMs} ms as turn time, the analyzer ` +
+        `under ${defaultAnalysisConfig.turnPauseMs} ms; run \`deno task fixtures\``,
+    );
+  }
   const rateClips = labels.clips.filter((c) => c.kind === "rate");
   if (rateClips.length === 0) {
     throw new Error(`no rate clips in ${dir.pathname}labels.json; run deno task fixtures`);

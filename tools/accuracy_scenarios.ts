@@ -37,6 +37,14 @@ export interface ScenarioAccuracy {
   windows?: TipWindow[];
   /** Conversation metrics at the end of the call (interruptions, talk ratio), for the report. */
   final?: Pick<MetricsData, "interruptions" | "talk_ratio">;
+  /** Lowest and highest agent WPM the 4 Hz metrics showed while the agent spoke; null if never known. */
+  agentWpm?: WpmRange | null;
+}
+
+/** A range of speaking rates, WPM. */
+export interface WpmRange {
+  min: number;
+  max: number;
 }
 
 /** Where an expected tip has to fire, in stream ms. */
@@ -58,7 +66,15 @@ function clipAudio(clips: Map<string, FixtureClip>, spec: ClipSpec): Float32Arra
   const clip = clips.get(spec.clip);
   if (!clip) throw new Error(`scenario uses clip "${spec.clip}", which labels.json does not list`);
   let pcm = spec.segments ? cutSegments(clip, spec.segments[0], spec.segments[1]) : clip.pcm;
-  if (spec.stretch !== undefined && spec.stretch !== 1) pcm = timeStretch(pcm, spec.stretch);
+  let stretch = spec.stretch;
+  if (spec.wpm !== undefined) {
+    // The label's rate is the whole clip's: a cut or an extra stretch would make the pace a guess.
+    if (spec.segments !== undefined || spec.stretch !== undefined) {
+      throw new Error(`scenario step "${spec.clip}": wpm applies to a whole clip without stretch`);
+    }
+    stretch = clip.label.trueWpm / spec.wpm;
+  }
+  if (stretch !== undefined && stretch !== 1) pcm = timeStretch(pcm, stretch);
   return pcm;
 }
 
@@ -89,12 +105,20 @@ export function buildScenarioAudio(scenario: Scenario, clips: Map<string, Fixtur
 }
 
 /** Plays both tracks through a fresh pipeline, 20 ms frames, both tracks stamped alike. */
-export function playScenario(audio: ScenarioAudio): { tips: Suggestion[]; final: MetricsData } {
+export function playScenario(
+  audio: ScenarioAudio,
+): { tips: Suggestion[]; final: MetricsData; agentWpm: WpmRange | null } {
   const tips: Suggestion[] = [];
+  let agentWpm: WpmRange | null = null;
   const pipeline = new CallPipeline({
     agentTrack: "outbound",
     onSuggestion: (suggestion) => tips.push(suggestion),
-    onMetrics: () => {},
+    onMetrics: ({ agent }) => {
+      if (!agent.speaking || agent.wpm === null) return;
+      agentWpm = agentWpm === null
+        ? { min: agent.wpm, max: agent.wpm }
+        : { min: Math.min(agentWpm.min, agent.wpm), max: Math.max(agentWpm.max, agent.wpm) };
+    },
   });
   for (let slot = 0; slot * SLOT_SAMPLES < audio.agent.length; slot++) {
     const from = slot * SLOT_SAMPLES;
@@ -102,7 +126,7 @@ export function playScenario(audio: ScenarioAudio): { tips: Suggestion[]; final:
     pipeline.ingest("inbound", slot * SLOT_MS, audio.customer.subarray(from, from + SLOT_SAMPLES));
   }
   pipeline.flush();
-  return { tips, final: pipeline.metrics() };
+  return { tips, final: pipeline.metrics(), agentWpm };
 }
 
 /** The windows of a scenario's expected tips. */
@@ -144,9 +168,10 @@ export async function measureScenarioAccuracy(fixturesDir?: URL): Promise<Scenar
   const clips = await loadFixtureClips(fixturesDir);
   return SCENARIOS.map((scenario) => {
     const audio = buildScenarioAudio(scenario, clips);
-    const { tips, final } = playScenario(audio);
+    const { tips, final, agentWpm } = playScenario(audio);
     const row = judgeScenario(scenario.name, tipWindows(scenario, audio.points), tips);
     row.final = { interruptions: final.interruptions, talk_ratio: final.talk_ratio };
+    row.agentWpm = agentWpm;
     return row;
   });
 }
@@ -169,6 +194,10 @@ export function formatScenarioReport(rows: ScenarioAccuracy[]): string {
     if (row.final) {
       const ratio = row.final.talk_ratio === null ? "-" : `${(row.final.talk_ratio * 100).toFixed(0)} %`;
       lines.push(`        at the end: interruptions ${row.final.interruptions}, agent talk share ${ratio}`);
+    }
+    if (row.agentWpm !== undefined) {
+      const range = row.agentWpm === null ? "-" : `${row.agentWpm.min}-${row.agentWpm.max}`;
+      lines.push(`        agent WPM while speaking: ${range}`);
     }
   }
   const passed = rows.filter((row) => row.pass).length;

@@ -6,10 +6,13 @@
  * on top of it (backchannels, talking over someone). Each expected tip must fire inside its window, given
  * by the start or end of named steps; any other tip, or one outside its window, fails the scenario.
  *
- * About pace: the analyzer reports words per minute of speaking time (pauses excluded), and espeak-ng's
- * "165" agent sentences measure about 200-230 WPM that way, above the 160 WPM "too fast" default. An agent
- * at an unremarkable pace is therefore the agent sentences slowed by 1.5 with WSOLA (about 135-150 WPM,
- * pitch kept); "slow" is the slowest rate clip slowed by 1.6 (about 85 WPM).
+ * About pace: the analyzer reports words per minute of turn time (speech plus the pauses inside the turn),
+ * the rate the thresholds are stated in. espeak-ng's "165" agent sentences have few pauses inside them and
+ * are about 190-210 WPM that way (labels' `trueWpm`): a brisk reader, above the 160 WPM "too fast"
+ * default. So the agent steps are played at a chosen true rate, `wpm`, by time-stretching each clip with
+ * WSOLA (pitch kept) by its labelled rate over the wanted one: 140 WPM for an unremarkable agent (the
+ * simulator's normal voice), `fastWpm + 35` for "fast" (only a 3-6 % stretch: the sentences as espeak
+ * reads them) and `slowWpm - 25` for "slow", as the simulator's scripts do.
  *
  * @module
  */
@@ -23,6 +26,11 @@ export interface ClipSpec {
   segments?: [number, number];
   /** Slow down by this factor (WSOLA, pitch kept). */
   stretch?: number;
+  /**
+   * Instead of `stretch`: play a whole clip at this true speaking rate (WPM of turn time), i.e. stretch it
+   * by its labelled `trueWpm` over this rate.
+   */
+  wpm?: number;
   gainDb?: number;
 }
 
@@ -65,10 +73,15 @@ export interface Scenario {
   steps: Step[];
 }
 
-const CALM = 1.5;
-/** An agent step, at a calm pace unless `stretch` says otherwise. */
+/** An unremarkable agent's pace, WPM of turn time: the simulator's normal agent voice. */
+const CALM_WPM = 140;
+const FAST_WPM = config.fastWpm + 35;
+const SLOW_WPM = config.slowWpm - 25;
+
+/** An agent step, at a calm pace unless `wpm` or `stretch` says otherwise. */
 function agent(clip: string, more: Omit<Step, "party" | "clip"> = {}): Step {
-  return { party: "agent", clip, stretch: CALM, ...more };
+  const pace = more.stretch === undefined && more.wpm === undefined ? { wpm: CALM_WPM } : {};
+  return { party: "agent", clip, ...pace, ...more };
 }
 
 /** A customer step, as recorded. */
@@ -115,8 +128,8 @@ export const SCENARIOS: readonly Scenario[] = [
     tailMs: 1_500,
     steps: [
       customer("customer_problem"),
-      agent("agent_fast", { stretch: 1, id: "fast" }),
-      agent("rate260_en-us_f3", { segments: [0, 1], stretch: 1, after: 400, id: "fast2" }),
+      agent("agent_explain", { wpm: FAST_WPM, id: "fast" }),
+      agent("agent_verify", { wpm: FAST_WPM, after: 400, id: "fast2" }),
       customer("customer_name"),
     ],
   },
@@ -127,7 +140,7 @@ export const SCENARIOS: readonly Scenario[] = [
     tailMs: 1_500,
     steps: [
       customer("customer_problem"),
-      agent("rate100_en-us", { stretch: 1.6, id: "slow" }),
+      agent("rate100_en-us", { wpm: SLOW_WPM, id: "slow" }),
       customer("customer_thanks"),
     ],
   },

@@ -40,11 +40,20 @@ export const AnalysisConfigSchema = z.object({
   levelWindowS: z.number().min(0.5).max(30).default(3),
   /** Seconds of speech needed before an active speech level is reported. */
   levelMinSpeechS: z.number().min(0.1).max(10).default(0.5),
-  /** Silences shorter than this inside speech count as speaking time for the rate (stop closures, not pauses). */
-  minPauseMs: z.number().min(0).max(1000).default(120),
-  /** Seconds of recent own speaking time the speaking rate is measured over. */
+  /**
+   * Silences shorter than this between a speaker's own words are pauses inside their turn and count as
+   * turn time for the speaking rate; longer ones (and silences in which the other party spoke) end the turn.
+   *
+   * The rate thresholds (`fastWpm`, `slowWpm`) are conversational rates, which include the short pauses
+   * between phrases; speech time alone would give the articulation rate, some 30 % higher. Within-turn
+   * pauses are mostly shorter than about a second (Campione & Véronis 2002 class 0.2-1 s pauses as
+   * "medium", the longer ones as breaks), and spoken-dialogue systems commonly take about 700 ms of
+   * silence as the end of a turn, hence the default.
+   */
+  turnPauseMs: z.number().min(0).max(2000).default(700),
+  /** Seconds of recent own turn time (speech plus within-turn pauses) the speaking rate is measured over. */
   wpmWindowS: z.number().min(2).max(120).default(12),
-  /** Seconds of speech in the window needed before a speaking rate is reported. */
+  /** Seconds of turn time in the window needed before a speaking rate is reported. */
   wpmMinSpeechS: z.number().min(0.5).max(60).default(3),
   /** Minimum dip, in dB, between two intensity peaks for both to count as syllable nuclei. */
   syllableDipDb: z.number().min(0.5).max(10).default(2),

@@ -1,18 +1,19 @@
 /**
- * Speaking rate over the most recent `wpmWindowS` seconds of OWN speaking time: a ring with one entry
- * per speech slot holding the syllable nuclei found in it. Pauses add nothing, so the rate is
- * syllables per second of speech, converted to words with {@linkcode SYLLABLES_PER_WORD}.
+ * Speaking rate over the most recent `wpmWindowS` seconds of OWN turn time: a ring with one entry per
+ * turn slot holding the syllable nuclei found in it, converted to words with {@linkcode SYLLABLES_PER_WORD}.
  *
- * Speaking time is the voiced slots plus the silences between them that are shorter than `minPauseMs`
- * (or than the hangover), credited when the voice resumes; longer pauses and a turn's trailing
- * hangover are not speaking time.
+ * Turn time is the speaker's voiced slots plus the silences between them that are shorter than
+ * `turnPauseMs` (breaths, phrase breaks, hesitations), credited when the voice resumes. Longer pauses,
+ * silences in which the other party spoke, and a turn's trailing silence are not turn time. This is the
+ * conversational speaking rate the coaching thresholds are stated in; speech time alone would give the
+ * articulation rate, which is about a third higher for the same talker.
  *
  * @module
  */
 import { type AnalysisConfig, SYLLABLES_PER_WORD } from "./config.ts";
 import { SLOT_MS } from "./types.ts";
 
-/** Sliding window of speech slots and their syllable counts. */
+/** Sliding window of turn slots and their syllable counts. */
 export class SpeechRateWindow {
   readonly #syllables: Uint8Array;
   readonly #minFrames: number;
@@ -26,7 +27,7 @@ export class SpeechRateWindow {
     this.#minFrames = Math.round((config.wpmMinSpeechS * 1000) / SLOT_MS);
   }
 
-  /** Appends `count` slots of speech time. */
+  /** Appends `count` slots of turn time (a voiced slot, or a bridged pause credited when the voice resumes). */
   addSpeechFrames(count: number): void {
     const size = this.#syllables.length;
     for (let i = 0; i < count; i++) {
@@ -38,7 +39,7 @@ export class SpeechRateWindow {
     if (this.#pending > 0 && this.#filled > 0) this.addSyllables(0);
   }
 
-  /** Credits nuclei to the latest speech slot (they are confirmed a little after their peak). */
+  /** Credits nuclei to the latest turn slot (they are confirmed a little after their peak). */
   addSyllables(count: number): void {
     count += this.#pending;
     if (count === 0) return;
@@ -53,12 +54,12 @@ export class SpeechRateWindow {
     this.#sum += count;
   }
 
-  /** Seconds of speech in the window. */
+  /** Seconds of turn time in the window. */
   get speechSeconds(): number {
     return (this.#filled * SLOT_MS) / 1000;
   }
 
-  /** Words per minute of speaking time, null until `wpmMinSpeechS` of speech is in the window. */
+  /** Words per minute of turn time, null until `wpmMinSpeechS` of turn time is in the window. */
   get wordsPerMinute(): number | null {
     if (this.#filled < this.#minFrames || this.#filled === 0) return null;
     return (this.#sum / this.speechSeconds) * 60 / SYLLABLES_PER_WORD;

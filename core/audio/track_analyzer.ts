@@ -47,6 +47,7 @@ export class TrackAnalyzer {
   };
   #lastCode = 0xff;
   #activeEnergy = 0;
+  #otherSpokeInGap = false;
 
   /** @param config validated settings; defaults to {@linkcode defaultAnalysisConfig} */
   constructor(config: AnalysisConfig = defaultAnalysisConfig) {
@@ -62,11 +63,14 @@ export class TrackAnalyzer {
    *
    * @param frame up to 160 μ-law bytes; shorter frames are measured over the bytes present. `null` (or
    *   an empty frame) means no audio arrived for the slot and counts as digital silence.
+   * @param otherSpeaking whether the other party of the call is speaking (their latest result). A silence
+   *   of this track in which the other party spoke is a change of turn, never this track's turn time, however
+   *   short. Leave it false for a track analysed on its own.
    * @returns the slot's result. The SAME object is returned on every call and overwritten by the next
    *   one: read it before calling again, copy it to keep it.
    * @throws RangeError if the frame holds more than 160 bytes (split longer payloads into slots first)
    */
-  processFrame(frame: Uint8Array | null): TrackFrameResult {
+  processFrame(frame: Uint8Array | null, otherSpeaking = false): TrackFrameResult {
     const n = frame === null ? 0 : frame.length;
     if (n > SLOT_SAMPLES) {
       throw new RangeError(
@@ -99,7 +103,10 @@ export class TrackAnalyzer {
       this.#level.push(energy);
       this.#activeEnergy = this.#level.activeEnergy;
       result.activeLevelDb = this.#activeEnergy > 0 ? energyToDbov(this.#activeEnergy) : null;
-      this.#rate.addSpeechFrames(1 + vad.bridgedFrames);
+      this.#rate.addSpeechFrames(this.#otherSpokeInGap ? 1 : 1 + vad.bridgedFrames);
+      this.#otherSpokeInGap = false;
+    } else if (otherSpeaking) {
+      this.#otherSpokeInGap = true;
     }
 
     // Two half-slots into the contour; a slot of ≤ 80 bytes repeats its only half.

@@ -23,8 +23,11 @@ export interface TrackFrameResult {
   frameLevelDb: number;
   /** Active speech level in dBov over recent speech (P.56 idea), null until enough speech. */
   activeLevelDb: number | null;
-  /** Words per minute of own speaking time over a sliding window of recent speech, null until enough. */
+  /**
+   * Words per minute of own turn time (speech plus the pauses inside the speaker's turns shorter than
+   * `turnPauseMs`) over a sliding window, null until enough. A conversational rate, not an articulation rate.
+   */
   wpm: number | null;
-  /** Seconds of speech inside the window `wpm` was measured over (evidence for reasons). */
+  /** Seconds of turn time inside the window `wpm` was measured over (evidence for reasons). */
   wpmWindowSpeechS: number;
 }

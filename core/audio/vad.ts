@@ -33,7 +33,7 @@ export class VoiceActivityDetector {
   voiced = false;
   /** Decision after hangover: what the track reports as speaking. */
   speaking = false;
-  /** When `voiced` ends a silence shorter than `minPauseMs`, the silence's slot count; else 0. */
+  /** When `voiced` ends a silence shorter than `turnPauseMs` (a pause inside the turn), its slot count; else 0. */
   bridgedFrames = 0;
   /** Energy a slot had to exceed to be voiced, for the last slot. */
   threshold = 0;
@@ -66,7 +66,7 @@ export class VoiceActivityDetector {
     this.#hangoverFrames = Math.round(config.hangoverMs / SLOT_MS);
     this.#noisyHangoverFrames = Math.round(config.noisyHangoverMs / SLOT_MS);
     this.#noisySnrFactor = 10 ** (config.noisySnrDb / 10);
-    this.#bridgeFrames = Math.ceil(config.minPauseMs / SLOT_MS) - 1;
+    this.#bridgeFrames = Math.ceil(config.turnPauseMs / SLOT_MS) - 1;
   }
 
   /** Current noise floor estimate (energy), Infinity before any non-silent slot. */

@@ -28,8 +28,8 @@ export const CoachingConfigSchema = z.strictObject({
 
   /**
    * SPEAKING_TOO_FAST when the agent's WPM is above this... (WPM as `TrackAnalyzer` reports it: words per
-   * minute of the agent's own speaking time, pauses excluded, which reads higher than a rate that counts
-   * pauses; espeak-ng at its rate 165 measures about 200-230 here).
+   * minute of the agent's turn time, i.e. speech plus the pauses inside the turn shorter than the analysis
+   * `turnPauseMs`; the conversational rate, where ordinary talk is about 130-170).
    */
   fastWpm: z.number().min(1).default(160),
   /** ...for this much of the agent's own speech time. */

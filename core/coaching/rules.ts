@@ -101,7 +101,9 @@ export const RULES: readonly CoachingRule[] = [
     cooldownMs: (c) => c.fastCooldownMs,
     oncePerEpisode: false,
     when: ({ agent, config }) => agent.wpm !== null && agent.wpm > config.fastWpm,
-    reason: ({ agent }, held) => `${agent.wpm?.toFixed(0)} WPM over ${seconds(held)} of speech`,
+    // The rate is per minute of the agent's turn time (pauses inside the turn included, see core/audio);
+    // the seconds are how long it has stayed too fast, counted in agent speech like the hold.
+    reason: ({ agent }, held) => `${agent.wpm?.toFixed(0)} WPM for ${seconds(held)} of speech`,
   },
   {
     type: "SPEAKING_TOO_LOUD",
@@ -149,7 +151,7 @@ export const RULES: readonly CoachingRule[] = [
     cooldownMs: (c) => c.slowCooldownMs,
     oncePerEpisode: false,
     when: ({ agent, config }) => agent.wpm !== null && agent.wpm < config.slowWpm,
-    reason: ({ agent }, held) => `${agent.wpm?.toFixed(0)} WPM over ${seconds(held)} of speech`,
+    reason: ({ agent }, held) => `${agent.wpm?.toFixed(0)} WPM for ${seconds(held)} of speech`,
   },
   {
     type: "SPEAKING_TOO_SOFT",

@@ -96,8 +96,10 @@ export class CallPipeline {
   #processSlot(slot: number, agentFrame: Uint8Array | null, customerFrame: Uint8Array | null): void {
     const streamMs = slot * SLOT_MS;
     this.#streamMs = streamMs + SLOT_MS;
-    const agent = this.#agent.processFrame(agentFrame);
-    const customer = this.#customer.processFrame(customerFrame);
+    // Each analyzer hears whether the other party spoke, so a silence filled by the other voice is a turn
+    // change and not a pause inside the turn (the agent sees the customer's previous slot).
+    const agent = this.#agent.processFrame(agentFrame, this.#lastCustomer?.speaking ?? false);
+    const customer = this.#customer.processFrame(customerFrame, agent.speaking);
     this.#lastAgent = agent;
     this.#lastCustomer = customer;
     const suggestion = this.#engine.step(streamMs, agent, customer);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { defaultCoachingConfig } from "../../core/coaching/config.ts";
 import type { Suggestion } from "../../core/coaching/types.ts";
 import {
   formatScenarioReport,
@@ -27,6 +28,15 @@ Deno.test("Accuracy - every real-speech scenario fires its expected tips and not
   }
   const calm = rows.find((row) => row.name === "calm");
   assert.deepEqual(calm?.fired, [], `the calm call got tips\n${report}`);
+});
+
+Deno.test("Accuracy - the calm agent reads between the slow and fast thresholds all call long", async () => {
+  const rows = await scenarioRows();
+  const calm = rows.find((row) => row.name === "calm");
+  const range = calm?.agentWpm;
+  assert.ok(range, `no agent WPM in the calm call\n${formatScenarioReport(rows)}`);
+  const { slowWpm, fastWpm } = defaultCoachingConfig;
+  assert.ok(range.min >= slowWpm && range.max <= fastWpm, `calm agent at ${range.min}-${range.max} WPM`);
 });
 
 Deno.test("Accuracy - the interrupt scenario counts one interruption, backchannels none", async () => {

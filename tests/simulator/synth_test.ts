@@ -60,6 +60,15 @@ for (const wpm of [85, 140, 195]) {
   });
 }
 
+Deno.test("Synth - the rate holds whether the phrase pauses are inside the turn or end it", () => {
+  // 300-600 ms pauses are turn time (the phrases run faster); 800-1100 ms pauses end the turn.
+  for (const pauseMs of [[300, 600], [800, 1_100]] as const) {
+    const { wpm: measured } = measure(new SpeechTrack([voice({ pauseMs })], { seed: 2 }), 16_000);
+    assert.ok(measured !== null);
+    assert.ok(Math.abs(measured - 140) <= 140 * 0.08, `pauses ${pauseMs}: measured ${measured.toFixed(1)}`);
+  }
+});
+
 Deno.test("Synth - speaking rate is converted with the analyzer's syllables per word", () => {
   assert.equal(syllableRate(60 / SYLLABLES_PER_WORD), 1);
 });

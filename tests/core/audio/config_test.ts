@@ -13,6 +13,11 @@ Deno.test("AnalysisConfig - every field has a default", () => {
   assert.equal(defaultAnalysisConfig.wpmMinSpeechS, 3);
 });
 
+Deno.test("AnalysisConfig - the turn pause lies between within-turn pauses and turn gaps (0.6-1 s)", () => {
+  assert.ok(defaultAnalysisConfig.turnPauseMs >= 600 && defaultAnalysisConfig.turnPauseMs <= 1000);
+  assert.equal(AnalysisConfigSchema.safeParse({ turnPauseMs: -1 }).success, false);
+});
+
 Deno.test("AnalysisConfig - partial overrides keep the other defaults", () => {
   const config = AnalysisConfigSchema.parse({ hangoverMs: 40 });
   assert.equal(config.hangoverMs, 40);

@@ -41,8 +41,8 @@ Deno.test("TrackAnalyzer - returns one reused result object", () => {
   assert.equal(analyzer.processFrame(new Uint8Array(160).fill(0xff)), first);
 });
 
-Deno.test("TrackAnalyzer - wpm is null until 3 s of speech, then counts speaking time only", () => {
-  // 1 s of syllables, 1 s of silence, repeated: the pauses must not dilute the rate.
+Deno.test("TrackAnalyzer - wpm is null until 3 s of turn time; pauses that end the turn do not count", () => {
+  // 1 s of syllables, 1 s of silence (longer than turnPauseMs), repeated: the pauses must not dilute the rate.
   const parts = [];
   for (let i = 0; i < 6; i++) parts.push(syllableTrain(4, -26, 1), silence(1));
   const results = analyze(toMulaw(concat(silence(0.5), ...parts)));
@@ -53,6 +53,38 @@ Deno.test("TrackAnalyzer - wpm is null until 3 s of speech, then counts speaking
   assert.ok(Math.abs(end.wpmWindowSpeechS - 6) < 0.5, `speech time ${end.wpmWindowSpeechS}`);
   const expected = (4 * 60) / SYLLABLES_PER_WORD;
   assert.ok(Math.abs(end.wpm! - expected) / expected < 0.1, `${end.wpm} vs ${expected}`);
+});
+
+/** 1 s of 4 syllables per second, then `pauseS` of silence, six times; the last reading. */
+function pausedSpeech(pauseS: number, otherSpeaking = false) {
+  const parts = [];
+  for (let i = 0; i < 6; i++) parts.push(syllableTrain(4, -26, 1), silence(pauseS));
+  const audio = toMulaw(concat(silence(0.5), ...parts));
+  const analyzer = new TrackAnalyzer();
+  let last = analyzer.processFrame(null);
+  for (let slot = 0; slot * 160 < audio.length; slot++) {
+    const frame = audio.subarray(slot * 160, (slot + 1) * 160);
+    // The other party talks in the middle of every silence of this track.
+    const t = (slot * 20) / 1000 - 0.5;
+    last = analyzer.processFrame(frame, otherSpeaking && t % (1 + pauseS) > 1.1);
+  }
+  return last;
+}
+
+Deno.test("TrackAnalyzer - pauses inside the turn count as turn time: the conversational rate", () => {
+  const articulation = (4 * 60) / SYLLABLES_PER_WORD;
+  const end = pausedSpeech(0.4);
+  // Six turns' worth of 1 s speech and five 0.4 s pauses in between; the trailing pause is not counted.
+  assert.ok(Math.abs(end.wpmWindowSpeechS - 8) < 0.5, `turn time ${end.wpmWindowSpeechS}`);
+  const expected = articulation / 1.4;
+  assert.ok(Math.abs(end.wpm! - expected) / expected < 0.1, `${end.wpm} vs ${expected}`);
+});
+
+Deno.test("TrackAnalyzer - a short silence in which the other party spoke is a turn change, not turn time", () => {
+  const articulation = (4 * 60) / SYLLABLES_PER_WORD;
+  const end = pausedSpeech(0.4, true);
+  assert.ok(Math.abs(end.wpmWindowSpeechS - 6) < 0.5, `turn time ${end.wpmWindowSpeechS}`);
+  assert.ok(Math.abs(end.wpm! - articulation) / articulation < 0.1, `${end.wpm} vs ${articulation}`);
 });
 
 Deno.test("TrackAnalyzer - the rate window slides: a speaker who speeds up reads fast after a window", () => {

@@ -88,7 +88,7 @@ Deno.test("VAD - louder noise after silence is learned at once, not taken for sp
 });
 
 Deno.test("VAD - hangover bridges a short gap and reports the bridged slots", () => {
-  const vad = new VoiceActivityDetector(AnalysisConfigSchema.parse({ hangoverMs: 80, minPauseMs: 120 }));
+  const vad = new VoiceActivityDetector(AnalysisConfigSchema.parse({ hangoverMs: 80, turnPauseMs: 120 }));
   const loud = dbovToEnergy(-20);
   const quiet = dbovToEnergy(-70);
   const sequence = [quiet, loud, loud, quiet, quiet, quiet, loud, quiet, quiet, quiet, quiet, quiet, quiet];
@@ -101,6 +101,23 @@ Deno.test("VAD - hangover bridges a short gap and reports the bridged slots", ()
   }
   assert.deepEqual(speaking.map(Number), [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
   assert.equal(bridged[6], 3);
+});
+
+Deno.test("VAD - pauses shorter than turnPauseMs are reported as bridged, longer ones are not", () => {
+  const vad = new VoiceActivityDetector(AnalysisConfigSchema.parse({ hangoverMs: 80, turnPauseMs: 700 }));
+  const loud = dbovToEnergy(-20);
+  const quiet = dbovToEnergy(-70);
+  vad.update(quiet, 0);
+  const bridgedAfter = (gapSlots: number) => {
+    for (let i = 0; i < 5; i++) vad.update(loud, 0);
+    for (let i = 0; i < gapSlots; i++) vad.update(quiet, 0);
+    vad.update(loud, 0);
+    return vad.bridgedFrames;
+  };
+  // 680 ms is inside the turn, 700 ms is not.
+  assert.equal(bridgedAfter(34), 34);
+  assert.equal(bridgedAfter(35), 0);
+  assert.equal(bridgedAfter(15), 15);
 });
 
 Deno.test("VAD - after a long gap with no audio, speech is judged against the floor learned before it", () => {

@@ -18,7 +18,7 @@ Deno.test("CoachingEngine - SPEAKING_TOO_FAST after 5 s of fast agent speech", (
   expect(tips.map((t) => t.type)).toEqual(["SPEAKING_TOO_FAST"]);
   assertOnTime(tips[0].streamMs, 5_000);
   expect(tips[0]).toMatchObject({ severity: "medium", message: "Slow down a little" });
-  expect(tips[0].reason).toBe("182 WPM over 5.0 s of speech");
+  expect(tips[0].reason).toBe("182 WPM for 5.0 s of speech");
 });
 
 Deno.test("CoachingEngine - hold counts the agent's own speech time, pauses do not reset it", () => {
