@@ -16,7 +16,7 @@ export function formatStreamTime(ms: number): string {
   return `${String(minutes).padStart(2, "0")}:${seconds.toFixed(1).padStart(4, "0")}`;
 }
 
-/** One tip: `[00:12.4] medium SPEAKING_TOO_FAST  Slow down a little — 182 WPM over 6 s`. */
+/** One tip: `[00:12.4] medium SPEAKING_TOO_FAST  Slow down a little — 182 WPM for 5.0 s of speech`. */
 export function formatTip(tip: SuggestionData): string {
   return `[${formatStreamTime(tip.stream_ms)}] ${tip.severity.padEnd(6)} ${
     tip.type.padEnd(22)

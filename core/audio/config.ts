@@ -17,7 +17,7 @@ import { z } from "zod";
 export const SYLLABLES_PER_WORD = 1.4;
 
 /** Schema for {@linkcode AnalysisConfig}; every field has a documented default. */
-export const AnalysisConfigSchema = z.object({
+export const AnalysisConfigSchema = z.strictObject({
   /** Seconds of history the noise floor (minimum statistics) looks back over. */
   noiseWindowS: z.number().min(0.5).max(30).default(4),
   /** Number of blocks the noise window is split into (the floor forgets old minima block by block). */

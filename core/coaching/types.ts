@@ -12,7 +12,7 @@ export interface Suggestion {
   severity: Severity;
   /** Stream time at which the tip was emitted. */
   streamMs: number;
-  /** The evidence, e.g. "182 WPM over 6 s". */
+  /** The evidence, e.g. "182 WPM for 5.0 s of speech". */
   reason: string;
 }
 

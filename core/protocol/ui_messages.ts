@@ -57,7 +57,7 @@ export const SuggestionDataSchema = z.object({
   timestamp: z.string(),
   /** Stream time of the tip, ms since the media stream started. */
   stream_ms: z.number(),
-  /** The evidence, e.g. "182 WPM over 6 s". */
+  /** The evidence, e.g. "182 WPM for 5.0 s of speech". */
   reason: z.string(),
 });
 export type SuggestionData = z.infer<typeof SuggestionDataSchema>;

@@ -74,6 +74,7 @@ Deno.test("Config - a wrong value names the variable and the fix", () => {
     [{ UI_ACCESS_KEY: "short" }, "UI_ACCESS_KEY", /at least 16 characters/],
     [{ COACH_SETTINGS: "{oops" }, "COACH_SETTINGS", /not JSON/],
     [{ COACH_SETTINGS: '{"coaching":{"noSuchThreshold":1}}' }, "COACH_SETTINGS", /noSuchThreshold/],
+    [{ COACH_SETTINGS: '{"analysis":{"minPauseMs":120}}' }, "COACH_SETTINGS", /minPauseMs/],
   ];
   for (const [env, variable, fix] of cases) {
     const error = configError(env);

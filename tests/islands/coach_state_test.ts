@@ -22,7 +22,7 @@ function tip(streamMs: number, severity: SuggestionData["severity"] = "medium"):
     severity,
     timestamp: iso(T0 + streamMs),
     stream_ms: streamMs,
-    reason: "182 WPM over 6 s",
+    reason: "182 WPM for 5.0 s of speech",
   };
 }
 

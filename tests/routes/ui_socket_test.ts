@@ -32,7 +32,7 @@ const SUGGESTION: ServerMessage = {
     severity: "medium",
     timestamp: new Date(0).toISOString(),
     stream_ms: 6000,
-    reason: "182 WPM over 6 s",
+    reason: "182 WPM for 5.0 s of speech",
   },
 };
 

@@ -18,9 +18,12 @@ Deno.test("Report - a tip line has time, severity, type, message and reason", ()
     severity: "medium",
     timestamp: new Date(0).toISOString(),
     stream_ms: 12_400,
-    reason: "182 WPM over 6 s",
+    reason: "182 WPM for 5.0 s of speech",
   });
-  assert.equal(line, "[00:12.4] medium SPEAKING_TOO_FAST      Slow down a little — 182 WPM over 6 s");
+  assert.equal(
+    line,
+    "[00:12.4] medium SPEAKING_TOO_FAST      Slow down a little — 182 WPM for 5.0 s of speech",
+  );
 });
 
 Deno.test("Report - the summary names missing and unexpected tips", () => {
