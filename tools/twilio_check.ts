@@ -27,7 +27,7 @@ export async function runTwilioCheck(options: TwilioCheckOptions = {}): Promise<
   if (missing.length > 0) {
     write(
       `Missing ${missing.join(", ")}. Copy the Account SID and Auth Token from the Twilio console ` +
-        "(Account info) and your Twilio number (E.164, e.g. +15551234567) into .env; see the README, "Live call".",
+        "(Account info) and your Twilio number (E.164, e.g. +15551234567) into .env; see the README, 'Live call'.",
     );
     return 1;
   }
