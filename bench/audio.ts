@@ -47,7 +47,10 @@ export async function loadConversation(): Promise<Conversation> {
   const clips = await Promise.all(SCRIPT.map((line) => readClip(line.clip)));
   const totalBytes = SCRIPT.reduce((n, line, i) => n + clips[i].length + line.pauseMs * 8, 0);
   const slots = Math.ceil(totalBytes / SLOT_SAMPLES);
-  const tracks = { agent: new Uint8Array(slots * SLOT_SAMPLES), customer: new Uint8Array(slots * SLOT_SAMPLES) };
+  const tracks = {
+    agent: new Uint8Array(slots * SLOT_SAMPLES),
+    customer: new Uint8Array(slots * SLOT_SAMPLES),
+  };
   tracks.agent.fill(MULAW_SILENCE);
   tracks.customer.fill(MULAW_SILENCE);
   let at = 0;

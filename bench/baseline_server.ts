@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ServerProbe, serveProbe } from "./probe.ts";
+import { serveProbe, ServerProbe } from "./probe.ts";
 
 const probe = new ServerProbe();
 let parsed = 0;

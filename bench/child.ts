@@ -51,7 +51,14 @@ export class Child {
 
   constructor(readonly name: string, script: URL, options: ChildOptions = {}) {
     const command = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--v8-flags=--expose-gc", ...(options.denoFlags ?? []), script.pathname, ...(options.args ?? [])],
+      args: [
+        "run",
+        "-A",
+        "--v8-flags=--expose-gc",
+        ...(options.denoFlags ?? []),
+        script.pathname,
+        ...(options.args ?? []),
+      ],
       env: options.env,
       stdin: "piped",
       stdout: "piped",
@@ -116,7 +123,9 @@ export class Child {
       const fail = (why: string) => {
         this.#waiters.delete(waiter);
         clearTimeout(timer);
-        reject(new Error(`${this.name}: ${why} waiting for ${what}\n  ${this.stderrTail.slice(-12).join("\n  ")}`));
+        reject(
+          new Error(`${this.name}: ${why} waiting for ${what}\n  ${this.stderrTail.slice(-12).join("\n  ")}`),
+        );
       };
       const timer = setTimeout(() => fail(`no answer in ${timeoutMs} ms`), timeoutMs);
       const waiter = {

@@ -9,19 +9,26 @@
  * - `realtime`: N concurrent calls until `stop` arrives on stdin (or `maxSeconds`). Latency calls also
  *   open a page socket `/ws/ui/{CallSid}` and play the loud agent track; their suggestions' arrival is
  *   compared with `t0 + stream_ms`. `mark` on stdin starts a new measurement window.
- * - `sequential`: N short calls one after another, each sent as fast as the socket takes it.
- * - `burst`: one long call sent as fast as possible; prints `halfway` and waits for `continue`.
+ * - `sequential`: N short calls one after another, each sent at up to 80× real time.
+ * - `burst`: one long call sent at 80× real time (under the server's flood limit); prints `halfway` and
+ *   waits for `continue`.
  *
  * Prints JSON lines on stdout: `ready`, `halfway`, `progress`, `done`.
  *
  * @module
  */
-import { signTwilioRequest } from "../core/twilio/signature.ts";
-import { streamToken } from "../core/twilio/stream_token.ts";
-import { mediaStreamUrl } from "../core/twilio/twiml.ts";
-import { type Conversation, loadConversation, toPayloads } from "./audio.ts";
+import { loadConversation } from "./audio.ts";
 import { readLines } from "./child.ts";
 import { cpuMicros, Histogram, round, summarize, wallMs } from "./stats.ts";
+import {
+  newCallSid,
+  type PayloadSet,
+  payloadsOf,
+  sendFast,
+  settleWithin,
+  SLOT_MS,
+  TwilioCall,
+} from "./twilio_call.ts";
 
 /** What the generator does. */
 export interface GeneratorConfig {
@@ -43,154 +50,26 @@ export interface GeneratorConfig {
   connectConcurrency: number;
 }
 
-const SLOT_MS = 20;
 const TICK_MS = 4;
 /** A late call sends at most this many slots per tick while it catches up (bounds one tick's work). */
 const MAX_CATCH_UP_SLOTS = 25;
 const CLOSE_WAIT_MS = 5000;
-const ACCOUNT_SID = "AC" + "0".repeat(32);
-/** Fast replay rate: 8,000 messages/s, under the server's flood limit of 10,000 per stream. */
-const FAST_SLOTS_PER_S = 4000;
-/** Burst mode waits while more than this is buffered on the socket. */
-const BURST_BUFFER_BYTES = 512 * 1024;
 
 function emit(event: string, fields: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ event, ...fields }));
 }
 
-function newCallSid(index: number): string {
-  const hex = [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0"));
-  return "CA" + index.toString(16).padStart(8, "0") + hex.join("");
-}
-
-/** Twilio's side of one call's media socket. */
-class TwilioCall {
-  socket: WebSocket | null = null;
-  page: WebSocket | null = null;
-  t0 = NaN;
-  nextSlot = 0;
-  started = false;
-  closeCode: number | null = null;
-  #sequence = 0;
-  readonly streamSid = "MZ" + crypto.randomUUID().replaceAll("-", "");
-  readonly closed: Promise<void>;
-  #resolveClosed!: () => void;
-
-  constructor(readonly callSid: string, readonly loud: boolean) {
-    this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
-  }
-
-  async open(config: GeneratorConfig): Promise<void> {
-    const url = mediaStreamUrl(config.baseUrl, this.callSid);
-    const signature = signTwilioRequest(config.authToken, url, {});
-    // Deno's WebSocket takes `{ headers }`; the DOM typings in this project do not know that option.
-    const socket = new WebSocket(url, { headers: { "x-twilio-signature": signature } } as unknown as string[]);
-    await new Promise<void>((resolve, reject) => {
-      socket.onopen = () => resolve();
-      socket.onerror = (event) => reject(new Error(`media socket: ${(event as ErrorEvent).message ?? "error"}`));
-    });
-    socket.onerror = null;
-    socket.onclose = (event) => {
-      this.closeCode = event.code;
-      this.#resolveClosed();
-    };
-    this.socket = socket;
-  }
-
-  get open_(): boolean {
-    return this.socket !== null && this.socket.readyState === WebSocket.OPEN;
-  }
-
-  begin(authToken: string, t0: number): void {
-    this.t0 = t0;
-    this.started = true;
-    this.#send(`{"event":"connected","protocol":"Call","version":"1.0.0"}`);
-    this.#send(JSON.stringify({
-      event: "start",
-      sequenceNumber: String(++this.#sequence),
-      streamSid: this.streamSid,
-      start: {
-        accountSid: ACCOUNT_SID,
-        streamSid: this.streamSid,
-        callSid: this.callSid,
-        tracks: ["inbound", "outbound"],
-        customParameters: {
-          token: streamToken(authToken, this.callSid),
-          agent_track: "outbound",
-          bench_t0: String(t0),
-        },
-        mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
-      },
-    }));
-  }
-
-  /** Sends slot `k` of both tracks (agent on outbound, customer on inbound). */
-  sendSlot(k: number, audio: PayloadSet): void {
-    const i = k % audio.agent.length;
-    const ts = k * SLOT_MS;
-    const chunk = k + 1;
-    this.#send(
-      `{"event":"media","sequenceNumber":"${++this.#sequence}","streamSid":"${this.streamSid}",` +
-        `"media":{"track":"outbound","chunk":"${chunk}","timestamp":"${ts}","payload":"${
-          (this.loud ? audio.agentLoud : audio.agent)[i]
-        }"}}`,
-    );
-    this.#send(
-      `{"event":"media","sequenceNumber":"${++this.#sequence}","streamSid":"${this.streamSid}",` +
-        `"media":{"track":"inbound","chunk":"${chunk}","timestamp":"${ts}","payload":"${audio.customer[i]}"}}`,
-    );
-  }
-
-  stop(): void {
-    this.#send(JSON.stringify({
-      event: "stop",
-      sequenceNumber: String(++this.#sequence),
-      streamSid: this.streamSid,
-      stop: { accountSid: ACCOUNT_SID, callSid: this.callSid },
-    }));
-  }
-
-  #send(text: string): void {
-    if (this.open_) this.socket!.send(text);
-  }
-}
-
-/** Base64 payloads of the conversation's frames. */
-interface PayloadSet {
-  agent: string[];
-  agentLoud: string[];
-  customer: string[];
-}
-
-function payloadsOf(conversation: Conversation): PayloadSet {
-  return {
-    agent: toPayloads(conversation.agent),
-    agentLoud: toPayloads(conversation.agentLoud),
-    customer: toPayloads(conversation.customer),
-  };
-}
-
 /** Runs `task` over `items` with at most `limit` at once. */
-async function withLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+async function withLimit<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await task(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves when every promise settled or `ms` passed. */
-async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    Promise.allSettled(promises),
-    new Promise((resolve) => timer = setTimeout(resolve, ms)),
-  ]);
-  clearTimeout(timer);
 }
 
 function closeCounts(calls: readonly TwilioCall[]): Record<string, number> {
@@ -237,7 +116,10 @@ function listenForCommands(on: (command: string) => void): void {
 
 async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<void> {
   const startedAt = wallMs();
-  const calls = Array.from({ length: config.calls }, (_, i) => new TwilioCall(newCallSid(i), i < config.latencyCalls));
+  const calls = Array.from(
+    { length: config.calls },
+    (_, i) => new TwilioCall(newCallSid(i), i < config.latencyCalls),
+  );
   let latency: LatencySample[] = [];
   let failedOpens = 0;
   let firstError = "";
@@ -273,7 +155,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
     }
   });
 
-  const live = calls.filter((call) => call.open_);
+  const live = calls.filter((call) => call.isOpen);
   const base = wallMs() + 100;
   live.forEach((call, i) => call.t0 = base + (i / live.length) * config.rampMs);
   const readyAt = base + config.rampMs;
@@ -291,7 +173,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
       return;
     }
     for (const call of live) {
-      if (now < call.t0 || !call.open_) continue;
+      if (now < call.t0 || !call.isOpen) continue;
       if (!call.started) call.begin(config.authToken, call.t0);
       for (let n = 0; n < MAX_CATCH_UP_SLOTS; n++) {
         const due = call.t0 + call.nextSlot * SLOT_MS;
@@ -309,12 +191,22 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
     ticks++;
     if (!readySent && now >= readyAt) {
       readySent = true;
-      emit("ready", { calls: live.length, failed_opens: failedOpens, first_error: firstError, open_ms: round(openMs, 0) });
+      emit("ready", {
+        calls: live.length,
+        failed_opens: failedOpens,
+        first_error: firstError,
+        open_ms: round(openMs, 0),
+      });
     }
     setTimeout(tick, TICK_MS);
   };
   if (live.length === 0) {
-    emit("ready", { calls: 0, failed_opens: failedOpens, first_error: firstError, open_ms: round(openMs, 0) });
+    emit("ready", {
+      calls: 0,
+      failed_opens: failedOpens,
+      first_error: firstError,
+      open_ms: round(openMs, 0),
+    });
   } else tick();
   await finished;
 
@@ -346,26 +238,6 @@ function countBy(values: readonly string[]): Record<string, number> {
   return counts;
 }
 
-/**
- * Sends `slots` slots of a call as fast as allowed: at most {@linkcode FAST_SLOTS_PER_S} slots per second
- * (the server closes streams above 10,000 messages/s), optionally pausing at half way.
- */
-async function sendFast(call: TwilioCall, slots: number, audio: PayloadSet, onHalfway?: () => Promise<void>) {
-  const startedAt = wallMs();
-  for (let k = 0; k < slots; k++) {
-    if (!call.open_) throw new Error(`call ${call.callSid} closed (${call.closeCode}) at slot ${k} of ${slots}`);
-    call.sendSlot(k, audio);
-    call.nextSlot = k + 1;
-    if (k % 100 === 99) {
-      const ahead = startedAt + ((k + 1) * 1000) / FAST_SLOTS_PER_S - wallMs();
-      if (ahead > 0) await sleep(ahead);
-      // Let the socket drain so the frames really reach the server at about the rate it takes them.
-      while (call.socket!.bufferedAmount > BURST_BUFFER_BYTES) await sleep(1);
-    }
-    if (onHalfway && k === Math.floor(slots / 2)) await onHalfway();
-  }
-}
-
 async function runSequential(config: GeneratorConfig, audio: PayloadSet): Promise<void> {
   const startedAt = wallMs();
   const deadline = startedAt + config.maxSeconds * 1000;
@@ -387,7 +259,7 @@ async function runSequential(config: GeneratorConfig, audio: PayloadSet): Promis
     } catch (error) {
       if (failures.length < 5) failures.push((error as Error).message);
     } finally {
-      if (call.open_) call.socket!.close();
+      if (call.isOpen) call.socket!.close();
       call.page?.close();
       const key = String(call.closeCode ?? "open");
       closes[key] = (closes[key] ?? 0) + 1;
@@ -419,7 +291,7 @@ async function runBurst(config: GeneratorConfig, audio: PayloadSet): Promise<voi
 
 if (import.meta.main) {
   const at = Deno.args.indexOf("--config");
-  if (at < 0) throw new Error("usage: load_generator.ts --config '{\"mode\":\"realtime\",…}'");
+  if (at < 0) throw new Error('usage: load_generator.ts --config \'{"mode":"realtime",…}\'');
   const config = JSON.parse(Deno.args[at + 1]) as GeneratorConfig;
   const audio = payloadsOf(await loadConversation());
   // The hard limit: whatever the benchmark does, this process ends.

@@ -7,7 +7,8 @@
  * tables and PASS/FAIL per target; `--json FILE` writes the same figures. Method: docs/performance.md.
  *
  * Flags: `--quick` (short ladder and runs, under a minute), `--json FILE`, `--ladder 50,100,…`,
- * `--profile N` (also profile the server at N calls with `--cpu-prof`), `--only analysis,ladder,latency,memory`.
+ * `--profile N` (also profile the server at N calls with `--cpu-prof`), `--only analysis,ladder,latency,memory`
+ * (`coach` or `baseline` instead of `ladder` climbs only that server's ladder).
  *
  * @module
  */
@@ -16,7 +17,8 @@ import { loadConversation } from "./audio.ts";
 import { stopAllChildren } from "./child.ts";
 import { summarizeProfileDir } from "./profile.ts";
 import { type BenchResult, judge, largestHolding, LATENCY_PAGES, renderReport } from "./report.ts";
-import { runMemory, runRung, type RungResult, type RungTiming, type ServerKind } from "./runs.ts";
+import { runMemory } from "./memory_run.ts";
+import { type RungResult, type RungTiming, runRung, type ServerKind } from "./runs.ts";
 
 /** Parsed command line. */
 export interface BenchOptions {
@@ -29,7 +31,7 @@ export interface BenchOptions {
 
 const FULL_LADDER = [50, 100, 200, 300, 400, 550, 700, 1000, 1400, 1800, 2400, 3000];
 const QUICK_LADDER = [50, 200];
-const SECTIONS = ["analysis", "ladder", "latency", "memory"];
+const SECTIONS = ["analysis", "ladder", "coach", "baseline", "latency", "memory"];
 
 /**
  * Coaching settings of the latency runs: `SPEAKING_TOO_LOUD` after 0.5 s of loud speech, no cooldown and no
@@ -40,7 +42,13 @@ const LATENCY_SETTINGS = { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGa
 
 /** Parses the flags; throws on anything unknown. */
 export function parseBenchArgs(args: readonly string[]): BenchOptions {
-  const options: BenchOptions = { quick: false, json: null, ladder: [], profileCalls: null, only: new Set(SECTIONS) };
+  const options: BenchOptions = {
+    quick: false,
+    json: null,
+    ladder: [],
+    profileCalls: null,
+    only: new Set(SECTIONS),
+  };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
     const value = () => {
@@ -55,9 +63,13 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     else if (flag === "--only") {
       options.only = new Set(value().split(","));
       for (const section of options.only) {
-        if (!SECTIONS.includes(section)) throw new Error(`--only: unknown section ${section} (${SECTIONS.join(", ")})`);
+        if (!SECTIONS.includes(section)) {
+          throw new Error(`--only: unknown section ${section} (${SECTIONS.join(", ")})`);
+        }
       }
-    } else throw new Error(`unknown flag ${flag}; use --quick, --json FILE, --ladder 50,100, --profile N, --only …`);
+    } else {throw new Error(
+        `unknown flag ${flag}; use --quick, --json FILE, --ladder 50,100, --profile N, --only …`,
+      );}
   }
   if (options.ladder.length === 0) options.ladder = options.quick ? QUICK_LADDER : FULL_LADDER;
   return options;
@@ -65,7 +77,9 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
 
 function positiveInt(flag: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: ${JSON.stringify(text)} is not a positive integer`);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`${flag}: ${JSON.stringify(text)} is not a positive integer`);
+  }
   return n;
 }
 
@@ -74,29 +88,59 @@ function log(line: string): void {
 }
 
 function loadAverage(): number[] | null {
-  try {
-    return Deno.loadavg();
-  } catch {
-    return null;
-  }
+  // Deno.loadavg is not available on every OS; the report then says n/a.
+  return Deno.build.os === "linux" || Deno.build.os === "darwin" ? Deno.loadavg() : null;
+}
+
+/** Tries per rung at most (see {@linkcode climb}). */
+const MAX_TRIES = 3;
+/** Other processes above this CPU (% of one core) during a window mean the window was disturbed. */
+const DISTURBED_OTHERS_PCT = 50;
+
+function disturbed(row: RungResult): boolean {
+  return (row.other_cpu_pct ?? 0) > DISTURBED_OTHERS_PCT;
+}
+
+function percent(row: RungResult): string {
+  return `${(row.within_100ms * 100).toFixed(2)} %`;
 }
 
 /** Climbs the ladder until a rung fails real time (or errors). */
-async function climb(kind: ServerKind, ladder: number[], timing: RungTiming, errors: string[]): Promise<RungResult[]> {
+async function climb(
+  kind: ServerKind,
+  ladder: number[],
+  timing: RungTiming,
+  errors: string[],
+): Promise<RungResult[]> {
   const rows: RungResult[] = [];
   for (const calls of ladder) {
     log(`${kind}: ${calls} calls…`);
     try {
-      let row = await runRung(kind, calls, timing);
-      if (!row.holds_real_time) {
-        // One retry: on a shared machine a single stall of another process can sink a short window.
-        log(`${kind} N=${calls} missed real time (${(row.within_100ms * 100).toFixed(2)} %); retrying once`);
-        const retry = await runRung(kind, calls, timing);
-        row = { ...retry, note: [`retry (first try ${(row.within_100ms * 100).toFixed(2)} %)`, retry.note].filter(Boolean).join("; ") };
+      const tries: RungResult[] = [await runRung(kind, calls, timing)];
+      // A miss is re-run once: on a shared machine one stall of another process can sink a short window.
+      // A second miss is re-run once more only if other processes took over half a core during it.
+      while (
+        !tries.at(-1)!.holds_real_time &&
+        (tries.length < 2 || (tries.length < MAX_TRIES && disturbed(tries.at(-1)!)))
+      ) {
+        const last = tries.at(-1)!;
+        log(
+          `${kind} N=${calls} missed real time (${
+            percent(last)
+          }, others ${last.other_cpu_pct} % CPU); retrying`,
+        );
+        tries.push(await runRung(kind, calls, timing));
       }
+      const last = tries.at(-1)!;
+      const earlier = tries.slice(0, -1).map((t) => `${percent(t)} with others at ${t.other_cpu_pct} % CPU`);
+      const row = earlier.length
+        ? { ...last, note: [`earlier tries: ${earlier.join(", ")}`, last.note].filter(Boolean).join("; ") }
+        : last;
       rows.push(row);
       log(
-        `${kind} N=${calls}: ${(row.within_100ms * 100).toFixed(2)} % ≤100 ms, lag p99 ${row.loop_lag_p99_ms} ms, ` +
+        `${kind} N=${calls}: ${
+          (row.within_100ms * 100).toFixed(2)
+        } % ≤100 ms, lag p99 ${row.loop_lag_p99_ms} ms, ` +
           `CPU ${row.server_cpu_pct} %, ${row.holds_real_time ? "holds" : "FAILS"} ${row.note}`,
       );
       if (!row.holds_real_time) break;
@@ -111,17 +155,29 @@ async function climb(kind: ServerKind, ladder: number[], timing: RungTiming, err
 
 /** Runs the benchmark. */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
-  const timing: RungTiming = options.quick ? { warmupMs: 1000, windowMs: 3000 } : { warmupMs: 3000, windowMs: 15000 };
+  const timing: RungTiming = options.quick
+    ? { warmupMs: 1000, windowMs: 3000 }
+    : { warmupMs: 3000, windowMs: 15000 };
   const latencyTiming: RungTiming = options.quick
     ? { warmupMs: 500, windowMs: 3000 }
     : { warmupMs: 2000, windowMs: 20000 };
   const result: BenchResult = {
     started_at: new Date().toISOString(),
     quick: options.quick,
-    machine: { cores: navigator.hardwareConcurrency, deno: Deno.version.deno, load_avg_at_start: loadAverage() },
+    machine: {
+      cores: navigator.hardwareConcurrency,
+      deno: Deno.version.deno,
+      load_avg_at_start: loadAverage(),
+    },
     analysis: null,
     ladder: { coach: [], baseline: [] },
-    headline: { coach_max_calls: 0, baseline_max_calls: 0, coach_capped: false, baseline_capped: false, ratio: null },
+    headline: {
+      coach_max_calls: 0,
+      baseline_max_calls: 0,
+      coach_capped: false,
+      baseline_capped: false,
+      ratio: null,
+    },
     latency: { at_1: null, at_half: null },
     memory: null,
     profile: null,
@@ -143,9 +199,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       result.analysis = measureAnalysisCost(await loadConversation(), options.quick ? 3 : 9);
     });
   }
-  if (options.only.has("ladder")) {
-    result.ladder.coach = await climb("coach", options.ladder, timing, result.errors);
-    result.ladder.baseline = await climb("baseline", options.ladder, timing, result.errors);
+  const ladder = options.only.has("ladder");
+  if (ladder || options.only.has("coach") || options.only.has("baseline")) {
+    if (ladder || options.only.has("coach")) {
+      result.ladder.coach = await climb("coach", options.ladder, timing, result.errors);
+    }
+    if (ladder || options.only.has("baseline")) {
+      result.ladder.baseline = await climb("baseline", options.ladder, timing, result.errors);
+    }
     const coach = largestHolding(result.ladder.coach);
     const baseline = largestHolding(result.ladder.baseline);
     result.headline = {

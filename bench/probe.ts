@@ -69,7 +69,9 @@ export class ServerProbe {
     if (typeof data !== "string") return;
     if (Number.isNaN(state.t0)) {
       // Once per call: the start message carries the generator's wall start of the stream.
-      if (data.includes('"event":"start"')) state.t0 = Number(JSON.parse(data).start?.customParameters?.bench_t0);
+      if (data.includes('"event":"start"')) {
+        state.t0 = Number(JSON.parse(data).start?.customParameters?.bench_t0);
+      }
       return;
     }
     const at = data.indexOf('"timestamp":"');
@@ -181,8 +183,8 @@ export function watchUpgrades(probe: ServerProbe, match: (path: string) => boole
 
 /**
  * Serves `GET /stats?reset=1&gc=1` and `POST /shutdown` on 127.0.0.1 (ephemeral port) and prints
- * `{"bench":"listening",…}` on stdout for the benchmark. Shutdown runs `close` then exits the process
- * (so `--cpu-prof` writes its profile).
+ * `{"bench":"listening",…}` on stdout for the benchmark. Shutdown (that request, or the end of stdin) runs
+ * `close` then exits the process (so `--cpu-prof` writes its profile).
  */
 export async function serveProbe(
   probe: ServerProbe,
@@ -190,6 +192,22 @@ export async function serveProbe(
   extra: () => Record<string, unknown>,
   close: () => Promise<void>,
 ): Promise<void> {
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    probe.stop();
+    try {
+      await close();
+    } finally {
+      Deno.exit(0);
+    }
+  };
+  // The benchmark holds our stdin: when it closes (the benchmark ended or died), this process ends too.
+  (async () => {
+    for await (const _ of Deno.stdin.readable) { /* no commands: only the end of input matters */ }
+    await shutdown();
+  })();
   let resolvePort: (port: number) => void;
   const listening = new Promise<number>((resolve) => resolvePort = resolve);
   Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: (addr) => resolvePort(addr.port) }, (request) => {
@@ -202,14 +220,7 @@ export async function serveProbe(
       return Response.json({ ...snapshot, ...extra() });
     }
     if (url.pathname === "/shutdown" && request.method === "POST") {
-      setTimeout(async () => {
-        probe.stop();
-        try {
-          await close();
-        } finally {
-          Deno.exit(0);
-        }
-      }, 0);
+      setTimeout(shutdown, 0);
       return new Response("bye\n");
     }
     return new Response("not found\n", { status: 404 });

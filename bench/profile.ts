@@ -46,7 +46,8 @@ export function summarizeProfile(profile: CpuProfile, top: number): { sampled_ms
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const keyOf = (node: ProfileNode) => `${node.callFrame.functionName || "(anonymous)"}\t${locate(node.callFrame)}`;
+  const keyOf = (node: ProfileNode) =>
+    `${node.callFrame.functionName || "(anonymous)"}\t${locate(node.callFrame)}`;
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   let all = 0;
@@ -83,7 +84,10 @@ export async function summarizeProfileDir(dir: string, top = 25) {
   const files: { name: string; mtime: number }[] = [];
   for await (const entry of Deno.readDir(dir)) {
     if (entry.name.endsWith(".cpuprofile")) {
-      files.push({ name: entry.name, mtime: (await Deno.stat(`${dir}/${entry.name}`)).mtime?.getTime() ?? 0 });
+      files.push({
+        name: entry.name,
+        mtime: (await Deno.stat(`${dir}/${entry.name}`)).mtime?.getTime() ?? 0,
+      });
     }
   }
   if (files.length === 0) throw new Error(`no .cpuprofile in ${dir}: did the server exit through /shutdown?`);
@@ -98,6 +102,10 @@ if (import.meta.main) {
   const summary = summarizeProfile(JSON.parse(await Deno.readTextFile(file)), Number(top ?? 25));
   console.log(`${summary.sampled_ms} ms sampled`);
   for (const spot of summary.spots) {
-    console.log(`${spot.self_pct.toFixed(1).padStart(5)}% self ${spot.total_pct.toFixed(1).padStart(5)}% total  ${spot.function}  ${spot.location}`);
+    console.log(
+      `${spot.self_pct.toFixed(1).padStart(5)}% self ${
+        spot.total_pct.toFixed(1).padStart(5)
+      }% total  ${spot.function}  ${spot.location}`,
+    );
   }
 }

@@ -12,7 +12,7 @@
 import { loadConfig } from "../core/config.ts";
 import { createLogger } from "../core/log.ts";
 import { startServer } from "../routes/server.ts";
-import { ServerProbe, serveProbe, watchUpgrades } from "./probe.ts";
+import { serveProbe, ServerProbe, watchUpgrades } from "./probe.ts";
 
 const env = Deno.env.toObject();
 const config = loadConfig({
@@ -23,7 +23,11 @@ const config = loadConfig({
 });
 const probe = new ServerProbe();
 watchUpgrades(probe, (path) => path.startsWith("/ws/twilio/media/"));
-const log = createLogger({ level: config.logLevel, now: () => new Date(), write: (line) => console.error(line) });
+const log = createLogger({
+  level: config.logLevel,
+  now: () => new Date(),
+  write: (line) => console.error(line),
+});
 const server = await startServer(config, { hostname: "127.0.0.1", log });
 probe.start();
 await serveProbe(

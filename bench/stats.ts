@@ -103,7 +103,8 @@ export interface QuantileSummary {
 export function summarize(samples: readonly number[]): QuantileSummary {
   if (samples.length === 0) return { count: 0, p50: 0, p99: 0, max: 0, mean: 0 };
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
   const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
   return {
     count: sorted.length,

@@ -5,7 +5,8 @@ import { runningChildren } from "../../bench/child.ts";
 import { parseBenchArgs } from "../../bench/mod.ts";
 import { summarizeProfile } from "../../bench/profile.ts";
 import { type BenchResult, judge, largestHolding, renderReport } from "../../bench/report.ts";
-import { runMemory, runRung, type RungResult } from "../../bench/runs.ts";
+import { runMemory } from "../../bench/memory_run.ts";
+import { type RungResult, runRung } from "../../bench/runs.ts";
 import { Histogram, summarize } from "../../bench/stats.ts";
 
 function assertFiniteNonNegative(record: Record<string, unknown>, keys: string[]): void {
@@ -69,7 +70,8 @@ Deno.test("Bench audio - the loud agent track is louder and frames are 20 ms", a
   const conversation = await loadConversation();
   assert.ok(conversation.slots > 1000);
   assert.ok(conversation.agent.every((frame) => frame.length === 160));
-  const energy = (frames: Uint8Array[]) => frames.reduce((n, f) => n + f.filter((b) => (b & 0x7f) < 0x40).length, 0);
+  const energy = (frames: Uint8Array[]) =>
+    frames.reduce((n, f) => n + f.filter((b) => (b & 0x7f) < 0x40).length, 0);
   // Louder speech has more μ-law codes in the high-magnitude half (small code values).
   assert.ok(energy(conversation.agentLoud) > energy(conversation.agent));
 });
@@ -104,7 +106,9 @@ Deno.test("Bench runs - memory run over a few calls reports every reading", asyn
   const memory = await runMemory(4, 4, 1);
   assert.equal(memory.short_calls, 4);
   assert.equal(memory.short_calls_completed, 4, memory.short_call_failures.join("; "));
-  for (const point of [memory.before, memory.during_long_call, memory.after_long_call, memory.after_short_calls]) {
+  for (
+    const point of [memory.before, memory.during_long_call, memory.after_long_call, memory.after_short_calls]
+  ) {
     assert.ok(point.rss_mb > 0 && point.heap_used_mb > 0 && point.heap_committed_mb >= point.heap_used_mb);
   }
   assert.equal(memory.during_long_call.registry_size, 1, "the long call is live half way");
@@ -138,7 +142,10 @@ function row(calls: number, holds: boolean): RungResult {
 }
 
 Deno.test("Bench report - headline, targets and tables", () => {
-  assert.deepEqual(largestHolding([row(50, true), row(100, true), row(200, false)]), { max: 100, capped: false });
+  assert.deepEqual(largestHolding([row(50, true), row(100, true), row(200, false)]), {
+    max: 100,
+    capped: false,
+  });
   assert.deepEqual(largestHolding([row(50, true)]), { max: 50, capped: true });
   assert.deepEqual(largestHolding([]), { max: 0, capped: false });
   const result: BenchResult = {
@@ -147,7 +154,13 @@ Deno.test("Bench report - headline, targets and tables", () => {
     machine: { cores: 2, deno: "2", load_avg_at_start: null },
     analysis: null,
     ladder: { coach: [row(50, true), row(100, false)], baseline: [row(50, true), row(100, true)] },
-    headline: { coach_max_calls: 50, baseline_max_calls: 100, coach_capped: false, baseline_capped: true, ratio: 0.5 },
+    headline: {
+      coach_max_calls: 50,
+      baseline_max_calls: 100,
+      coach_capped: false,
+      baseline_capped: false,
+      ratio: 0.5,
+    },
     latency: { at_1: null, at_half: row(25, true) },
     memory: null,
     profile: null,
@@ -160,6 +173,12 @@ Deno.test("Bench report - headline, targets and tables", () => {
   assert.equal(verdict.share, false);
   assert.equal(verdict.analysis, null);
   assert.equal(verdict.tip, true);
+  const capped = judge({ ...result, headline: { ...result.headline, baseline_capped: true } });
+  assert.equal(
+    capped.find((t) => t.name.startsWith("share"))?.pass,
+    null,
+    "no ratio verdict on a capped baseline",
+  );
   const text = renderReport({ ...result, targets });
   assert.match(text, /\| coach \| 100 \|/);
   assert.match(text, /FAIL/);
@@ -187,6 +206,16 @@ Deno.test("Bench profile - self and total time per function", () => {
   };
   const summary = summarizeProfile(profile, 5);
   assert.equal(summary.sampled_ms, 4);
-  assert.deepEqual(summary.spots[0], { function: "inner", location: "file:///x/a.ts:20", self_pct: 75, total_pct: 75 });
-  assert.deepEqual(summary.spots[1], { function: "outer", location: "file:///x/a.ts:10", self_pct: 25, total_pct: 100 });
+  assert.deepEqual(summary.spots[0], {
+    function: "inner",
+    location: "file:///x/a.ts:20",
+    self_pct: 75,
+    total_pct: 75,
+  });
+  assert.deepEqual(summary.spots[1], {
+    function: "outer",
+    location: "file:///x/a.ts:10",
+    self_pct: 25,
+    total_pct: 100,
+  });
 });
