@@ -71,21 +71,33 @@ export class StreamAligner {
       this.#nextSlot = Math.max(0, firstSlot - this.#options.windowSlots);
       this.#headSlot = firstSlot - 1;
     }
-    if (firstSlot < this.#nextSlot) return this.#count("late");
-    if ((firstSlot - this.#headSlot) * SLOT_MS > this.#options.maxJumpMs) return this.#count("jump");
-    let outcome: PushOutcome = "duplicate";
+    if (firstSlot < this.#nextSlot) {
+      this.stats.late++;
+      return "late";
+    }
+    if ((firstSlot - this.#headSlot) * SLOT_MS > this.#options.maxJumpMs) {
+      this.stats.jump++;
+      return "jump";
+    }
+    let placed = false;
     for (let offset = 0, slot = firstSlot; offset < bytes.length; offset += SLOT_SAMPLES, slot++) {
       this.#advanceHead(slot);
       const index = slot % this.#capacity;
       if (this.#lengths[track][index] >= 0) continue;
-      const chunk = bytes.subarray(offset, Math.min(offset + SLOT_SAMPLES, bytes.length));
+      // A frame of one slot (Twilio's 160 bytes) is copied as is; only longer payloads need views.
+      const end = Math.min(offset + SLOT_SAMPLES, bytes.length);
+      const chunk = offset === 0 && end === bytes.length ? bytes : bytes.subarray(offset, end);
       this.#storage[track].set(chunk, index * SLOT_SAMPLES);
-      this.#lengths[track][index] = chunk.length;
-      outcome = "placed";
+      this.#lengths[track][index] = end - offset;
+      placed = true;
     }
-    this.#count(outcome);
     this.#release(false);
-    return outcome;
+    if (placed) {
+      this.stats.placed++;
+      return "placed";
+    }
+    this.stats.duplicate++;
+    return "duplicate";
   }
 
   /** Releases every slot up to the newest frame (end of stream): nothing is left waiting. */
@@ -120,10 +132,5 @@ export class StreamAligner {
     if (length < 0) return null;
     const view = this.#views[track][index];
     return length === SLOT_SAMPLES ? view : view.subarray(0, length);
-  }
-
-  #count(outcome: PushOutcome): PushOutcome {
-    this.stats[outcome]++;
-    return outcome;
   }
 }

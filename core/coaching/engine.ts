@@ -22,16 +22,25 @@
 import { SLOT_MS, type TrackFrameResult } from "../audio/types.ts";
 import { type CoachingConfig, CoachingConfigSchema, defaultCoachingConfig } from "./config.ts";
 import { ConversationState } from "./conversation.ts";
-import { type CoachingRule, type PartySnapshot, type RuleContext, RULES } from "./rules.ts";
+import { type CoachingRule, type HoldClock, type PartySnapshot, type RuleContext, RULES } from "./rules.ts";
 import type { ConversationMetrics, Suggestion } from "./types.ts";
 
 const SEVERITY_RANK = { low: 0, medium: 1, high: 2 } as const;
+/** Hold clocks as small integers, so the per-slot loop compares numbers rather than strings. */
+const STREAM = 0, AGENT_SPEECH = 1, CUSTOMER_SPEECH = 2;
+const CLOCK_CODES: Record<HoldClock, number> = {
+  stream: STREAM,
+  agentSpeech: AGENT_SPEECH,
+  customerSpeech: CUSTOMER_SPEECH,
+};
 
 /** Turns per-slot analysis of both parties into throttled coaching tips. */
 export class CoachingEngine {
   readonly #config: CoachingConfig;
   readonly #rules: readonly CoachingRule[] = RULES;
   readonly #holdMs: Float64Array;
+  /** Each rule's hold clock ({@linkcode CLOCK_CODES}). */
+  readonly #clocks: Uint8Array;
   readonly #cooldownMs: Float64Array;
   /** How long each rule's condition has held on its clock. */
   readonly #heldMs: Float64Array;
@@ -61,6 +70,7 @@ export class CoachingEngine {
     const rules = this.#rules;
     this.#holdMs = Float64Array.from(rules, (rule) => rule.holdMs(this.#config));
     this.#cooldownMs = Float64Array.from(rules, (rule) => rule.cooldownMs(this.#config));
+    this.#clocks = Uint8Array.from(rules, (rule) => CLOCK_CODES[rule.clock]);
     this.#heldMs = new Float64Array(rules.length);
     this.#armed = new Uint8Array(rules.length).fill(1);
     this.#lastFiredMs = new Float64Array(rules.length).fill(-Infinity);
@@ -99,15 +109,19 @@ export class CoachingEngine {
     this.#conversation.update(streamMs, agent.speaking, customer.speaking, customer.frameLevelDb);
 
     let best = -1;
+    const held = this.#heldMs;
+    const clocks = this.#clocks;
     for (let i = 0; i < this.#rules.length; i++) {
-      const rule = this.#rules[i];
-      if (this.#clockTicks(rule)) {
-        if (rule.when(this.#context)) this.#heldMs[i] += SLOT_MS;
+      const clock = clocks[i];
+      if (clock === STREAM || (clock === AGENT_SPEECH ? agent.speaking : customer.speaking)) {
+        if (this.#rules[i].when(this.#context)) held[i] += SLOT_MS;
         else {
-          this.#heldMs[i] = 0;
+          held[i] = 0;
           this.#armed[i] = 1;
         }
       }
+      // Most slots most rules have not held long enough: that test first, the rest only then.
+      if (held[i] < this.#holdMs[i] || held[i] === 0) continue;
       if (this.#isDue(i, streamMs) && (best < 0 || this.#outranks(i, best))) best = i;
     }
     return best < 0 ? null : this.#fire(best, streamMs);
@@ -121,12 +135,6 @@ export class CoachingEngine {
       interruptions: conversation.interruptions,
       talkRatio: conversation.talkRatio,
     };
-  }
-
-  #clockTicks(rule: CoachingRule): boolean {
-    if (rule.clock === "agentSpeech") return this.#agent.speaking;
-    if (rule.clock === "customerSpeech") return this.#customer.speaking;
-    return true;
   }
 
   #isDue(i: number, streamMs: number): boolean {

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { parseTwilioMessage } from "../../../core/protocol/twilio_messages.ts";
+import fc from "fast-check";
+import {
+  asValidMedia,
+  MediaMessageSchema,
+  parseTwilioMessage,
+  TwilioMessageSchema,
+} from "../../../core/protocol/twilio_messages.ts";
 
 // Shapes as Twilio sends them (docs: "Media Streams – WebSocket Messages").
 const CONNECTED = '{"event":"connected","protocol":"Call","version":"1.0.0"}';
@@ -89,4 +95,96 @@ Deno.test("Twilio messages - dtmf and mark are accepted and ignored", () => {
     '{"event":"dtmf","streamSid":"MZ1","sequenceNumber":"5","dtmf":{"digit":"1"}}',
   );
   assert.equal(dtmf.ok && dtmf.message.event, "dtmf");
+});
+
+/** Values that stand in for a field: right and wrong types, edge lengths, digit and non-digit strings. */
+const fieldValue = fc.oneof(
+  fc.constantFrom("media", "start", "inbound", "outbound", "both", "", "0", "007", "123456789012345"),
+  fc.constantFrom("1234567890123456", "-1", "1.5", " 1", "1\n", "٣", "x".repeat(64), "x".repeat(65)),
+  fc.constantFrom("A".repeat(10668), "A".repeat(10669)),
+  fc.string({ maxLength: 8 }),
+  fc.stringMatching(/^\d{1,16}$/),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant([]),
+  fc.constant({}),
+);
+
+/** A real-shaped media message with up to four fields replaced, removed or added at any depth. */
+const mutatedMedia = fc.record({
+  edits: fc.array(
+    fc.record({
+      where: fc.constantFrom("top", "media"),
+      key: fc.constantFrom(
+        "event",
+        "sequenceNumber",
+        "streamSid",
+        "media",
+        "track",
+        "chunk",
+        "timestamp",
+        "payload",
+        "extra",
+      ),
+      value: fc.option(fieldValue, { nil: undefined }),
+    }),
+    { maxLength: 4 },
+  ),
+  mediaReplaced: fc.option(fieldValue, { nil: undefined, freq: 8 }),
+}).map(({ edits, mediaReplaced }) => {
+  const message: Record<string, unknown> = JSON.parse(media());
+  const inner = message.media as Record<string, unknown>;
+  for (const { where, key, value } of edits) {
+    const target = where === "top" ? message : inner;
+    if (value === undefined) delete target[key];
+    else target[key] = value;
+  }
+  if (mediaReplaced !== undefined) message.media = mediaReplaced;
+  return message;
+});
+
+Deno.test("Twilio messages - the media fast path gives zod's verdict on mutated messages", () => {
+  let accepted = 0;
+  fc.assert(
+    fc.property(mutatedMedia, (message) => {
+      const json = JSON.parse(JSON.stringify(message));
+      const zod = MediaMessageSchema.safeParse(json);
+      const fast = asValidMedia(json);
+      assert.equal(fast !== null, zod.success, JSON.stringify(message).slice(0, 300));
+      if (fast === null || !zod.success) return;
+      accepted++;
+      // The fields the server reads are the same; zod would also strip unknown keys, which nobody reads.
+      const known = (m: typeof fast) => ({
+        event: m.event,
+        sequenceNumber: m.sequenceNumber,
+        streamSid: m.streamSid,
+        media: {
+          track: m.media.track,
+          chunk: m.media.chunk,
+          timestamp: m.media.timestamp,
+          payload: m.media.payload,
+        },
+      });
+      assert.deepEqual(known(fast), known(zod.data));
+    }),
+    { numRuns: 5000, seed: 20261124 },
+  );
+  assert.ok(accepted > 100, `only ${accepted} of the mutated messages were valid: the generator is off`);
+});
+
+Deno.test("Twilio messages - a bad media message still gets zod's reason", () => {
+  const cases: [string, RegExp][] = [
+    [media({ timestamp: 5 }), /^media\.timestamp: /],
+    [media({ track: "both" }), /^media\.track: /],
+    [media({ payload: "A".repeat(10669) }), /^media\.payload: /],
+    [media({ chunk: "1.5" }), /^media\.chunk: must be a string of digits/],
+  ];
+  for (const [text, reason] of cases) {
+    const result = parseTwilioMessage(text);
+    assert.equal(result.ok, false, text.slice(0, 120));
+    if (!result.ok) assert.match(result.error, reason);
+    assert.equal(TwilioMessageSchema.safeParse(JSON.parse(text)).success, false);
+  }
 });
