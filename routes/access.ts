@@ -2,9 +2,11 @@
  * Who may use the endpoints that act on the owner's behalf (click-to-call spends money).
  *
  * The server listens on every interface so that a tunnel can reach it, and the tunnel brings the whole
- * internet along. `cloudflared` forwards requests from `127.0.0.1` but adds `cf-connecting-ip` and
- * `x-forwarded-for`, so "local" means: a loopback Host header AND none of the proxy headers. A browser
- * page on another site could still POST to `http://127.0.0.1:PORT`, hence the separate same-origin check.
+ * internet along. "Local" therefore takes three things: the TCP peer is a loopback address (so a machine
+ * on the LAN cannot get in by sending `Host: 127.0.0.1`), the Host header is a loopback name (a DNS
+ * rebinding page has its own name there), and none of the proxy headers is present (`cloudflared` connects
+ * from `127.0.0.1` itself, but adds `cf-connecting-ip` and `x-forwarded-for`). A browser page on another
+ * site could still POST to `http://127.0.0.1:PORT`, hence the separate same-origin check.
  *
  * @module
  */
@@ -14,10 +16,34 @@ const LOOPBACK_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const PROXY_HEADERS = ["cf-connecting-ip", "x-forwarded-for", "forwarded", "x-real-ip", "cf-ray"];
 
 /**
- * Whether `request` was made on this machine directly: its Host is localhost, 127.0.0.1 or [::1] (any port)
- * and it carries no proxy headers (`cf-connecting-ip`, `x-forwarded-for`, `forwarded`, …).
+ * What `Deno.serve` tells the handler about the connection; Hono hands it to routes as `c.env`. Requests
+ * that did not come through a socket (in-process `app.request`) have none, and are never local.
  */
-export function isLocalRequest(request: Request): boolean {
+export interface ConnectionInfo {
+  remoteAddr?: { hostname?: string };
+}
+
+/** The peer's IP address from `c.env`, or undefined when the request did not come over a socket. */
+export function peerAddress(env: unknown): string | undefined {
+  const hostname = (env as ConnectionInfo | undefined)?.remoteAddr?.hostname;
+  return typeof hostname === "string" ? hostname : undefined;
+}
+
+/** 127.0.0.0/8, ::1, and 127.x written as IPv4-mapped IPv6. */
+export function isLoopbackAddress(address: string): boolean {
+  const lower = address.toLowerCase();
+  const v4 = lower.startsWith("::ffff:") ? lower.slice(7) : lower;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || lower === "::1";
+}
+
+/**
+ * Whether `request` was made on this machine directly: it came from a loopback peer address, its Host is
+ * localhost, 127.0.0.1 or [::1] (any port), and it carries no proxy headers (`cf-connecting-ip`,
+ * `x-forwarded-for`, `forwarded`, …). `peer` is the connection's remote address ({@linkcode peerAddress});
+ * without one the request is not local.
+ */
+export function isLocalRequest(request: Request, peer: string | undefined): boolean {
+  if (peer === undefined || !isLoopbackAddress(peer)) return false;
   if (PROXY_HEADERS.some((name) => request.headers.has(name))) return false;
   const host = request.headers.get("host") ?? new URL(request.url).host;
   return LOOPBACK_HOSTNAMES.has(hostnameOf(host));

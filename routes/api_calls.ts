@@ -15,7 +15,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { AppConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
-import { isLocalRequest, isSameOrigin } from "./access.ts";
+import { isLocalRequest, isSameOrigin, peerAddress } from "./access.ts";
 import {
   createTwilioRestClient,
   describeTwilioError,
@@ -143,7 +143,7 @@ export function apiCallRoutes(deps: ApiCallDeps): Hono {
 
 /** The 403 answer for a request from the tunnel or from another site, or null when it may proceed. */
 function refuseForeign(c: Context, log: Logger): Response | null {
-  if (!isLocalRequest(c.req.raw)) {
+  if (!isLocalRequest(c.req.raw, peerAddress(c.env))) {
     log.warn("api_rejected", { path: c.req.path, reason: "not a local request" });
     return c.json({
       error: "Forbidden: click-to-call only answers requests made on this machine " +

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { BootScript, DEFAULT_BUILD_DIR, island } from "../islands/glue.ts";
 import CoachPanel from "../islands/coach_panel.tsx";
 import { PageShell, renderPage } from "../components/page_shell.tsx";
+import { contentSecurityPolicy, inlineStyleHashes } from "./security_headers.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("../static", import.meta.url));
 // esbuild's default chunk names end in "-" + an 8-character base32 content hash.
@@ -36,15 +37,19 @@ export function pageRoutes(options: PageRoutesOptions = {}): Hono {
   const wsPath = options.wsPath ?? "/ws/ui";
   const app = new Hono();
   // The page is the same for everyone (the live state arrives over the socket), so render it once.
-  let pageHtml: string | null = null;
+  let page: { html: string; csp: string } | null = null;
   // Only this sub-app's paths: a bare use() here would wrap every route of the server once mounted at "/".
   app.use("/", compress());
   app.use("/static/*", compress());
 
   app.get("/", (c) => {
-    pageHtml ??= renderAgentPage(wsPath, buildDir);
+    if (page === null) {
+      const html = renderAgentPage(wsPath, buildDir);
+      page = { html, csp: contentSecurityPolicy(inlineStyleHashes(html)) };
+    }
     c.header("Cache-Control", "no-cache");
-    return c.html(pageHtml);
+    c.header("Content-Security-Policy", page.csp);
+    return c.html(page.html);
   });
 
   app.get(

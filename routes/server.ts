@@ -60,14 +60,17 @@ export async function startServer(
 
   let resolveListening: (port: number) => void;
   const listening = new Promise<number>((resolve) => resolveListening = resolve);
-  const handlerRef: { fetch?: (request: Request) => Response | Promise<Response> } = {};
+  const handlerRef: {
+    fetch?: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+  } = {};
   const server = Deno.serve(
     {
       port: config.port,
       hostname: options.hostname ?? "0.0.0.0",
       onListen: (addr) => resolveListening(addr.port),
     },
-    (request) => handlerRef.fetch!(request),
+    // The connection info reaches routes as `c.env`: who is local is decided by the peer address too.
+    (request, info) => handlerRef.fetch!(request, info),
   );
   const port = await listening;
   // PUBLIC_URL defaults to the local address; with PORT 0 that address is only known now.

@@ -14,7 +14,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { Logger } from "../core/log.ts";
-import { isLocalRequest, isSameOrigin } from "./access.ts";
+import { isLocalRequest, isSameOrigin, peerAddress } from "./access.ts";
+import { contentSecurityPolicy, inlineStyleHashes } from "./security_headers.ts";
 
 /** Name of the cookie that carries the access key. */
 export const ACCESS_COOKIE = "coach_access";
@@ -51,7 +52,9 @@ export function uiAccess(options: UiAccessOptions): MiddlewareHandler {
       });
       return c.text("Forbidden: page sockets must come from this server's own page.", 403);
     }
-    if (isLocalRequest(c.req.raw) || isKey(options.accessKey, getCookie(c, ACCESS_COOKIE))) {
+    if (
+      isLocalRequest(c.req.raw, peerAddress(c.env)) || isKey(options.accessKey, getCookie(c, ACCESS_COOKIE))
+    ) {
       return await next();
     }
     options.log.warn("ui_access_denied", { path, reason: "no access key" });
@@ -63,14 +66,14 @@ export function uiAccess(options: UiAccessOptions): MiddlewareHandler {
 /** `GET /login` (the form) and `POST /login` (checks the key, sets the cookie, goes to the page). */
 export function loginRoutes(options: UiAccessOptions): Hono {
   const app = new Hono();
-  app.get("/login", (c) => c.html(loginPage()));
+  app.get("/login", (c) => loginResponse(c));
   app.post("/login", async (c) => {
     if (!isSameOrigin(c.req.raw)) return c.text("Forbidden: cross-site login.", 403);
     const body = await c.req.text();
     const key = body.length <= 1024 ? new URLSearchParams(body).get("key")?.trim() : undefined;
     if (!isKey(options.accessKey, key)) {
       options.log.warn("login_failed", { reason: "wrong access key" });
-      return c.html(loginPage("That key is not right. Use the access key the server printed at start."), 401);
+      return loginResponse(c, "That key is not right. Use the access key the server printed at start.", 401);
     }
     setAccessCookie(c, options.accessKey);
     return c.redirect("/", 303);
@@ -86,6 +89,13 @@ function setAccessCookie(c: Context, accessKey: string): void {
     path: "/",
     maxAge: COOKIE_MAX_AGE_S,
   });
+}
+
+/** The login form, with a policy that admits its own inline `<style>` by hash and nothing else. */
+function loginResponse(c: Context, error?: string, status: 200 | 401 = 200): Response {
+  const html = loginPage(error);
+  c.header("Content-Security-Policy", contentSecurityPolicy(inlineStyleHashes(html)));
+  return c.html(html, status);
 }
 
 function loginPage(error?: string): string {

@@ -13,6 +13,7 @@ import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
 import { apiCallRoutes } from "../../routes/api_calls.ts";
 import { FakeTwilioRest, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from "../support/fake_twilio_rest.ts";
+import { LOCAL_PEER } from "../support/peer.ts";
 
 const CONFIGURED = {
   PUBLIC_URL: "https://sunny-river-tables-hope.trycloudflare.com",
@@ -29,7 +30,7 @@ function serverFetch(env: Record<string, string>, twilio: FakeTwilioRest) {
     apiCallRoutes({ config: loadConfig(env), log: silentLogger, twilioClient: twilio.client() }),
   );
   return (input: string, init?: RequestInit) =>
-    Promise.resolve(app.request(`http://127.0.0.1:8000${input}`, init));
+    Promise.resolve(app.request(`http://127.0.0.1:8000${input}`, init, LOCAL_PEER));
 }
 
 Deno.test("Click-to-call component - numbers are normalised to E.164 or refused", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isLocalRequest, isSameOrigin } from "../../routes/access.ts";
+import { isLocalRequest, isLoopbackAddress, isSameOrigin, peerAddress } from "../../routes/access.ts";
 
 function request(url: string, headers: Record<string, string> = {}): Request {
   return new Request(url, { method: "POST", headers });
@@ -7,9 +7,17 @@ function request(url: string, headers: Record<string, string> = {}): Request {
 
 Deno.test("Access - loopback Host without proxy headers is local", () => {
   for (const host of ["localhost:8000", "127.0.0.1:8000", "[::1]:8000", "LOCALHOST", "127.0.0.1"]) {
-    assert.equal(isLocalRequest(request("http://127.0.0.1:8000/api/calls", { host })), true, host);
+    assert.equal(
+      isLocalRequest(request("http://127.0.0.1:8000/api/calls", { host }), "127.0.0.1"),
+      true,
+      host,
+    );
   }
-  assert.equal(isLocalRequest(request("http://localhost:8000/api/calls")), true, "Host taken from the URL");
+  assert.equal(
+    isLocalRequest(request("http://localhost:8000/api/calls"), "::1"),
+    true,
+    "Host taken from the URL",
+  );
 });
 
 Deno.test("Access - the tunnel, a LAN address or a spoofed Host is not local", () => {
@@ -23,8 +31,33 @@ Deno.test("Access - the tunnel, a LAN address or a spoofed Host is not local", (
     ["DNS rebinding", { host: "rebind.evil.example" }],
   ];
   for (const [name, headers] of cases) {
-    assert.equal(isLocalRequest(request("http://127.0.0.1:8000/api/calls", headers)), false, name);
+    assert.equal(
+      isLocalRequest(request("http://127.0.0.1:8000/api/calls", headers), "127.0.0.1"),
+      false,
+      name,
+    );
   }
+});
+
+Deno.test("Access - only a loopback peer address is local, whatever the Host header says", () => {
+  const local = request("http://127.0.0.1:8000/api/calls", { host: "127.0.0.1:8000" });
+  for (const peer of ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"]) {
+    assert.equal(isLoopbackAddress(peer), true, peer);
+    assert.equal(isLocalRequest(local, peer), true, peer);
+  }
+  for (
+    const peer of ["192.0.2.2", "10.0.0.5", "::ffff:192.0.2.2", "fe80::1", "0.0.0.0", "127.0.0.1.evil", ""]
+  ) {
+    assert.equal(isLoopbackAddress(peer), false, peer);
+    assert.equal(isLocalRequest(local, peer), false, peer);
+  }
+  assert.equal(isLocalRequest(local, undefined), false, "no connection info: not local");
+  assert.equal(
+    peerAddress({ remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 } }),
+    "127.0.0.1",
+  );
+  assert.equal(peerAddress(undefined), undefined);
+  assert.equal(peerAddress({}), undefined);
 });
 
 Deno.test("Access - same origin: Origin must match Host; Sec-Fetch-Site must not be cross-site", () => {

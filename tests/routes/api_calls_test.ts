@@ -5,6 +5,7 @@ import { silentLogger } from "../../core/log.ts";
 import { apiCallRoutes } from "../../routes/api_calls.ts";
 import { startServer } from "../../routes/server.ts";
 import { FakeTwilioRest, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from "../support/fake_twilio_rest.ts";
+import { LAN_PEER, LOCAL_PEER } from "../support/peer.ts";
 
 const PUBLIC_URL = "https://sunny-river-tables-hope.trycloudflare.com";
 const OUR_NUMBER = "+15551234567";
@@ -37,7 +38,7 @@ function setup(env: Record<string, string> = CONFIGURED, twilio = FakeTwilioRest
       method: "POST",
       headers: Object.fromEntries(Object.entries(all).filter(([, value]) => value !== "")),
       body,
-    });
+    }, LOCAL_PEER);
   };
   return { app, twilio, post };
 }
@@ -67,7 +68,7 @@ Deno.test("API calls - a local request creates the click-to-call call with the a
       StatusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
     });
 
-    const status = await app.request(`${LOCAL}/api/calls`);
+    const status = await app.request(`${LOCAL}/api/calls`, {}, LOCAL_PEER);
     assert.deepEqual(await status.json(), { enabled: true, missing: [] });
   } finally {
     await twilio.stop();
@@ -116,7 +117,7 @@ Deno.test("API calls - 503 naming every missing setting when Twilio is not confi
     }
     assert.ok(!body.error.includes("TWILIO_PHONE_NUMBER"), "the number that is set is not listed");
     assert.equal(body.missing.length, 4);
-    const status = await (await app.request(`${LOCAL}/api/calls`)).json();
+    const status = await (await app.request(`${LOCAL}/api/calls`, {}, LOCAL_PEER)).json();
     assert.equal(status.enabled, false);
     assert.deepEqual(status.missing, body.missing);
     assert.deepEqual(twilio.requests, []);
@@ -159,9 +160,17 @@ Deno.test("API calls - requests through the tunnel or from another site get 403 
     }
     const status = await app.request(`${LOCAL}/api/calls`, {
       headers: { "cf-connecting-ip": "203.0.113.7" },
-    });
+    }, LOCAL_PEER);
     assert.equal(status.status, 403);
     await status.body?.cancel();
+    // Another machine on the LAN that sends this machine's own Host and Origin is still not local.
+    const lan = await app.request(`${LOCAL}/api/calls`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: LOCAL, host: new URL(LOCAL).host },
+      body: JSON.stringify({ to: CUSTOMER }),
+    }, LAN_PEER);
+    assert.equal(lan.status, 403);
+    assert.match((await lan.json()).error, /only answers requests made on this machine/);
     assert.deepEqual(twilio.requests, []);
   } finally {
     await twilio.stop();

@@ -3,8 +3,10 @@ import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
 import { SessionRegistry } from "../../core/session/registry.ts";
 import { createApp } from "../../routes/app.ts";
-import { CONTENT_SECURITY_POLICY } from "../../routes/security_headers.ts";
+import { CONTENT_SECURITY_POLICY, inlineStyleHashes } from "../../routes/security_headers.ts";
+import { createHash } from "node:crypto";
 import { ACCESS_COOKIE } from "../../routes/ui_access.ts";
+import { LAN_PEER, LOCAL_PEER } from "../support/peer.ts";
 
 const KEY = "correct-horse-battery-staple";
 const TUNNEL = "https://abc-def.trycloudflare.com";
@@ -27,9 +29,13 @@ function setup() {
     app.request(`http://127.0.0.1:8000${path}`, {
       ...init,
       headers: { host: new URL(TUNNEL).host, "cf-connecting-ip": "203.0.113.9", ...init.headers },
-    });
-  const local = (path: string, init: RequestInit = {}) => app.request(`http://127.0.0.1:8000${path}`, init);
-  return { app, remote, local };
+    }, LOCAL_PEER);
+  const local = (path: string, init: RequestInit = {}) =>
+    app.request(`http://127.0.0.1:8000${path}`, init, LOCAL_PEER);
+  /** A machine on the LAN that knows the port and sends a loopback Host header. */
+  const lan = (path: string, init: RequestInit = {}) =>
+    app.request(`http://127.0.0.1:8000${path}`, init, LAN_PEER);
+  return { app, remote, local, lan };
 }
 
 Deno.test("Access - the page is open on this machine", async () => {
@@ -37,6 +43,17 @@ Deno.test("Access - the page is open on this machine", async () => {
   const page = await local("/", { headers: { host: "127.0.0.1:8000" } });
   assert.equal(page.status, 200);
   assert.match(await page.text(), /Live Call Coach/);
+});
+
+Deno.test("Access - a LAN machine sending a loopback Host still needs the key", async () => {
+  const { lan } = setup();
+  const page = await lan("/", { headers: { host: "127.0.0.1:8000" } });
+  assert.equal(page.status, 303);
+  assert.equal(page.headers.get("location"), "/login");
+  await page.body?.cancel();
+  const socket = await lan("/ws/ui", { headers: { host: "127.0.0.1:8000", upgrade: "websocket" } });
+  assert.equal(socket.status, 401);
+  await socket.body?.cancel();
 });
 
 Deno.test("Access - through the tunnel URL, the page and sockets need the key", async () => {
@@ -98,20 +115,35 @@ Deno.test("Access - Twilio's signed endpoints and health stay reachable through 
   assert.equal(webhook.status, 403, "the signature check answers, not the access key");
 });
 
-Deno.test("Security headers - pages get CSP with our own scripts only and no framing", async () => {
+Deno.test("Security headers - pages get CSP with our own scripts only, their own styles only, no framing", async () => {
   const { local } = setup();
   for (const path of ["/", "/login"]) {
     const response = await local(path, { headers: { host: "127.0.0.1:8000" } });
-    assert.equal(response.headers.get("content-security-policy"), CONTENT_SECURITY_POLICY, path);
+    const html = await response.text();
+    const csp = response.headers.get("content-security-policy") ?? "";
+    const styles = [...html.matchAll(/<style[^>]*>([\s\S]*?)<\/style>/g)].map((match) => match[1]);
+    assert.ok(styles.length > 0, `${path} has an inline <style>`);
+    const directive = csp.split("; ").find((part) => part.startsWith("style-src-elem "));
+    const expected = styles.map((css) =>
+      `'sha256-${createHash("sha256").update(css, "utf8").digest("base64")}'`
+    );
+    assert.equal(directive, ["style-src-elem 'self'", ...expected].join(" "), path);
+    assert.doesNotMatch(
+      csp,
+      /style-src(-elem)? [^;]*'unsafe-inline'/,
+      `${path}: no inline <style> beyond those`,
+    );
+    assert.match(csp, /(^|; )script-src 'self'(;|$)/, path);
+    assert.match(csp, /frame-ancestors 'none'/, path);
+    assert.match(csp, /(^|; )default-src 'none'(;|$)/, path);
     assert.equal(response.headers.get("x-frame-options"), "DENY");
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+    assert.doesNotMatch(
+      html,
+      /<script(?![^>]*\bsrc=)(?![^>]*type="application\/json")[^>]*>/,
+      `${path}: no inline script`,
+    );
   }
-  assert.match(CONTENT_SECURITY_POLICY, /script-src 'self'(;|$)/);
-  assert.match(CONTENT_SECURITY_POLICY, /frame-ancestors 'none'/);
-  const page = await (await local("/", { headers: { host: "127.0.0.1:8000" } })).text();
-  assert.doesNotMatch(
-    page,
-    /<script(?![^>]*\bsrc=)(?![^>]*type="application\/json")[^>]*>/,
-    "no inline script",
-  );
+  assert.match(CONTENT_SECURITY_POLICY, /style-src-elem 'self';/, "other HTML: no inline <style> at all");
+  assert.equal(inlineStyleHashes("<style>a{}</style><p>x</p><STYLE media=print>\nb{}</STYLE>").length, 2);
 });

@@ -5,6 +5,7 @@ import { apiCallRoutes } from "../../routes/api_calls.ts";
 import { LiveError, type LiveSession, runLive } from "../../tools/live.ts";
 import { newCallSid, postWebhook } from "../support/fake_twilio.ts";
 import { FakeTwilioRest, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from "../support/fake_twilio_rest.ts";
+import { LOCAL_PEER } from "../support/peer.ts";
 
 const TUNNEL_URL = "https://sunny-river-tables-hope.trycloudflare.com";
 const OUR_NUMBER = "+15551234567";
@@ -168,7 +169,7 @@ Deno.test("Live - click-to-call from the live server creates the call Twilio nee
       method: "POST",
       headers: { "content-type": "application/json", origin: session.server.url },
       body: JSON.stringify({ to: CUSTOMER }),
-    });
+    }, LOCAL_PEER);
     assert.equal(response.status, 201);
     const created = await response.json();
     assert.match(created.call_sid, /^CA[0-9a-f]{32}$/);
