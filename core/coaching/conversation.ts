@@ -85,6 +85,10 @@ export class ConversationState {
   #levelPos = 0;
   #levelCount = 0;
   #levelPowerSum = 0;
+  /** The last window's worth of `customerRecentDb` values: the baseline is fed the one a window old. */
+  readonly #recentHistory: Float64Array;
+  #historyPos = 0;
+  #historyCount = 0;
   /** The customer's energy-mean level over their latest `raisedLevelWindowMs` of speech; null until full. */
   customerRecentDb: number | null = null;
   /** The customer's running level baseline (raised speech excluded); null until they have spoken. */
@@ -96,6 +100,7 @@ export class ConversationState {
     this.#config = config;
     this.#talkRing = new Uint8Array(Math.ceil(config.talkRatioWindowMs / SLOT_MS));
     this.#levelRing = new Float64Array(Math.ceil(config.raisedLevelWindowMs / SLOT_MS));
+    this.#recentHistory = new Float64Array(this.#levelRing.length);
   }
 
   /** How long the current floor holder has held it, 0 when nobody holds it. */
@@ -202,17 +207,30 @@ export class ConversationState {
     const recent = 10 * Math.log10(Math.max(this.#levelPowerSum / ring.length, 1e-10));
     this.customerRecentDb = recent;
 
+    // The baseline is fed the recent level of one window ago, which shares no slot with the level it is
+    // compared with: while a raise fills the window, the baseline cannot creep up under it (a step of
+    // exactly raisedVoiceDb then still counts as raised).
+    const history = this.#recentHistory;
+    const delayed = history[this.#historyPos];
+    history[this.#historyPos] = recent;
+    this.#historyPos = (this.#historyPos + 1) % history.length;
+    if (this.#historyCount < history.length) {
+      this.#historyCount++;
+      return;
+    }
     const trusted = this.customerBaselineSpeechMs >= c.baselineMinSpeechMs;
     if (this.customerBaselineDb === null) {
-      this.customerBaselineDb = recent;
+      this.customerBaselineDb = delayed;
       this.customerBaselineSpeechMs = SLOT_MS;
       return;
     }
-    // Raised speech must not poison the baseline: once trusted, skip anything half-way to "raised".
-    if (trusted && recent >= this.customerBaselineDb + c.raisedVoiceDb / 2) return;
+    // Raised speech must not poison the baseline: once trusted, skip anything half-way to "raised", both in
+    // the level it would be fed and in the current one.
+    const halfway = this.customerBaselineDb + c.raisedVoiceDb / 2;
+    if (trusted && (delayed >= halfway || recent >= halfway)) return;
     this.customerBaselineSpeechMs += SLOT_MS;
     // A plain mean at first, then a running mean with the configured time constant.
     const weight = Math.max(SLOT_MS / this.customerBaselineSpeechMs, SLOT_MS / c.baselineTimeConstantMs);
-    this.customerBaselineDb += (recent - this.customerBaselineDb) * weight;
+    this.customerBaselineDb += (delayed - this.customerBaselineDb) * weight;
   }
 }

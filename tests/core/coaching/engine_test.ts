@@ -136,6 +136,18 @@ Deno.test("CoachingEngine - CUSTOMER_RAISED_VOICE after 3 s of speech 10 dB over
   expect(tips[0].reason).toMatch(/^customer (6|7|8|9|10) dB above their usual level for 3\.0 s$/);
 });
 
+Deno.test("CoachingEngine - CUSTOMER_RAISED_VOICE at exactly the threshold, not just under it", () => {
+  const raise = (db: number) =>
+    runCall(
+      [],
+      [{ from: 0, to: 12_000, levelDb: -26 }, { from: 12_000, to: 20_000, levelDb: -26 + db }],
+      20_000,
+    )
+      .tips.map((t) => t.type);
+  expect(raise(6)).toEqual(["CUSTOMER_RAISED_VOICE"]);
+  expect(raise(5.9)).toEqual([]);
+});
+
 Deno.test("CoachingEngine - a customer who is loud all along has not raised their voice", () => {
   const { tips } = runCall([], talking(0, 60_000, 3_000, 500, { levelDb: -14 }), 60_000);
   expect(tips).toEqual([]);
