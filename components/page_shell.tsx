@@ -17,7 +17,9 @@ const tw = twind(
             to: { opacity: "1", transform: "none" },
           },
         },
-        animation: { "tip-in": "tip-in 0.3s ease-out both" },
+        // `backwards`, not `both`: a finished fade-in must not keep holding opacity 1, or the card's own
+        // opacity-0 (when it leaves) would be overridden and the 0.5 s fade-out would never show.
+        animation: { "tip-in": "tip-in 0.3s ease-out backwards" },
       },
     },
   }),
