@@ -91,3 +91,65 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     }
   });
 }
+
+/** Runs `deno run -A main.ts` with `env` until it exits, probing `probePort` (if given) all along. */
+async function runMainUntilExit(env: Record<string, string>, probePort?: number) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts"],
+    cwd: new URL("..", import.meta.url),
+    env: { LOG_LEVEL: "info", TWILIO_AUTH_TOKEN: "", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let exited = false;
+  const output = child.output().finally(() => exited = true);
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already exited */ }
+  };
+  // A server that starts after all would never exit by itself: stop it so the test fails instead of hanging.
+  const deadline = setTimeout(kill, 30_000);
+  let accepted = 0;
+  let probes = 0;
+  if (probePort !== undefined) {
+    while (!exited) {
+      probes++;
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port: probePort })).close();
+        accepted++;
+        kill();
+      } catch { /* refused: nothing listens */ }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+  const { code, stdout, stderr } = await output.finally(() => clearTimeout(deadline));
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code, stdout: decode(stdout), stderr: decode(stderr), accepted, probes };
+}
+
+const BAD_CONFIGS = [
+  { variable: "PORT", value: "abc", fix: "set a TCP port number such as 8000" },
+  { variable: "AGENT_TRACK", value: "both", fix: 'use "outbound"' },
+];
+
+for (const { variable, value, fix } of BAD_CONFIGS) {
+  Deno.test(`main - ${variable}=${value} stops start-up: exit 1, names the variable and the fix, opens no port`, async () => {
+    // With a bad PORT there is no port to watch; otherwise the port main.ts would listen on is probed.
+    const port = freePort();
+    const watched = variable === "PORT" ? undefined : port;
+    const result = await runMainUntilExit({ PORT: String(port), [variable]: value }, watched);
+    const all = result.stdout + result.stderr;
+    assert.equal(result.code, 1, all);
+    assert.match(result.stderr, /^Configuration error: /m, all);
+    assert.ok(result.stderr.includes(`${variable}: invalid value "${value}"`), all);
+    assert.ok(result.stderr.includes(fix), `the fix is named: ${all}`);
+    assert.ok(!/Uncaught|at file:/.test(all), `a message, not a crash: ${all}`);
+    assert.ok(!/server_started|is running/.test(result.stdout), `the server did not start: ${all}`);
+    if (watched !== undefined) {
+      assert.ok(result.probes > 0, "the port was probed while main.ts ran");
+      assert.equal(result.accepted, 0, `nothing listened on ${port}`);
+      assert.equal(await readLocalToken(port), null, "no token file was written");
+    }
+  });
+}

@@ -1,7 +1,8 @@
 /**
  * The per-call token that ties a media socket to the voice webhook that started it.
  *
- * The voice webhook puts `HMAC-SHA256(auth token, CallSid)` in a `<Parameter name="token">`; Twilio sends
+ * The voice webhook puts `HMAC-SHA256(auth token, "media-stream:" + CallSid)` (base64url) in a
+ * `<Parameter name="token">`; Twilio sends
  * it back in `start.customParameters`. A media socket whose token does not match its CallSid is closed,
  * so knowing the public URL is not enough to inject audio into someone's call.
  *
