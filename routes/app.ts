@@ -11,7 +11,8 @@ import { Hono } from "hono";
 import type { AppConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
 import type { SessionRegistry } from "../core/session/registry.ts";
-import { apiCallRoutes } from "./api_calls.ts";
+import { apiCallRoutes, MAX_CALL_REQUEST_BYTES } from "./api_calls.ts";
+import { bodyCap } from "./body_limit.ts";
 import { pageRoutes } from "./index.tsx";
 import { upgradeMediaSocket } from "./media_socket.ts";
 import { upgradeUiSocket } from "./ui_socket.ts";
@@ -76,6 +77,18 @@ export function createApp(deps: AppDeps): Hono {
     return ui(sessionId)(c);
   });
 
+  // Request bodies are counted while they stream in: a chunked upload has no Content-Length to trust.
+  app.use(
+    "/api/*",
+    bodyCap(MAX_CALL_REQUEST_BYTES, (c) => {
+      log.warn("api_rejected", {
+        path: c.req.path,
+        reason: `body too large: over ${MAX_CALL_REQUEST_BYTES} bytes`,
+        content_length: c.req.header("content-length") ?? null,
+      });
+      return c.json({ error: `Request body over ${MAX_CALL_REQUEST_BYTES} bytes.` }, 413);
+    }),
+  );
   app.route("/api/calls", apiCallRoutes({ config: deps.config, log }));
   app.route("/", pageRoutes());
 

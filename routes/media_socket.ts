@@ -189,7 +189,40 @@ class MediaConnection {
   }
 
   #close(code: number, reason: string, level: "info" | "warn" = "warn"): void {
-    this.deps.log[level]("media_socket_closed", { session_id: this.callSid, code, reason });
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.close(code, reason.slice(0, 120));
+    this.deps.log[level]("media_socket_closed", {
+      session_id: this.callSid,
+      code,
+      reason: truncateUtf8(reason, MAX_LOGGED_REASON_BYTES),
+    });
+    if (this.socket.readyState === WebSocket.OPEN) {
+      this.socket.close(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
+    }
   }
+}
+
+/** A close frame's reason is at most 123 bytes of UTF-8; `WebSocket.close` throws beyond that. */
+const MAX_CLOSE_REASON_BYTES = 123;
+/** Reasons quote the peer's input (a CallSid, a field name): the log keeps this much of one. */
+const MAX_LOGGED_REASON_BYTES = 500;
+
+/**
+ * `text` cut to at most `maxBytes` of UTF-8 at a character boundary, with "…" when cut. Reasons quote
+ * what the peer sent, so they may hold any characters and be of any length.
+ */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let end = 0;
+  /** End of the longest prefix that still leaves room for the 3-byte "…". */
+  let cut = 0;
+  for (const char of text) {
+    bytes += utf8Length(char.codePointAt(0)!);
+    if (bytes > maxBytes) return text.slice(0, cut) + "…";
+    end += char.length;
+    if (bytes <= maxBytes - 3) cut = end;
+  }
+  return text;
+}
+
+function utf8Length(codePoint: number): number {
+  return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
 }

@@ -15,12 +15,15 @@ import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { Logger } from "../core/log.ts";
 import { isLocalRequest, isSameOrigin, peerAddress } from "./access.ts";
+import { bodyCap } from "./body_limit.ts";
 import { contentSecurityPolicy, inlineStyleHashes } from "./security_headers.ts";
 
 /** Name of the cookie that carries the access key. */
 export const ACCESS_COOKIE = "coach_access";
 /** How long a login lasts, seconds. */
 const COOKIE_MAX_AGE_S = 12 * 60 * 60;
+/** Largest `POST /login` body accepted (a form with one key); counted while it streams in. */
+export const MAX_LOGIN_BYTES = 1024;
 /** Paths that are never behind the key: Twilio's own (signed) endpoints, health, and the login page. */
 const PUBLIC_PREFIXES = ["/webhooks/twilio/", "/ws/twilio/", "/health", "/login"];
 
@@ -67,17 +70,37 @@ export function uiAccess(options: UiAccessOptions): MiddlewareHandler {
 export function loginRoutes(options: UiAccessOptions): Hono {
   const app = new Hono();
   app.get("/login", (c) => loginResponse(c));
-  app.post("/login", async (c) => {
-    if (!isSameOrigin(c.req.raw)) return c.text("Forbidden: cross-site login.", 403);
-    const body = await c.req.text();
-    const key = body.length <= 1024 ? new URLSearchParams(body).get("key")?.trim() : undefined;
-    if (!isKey(options.accessKey, key)) {
-      options.log.warn("login_failed", { reason: "wrong access key" });
-      return loginResponse(c, "That key is not right. Use the access key the server printed at start.", 401);
-    }
-    setAccessCookie(c, options.accessKey);
-    return c.redirect("/", 303);
+  // /login is public: a body is counted while it streams in and refused past MAX_LOGIN_BYTES, so a
+  // stranger cannot make the server read (or hold) an endless upload, chunked or not.
+  const capped = bodyCap(MAX_LOGIN_BYTES, (c) => {
+    options.log.warn("login_rejected", {
+      reason: `body too large: over ${MAX_LOGIN_BYTES} bytes`,
+      content_length: c.req.header("content-length") ?? null,
+    });
+    return c.text(`Payload too large: the login form is limited to ${MAX_LOGIN_BYTES} bytes.`, 413);
   });
+  app.post(
+    "/login",
+    async (c, next) => {
+      if (isSameOrigin(c.req.raw)) return await next();
+      options.log.warn("login_rejected", { reason: "cross-site login", origin: c.req.header("origin") });
+      return c.text("Forbidden: cross-site login.", 403);
+    },
+    capped,
+    async (c) => {
+      const key = new URLSearchParams(await c.req.text()).get("key")?.trim();
+      if (!isKey(options.accessKey, key)) {
+        options.log.warn("login_failed", { reason: "wrong access key" });
+        return loginResponse(
+          c,
+          "That key is not right. Use the access key the server printed at start.",
+          401,
+        );
+      }
+      setAccessCookie(c, options.accessKey);
+      return c.redirect("/", 303);
+    },
+  );
   return app;
 }
 

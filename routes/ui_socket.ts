@@ -33,11 +33,17 @@ export function upgradeUiSocket(request: Request, sessionId: string | null, deps
   let unsubscribe = () => {};
   let untrack = () => {};
 
-  const follow = (id: string | null) => {
+  const follow = (id: string | null, via: "url" | "subscribe") => {
     unsubscribe();
     unsubscribe = deps.registry.subscribe(id, (message) => send(socket, message, deps.log));
     send(socket, { type: "hello", sessions: deps.registry.snapshot(id) }, deps.log);
     if (id !== null && !deps.registry.get(id)) {
+      deps.log.warn("ui_subscribe_unknown_session", {
+        session_id: id,
+        via,
+        reason: "no call with this id is known (not started yet, or ended and forgotten); " +
+          "the page gets an empty hello and waits for it",
+      });
       send(
         socket,
         { type: "error", message: `No call ${id} is known yet; waiting for it to start.` },
@@ -48,7 +54,7 @@ export function upgradeUiSocket(request: Request, sessionId: string | null, deps
 
   socket.onopen = () => {
     untrack = deps.track(socket);
-    follow(sessionId);
+    follow(sessionId, "url");
   };
   socket.onmessage = (event) => {
     if (typeof event.data !== "string" || event.data.length > MAX_UI_MESSAGE_BYTES) {
@@ -57,14 +63,21 @@ export function upgradeUiSocket(request: Request, sessionId: string | null, deps
       return;
     }
     let json: unknown;
+    let notJson = false;
     try {
       json = JSON.parse(event.data);
     } catch {
-      json = undefined;
+      notJson = true;
     }
     const parsed = ClientMessageSchema.safeParse(json);
     if (!parsed.success) {
-      deps.log.warn("ui_message_rejected", { reason: parsed.error.issues[0]?.message });
+      const issue = parsed.error.issues[0];
+      deps.log.warn("ui_message_rejected", {
+        reason: notJson
+          ? "not JSON"
+          : `not a known page message: ${issue?.path.join(".") || "message"}: ${issue?.message}`,
+        message: event.data.slice(0, 100),
+      });
       send(
         socket,
         { type: "error", message: 'Unknown message: send {"type":"subscribe","session_id":…}.' },
@@ -72,7 +85,7 @@ export function upgradeUiSocket(request: Request, sessionId: string | null, deps
       );
       return;
     }
-    follow(parsed.data.session_id);
+    follow(parsed.data.session_id, "subscribe");
   };
   socket.onclose = () => {
     unsubscribe();

@@ -6,13 +6,14 @@
  * @module
  */
 import { Hono } from "hono";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppConfig, TrackName } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
 import { type SessionRegistry, SessionStateError } from "../core/session/registry.ts";
 import { isValidTwilioSignature } from "../core/twilio/signature.ts";
 import { streamToken } from "../core/twilio/stream_token.ts";
 import { buildVoiceTwiml } from "../core/twilio/twiml.ts";
+import { bodyCap } from "./body_limit.ts";
 
 /** Largest webhook body accepted (Twilio's are about 1 KB). */
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
@@ -34,8 +35,12 @@ export interface WebhookDeps {
 export function twilioWebhooks(deps: WebhookDeps): Hono {
   const app = new Hono();
   const { config, registry, log } = deps;
+  // Cheap checks first: the content type, then the size, counted while the body streams in (a chunked
+  // body has no Content-Length to trust), so an oversize body is refused after 64 KiB, never read whole.
+  const form = requireForm(log);
+  const capped = bodyCap(MAX_WEBHOOK_BYTES, (c) => tooLarge(c, log));
 
-  app.post("/voice", async (c) => {
+  app.post("/voice", form, capped, async (c) => {
     const params = await signedParams(c, deps);
     if (params instanceof Response) return params;
     const callSid = params.CallSid;
@@ -50,9 +55,18 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
     try {
       session = registry.open(callSid, agentTrack);
     } catch (error) {
+      // The call ended and its session was dropped: the registry remembers it (a replayed webhook).
       if (!(error instanceof SessionStateError)) throw error;
-      log.warn("webhook_rejected", { path: c.req.path, session_id: callSid, reason: error.message });
-      return c.text(`Conflict: ${error.message}.`, 409);
+      return conflict(c, log, callSid, error.message);
+    }
+    if (session.status === "ended") {
+      // Ended, still within the grace period: a replay must not get a fresh stream token either.
+      return conflict(
+        c,
+        log,
+        callSid,
+        `call ${callSid} has already ended; a replayed request cannot reopen it`,
+      );
     }
     log.info("voice_webhook", { session_id: callSid, from: params.From, direction: params.Direction });
     const twiml = buildVoiceTwiml({
@@ -66,7 +80,7 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
     return c.body(twiml, 200, { "content-type": "application/xml; charset=utf-8" });
   });
 
-  app.post("/voice/status", async (c) => {
+  app.post("/voice/status", form, capped, async (c) => {
     const params = await signedParams(c, deps);
     if (params instanceof Response) return params;
     const { CallSid: callSid, CallStatus: status } = params;
@@ -76,7 +90,7 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
     return c.body(null, 204);
   });
 
-  app.post("/stream/status", async (c) => {
+  app.post("/stream/status", form, capped, async (c) => {
     const params = await signedParams(c, deps);
     if (params instanceof Response) return params;
     const fields = {
@@ -93,24 +107,22 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
   return app;
 }
 
+/** Refuses (415) any webhook that is not a form post, before reading its body. */
+function requireForm(log: Logger): MiddlewareHandler {
+  return async (c, next) => {
+    const contentType = c.req.header("content-type") ?? "";
+    if (contentType.startsWith("application/x-www-form-urlencoded")) return await next();
+    log.warn("webhook_rejected", { path: c.req.path, reason: "content type", content_type: contentType });
+    return c.text("Expected application/x-www-form-urlencoded (a Twilio webhook).", 415);
+  };
+}
+
 /**
- * Reads a form-encoded webhook body and checks its signature. Returns the parameters, or the error
- * response to send (415, 413 or 403).
+ * Reads a form-encoded webhook body (already capped at {@linkcode MAX_WEBHOOK_BYTES} by the middleware)
+ * and checks its signature. Returns the parameters, or the 403 response to send.
  */
 async function signedParams(c: Context, deps: WebhookDeps): Promise<Record<string, string> | Response> {
-  const contentType = c.req.header("content-type") ?? "";
-  if (!contentType.startsWith("application/x-www-form-urlencoded")) {
-    deps.log.warn("webhook_rejected", {
-      path: c.req.path,
-      reason: "content type",
-      content_type: contentType,
-    });
-    return c.text("Expected application/x-www-form-urlencoded (a Twilio webhook).", 415);
-  }
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_WEBHOOK_BYTES) return tooLarge(c, deps.log);
   const body = await c.req.text();
-  if (body.length > MAX_WEBHOOK_BYTES) return tooLarge(c, deps.log);
   const params: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(body)) params[name] = value;
   const url = deps.config.publicUrl + c.req.path + new URL(c.req.url).search;
@@ -130,12 +142,25 @@ function agentTrackFor(requested: string | undefined, fallback: TrackName): Trac
   return requested === "inbound" || requested === "outbound" ? requested : null;
 }
 
+function conflict(c: Context, log: Logger, callSid: string, reason: string): Response {
+  log.warn("webhook_rejected", { path: c.req.path, session_id: callSid, reason });
+  return c.text(`Conflict: ${reason}.`, 409);
+}
+
 function badRequest(c: Context, log: Logger, reason: string): Response {
   log.warn("webhook_rejected", { path: c.req.path, reason });
   return c.text(`Bad request: ${reason}.`, 400);
 }
 
+/** The 413 answer once a body passes {@linkcode MAX_WEBHOOK_BYTES}, declared or counted while streaming. */
 function tooLarge(c: Context, log: Logger): Response {
-  log.warn("webhook_rejected", { path: c.req.path, reason: "body too large" });
-  return c.text(`Payload too large: webhooks are limited to ${MAX_WEBHOOK_BYTES} bytes.`, 413);
+  log.warn("webhook_rejected", {
+    path: c.req.path,
+    reason: `body too large: over ${MAX_WEBHOOK_BYTES} bytes`,
+    content_length: c.req.header("content-length") ?? null,
+  });
+  return c.text(
+    `Payload too large: webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes (Twilio's are about 1 KB).`,
+    413,
+  );
 }

@@ -3,9 +3,12 @@
  *
  * Calls start and end at random against one server at high speed, with the faults a live deployment sees
  * injected: the status callback before, after (twice) or instead of `stop`, the media socket dropped or
- * hanging without `stop`, and the agent page dropping and coming back mid-call. It reports calls
- * completed, tips delivered against expected, errors, and memory at the end; exit code 1 when anything
- * is off. Loopback only; every loop is bounded by the wall-time budget.
+ * hanging without `stop`, and the agent page dropping and coming back mid-call. Faults go round in
+ * {@linkcode FAULTS} order (call n gets fault n mod 7), so every fault is injected in every run: the soak
+ * starts calls until each one has been, even past a very short budget. Scenarios and timings stay
+ * random. It reports calls completed (per fault), tips delivered against expected, errors, and memory at
+ * the end; exit code 1 when anything is off or a fault was never injected. Loopback only; every loop is
+ * bounded by the wall-time budget.
  *
  * @module
  */
@@ -36,6 +39,16 @@ export const FAULTS = [
   "page_drops",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
+/** How the server must see each call end: the fault shows in the `call_ended` reason. */
+const END_REASON: Record<Fault, string> = {
+  none: "stream_stopped",
+  status_before_stop: "call_completed",
+  status_after_stop_twice: "stream_stopped",
+  status_without_stop: "call_completed",
+  media_dropped: "media_socket_closed",
+  media_hangs: "idle_timeout",
+  page_drops: "stream_stopped",
+};
 /** Faults after which the whole script was played, so its expected tips must all arrive. */
 const FULL_AUDIO: ReadonlySet<Fault> = new Set([
   "none",
@@ -58,6 +71,8 @@ export interface SoakOptions {
 /** What one call did. */
 interface CallOutcome {
   fault: Fault;
+  /** Whether the fault really happened (e.g. the socket was still open when the callback came). */
+  injected: boolean;
   audioMs: number;
   ended: number;
   endReason: string | null;
@@ -72,7 +87,13 @@ export interface SoakReport {
   calls: number;
   completed: number;
   audioMinutes: number;
-  byFault: Record<string, { calls: number; completed: number }>;
+  /**
+   * Per fault (every fault of {@linkcode FAULTS} is a key): calls that got it, calls where it really
+   * happened, and calls that completed cleanly.
+   */
+  byFault: Record<Fault, { calls: number; injected: number; completed: number }>;
+  /** Faults that never really happened in any call (empty in a good run). */
+  faultsMissed: Fault[];
   tipsExpected: number;
   tipsDelivered: number;
   tipsUnexpected: number;
@@ -103,11 +124,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const scenarios = buildScenarios(server.config.coaching);
   const outcomes: CallOutcome[] = [];
   const deadline = performance.now() + options.seconds * 1000;
+  let started = 0;
   try {
     const worker = async () => {
-      while (performance.now() < deadline - 2_000) {
+      // Every fault is injected at least once, however short the budget.
+      while (performance.now() < deadline - 2_000 || started < FAULTS.length) {
         await sleep(random() * 300); // calls start at random moments
-        const fault = FAULTS[Math.floor(random() * FAULTS.length)];
+        const fault = faultOfCall(started++);
         const scenario = scenarios[SCENARIOS[Math.floor(random() * SCENARIOS.length)]];
         const outcome = await playCall(server, scenario, fault, options.speed, random, deadline);
         outcomes.push(outcome);
@@ -124,6 +147,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
 }
 
+/** The fault of the `n`th call started (from 0): round-robin, so the first 7 calls get all 7. */
+export function faultOfCall(n: number): Fault {
+  return FAULTS[n % FAULTS.length];
+}
+
 async function playCall(
   server: RunningServer,
   scenario: Scenario,
@@ -135,6 +163,7 @@ async function playCall(
   const callSid = randomSid("CA");
   const outcome: CallOutcome = {
     fault,
+    injected: false,
     audioMs: 0,
     ended: 0,
     endReason: null,
@@ -199,6 +228,7 @@ async function playCall(
     const cutAt = FULL_AUDIO.has(fault) ? frames : Math.floor(frames * (0.3 + 0.6 * random()));
     const pageDropAt = Math.floor(frames * 0.4);
     const pageBackAt = Math.floor(frames * 0.55);
+    let pageCameBack = false;
     const started = performance.now();
     for (let k = 0; k < cutAt && media.readyState === WebSocket.OPEN; k++) {
       if (performance.now() > deadline + 30_000) throw new Error("soak budget exceeded");
@@ -206,36 +236,53 @@ async function playCall(
       media.send(messages.media("inbound", k * FRAME_MS, customer.nextFrame()));
       outcome.audioMs = (k + 1) * FRAME_MS;
       if (fault === "page_drops" && k === pageDropAt) page.close();
-      if (fault === "page_drops" && k === pageBackAt) page = await openPage();
+      if (fault === "page_drops" && k === pageBackAt) {
+        page = await openPage();
+        pageCameBack = true;
+      }
       const ahead = started + (k * FRAME_MS) / speed - performance.now();
       if (ahead > 2 || k % 50 === 49) await sleep(Math.max(0, ahead));
     }
     const mediaClosed = new Promise((resolve) => media!.addEventListener("close", resolve, { once: true }));
+    const mediaOpen = () => media!.readyState === WebSocket.OPEN;
     switch (fault) {
       case "none":
+        media.send(messages.stop());
+        await mediaClosed;
+        await status();
+        outcome.injected = true;
+        break;
       case "page_drops":
         media.send(messages.stop());
         await mediaClosed;
         await status();
+        outcome.injected = pageCameBack;
         break;
-      case "status_before_stop":
+      case "status_before_stop": {
         await sleep(300); // let the last frames land, as Twilio's callback trails the audio
+        const openAtStatus = mediaOpen();
         await status();
-        if (media.readyState === WebSocket.OPEN) media.send(messages.stop());
+        if (mediaOpen()) media.send(messages.stop());
+        outcome.injected = openAtStatus;
         break;
+      }
       case "status_after_stop_twice":
         media.send(messages.stop());
         await mediaClosed;
         await status();
         await status();
+        outcome.injected = true;
         break;
       case "status_without_stop":
+        outcome.injected = mediaOpen();
         await status();
         break;
       case "media_dropped":
+        outcome.injected = mediaOpen();
         media.close();
         break;
       case "media_hangs":
+        outcome.injected = mediaOpen();
         await sleep(IDLE_TIMEOUT_MS + 1_500); // the socket stays open, silent
         break;
     }
@@ -243,6 +290,9 @@ async function playCall(
     while (outcome.ended === 0 && performance.now() < waitEnd) await sleep(20);
     await sleep(100); // a second call_ended would show up here
     if (outcome.ended !== 1) throw new Error(`${outcome.ended} call_ended messages (want exactly 1)`);
+    if (outcome.endReason !== END_REASON[fault]) {
+      throw new Error(`the call ended with ${outcome.endReason}, not ${END_REASON[fault]}`);
+    }
     if (FULL_AUDIO.has(fault)) {
       const seen = [...tips.values()].map((t) => ({ type: t.type, streamMs: t.stream_ms }));
       const verdict = judgeTips(scenario.expect, scenario.tolerate, seen);
@@ -270,10 +320,12 @@ function summarize(
   memory: Deno.MemoryUsage,
   registrySize: number,
 ) {
-  const byFault: SoakReport["byFault"] = {};
+  const byFault = Object.fromEntries(
+    FAULTS.map((f) => [f, { calls: 0, injected: 0, completed: 0 }]),
+  ) as SoakReport["byFault"];
   for (const o of outcomes) {
-    byFault[o.fault] ??= { calls: 0, completed: 0 };
     byFault[o.fault].calls++;
+    if (o.injected) byFault[o.fault].injected++;
     if (!o.error) byFault[o.fault].completed++;
   }
   const sum = (pick: (o: CallOutcome) => number) => outcomes.reduce((total, o) => total + pick(o), 0);
@@ -283,6 +335,7 @@ function summarize(
     completed: outcomes.length - errors.length,
     audioMinutes: sum((o) => o.audioMs) / 60_000,
     byFault,
+    faultsMissed: FAULTS.filter((f) => byFault[f].injected === 0),
     tipsExpected: sum((o) => o.expected),
     tipsDelivered: sum((o) => o.delivered),
     tipsUnexpected: sum((o) => o.unexpected),
@@ -294,7 +347,7 @@ function summarize(
     ok: false,
   };
   report.ok = errors.length === 0 && serverErrors === 0 && registrySize === 0 && report.calls > 0 &&
-    report.tipsDelivered === report.tipsExpected;
+    report.faultsMissed.length === 0 && report.tipsDelivered === report.tipsExpected;
   return report;
 }
 
@@ -303,7 +356,11 @@ export function formatSoakReport(report: SoakReport, minAudioMinutes: number): s
   const lines = [
     `calls: ${report.calls} started, ${report.completed} completed cleanly`,
     `call audio: ${report.audioMinutes.toFixed(1)} min (target ≥ ${minAudioMinutes})`,
-    ...Object.entries(report.byFault).map(([fault, n]) => `  ${fault.padEnd(24)} ${n.completed}/${n.calls}`),
+    `  ${"fault".padEnd(24)} completed/calls (injected)`,
+    ...Object.entries(report.byFault).map(([fault, n]) =>
+      `  ${fault.padEnd(24)} ${n.completed}/${n.calls} (${n.injected})`
+    ),
+    ...(report.faultsMissed.length ? [`faults never injected: ${report.faultsMissed.join(", ")}`] : []),
     `tips: ${report.tipsDelivered} delivered of ${report.tipsExpected} expected, ${report.tipsUnexpected} unexpected`,
     `errors: ${report.errors.length} in calls, ${report.serverErrors} logged by the server`,
     `memory at the end: RSS ${report.rssMb.toFixed(0)} MB, heap ${report.heapMb.toFixed(1)} MB; ` +

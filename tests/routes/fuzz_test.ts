@@ -1,7 +1,9 @@
 /**
  * Throws thousands of mutated, real-shaped Twilio messages at the media socket while a real scenario
- * runs on another socket. The real call must get exactly the tips it gets alone, and the server must
- * stay up with no internal fault. The mutations come from a seeded generator, so a failure reproduces.
+ * runs on another socket. The real call plays at a real-time-ish pace and the fuzz sockets send in
+ * parallel for as long as it lasts, so the fuzz overlaps the whole call (counted, not assumed). The real
+ * call must get exactly the tips it gets alone, and the server must stay up with no internal fault. Each
+ * fuzz worker draws from its own seeded generator, so the mutations it sends reproduce.
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../core/config.ts";
@@ -13,8 +15,15 @@ import { runSimulation } from "../../simulator/simulation.ts";
 import { seededRandom } from "../../simulator/synth.ts";
 import { answerCall, closed, MediaStream, newCallSid, openSocket } from "../support/fake_twilio.ts";
 
-const FUZZ_SOCKETS = 250;
 const SEED = 20261124;
+/** Fuzz sockets sending at once, each from its own seeded generator. */
+const FUZZ_WORKERS = 4;
+/** Times real time for the real call: slow enough that the fuzz has the whole call to hit. */
+const REAL_SPEED = 3;
+/** Fuzz messages that must be sent while the real call is live (after its start, before its end). */
+const MIN_FUZZ_DURING_CALL = 2_000;
+/** A bound on the fuzz, should the real call never end. */
+const MAX_FUZZ_SOCKETS = 20_000;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -101,8 +110,18 @@ function walk(value: Json, path: string[]): Json {
   return path.reduce<Json>((node, key) => (node as { [key: string]: Json })[key], value);
 }
 
-/** One fuzz socket: a real start (usually), then real frames mixed with mutated ones, until closed. */
-async function fuzzOneSocket(server: RunningServer, mutator: Mutator): Promise<number> {
+/** When the real call went live and ended (wall ms), and when each fuzz message was sent. */
+interface FuzzWindow {
+  startedAt: number | null;
+  endedAt: number | null;
+  sentAt: number[];
+}
+
+/**
+ * One fuzz socket: a real start (usually), then real frames mixed with mutated ones, until closed or the
+ * real call ended. Every message sent is stamped in `window.sentAt`.
+ */
+async function fuzzOneSocket(server: RunningServer, mutator: Mutator, window: FuzzWindow): Promise<void> {
   const callSid = newCallSid();
   const answer = await answerCall(server, callSid);
   const signed = { "x-twilio-signature": signTwilioRequest(server.authToken, answer.url, {}) };
@@ -110,29 +129,30 @@ async function fuzzOneSocket(server: RunningServer, mutator: Mutator): Promise<n
   const stream = new MediaStream(socket, callSid);
   const done = closed(socket);
   const templates: { [key: string]: Json }[] = [];
+  const sendRaw = (data: string | Uint8Array) => {
+    socket.send(data);
+    window.sentAt.push(performance.now());
+  };
   stream.send = (message: unknown) => {
     templates.push(message as { [key: string]: Json });
-    socket.send(JSON.stringify(message));
+    sendRaw(JSON.stringify(message));
   };
   stream.connected();
   if (mutator.random() < 0.85) stream.start(answer.parameters);
-  let sent = templates.length;
   const frame = new Uint8Array(160).fill(0xff);
-  for (let i = 0; i < 20 && socket.readyState === WebSocket.OPEN; i++) {
+  for (let i = 0; i < 20 && socket.readyState === WebSocket.OPEN && window.endedAt === null; i++) {
     if (mutator.random() < 0.5) {
       stream.media(mutator.pick(["inbound", "outbound"]), i * 20, frame);
     } else {
-      socket.send(mutator.mutate(mutator.pick(templates)));
+      sendRaw(mutator.mutate(mutator.pick(templates)));
     }
-    sent++;
     if (i % 5 === 4) await new Promise((resolve) => setTimeout(resolve, 0));
   }
   if (socket.readyState === WebSocket.OPEN) socket.close();
   await done;
-  return sent;
 }
 
-Deno.test("Fuzz - thousands of mutated media messages beside a real call change nothing for it", async () => {
+Deno.test("Fuzz - thousands of mutated media messages during a whole real call change nothing for it", async () => {
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({
     level: "warn",
@@ -145,21 +165,59 @@ Deno.test("Fuzz - thousands of mutated media messages beside a real call change 
   );
   try {
     const scenario = buildScenarios(server.config.coaching).interrupt;
-    const play = () =>
-      runSimulation({ scenario, url: server.url, authToken: server.authToken, speed: 0, seed: 7 });
-    const alone = await play();
+    const play = (speed: number, callSid?: string) =>
+      runSimulation({ scenario, url: server.url, authToken: server.authToken, speed, seed: 7, callSid });
+    const alone = await play(0);
     assert.ok(alone.ok, "the scenario passes on its own");
+    assert.ok(alone.tips.length > 0, "the scenario has tips to lose");
 
-    const mutator = new Mutator(seededRandom(SEED));
-    const real = play();
-    let messages = 0;
-    for (let i = 0; i < FUZZ_SOCKETS; i++) messages += await fuzzOneSocket(server, mutator);
-    const underFire = await real;
+    // The real call's own events, straight from the registry: when it went live and when it ended.
+    const realSid = newCallSid();
+    const window: FuzzWindow = { startedAt: null, endedAt: null, sentAt: [] };
+    let fuzzSentBeforeEnd = 0;
+    const unfollow = server.registry.subscribe(realSid, (message) => {
+      if (message.type === "stream_started") window.startedAt = performance.now();
+      if (message.type === "call_ended") {
+        window.endedAt = performance.now();
+        fuzzSentBeforeEnd = window.sentAt.length;
+      }
+    });
 
-    assert.ok(messages >= 2_000, `sent ${messages} fuzz messages`);
+    const real = play(REAL_SPEED, realSid);
+    let sockets = 0;
+    const worker = async (index: number) => {
+      const mutator = new Mutator(seededRandom(SEED + index));
+      while (window.endedAt === null && sockets < MAX_FUZZ_SOCKETS) {
+        sockets++;
+        await fuzzOneSocket(server, mutator, window);
+      }
+    };
+    const [underFire] = await Promise.all([
+      real,
+      ...Array.from({ length: FUZZ_WORKERS }, (_, i) => worker(i)),
+    ]);
+    unfollow();
+
+    const { startedAt, endedAt, sentAt } = window;
+    assert.ok(startedAt !== null && endedAt !== null, "the real call went live and ended");
+    const during = sentAt.filter((t) => t >= startedAt && t <= endedAt);
+    const summary = `${sentAt.length} fuzz messages on ${sockets} sockets: ${during.length} while the real ` +
+      `call was live (${((endedAt - startedAt) / 1000).toFixed(1)} s), ${fuzzSentBeforeEnd} before it ended`;
+    assert.ok(during.length >= MIN_FUZZ_DURING_CALL, summary);
+    assert.ok(fuzzSentBeforeEnd >= MIN_FUZZ_DURING_CALL, summary);
+    // Spread over the whole call, not bunched at its start: every quarter of it was under fire.
+    const quarter = (endedAt - startedAt) / 4;
+    for (let q = 0; q < 4; q++) {
+      const inQuarter = during.filter((t) =>
+        t >= startedAt + q * quarter && t < startedAt + (q + 1) * quarter
+      );
+      assert.ok(inQuarter.length >= during.length / 10, `quarter ${q + 1}: ${inQuarter.length}; ${summary}`);
+    }
+
     const tips = (r: typeof alone) => r.tips.map((t) => `${t.stream_ms} ${t.type}`);
     assert.deepEqual(tips(underFire), tips(alone), "the real call got exactly the tips it gets alone");
-    assert.ok(underFire.ok);
+    assert.ok(underFire.ok, "the real call's tips are the scenario's expected tips");
+    assert.equal(underFire.endReason, "stream_stopped");
     assert.equal((await fetch(`${server.url}/health`)).status, 200, "the server is up");
     const faults = logs.filter((l) => l.level === "error");
     assert.deepEqual(faults, [], "no internal fault");

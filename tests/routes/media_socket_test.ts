@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../core/config.ts";
 import { createLogger } from "../../core/log.ts";
 import { signTwilioRequest } from "../../core/twilio/signature.ts";
-import { MAX_MESSAGES_PER_SECOND } from "../../routes/media_socket.ts";
+import { MAX_MESSAGES_PER_SECOND, truncateUtf8 } from "../../routes/media_socket.ts";
 import { type RunningServer, startServer } from "../../routes/server.ts";
 import {
   answerCall,
@@ -45,6 +45,24 @@ async function mediaSocket(server: RunningServer, started: boolean) {
   return { stream, callSid, parameters: answer.parameters };
 }
 
+/**
+ * The one `media_socket_closed` line of this call (matched by its CallSid, not just the close code, so an
+ * earlier case's line cannot stand in for it): warn level, this close code, this case's reason.
+ */
+function assertClosedLog(
+  logs: Record<string, unknown>[],
+  callSid: string,
+  code: number,
+  reason: RegExp,
+  name: string,
+): void {
+  const lines = logs.filter((l) => l.event === "media_socket_closed" && l.session_id === callSid);
+  assert.equal(lines.length, 1, `${name}: one close logged for ${callSid}: ${JSON.stringify(lines)}`);
+  assert.equal(lines[0].level, "warn", name);
+  assert.equal(lines[0].code, code, `${name}: logged close code`);
+  assert.match(String(lines[0].reason), reason, `${name}: logged reason`);
+}
+
 const mediaJson = (stream: MediaStream, media: Record<string, unknown>) =>
   JSON.stringify({
     event: "media",
@@ -78,81 +96,80 @@ Deno.test("Media socket - each bad input gets its close code and a logged reason
         started: true,
         send: (s) => s.socket.send("hello?"),
         code: 1007,
-        reason: /not JSON/,
+        reason: /^malformed message: not JSON$/,
       },
       {
         name: "wrong shape",
         started: true,
         send: (s) => s.send({ event: "media", media: {} }),
         code: 1007,
-        reason: /malformed/,
+        reason: /^malformed message: sequenceNumber: /,
       },
       {
         name: "unknown event",
         started: true,
         send: (s) => s.send({ event: "clear" }),
         code: 1007,
-        reason: /event/,
+        reason: /^malformed message: event: Invalid discriminator value/,
       },
       {
         name: "media before start",
         started: false,
         send: (s) => s.media("inbound", 0, toneFrame(0)),
         code: 1008,
-        reason: /media before start/,
+        reason: /^media before start$/,
       },
       {
         name: "binary frame",
         started: true,
         send: (s) => s.socket.send(new Uint8Array(160)),
         code: 1003,
-        reason: /binary/,
+        reason: /^binary frames are not part of the protocol$/,
       },
       {
         name: "oversize",
         started: true,
         send: (s) => s.socket.send(" ".repeat(70_000)),
         code: 1009,
-        reason: /exceeds/,
+        reason: /^message of 70000 bytes exceeds 65536$/,
       },
       {
         name: "not base64",
         started: true,
         send: (s) => s.socket.send(mediaJson(s, { payload: "%%%notbase64%%%" })),
         code: 1007,
-        reason: /base64/,
+        reason: /^payload is not valid base64 μ-law: /,
       },
       {
         name: "empty payload",
         started: true,
         send: (s) => s.socket.send(mediaJson(s, { payload: "" })),
         code: 1007,
-        reason: /empty/,
+        reason: /^empty media payload$/,
       },
       {
         name: "number timestamp",
         started: true,
         send: (s) => s.socket.send(mediaJson(s, { timestamp: 20 })),
         code: 1007,
-        reason: /media\.timestamp/,
+        reason: /^malformed message: media\.timestamp: /,
       },
       {
         name: "other stream's media",
         started: true,
         send: (s) => s.socket.send(mediaJson(s, {}).replace(s.streamSid, "MZother")),
         code: 1008,
-        reason: /unknown stream/,
+        reason: /^media for unknown stream MZother$/,
       },
     ];
     for (const testCase of cases) {
-      const { stream } = await mediaSocket(server, testCase.started);
+      const { stream, callSid } = await mediaSocket(server, testCase.started);
       const done = closed(stream.socket);
       testCase.send(stream);
       const event = await done;
       assert.equal(event.code, testCase.code, testCase.name);
       assert.match(event.reason, testCase.reason, testCase.name);
-      const logged = logs.find((l) => l.event === "media_socket_closed" && l.code === testCase.code);
-      assert.ok(logged, `${testCase.name}: reason logged`);
+      assertClosedLog(logs, callSid, testCase.code, testCase.reason, testCase.name);
       feedHealthy();
     }
 
@@ -160,7 +177,8 @@ Deno.test("Media socket - each bad input gets its close code and a logged reason
     const twice = await mediaSocket(server, true);
     const twiceClosed = closed(twice.stream.socket);
     twice.stream.start(twice.parameters);
-    assert.match((await twiceClosed).reason, /second start/);
+    assert.match((await twiceClosed).reason, /^a second start on one stream$/);
+    assertClosedLog(logs, twice.callSid, 1008, /^a second start on one stream$/, "second start");
     feedHealthy();
 
     const healthyMetrics = await page.next((m) =>
@@ -175,8 +193,8 @@ Deno.test("Media socket - each bad input gets its close code and a logged reason
 });
 
 Deno.test("Media socket - wrong mediaFormat is refused with the supported format named", async () => {
-  await withServer(async (server) => {
-    const { stream, parameters } = await mediaSocket(server, false);
+  await withServer(async (server, logs) => {
+    const { stream, parameters, callSid } = await mediaSocket(server, false);
     const done = closed(stream.socket);
     stream.send({
       event: "start",
@@ -194,6 +212,7 @@ Deno.test("Media socket - wrong mediaFormat is refused with the supported format
     const event = await done;
     assert.equal(event.code, 1007);
     assert.match(event.reason, /only audio\/x-mulaw/);
+    assertClosedLog(logs, callSid, 1007, /only audio\/x-mulaw/, "wrong mediaFormat");
   });
 });
 
@@ -222,27 +241,115 @@ Deno.test("Media socket - odd sizes, out-of-order and duplicate timestamps are a
 // drop; the server's log carries the close code and reason.
 Deno.test("Media socket - a flood beyond any real call is cut off", async () => {
   await withServer(async (server, logs) => {
-    const { stream } = await mediaSocket(server, true);
+    const { stream, callSid } = await mediaSocket(server, true);
     const done = closed(stream.socket);
     const silence = new Uint8Array(160).fill(0xff);
     for (let i = 0; i < MAX_MESSAGES_PER_SECOND + 500 && stream.socket.readyState === WebSocket.OPEN; i++) {
       stream.media("inbound", i * 20, silence);
     }
     await done;
-    const logged = logs.find((l) => l.event === "media_socket_closed");
-    assert.equal(logged?.code, 1008);
-    assert.match(String(logged?.reason), /flood: more than 10000 messages per second/);
+    assertClosedLog(logs, callSid, 1008, /^flood: more than 10000 messages per second$/, "flood");
   });
 });
 
 Deno.test("Media socket - chatter before start is limited", async () => {
   await withServer(async (server, logs) => {
-    const { stream } = await mediaSocket(server, false);
+    const { stream, callSid } = await mediaSocket(server, false);
     const done = closed(stream.socket);
     for (let i = 0; i < 20 && stream.socket.readyState === WebSocket.OPEN; i++) stream.connected();
     await done;
-    const logged = logs.find((l) => l.event === "media_socket_closed");
-    assert.equal(logged?.code, 1008);
-    assert.match(String(logged?.reason), /more than 8 messages before start/);
+    assertClosedLog(logs, callSid, 1008, /^more than 8 messages before start$/, "chatter before start");
   });
+});
+
+Deno.test("Media socket - reasons quoting long or non-ASCII input are cut to fit a close frame; the server stays up", async () => {
+  await withServer(async (server, logs) => {
+    const phones = "☎".repeat(64); // 192 bytes of UTF-8: more than a close frame's 123
+    const cases: {
+      name: string;
+      started: boolean;
+      send: (s: MediaStream) => void;
+      code: number;
+      reason: RegExp;
+    }[] = [
+      {
+        name: "start naming another CallSid (no token needed to get here)",
+        started: false,
+        send: (s) =>
+          s.send({
+            event: "start",
+            sequenceNumber: "1",
+            streamSid: s.streamSid,
+            start: {
+              accountSid: "AC1",
+              streamSid: s.streamSid,
+              callSid: phones,
+              tracks: ["inbound"],
+              customParameters: {},
+              mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
+            },
+          }),
+        code: 1008,
+        reason: /^start is for ☎+…$/,
+      },
+      {
+        name: "a custom parameter with a long non-ASCII name and a bad value",
+        started: false,
+        send: (s) =>
+          s.send({
+            event: "start",
+            sequenceNumber: "1",
+            streamSid: s.streamSid,
+            start: {
+              accountSid: "AC1",
+              streamSid: s.streamSid,
+              callSid: s.callSid,
+              tracks: ["inbound"],
+              customParameters: { ["é".repeat(5_000)]: 1 },
+              mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
+            },
+          }),
+        code: 1007,
+        reason: /^malformed message: start\.customParameters\.é+…$/,
+      },
+      {
+        name: "media for another stream with a non-ASCII streamSid",
+        started: true,
+        send: (s) => s.socket.send(mediaJson(s, {}).replace(s.streamSid, phones)),
+        code: 1008,
+        reason: /^media for unknown stream ☎+…$/,
+      },
+    ];
+    for (const testCase of cases) {
+      const { stream, callSid } = await mediaSocket(server, testCase.started);
+      const done = closed(stream.socket);
+      testCase.send(stream);
+      const event = await done;
+      assert.equal(event.code, testCase.code, testCase.name);
+      assert.match(event.reason, testCase.reason, testCase.name);
+      assert.ok(new TextEncoder().encode(event.reason).length <= 123, testCase.name);
+      const logged = logs.filter((l) => l.event === "media_socket_closed" && l.session_id === callSid);
+      assert.equal(logged.length, 1, testCase.name);
+      assert.ok(
+        new TextEncoder().encode(String(logged[0].reason)).length <= 500,
+        `${testCase.name}: log bounded`,
+      );
+      assert.equal((await fetch(`${server.url}/health`)).status, 200, `${testCase.name}: the server is up`);
+    }
+    assert.deepEqual(logs.filter((l) => l.level === "error"), []);
+  });
+});
+
+Deno.test("Media socket - truncateUtf8 cuts at a character boundary within the byte limit", () => {
+  assert.equal(truncateUtf8("stream stopped", 123), "stream stopped");
+  assert.equal(truncateUtf8("a".repeat(123), 123), "a".repeat(123));
+  assert.equal(truncateUtf8("a".repeat(124), 123), "a".repeat(120) + "…");
+  for (const text of ["☎".repeat(64), "é".repeat(200), "😀".repeat(40), "x" + "😀".repeat(40)]) {
+    const cut = truncateUtf8(text, 123);
+    const bytes = new TextEncoder().encode(cut).length;
+    assert.ok(bytes <= 123 && bytes >= 118, `${bytes} bytes`);
+    assert.ok(cut.endsWith("…"));
+    assert.ok(text.startsWith(cut.slice(0, -1)), "a prefix of whole characters");
+    assert.doesNotMatch(cut, /\uFFFD/);
+  }
 });

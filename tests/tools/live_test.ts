@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
-import { Hono } from "hono";
 import { silentLogger } from "../../core/log.ts";
-import { apiCallRoutes } from "../../routes/api_calls.ts";
 import { LiveError, type LiveSession, runLive } from "../../tools/live.ts";
 import { newCallSid, postWebhook } from "../support/fake_twilio.ts";
 import { FakeTwilioRest, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from "../support/fake_twilio_rest.ts";
-import { LOCAL_PEER } from "../support/peer.ts";
 
 const TUNNEL_URL = "https://sunny-river-tables-hope.trycloudflare.com";
 const OUR_NUMBER = "+15551234567";
@@ -156,27 +153,51 @@ Deno.test("Live - tunnel URL becomes PUBLIC_URL, the number is pointed at it, in
   await cloudflared.cleanup();
 });
 
+/**
+ * Sends the process's requests for `*.twilio.com` to the fake API instead (path and query kept), and
+ * records them as they were addressed. Only the network hop changes: the Twilio client, its credentials
+ * and the code that builds it stay the production ones.
+ */
+function routeTwilioApiTo(fake: FakeTwilioRest) {
+  const realFetch = globalThis.fetch;
+  const addressed: string[] = [];
+  globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (url.hostname !== "twilio.com" && !url.hostname.endsWith(".twilio.com")) return realFetch(input, init);
+    addressed.push(
+      `${init?.method ?? (input instanceof Request ? input.method : "GET")} ${url.origin}${url.pathname}`,
+    );
+    return realFetch(new URL(url.pathname + url.search, fake.url), init);
+  };
+  return { addressed, restore: () => void (globalThis.fetch = realFetch) };
+}
+
 Deno.test("Live - click-to-call from the live server creates the call Twilio needs", async () => {
   const cloudflared = await fakeCloudflared();
   const twilio = FakeTwilioRest.start({ numbers: [{ phone_number: OUR_NUMBER }] });
-  const session = await live(cloudflared, { ...TWILIO_ENV, AGENT_PHONE_NUMBER: AGENT }, { twilio });
+  const network = routeTwilioApiTo(twilio);
+  // No client is injected: the live session and the server's click-to-call route make their own from
+  // the environment, as `deno task live` does.
+  const session = await live(cloudflared, { ...TWILIO_ENV, AGENT_PHONE_NUMBER: AGENT });
   try {
-    const app = new Hono().route(
-      "/api/calls",
-      apiCallRoutes({ config: session.server.config, log: silentLogger, twilioClient: twilio.client() }),
-    );
-    const response = await app.request(`${session.server.url}/api/calls`, {
+    assert.equal(session.numberPointed, true);
+    const before = twilio.requests.length;
+
+    // The page's request, over loopback to the route the live server mounts.
+    const response = await fetch(`${session.server.url}/api/calls`, {
       method: "POST",
       headers: { "content-type": "application/json", origin: session.server.url },
       body: JSON.stringify({ to: CUSTOMER }),
-    }, LOCAL_PEER);
+    });
     assert.equal(response.status, 201);
     const created = await response.json();
     assert.match(created.call_sid, /^CA[0-9a-f]{32}$/);
     assert.equal(created.status, "queued");
 
+    assert.equal(twilio.requests.length, before + 1, "one request to Twilio: the call");
     const call = twilio.requests.at(-1)!;
     assert.equal(`${call.method} ${call.path}`, `POST /2010-04-01/Accounts/${TEST_ACCOUNT_SID}/Calls.json`);
+    assert.equal(call.authorization, "Basic " + btoa(`${TEST_ACCOUNT_SID}:${TEST_AUTH_TOKEN}`));
     assert.deepEqual(call.form, {
       To: AGENT,
       From: OUR_NUMBER,
@@ -186,7 +207,41 @@ Deno.test("Live - click-to-call from the live server creates the call Twilio nee
       StatusCallbackMethod: "POST",
       StatusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
     });
+    assert.equal(
+      network.addressed.at(-1),
+      `POST https://api.twilio.com/2010-04-01/Accounts/${TEST_ACCOUNT_SID}/Calls.json`,
+      "the server's client addressed the real Twilio API",
+    );
+
+    // The webhook URL the call carries is one the same server accepts, with the agent on inbound.
+    const url = new URL(call.form.Url as string);
+    const voice = await postWebhook(session.server, url.pathname + url.search, {
+      CallSid: created.call_sid,
+      From: AGENT,
+      To: OUR_NUMBER,
+      Direction: "outbound-api",
+    });
+    assert.equal(voice.status, 200);
+    const twiml = await voice.text();
+    assert.match(twiml, /<Parameter name="agent_track" value="inbound"\/>/);
+    assert.match(twiml, /<Dial callerId="\+15551234567" answerOnBridge="true">\+15559876543<\/Dial>/);
+
+    // Through the tunnel (proxy headers), the same route places no call.
+    const remote = await fetch(`${session.server.url}/api/calls`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        host: new URL(TUNNEL_URL).host,
+        "cf-connecting-ip": "203.0.113.9",
+        cookie: `coach_access=${session.server.accessKey}`,
+      },
+      body: JSON.stringify({ to: CUSTOMER }),
+    });
+    assert.equal(remote.status, 403);
+    await remote.body?.cancel();
+    assert.equal(twilio.requests.length, before + 1, "no call from a remote request");
   } finally {
+    network.restore();
     await session.stop();
     await twilio.stop();
     await cloudflared.cleanup();
