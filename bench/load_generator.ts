@@ -7,8 +7,11 @@
  *
  * Modes (`--config` JSON, see {@linkcode GeneratorConfig}):
  * - `realtime`: N concurrent calls until `stop` arrives on stdin (or `maxSeconds`). Latency calls also
- *   open a page socket `/ws/ui/{CallSid}` and play the loud agent track; their suggestions' arrival is
- *   compared with `t0 + stream_ms`. `mark` on stdin starts a new measurement window.
+ *   open a page socket `/ws/ui/{CallSid}` (Deno's `WebSocket`) and play the loud agent track; their
+ *   suggestions' arrival is compared with `t0 + stream_ms`. `mark` on stdin starts a new measurement
+ *   window. Media sockets use the raw-TCP client (`raw_twilio_call.ts`) unless `transport` is
+ *   `"websocket"`: every 4 ms tick, each call whose slots are due queues them (both tracks, catch-up
+ *   slots too) and flushes them in one write.
  * - `sequential`: N short calls one after another, each sent at up to 80× real time.
  * - `burst`: one long call sent at 80× real time (under the server's flood limit); prints `halfway` and
  *   waits for `continue`.
@@ -19,8 +22,10 @@
  */
 import { loadConversation } from "./audio.ts";
 import { readLines } from "./child.ts";
+import { RawTwilioCall } from "./raw_twilio_call.ts";
 import { cpuMicros, Histogram, round, summarize, wallMs } from "./stats.ts";
 import {
+  type MediaCall,
   newCallSid,
   type PayloadSet,
   payloadsOf,
@@ -48,7 +53,17 @@ export interface GeneratorConfig {
   maxSeconds: number;
   /** Sockets being opened at once. */
   connectConcurrency: number;
+  /**
+   * realtime: the media sockets' client. `raw` (default): raw TCP, one write per call per tick;
+   * `websocket`: Deno's `WebSocket`, one op and write per message (the generator before `raw` existed).
+   * sequential and burst always use `websocket`.
+   */
+  transport?: GeneratorTransport;
 }
+
+/** Clients the realtime mode can send media with. */
+export type GeneratorTransport = "raw" | "websocket";
+export const GENERATOR_TRANSPORTS: readonly GeneratorTransport[] = ["raw", "websocket"];
 
 const TICK_MS = 4;
 /** A late call sends at most this many slots per tick while it catches up (bounds one tick's work). */
@@ -72,7 +87,7 @@ async function withLimit<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-function closeCounts(calls: readonly TwilioCall[]): Record<string, number> {
+function closeCounts(calls: readonly MediaCall[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const call of calls) {
     const key = call.closeCode === null ? "open" : String(call.closeCode);
@@ -82,7 +97,7 @@ function closeCounts(calls: readonly TwilioCall[]): Record<string, number> {
 }
 
 /** Opens a page socket following `callSid` and records suggestion latency into `samples`. */
-async function openPage(config: GeneratorConfig, call: TwilioCall, samples: LatencySample[]): Promise<void> {
+async function openPage(config: GeneratorConfig, call: MediaCall, samples: LatencySample[]): Promise<void> {
   const url = config.baseUrl.replace(/^http/, "ws") + `/ws/ui/${call.callSid}`;
   const page = new WebSocket(url);
   await new Promise<void>((resolve, reject) => {
@@ -114,12 +129,45 @@ function listenForCommands(on: (command: string) => void): void {
   })();
 }
 
+/** Write counters of the raw client, summed over calls (zero for the `websocket` transport). */
+interface WriteTotals {
+  writes: number;
+  writeWaits: number;
+  partialWrites: number;
+  pingsAnswered: number;
+}
+
+function writeTotals(calls: readonly MediaCall[]): WriteTotals {
+  const totals: WriteTotals = { writes: 0, writeWaits: 0, partialWrites: 0, pingsAnswered: 0 };
+  for (const call of calls) {
+    if (!(call instanceof RawTwilioCall) || call.socket === null) continue;
+    totals.writes += call.socket.writes;
+    totals.writeWaits += call.socket.writeWaits;
+    totals.partialWrites += call.socket.partialWrites;
+    totals.pingsAnswered += call.socket.pingsAnswered;
+  }
+  return totals;
+}
+
+/** Errors the raw client recorded (I/O, protocol), first few distinct ones. */
+function socketErrors(calls: readonly MediaCall[]): string[] {
+  const errors = new Set<string>();
+  for (const call of calls) {
+    if (call instanceof RawTwilioCall && call.socket?.error) errors.add(call.socket.error.message);
+    if (errors.size >= 5) break;
+  }
+  return [...errors];
+}
+
 async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<void> {
   const startedAt = wallMs();
-  const calls = Array.from(
-    { length: config.calls },
-    (_, i) => new TwilioCall(newCallSid(i), i < config.latencyCalls),
-  );
+  const transport = config.transport ?? "raw";
+  if (!GENERATOR_TRANSPORTS.includes(transport)) throw new Error(`unknown transport ${transport}`);
+  const calls: MediaCall[] = Array.from({ length: config.calls }, (_, i) => {
+    const callSid = newCallSid(i);
+    const loud = i < config.latencyCalls;
+    return transport === "raw" ? new RawTwilioCall(callSid, loud) : new TwilioCall(callSid, loud);
+  });
   let latency: LatencySample[] = [];
   let failedOpens = 0;
   let firstError = "";
@@ -138,6 +186,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
   let sent = 0;
   let cpuAtMark = cpuMicros();
   let wallAtMark = wallMs();
+  let writesAtMark = writeTotals(calls);
   let stopping = false;
   let markDone!: () => void;
   const finished = new Promise<void>((resolve) => markDone = resolve);
@@ -148,6 +197,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
       sent = 0;
       cpuAtMark = cpuMicros();
       wallAtMark = wallMs();
+      writesAtMark = writeTotals(calls);
       emit("marked");
     } else if (command === "stop" && !stopping) {
       stopping = true;
@@ -182,9 +232,11 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
         sendLate.add(now - due);
         sent += 2;
       }
+      // One write for everything this call queued this tick (the raw client; a no-op for `websocket`).
+      call.flush();
       if (ticks % 25 === 0) {
-        // Sampled every 100 ms: reading it is a call into the runtime, too costly for every tick.
-        const buffered = call.socket!.bufferedAmount;
+        // Sampled every 100 ms: for `websocket` reading it is a call into the runtime, too costly per tick.
+        const buffered = call.bufferedBytes;
         if (buffered > maxBuffered) maxBuffered = buffered;
       }
     }
@@ -212,6 +264,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
 
   const windowS = (wallMs() - wallAtMark) / 1000;
   const cpuNow = cpuMicros();
+  const writesNow = writeTotals(calls);
   for (const call of live) call.stop();
   await settleWithin(live.map((call) => call.closed), CLOSE_WAIT_MS);
   const samples = latency;
@@ -225,6 +278,19 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
     frames_sent: sent,
     send_late_ms: sendLate.summary(),
     max_buffered_bytes: maxBuffered,
+    transport,
+    // Raw client, over the window: writes started, flushes that found the call's last write still pending
+    // (full socket buffer: the server was not reading; or this event loop was starved), partial writes.
+    writes: writesNow.writes - writesAtMark.writes,
+    write_waits: writesNow.writeWaits - writesAtMark.writeWaits,
+    partial_writes: writesNow.partialWrites - writesAtMark.partialWrites,
+    max_queued_bytes: calls.reduce(
+      (max, call) =>
+        call instanceof RawTwilioCall && call.socket ? Math.max(max, call.socket.maxQueuedBytes) : max,
+      0,
+    ),
+    pings_answered: writesNow.pingsAnswered,
+    socket_errors: socketErrors(calls),
     cpu_pct: cpuNow === null || cpuAtMark === null ? null : round((cpuNow - cpuAtMark) / 1e4 / windowS, 1),
     closes: closeCounts(calls),
     tip_latency_ms: summarize(samples.map((s) => s.ms)),

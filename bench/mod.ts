@@ -8,7 +8,8 @@
  *
  * Flags: `--quick` (short ladder and runs, under a minute), `--json FILE`, `--ladder 50,100,…`,
  * `--profile N` (also profile the server at N calls with `--cpu-prof`), `--only analysis,ladder,latency,memory`
- * (`coach` or `baseline` instead of `ladder` climbs only that server's ladder).
+ * (`coach` or `baseline` instead of `ladder` climbs only that server's ladder), `--transport raw|websocket`
+ * (the generator's media client in the real-time runs; `raw`, one write per call per tick, by default).
  *
  * @module
  */
@@ -18,6 +19,7 @@ import { stopAllChildren } from "./child.ts";
 import { summarizeProfileDir } from "./profile.ts";
 import { type BenchResult, judge, largestHolding, LATENCY_PAGES, renderReport } from "./report.ts";
 import { runMemory } from "./memory_run.ts";
+import { GENERATOR_TRANSPORTS, type GeneratorTransport } from "./load_generator.ts";
 import { type RungResult, type RungTiming, runRung, type ServerKind } from "./runs.ts";
 
 /** Parsed command line. */
@@ -27,6 +29,7 @@ export interface BenchOptions {
   ladder: number[];
   profileCalls: number | null;
   only: Set<string>;
+  transport: GeneratorTransport;
 }
 
 const FULL_LADDER = [50, 100, 200, 300, 400, 550, 700, 1000, 1400, 1800, 2400, 3000];
@@ -48,6 +51,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     ladder: [],
     profileCalls: null,
     only: new Set(SECTIONS),
+    transport: "raw",
   };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
@@ -60,7 +64,13 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     else if (flag === "--json") options.json = value();
     else if (flag === "--ladder") options.ladder = value().split(",").map((n) => positiveInt(flag, n));
     else if (flag === "--profile") options.profileCalls = positiveInt(flag, value());
-    else if (flag === "--only") {
+    else if (flag === "--transport") {
+      const transport = value() as GeneratorTransport;
+      if (!GENERATOR_TRANSPORTS.includes(transport)) {
+        throw new Error(`--transport: ${transport} is not one of ${GENERATOR_TRANSPORTS.join(", ")}`);
+      }
+      options.transport = transport;
+    } else if (flag === "--only") {
       options.only = new Set(value().split(","));
       for (const section of options.only) {
         if (!SECTIONS.includes(section)) {
@@ -68,7 +78,8 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
         }
       }
     } else {throw new Error(
-        `unknown flag ${flag}; use --quick, --json FILE, --ladder 50,100, --profile N, --only …`,
+        `unknown flag ${flag}; use --quick, --json FILE, --ladder 50,100, --profile N, --only …, ` +
+          "--transport raw|websocket",
       );}
   }
   if (options.ladder.length === 0) options.ladder = options.quick ? QUICK_LADDER : FULL_LADDER;
@@ -110,13 +121,14 @@ async function climb(
   kind: ServerKind,
   ladder: number[],
   timing: RungTiming,
+  transport: GeneratorTransport,
   errors: string[],
 ): Promise<RungResult[]> {
   const rows: RungResult[] = [];
   for (const calls of ladder) {
     log(`${kind}: ${calls} calls…`);
     try {
-      const tries: RungResult[] = [await runRung(kind, calls, timing)];
+      const tries: RungResult[] = [await runRung(kind, calls, timing, { transport })];
       // A miss is re-run once: on a shared machine one stall of another process can sink a short window.
       // A second miss is re-run once more only if other processes took over half a core during it.
       while (
@@ -129,7 +141,7 @@ async function climb(
             percent(last)
           }, others ${last.other_cpu_pct} % CPU); retrying`,
         );
-        tries.push(await runRung(kind, calls, timing));
+        tries.push(await runRung(kind, calls, timing, { transport }));
       }
       const last = tries.at(-1)!;
       const earlier = tries.slice(0, -1).map((t) => `${percent(t)} with others at ${t.other_cpu_pct} % CPU`);
@@ -202,10 +214,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const ladder = options.only.has("ladder");
   if (ladder || options.only.has("coach") || options.only.has("baseline")) {
     if (ladder || options.only.has("coach")) {
-      result.ladder.coach = await climb("coach", options.ladder, timing, result.errors);
+      result.ladder.coach = await climb("coach", options.ladder, timing, options.transport, result.errors);
     }
     if (ladder || options.only.has("baseline")) {
-      result.ladder.baseline = await climb("baseline", options.ladder, timing, result.errors);
+      result.ladder.baseline = await climb(
+        "baseline",
+        options.ladder,
+        timing,
+        options.transport,
+        result.errors,
+      );
     }
     const coach = largestHolding(result.ladder.coach);
     const baseline = largestHolding(result.ladder.baseline);
@@ -223,6 +241,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       result.latency.at_1 = await runRung("coach", 1, latencyTiming, {
         latencyCalls: 1,
         coachSettings: LATENCY_SETTINGS,
+        transport: options.transport,
       });
     });
     const half = Math.max(2, Math.floor((result.headline.coach_max_calls || options.ladder[0]) / 2));
@@ -231,6 +250,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       result.latency.at_half = await runRung("coach", half, latencyTiming, {
         latencyCalls: Math.min(half, LATENCY_PAGES),
         coachSettings: LATENCY_SETTINGS,
+        transport: options.transport,
       });
     });
   }
@@ -245,7 +265,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await attempt(`profile N=${calls}`, async () => {
       log(`profiling the server at N=${calls}…`);
       const dir = await Deno.makeTempDir({ prefix: "bench_profile_" });
-      await runRung("coach", calls, timing, { cpuProfileDir: dir });
+      await runRung("coach", calls, timing, { cpuProfileDir: dir, transport: options.transport });
       result.profile = { calls, ...await summarizeProfileDir(dir, 25) };
     });
   }

@@ -140,7 +140,8 @@ export function renderReport(result: BenchResult): string {
   const rows = [...result.ladder.coach, ...result.ladder.baseline];
   if (rows.length) {
     parts.push(
-      "\n### 2–3. Concurrency ladder (real sockets, generator in its own process)\n",
+      `\n### 2–3. Concurrency ladder (real sockets, generator in its own process, ` +
+        `${describeTransports(rows)})\n`,
       table(
         [
           "server",
@@ -261,3 +262,13 @@ export function renderReport(result: BenchResult): string {
 
 /** At most this many calls of a latency run get a page socket. */
 export const LATENCY_PAGES = 50;
+
+/** Which media client the generator used in these rows, for the ladder's heading. */
+function describeTransports(rows: readonly RungResult[]): string {
+  const transports = [...new Set(rows.map((r) => r.generator_transport))];
+  const names: Record<string, string> = {
+    raw: "raw-TCP client, one write per call per tick",
+    websocket: "Deno WebSocket client, one write per message",
+  };
+  return transports.map((t) => names[t] ?? t).join(" / ");
+}

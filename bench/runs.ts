@@ -5,7 +5,7 @@
  * @module
  */
 import { Child, type ChildEvent } from "./child.ts";
-import type { GeneratorConfig } from "./load_generator.ts";
+import type { GeneratorConfig, GeneratorTransport } from "./load_generator.ts";
 import type { ProbeSnapshot } from "./probe.ts";
 import type { QuantileSummary } from "./stats.ts";
 import { round } from "./stats.ts";
@@ -106,6 +106,14 @@ export interface RungResult {
   rss_mb: number;
   generator_send_late_p99_ms: number;
   generator_cpu_pct: number | null;
+  /** The generator's media client (`raw`: one write per call per tick; `websocket`: Deno's client). */
+  generator_transport: GeneratorTransport;
+  /**
+   * Raw client: flushes that found the call's previous write still pending, so their frames waited for it:
+   * the kernel's socket buffer was full (the server was not reading) or the generator's event loop was
+   * starved. Null for the `websocket` client.
+   */
+  generator_write_waits: number | null;
   /** All processes on the machine, % of one core (200 % = both cores of a 2-core machine busy). */
   machine_cpu_pct: number | null;
   /** What processes other than the server and the generator used (other engineers' work, the OS). */
@@ -127,7 +135,12 @@ export async function runRung(
   kind: ServerKind,
   calls: number,
   timing: RungTiming,
-  options: { latencyCalls?: number; coachSettings?: object; cpuProfileDir?: string } = {},
+  options: {
+    latencyCalls?: number;
+    coachSettings?: object;
+    cpuProfileDir?: string;
+    transport?: GeneratorTransport;
+  } = {},
 ): Promise<RungResult> {
   const server = await ServerUnderTest.start(kind, options);
   let generator: Child | null = null;
@@ -142,6 +155,7 @@ export async function runRung(
       rampMs,
       maxSeconds,
       connectConcurrency: 32,
+      transport: options.transport ?? "raw",
     });
     const ready = await generator.waitFor((e) => e.event === "ready", (maxSeconds - 10) * 1000, "ready");
     await sleep(timing.warmupMs);
@@ -183,6 +197,11 @@ function rungRow(
   if (connected < calls) notes.push(`${calls - connected} calls failed to connect (${ready.first_error})`);
   if (framesPerS < 0.99 * expected) notes.push("frames missing");
   if (sendLate > 50) notes.push("generator late");
+  const transport = (done.transport ?? "websocket") as GeneratorTransport;
+  const writeWaits = transport === "raw" ? Number(done.write_waits) : null;
+  if (writeWaits) notes.push(`${writeWaits} writes queued behind a pending one`);
+  const socketErrors = (done.socket_errors ?? []) as string[];
+  if (socketErrors.length) notes.push(`socket errors: ${socketErrors.join(" | ")}`);
   const closes = done.closes as Record<string, number>;
   const abnormal = Object.entries(closes).filter(([code]) => code !== "1000");
   if (abnormal.length) notes.push(`closes ${abnormal.map(([c, n]) => `${c}×${n}`).join(" ")}`);
@@ -200,6 +219,8 @@ function rungRow(
     rss_mb: round(after.rss / MB, 1),
     generator_send_late_p99_ms: sendLate,
     generator_cpu_pct: done.cpu_pct as number | null,
+    generator_transport: transport,
+    generator_write_waits: writeWaits,
     machine_cpu_pct: machine ? round(machine.busy, 1) : null,
     other_cpu_pct: machine && cpu !== null && done.cpu_pct !== null
       ? round(Math.max(0, machine.busy - cpu - Number(done.cpu_pct)), 1)

@@ -3,6 +3,11 @@
  * `x-twilio-signature` header Twilio sends, `start`s with the call's stream token and sends both tracks'
  * frames as Twilio's JSON text messages (agent on `outbound`, customer on `inbound`).
  *
+ * {@linkcode TwilioCall} uses Deno's `WebSocket` client (one op and one write per message); the realtime
+ * ladder uses `RawTwilioCall` (`raw_twilio_call.ts`) instead, which sends the same messages with one write
+ * per call per tick. Both implement {@linkcode MediaCall} and build their text from the message functions
+ * here, so the bytes on the wire are the same.
+ *
  * @module
  */
 import { signTwilioRequest } from "../core/twilio/signature.ts";
@@ -12,7 +17,7 @@ import { type Conversation, toPayloads } from "./audio.ts";
 import { wallMs } from "./stats.ts";
 
 export const SLOT_MS = 20;
-const ACCOUNT_SID = "AC" + "0".repeat(32);
+export const ACCOUNT_SID = "AC" + "0".repeat(32);
 /** Fast replay rate: 8,000 messages/s, under the server's flood limit of 10,000 per stream. */
 const FAST_SLOTS_PER_S = 4000;
 /** How long a fast replay waits for a full socket to drain before it gives up. */
@@ -25,8 +30,90 @@ export function newCallSid(index: number): string {
   return "CA" + index.toString(16).padStart(8, "0") + hex.join("");
 }
 
-/** Twilio's side of one call's media socket. */
-export class TwilioCall {
+/** Twilio's `connected` message, the first on every media socket. */
+export function connectedMessage(): string {
+  return `{"event":"connected","protocol":"Call","version":"1.0.0"}`;
+}
+
+/** Twilio's `start` message, with the bench's `customParameters` (token, agent_track, bench_t0). */
+export function startMessage(
+  call: { callSid: string; streamSid: string },
+  sequence: number,
+  authToken: string,
+  t0: number,
+): string {
+  return JSON.stringify({
+    event: "start",
+    sequenceNumber: String(sequence),
+    streamSid: call.streamSid,
+    start: {
+      accountSid: ACCOUNT_SID,
+      streamSid: call.streamSid,
+      callSid: call.callSid,
+      tracks: ["inbound", "outbound"],
+      customParameters: {
+        token: streamToken(authToken, call.callSid),
+        agent_track: "outbound",
+        bench_t0: String(t0),
+      },
+      mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
+    },
+  });
+}
+
+/** Twilio's `media` message for one frame of one track. */
+export function mediaMessage(
+  streamSid: string,
+  sequence: number,
+  track: "inbound" | "outbound",
+  chunk: number,
+  timestamp: number,
+  payload: string,
+): string {
+  return `{"event":"media","sequenceNumber":"${sequence}","streamSid":"${streamSid}",` +
+    `"media":{"track":"${track}","chunk":"${chunk}","timestamp":"${timestamp}","payload":"${payload}"}}`;
+}
+
+/** Twilio's `stop` message. */
+export function stopMessage(call: { callSid: string; streamSid: string }, sequence: number): string {
+  return JSON.stringify({
+    event: "stop",
+    sequenceNumber: String(sequence),
+    streamSid: call.streamSid,
+    stop: { accountSid: ACCOUNT_SID, callSid: call.callSid },
+  });
+}
+
+/** What the realtime loop needs of one call, whichever client sends it. */
+export interface MediaCall {
+  readonly callSid: string;
+  readonly streamSid: string;
+  /** Plays the loud agent track and has a page socket (latency calls). */
+  readonly loud: boolean;
+  page: WebSocket | null;
+  /** Wall start of the stream: slot k is due at `t0 + 20k` ms. */
+  t0: number;
+  nextSlot: number;
+  started: boolean;
+  /** Close code of the media socket once closed (1006 when TCP ended without a close frame). */
+  closeCode: number | null;
+  readonly closed: Promise<void>;
+  readonly isOpen: boolean;
+  /** Bytes the client holds that the kernel has not taken yet. */
+  readonly bufferedBytes: number;
+  open(config: { baseUrl: string; authToken: string }): Promise<void>;
+  /** Sends `connected` and `start`. */
+  begin(authToken: string, t0: number): void;
+  /** Sends (or queues, until {@linkcode flush}) slot `k` of both tracks. */
+  sendSlot(k: number, audio: PayloadSet): void;
+  /** Hands what `begin`/`sendSlot` queued to the kernel (one write); a no-op where every send writes. */
+  flush(): void;
+  /** Sends `stop`. */
+  stop(): void;
+}
+
+/** Twilio's side of one call's media socket, over Deno's `WebSocket` client. */
+export class TwilioCall implements MediaCall {
   socket: WebSocket | null = null;
   page: WebSocket | null = null;
   t0 = NaN;
@@ -67,27 +154,15 @@ export class TwilioCall {
     return this.socket !== null && this.socket.readyState === WebSocket.OPEN;
   }
 
+  get bufferedBytes(): number {
+    return this.socket?.bufferedAmount ?? 0;
+  }
+
   begin(authToken: string, t0: number): void {
     this.t0 = t0;
     this.started = true;
-    this.#send(`{"event":"connected","protocol":"Call","version":"1.0.0"}`);
-    this.#send(JSON.stringify({
-      event: "start",
-      sequenceNumber: String(++this.#sequence),
-      streamSid: this.streamSid,
-      start: {
-        accountSid: ACCOUNT_SID,
-        streamSid: this.streamSid,
-        callSid: this.callSid,
-        tracks: ["inbound", "outbound"],
-        customParameters: {
-          token: streamToken(authToken, this.callSid),
-          agent_track: "outbound",
-          bench_t0: String(t0),
-        },
-        mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
-      },
-    }));
+    this.#send(connectedMessage());
+    this.#send(startMessage(this, ++this.#sequence, authToken, t0));
   }
 
   /** Sends slot `k` of both tracks (agent on outbound, customer on inbound). */
@@ -95,27 +170,16 @@ export class TwilioCall {
     const i = k % audio.agent.length;
     const ts = k * SLOT_MS;
     const chunk = k + 1;
-    this.#send(
-      `{"event":"media","sequenceNumber":"${++this.#sequence}","streamSid":"${this.streamSid}",` +
-        `"media":{"track":"outbound","chunk":"${chunk}","timestamp":"${ts}","payload":"${
-          (this.loud ? audio.agentLoud : audio.agent)[i]
-        }"}}`,
-    );
-    this.#send(
-      `{"event":"media","sequenceNumber":"${++this.#sequence}","streamSid":"${this.streamSid}",` +
-        `"media":{"track":"inbound","chunk":"${chunk}","timestamp":"${ts}","payload":"${
-          audio.customer[i]
-        }"}}`,
-    );
+    const agent = (this.loud ? audio.agentLoud : audio.agent)[i];
+    this.#send(mediaMessage(this.streamSid, ++this.#sequence, "outbound", chunk, ts, agent));
+    this.#send(mediaMessage(this.streamSid, ++this.#sequence, "inbound", chunk, ts, audio.customer[i]));
   }
 
+  /** Every send is already its own write. */
+  flush(): void {}
+
   stop(): void {
-    this.#send(JSON.stringify({
-      event: "stop",
-      sequenceNumber: String(++this.#sequence),
-      streamSid: this.streamSid,
-      stop: { accountSid: ACCOUNT_SID, callSid: this.callSid },
-    }));
+    this.#send(stopMessage(this, ++this.#sequence));
   }
 
   #send(text: string): void {
@@ -123,18 +187,25 @@ export class TwilioCall {
   }
 }
 
-/** Base64 payloads of the conversation's frames. */
+/** Base64 payloads of the conversation's frames, as strings and as their ASCII bytes (for raw frames). */
 export interface PayloadSet {
   agent: string[];
   agentLoud: string[];
   customer: string[];
+  ascii: { agent: Uint8Array[]; agentLoud: Uint8Array[]; customer: Uint8Array[] };
 }
 
 export function payloadsOf(conversation: Conversation): PayloadSet {
+  const agent = toPayloads(conversation.agent);
+  const agentLoud = toPayloads(conversation.agentLoud);
+  const customer = toPayloads(conversation.customer);
+  const encoder = new TextEncoder();
+  const ascii = (payloads: string[]) => payloads.map((payload) => encoder.encode(payload));
   return {
-    agent: toPayloads(conversation.agent),
-    agentLoud: toPayloads(conversation.agentLoud),
-    customer: toPayloads(conversation.customer),
+    agent,
+    agentLoud,
+    customer,
+    ascii: { agent: ascii(agent), agentLoud: ascii(agentLoud), customer: ascii(customer) },
   };
 }
 

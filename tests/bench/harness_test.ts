@@ -41,6 +41,9 @@ Deno.test("Bench args - flags parse and unknown flags are refused", () => {
   assert.throws(() => parseBenchArgs(["--fast"]), /unknown flag --fast/);
   assert.throws(() => parseBenchArgs(["--ladder", "0"]), /not a positive integer/);
   assert.throws(() => parseBenchArgs(["--only", "everything"]), /unknown section/);
+  assert.equal(parseBenchArgs([]).transport, "raw");
+  assert.equal(parseBenchArgs(["--transport", "websocket"]).transport, "websocket");
+  assert.throws(() => parseBenchArgs(["--transport", "carrier-pigeon"]), /not one of raw, websocket/);
 });
 
 Deno.test("Bench analysis - a short conversation yields well-formed costs", async () => {
@@ -52,8 +55,9 @@ Deno.test("Bench analysis - a short conversation yields well-formed costs", asyn
     customer: full.customer.slice(0, slots),
     slots,
   };
-  const cost = measureAnalysisCost(short, 1, 0);
-  assert.equal(cost.audio_s, 6);
+  // A 9 s call on a 6 s conversation: the pass loops the conversation, as the 10-minute default does.
+  const cost = measureAnalysisCost(short, 1, 0, 9);
+  assert.equal(cost.audio_s, 9);
   assertFiniteNonNegative(cost as unknown as Record<string, unknown>, [
     "pipeline_us_per_call_s",
     "pipeline_us_per_frame",
@@ -90,6 +94,8 @@ Deno.test("Bench runs - one tiny rung against the real server gives a well-forme
   assertFiniteNonNegative(row.frame_late_ms as unknown as Record<string, unknown>, ["p50", "p99", "max"]);
   assert.ok(row.rss_mb > 0);
   assert.equal(typeof row.holds_real_time, "boolean");
+  assert.equal(row.generator_transport, "raw");
+  assert.equal(typeof row.generator_write_waits, "number");
   assert.equal(runningChildren(), 0, "every child process is gone");
 });
 
@@ -99,6 +105,15 @@ Deno.test("Bench runs - the baseline server answers the same generator", async (
   assert.equal(row.connected, 2);
   assert.ok(row.frames_per_s > 0);
   assert.equal(row.tip_latency_ms.count, 0);
+  assert.equal(runningChildren(), 0);
+});
+
+Deno.test("Bench runs - the websocket transport (Deno's client) still drives a rung", async () => {
+  const row = await runRung("baseline", 2, { warmupMs: 300, windowMs: 1000 }, { transport: "websocket" });
+  assert.equal(row.connected, 2);
+  assert.ok(row.frames_per_s > 0);
+  assert.equal(row.generator_transport, "websocket");
+  assert.equal(row.generator_write_waits, null);
   assert.equal(runningChildren(), 0);
 });
 
@@ -132,6 +147,8 @@ function row(calls: number, holds: boolean): RungResult {
     rss_mb: 100,
     generator_send_late_p99_ms: 1,
     generator_cpu_pct: 5,
+    generator_transport: "raw",
+    generator_write_waits: 0,
     machine_cpu_pct: 50,
     other_cpu_pct: 35,
     steal_pct: 0,
