@@ -54,7 +54,8 @@ export class Child {
       args: [
         "run",
         "-A",
-        "--v8-flags=--expose-gc",
+        // BENCH_V8 appends V8 flags to every child, e.g. BENCH_V8=",--max-semi-space-size=4" (docs/performance.md).
+        `--v8-flags=--expose-gc${Deno.env.get("BENCH_V8") ?? ""}`,
         ...(options.denoFlags ?? []),
         script.pathname,
         ...(options.args ?? []),

@@ -91,10 +91,12 @@ class MediaConnection {
       if (data.length > MAX_MEDIA_MESSAGE_BYTES) {
         throw new ProtocolError(1009, `message of ${data.length} bytes exceeds ${MAX_MEDIA_MESSAGE_BYTES}`);
       }
-      this.#checkRate();
+      // One clock read per message, shared by the rate limit and the session's idle timer.
+      const now = this.deps.now();
+      this.#checkRate(now);
       const parsed = parseTwilioMessage(data);
       if (!parsed.ok) throw new ProtocolError(1007, `malformed message: ${parsed.error}`);
-      this.#handle(parsed.message);
+      this.#handle(parsed.message, now);
     } catch (error) {
       if (error instanceof ProtocolError) return this.#close(error.code, error.message);
       this.deps.log.error("media_socket_fault", { session_id: this.callSid, error });
@@ -103,11 +105,10 @@ class MediaConnection {
   }
 
   /** Closes floods: too many messages before `start`, or more per second than any real call sends. */
-  #checkRate(): void {
+  #checkRate(now: number): void {
     if (!this.#session && ++this.#messagesBeforeStart > MAX_MESSAGES_BEFORE_START) {
       throw new ProtocolError(1008, `more than ${MAX_MESSAGES_BEFORE_START} messages before start`);
     }
-    const now = this.deps.now();
     if (now - this.#windowStart >= 1000) {
       this.#windowStart = now;
       this.#windowCount = 0;
@@ -117,10 +118,10 @@ class MediaConnection {
     }
   }
 
-  #handle(message: TwilioMessage): void {
+  #handle(message: TwilioMessage, now: number): void {
     switch (message.event) {
       case "media":
-        return this.#media(message.streamSid, message.media);
+        return this.#media(message.streamSid, message.media, now);
       case "start":
         return this.#start(message);
       case "stop":
@@ -161,6 +162,7 @@ class MediaConnection {
   #media(
     streamSid: string,
     media: { track: "inbound" | "outbound"; timestamp: string; payload: string },
+    now: number,
   ): void {
     const session = this.#requireStarted("media");
     if (streamSid !== this.#streamSid) throw new ProtocolError(1008, `media for unknown stream ${streamSid}`);
@@ -175,7 +177,7 @@ class MediaConnection {
     }
     if (written === 0) throw new ProtocolError(1007, "empty media payload");
     const frame = written === SLOT_SAMPLES ? this.#slotView : this.#frameBuffer.subarray(0, written);
-    session.ingest(media.track, Number(media.timestamp), frame, this.deps.now());
+    session.ingest(media.track, Number(media.timestamp), frame, now);
   }
 
   #requireStarted(event: string): CallSession {
