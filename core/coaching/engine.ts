@@ -38,15 +38,18 @@ const CLOCK_CODES: Record<HoldClock, number> = {
 export class CoachingEngine {
   readonly #config: CoachingConfig;
   readonly #rules: readonly CoachingRule[] = RULES;
-  readonly #holdMs: Float64Array;
+  // Per-rule state in plain arrays (unboxed doubles kept on the V8 heap next to the engine), not typed
+  // arrays: a typed array over 64 bytes keeps its data in a separate allocation, one more cache miss per
+  // slot for each of a thousand concurrent calls.
+  readonly #holdMs: number[];
   /** Each rule's hold clock ({@linkcode CLOCK_CODES}). */
-  readonly #clocks: Uint8Array;
-  readonly #cooldownMs: Float64Array;
+  readonly #clocks: number[];
+  readonly #cooldownMs: number[];
   /** How long each rule's condition has held on its clock. */
-  readonly #heldMs: Float64Array;
+  readonly #heldMs: number[];
   /** 0 after an once-per-episode rule fired, until its condition stops holding. */
-  readonly #armed: Uint8Array;
-  readonly #lastFiredMs: Float64Array;
+  readonly #armed: number[];
+  readonly #lastFiredMs: number[];
   readonly #agent: PartySnapshot = { speaking: false, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
   readonly #customer: PartySnapshot = {
     speaking: false,
@@ -68,12 +71,12 @@ export class CoachingEngine {
     }
     this.#config = parsed.data;
     const rules = this.#rules;
-    this.#holdMs = Float64Array.from(rules, (rule) => rule.holdMs(this.#config));
-    this.#cooldownMs = Float64Array.from(rules, (rule) => rule.cooldownMs(this.#config));
-    this.#clocks = Uint8Array.from(rules, (rule) => CLOCK_CODES[rule.clock]);
-    this.#heldMs = new Float64Array(rules.length);
-    this.#armed = new Uint8Array(rules.length).fill(1);
-    this.#lastFiredMs = new Float64Array(rules.length).fill(-Infinity);
+    this.#holdMs = rules.map((rule) => rule.holdMs(this.#config));
+    this.#cooldownMs = rules.map((rule) => rule.cooldownMs(this.#config));
+    this.#clocks = rules.map((rule) => CLOCK_CODES[rule.clock]);
+    this.#heldMs = rules.map(() => 0);
+    this.#armed = rules.map(() => 1);
+    this.#lastFiredMs = rules.map(() => -Infinity);
     this.#conversation = new ConversationState(this.#config);
     this.#context = {
       config: this.#config,
