@@ -32,7 +32,7 @@ export interface BenchOptions {
   transport: GeneratorTransport;
 }
 
-const FULL_LADDER = [50, 100, 200, 300, 400, 550, 700, 1000, 1400, 1800, 2400, 3000];
+const FULL_LADDER = [100, 300, 500, 700, 850, 1000, 1200, 1400, 1800, 2400];
 const QUICK_LADDER = [50, 200];
 const SECTIONS = ["analysis", "ladder", "coach", "baseline", "latency", "memory"];
 
