@@ -5,14 +5,13 @@
  * rest of it; a chunked body within the cap works as before.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../core/config.ts";
-import { createLogger } from "../../core/log.ts";
 import { signTwilioRequest } from "../../core/twilio/signature.ts";
 import { MAX_CALL_REQUEST_BYTES } from "../../routes/api_calls.ts";
-import { type RunningServer, startServer } from "../../routes/server.ts";
+import type { RunningServer } from "../../routes/server.ts";
 import { MAX_LOGIN_BYTES } from "../../routes/ui_access.ts";
 import { MAX_WEBHOOK_BYTES } from "../../routes/webhooks.ts";
 import { newCallSid } from "../support/fake_twilio.ts";
+import { type LogLine, withLoggedServer } from "../support/server.ts";
 
 const KEY = "correct-horse-battery-staple";
 /** What an endless upload offers before the test gives up on it: far more than any cap. */
@@ -23,23 +22,8 @@ const ENDLESS_BYTES = 64 * 2 ** 20;
  */
 const MAX_SENT_BEFORE_REFUSAL = 16 * 2 ** 20;
 
-async function withServer(run: (server: RunningServer, logs: Record<string, unknown>[]) => Promise<void>) {
-  const logs: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level: "info",
-    now: () => new Date(),
-    write: (line) => logs.push(JSON.parse(line)),
-  });
-  const server = await startServer(loadConfig({ PORT: "0", UI_ACCESS_KEY: KEY }), {
-    hostname: "127.0.0.1",
-    log,
-  });
-  try {
-    await run(server, logs);
-  } finally {
-    await server.shutdown();
-  }
-}
+const withServer = (run: (server: RunningServer, logs: LogLine[]) => Promise<void>) =>
+  withLoggedServer({ UI_ACCESS_KEY: KEY }, run);
 
 /**
  * POSTs `prefix` then `filler` bytes (`a`) up to `total` as a chunked stream, counting what the request

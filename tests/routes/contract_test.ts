@@ -4,12 +4,10 @@
  * alone opens a working session, and the log lines the contract promises.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../core/config.ts";
-import { createLogger, type Logger } from "../../core/log.ts";
 import { signTwilioRequest } from "../../core/twilio/signature.ts";
 import { streamToken } from "../../core/twilio/stream_token.ts";
 import { mediaStreamUrl } from "../../core/twilio/twiml.ts";
-import { type RunningServer, startServer } from "../../routes/server.ts";
+import type { RunningServer } from "../../routes/server.ts";
 import { TERMINAL_CALL_STATUSES } from "../../routes/webhooks.ts";
 import { buildScenarios } from "../../simulator/scenarios.ts";
 import { FRAME_MS, SpeechTrack } from "../../simulator/synth.ts";
@@ -24,32 +22,18 @@ import {
   toneFrame,
   waitFor,
 } from "../support/fake_twilio.ts";
-
-type LogLine = { level: string; event: string; [field: string]: unknown };
+import { type LogLine, withLoggedServer } from "../support/server.ts";
 
 /** A started server on loopback with a short end grace, and every log line it wrote (parsed). */
-async function withServer(
+const withServer = (
   run: (server: RunningServer, logs: LogLine[]) => void | Promise<void>,
   env: Record<string, string> = { TWILIO_AUTH_TOKEN: "contract-test-token" },
-) {
-  const logs: LogLine[] = [];
-  const log: Logger = createLogger({
-    level: "debug",
-    now: () => new Date(),
-    write: (line) => logs.push(JSON.parse(line)),
-  });
-  const config = loadConfig({
-    PORT: "0",
-    COACH_SETTINGS: JSON.stringify({ session: { endGraceMs: 200 } }),
-    ...env,
-  });
-  const server = await startServer(config, { hostname: "127.0.0.1", log });
-  try {
-    await run(server, logs);
-  } finally {
-    await server.shutdown();
-  }
-}
+) =>
+  withLoggedServer(
+    { COACH_SETTINGS: JSON.stringify({ session: { endGraceMs: 200 } }), ...env },
+    run,
+    "debug",
+  );
 
 /** Voice webhook, then the media socket as Twilio opens it (signed upgrade, connected, start). */
 async function startStream(server: RunningServer, callSid: string, parameters?: Record<string, string>) {

@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../../core/config.ts";
-import { createLogger } from "../../core/log.ts";
 import { signTwilioRequest } from "../../core/twilio/signature.ts";
 import { MAX_MESSAGES_PER_SECOND, truncateUtf8 } from "../../routes/media_socket.ts";
-import { type RunningServer, startServer } from "../../routes/server.ts";
+import type { RunningServer } from "../../routes/server.ts";
 import {
   answerCall,
   closed,
@@ -13,22 +11,11 @@ import {
   PageSocket,
   toneFrame,
 } from "../support/fake_twilio.ts";
+import { type LogLine, withLoggedServer } from "../support/server.ts";
 
 /** A server whose log lines are collected, so each rejection's logged reason can be checked. */
-async function withServer(run: (server: RunningServer, logs: Record<string, unknown>[]) => Promise<void>) {
-  const logs: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level: "info",
-    now: () => new Date(),
-    write: (line) => logs.push(JSON.parse(line)),
-  });
-  const server = await startServer(loadConfig({ PORT: "0" }), { hostname: "127.0.0.1", log });
-  try {
-    await run(server, logs);
-  } finally {
-    await server.shutdown();
-  }
-}
+const withServer = (run: (server: RunningServer, logs: LogLine[]) => Promise<void>) =>
+  withLoggedServer({}, run);
 
 /** A media socket for a fresh call; `started` sends connected + a valid start. */
 async function mediaSocket(server: RunningServer, started: boolean) {

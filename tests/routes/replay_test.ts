@@ -5,10 +5,8 @@
  * period) and after it was dropped. Nothing comes back to life and pages see no second start or end.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../core/config.ts";
-import { createLogger } from "../../core/log.ts";
 import { signTwilioRequest } from "../../core/twilio/signature.ts";
-import { type RunningServer, startServer } from "../../routes/server.ts";
+import type { RunningServer } from "../../routes/server.ts";
 import {
   closed,
   MediaStream,
@@ -18,27 +16,12 @@ import {
   toneFrame,
   waitFor,
 } from "../support/fake_twilio.ts";
+import { type LogLine, withLoggedServer } from "../support/server.ts";
 
 const GRACE_MS = 3_000;
 
-async function withServer(run: (server: RunningServer, logs: Record<string, unknown>[]) => Promise<void>) {
-  const logs: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level: "info",
-    now: () => new Date(),
-    write: (line) => logs.push(JSON.parse(line)),
-  });
-  const settings = { session: { endGraceMs: GRACE_MS } };
-  const server = await startServer(loadConfig({ PORT: "0", COACH_SETTINGS: JSON.stringify(settings) }), {
-    hostname: "127.0.0.1",
-    log,
-  });
-  try {
-    await run(server, logs);
-  } finally {
-    await server.shutdown();
-  }
-}
+const withServer = (run: (server: RunningServer, logs: LogLine[]) => Promise<void>) =>
+  withLoggedServer({ COACH_SETTINGS: JSON.stringify({ session: { endGraceMs: GRACE_MS } }) }, run);
 
 /** One signed request, kept so it can be sent again byte for byte. */
 function recordedWebhook(server: RunningServer, path: string, params: Record<string, string>) {

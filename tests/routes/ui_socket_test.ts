@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../../core/config.ts";
-import { createLogger, silentLogger } from "../../core/log.ts";
+import { silentLogger } from "../../core/log.ts";
 import type { ServerMessage } from "../../core/protocol/ui_messages.ts";
-import { type RunningServer, startServer } from "../../routes/server.ts";
+import type { RunningServer } from "../../routes/server.ts";
 import {
   DISCONNECT_BUFFERED_BYTES,
   METRICS_DROP_BUFFERED_BYTES,
@@ -10,22 +9,11 @@ import {
   send,
 } from "../../routes/ui_socket.ts";
 import { closed, openSocket, PageSocket, waitFor } from "../support/fake_twilio.ts";
+import { type LogLine, withLoggedServer } from "../support/server.ts";
 
 /** A server whose log lines are collected. */
-async function withServer(run: (server: RunningServer, logs: Record<string, unknown>[]) => Promise<void>) {
-  const logs: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level: "info",
-    now: () => new Date(),
-    write: (line) => logs.push(JSON.parse(line)),
-  });
-  const server = await startServer(loadConfig({ PORT: "0" }), { hostname: "127.0.0.1", log });
-  try {
-    await run(server, logs);
-  } finally {
-    await server.shutdown();
-  }
-}
+const withServer = (run: (server: RunningServer, logs: LogLine[]) => Promise<void>) =>
+  withLoggedServer({}, run);
 
 const METRICS: ServerMessage = {
   type: "metrics",
