@@ -140,8 +140,9 @@ export class CoachingEngine {
     };
   }
 
+  /** Whether rule `i`, whose condition has held long enough (checked by the caller), may fire now. */
   #isDue(i: number, streamMs: number): boolean {
-    if (!this.#armed[i] || this.#heldMs[i] === 0 || this.#heldMs[i] < this.#holdMs[i]) return false;
+    if (!this.#armed[i]) return false;
     if (streamMs - this.#lastFiredMs[i] < this.#cooldownMs[i]) return false;
     const throttled = streamMs - this.#lastTipMs < this.#config.minGapMs;
     return !throttled || this.#rules[i].severity === "high";

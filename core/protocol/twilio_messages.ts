@@ -13,7 +13,10 @@ import { z } from "zod";
 export const MAX_MEDIA_BYTES = 8000;
 
 /** A decimal string of digits, as Twilio sends counters and timestamps. */
-const DigitString = z.string().regex(/^\d{1,15}$/, "must be a string of digits");
+const DIGITS = /^\d{1,15}$/;
+const DigitString = z.string().regex(DIGITS, "must be a string of digits");
+/** Longest base64 payload: it decodes to at most {@linkcode MAX_MEDIA_BYTES}. */
+const MAX_PAYLOAD_CHARS = Math.ceil(MAX_MEDIA_BYTES / 3) * 4;
 
 export const ConnectedMessageSchema = z.object({
   event: z.literal("connected"),
@@ -48,7 +51,7 @@ export const MediaMessageSchema = z.object({
     chunk: DigitString,
     timestamp: DigitString,
     /** Base64 μ-law; the length cap keeps a decoded frame within {@linkcode MAX_MEDIA_BYTES}. */
-    payload: z.string().max(Math.ceil(MAX_MEDIA_BYTES / 3) * 4),
+    payload: z.string().max(MAX_PAYLOAD_CHARS),
   }),
 });
 
@@ -76,9 +79,6 @@ export type TwilioMessage = z.infer<typeof TwilioMessageSchema>;
 
 /** The result of parsing one text frame: the message, or why it was rejected. */
 export type ParseResult = { ok: true; message: TwilioMessage } | { ok: false; error: string };
-
-const DIGITS = /^\d{1,15}$/;
-const MAX_PAYLOAD_CHARS = Math.ceil(MAX_MEDIA_BYTES / 3) * 4;
 
 /**
  * The hot path: 50 `media` messages per second per track. Checks exactly what {@linkcode MediaMessageSchema}

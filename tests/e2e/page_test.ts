@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { launchChromium } from "../support/browser.ts";
-import type { Locator, Page, WebSocketRoute } from "playwright-core";
+import type { Browser, Locator, Page, WebSocketRoute } from "playwright-core";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
 import { TIP_VISIBLE_MS } from "../../islands/coach_state.ts";
 import { buildIslands } from "../../islands/glue.ts";
 import { DEFAULT_BACKOFF } from "../../islands/ui_socket.ts";
-import { startServer } from "../../routes/server.ts";
+import { type RunningServer, startServer } from "../../routes/server.ts";
 import { buildScenarios } from "../../simulator/scenarios.ts";
 import { runSimulation } from "../../simulator/simulation.ts";
 import { ScriptedCall, type ScriptLine } from "./call_driver.ts";
@@ -284,16 +284,26 @@ function lowContrastText(page: Page): Promise<string[]> {
   });
 }
 
-Deno.test("Agent page - a call in headless Chromium: tip card, fade, meters, reconnect, call ended", async () => {
-  await Deno.mkdir(SCREENSHOTS, { recursive: true });
+/** Builds the islands, starts a server on loopback and a headless Chromium, runs `run`, closes both. */
+async function withServerAndBrowser(run: (server: RunningServer, browser: Browser) => Promise<void>) {
   await buildIslands(); // the server serves static/build/
   const server = await startServer(loadConfig({ PORT: "0", LOG_LEVEL: "error" }), {
     hostname: "127.0.0.1",
     log: silentLogger,
   });
   const browser = await launchChromium();
-  let call: ScriptedCall | null = null;
   try {
+    await run(server, browser);
+  } finally {
+    await browser.close();
+    await server.shutdown();
+  }
+}
+
+Deno.test("Agent page - a call in headless Chromium: tip card, fade, meters, reconnect, call ended", async () => {
+  await Deno.mkdir(SCREENSHOTS, { recursive: true });
+  await withServerAndBrowser(async (server, browser) => {
+    let call: ScriptedCall | null = null;
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
@@ -420,21 +430,12 @@ Deno.test("Agent page - a call in headless Chromium: tip card, fade, meters, rec
       "every class in the DOM has CSS in the inlined sheet",
     );
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-    await server.shutdown();
-  }
+  });
 });
 
 Deno.test("Agent page - a low tip: blue card and border, labelled, announced politely, replaced by a newer tip", async () => {
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
-  await buildIslands();
-  const server = await startServer(loadConfig({ PORT: "0", LOG_LEVEL: "error" }), {
-    hostname: "127.0.0.1",
-    log: silentLogger,
-  });
-  const browser = await launchChromium();
-  try {
+  await withServerAndBrowser(async (server, browser) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
@@ -500,102 +501,87 @@ Deno.test("Agent page - a low tip: blue card and border, labelled, announced pol
     call.stop();
     await waitForText(page, "call-status", /^Call ended/);
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-    await server.shutdown();
-  }
+  });
 });
 
 Deno.test("Agent page - several calls: the picker follows the newest, subscribes to a chosen one; offline", async () => {
-  await buildIslands();
-  const server = await startServer(loadConfig({ PORT: "0", LOG_LEVEL: "error" }), {
-    hostname: "127.0.0.1",
-    log: silentLogger,
-  });
-  const browser = await launchChromium();
-  const calls: ScriptedCall[] = [];
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    const sentByPage: string[] = [];
-    await page.routeWebSocket(/\/ws\/ui/, (ws) => {
-      const upstream = ws.connectToServer();
-      ws.onMessage((message) => {
-        sentByPage.push(String(message));
-        upstream.send(message);
+  await withServerAndBrowser(async (server, browser) => {
+    const calls: ScriptedCall[] = [];
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      const sentByPage: string[] = [];
+      await page.routeWebSocket(/\/ws\/ui/, (ws) => {
+        const upstream = ws.connectToServer();
+        ws.onMessage((message) => {
+          sentByPage.push(String(message));
+          upstream.send(message);
+        });
       });
-    });
-    await page.goto(`${server.url}/`);
-    await waitForText(page, "connection-status", /^Connected$/);
+      await page.goto(`${server.url}/`);
+      await waitForText(page, "connection-status", /^Connected$/);
 
-    // Call A has an agent talking; call B, newer, is silent so far.
-    const talking = await ScriptedCall.start(
-      server,
-      [{ speaker: "agent", clip: "agent_greeting", atMs: 0 }],
-      4000,
-    );
-    calls.push(talking);
-    await talking.playUntil(3000, 10);
-    await page.waitForFunction(() =>
-      /dBov/.test(document.querySelector("[data-testid=meter-agent-level]")?.textContent ?? "")
-    );
-    const silent = await ScriptedCall.start(server, [], 4000);
-    calls.push(silent);
-    await silent.playUntil(1000, 10);
+      // Call A has an agent talking; call B, newer, is silent so far.
+      const talking = await ScriptedCall.start(
+        server,
+        [{ speaker: "agent", clip: "agent_greeting", atMs: 0 }],
+        4000,
+      );
+      calls.push(talking);
+      await talking.playUntil(3000, 10);
+      await page.waitForFunction(() =>
+        /dBov/.test(document.querySelector("[data-testid=meter-agent-level]")?.textContent ?? "")
+      );
+      const silent = await ScriptedCall.start(server, [], 4000);
+      calls.push(silent);
+      await silent.playUntil(1000, 10);
 
-    const select = page.locator("[data-testid=call-picker] select");
-    await select.waitFor();
-    const options = await select.locator("option").allInnerTexts();
-    assert.equal(options.length, 3, `"Newest call" plus two calls: ${options.join(" | ")}`);
-    assert.match(options[0], new RegExp(`Newest call \\(Call …${silent.callSid.slice(-4)}`));
-    // Following the newest call: the silent one, whose agent level is unknown.
-    await waitForText(page, "meter-agent-level", /—/);
+      const select = page.locator("[data-testid=call-picker] select");
+      await select.waitFor();
+      const options = await select.locator("option").allInnerTexts();
+      assert.equal(options.length, 3, `"Newest call" plus two calls: ${options.join(" | ")}`);
+      assert.match(options[0], new RegExp(`Newest call \\(Call …${silent.callSid.slice(-4)}`));
+      // Following the newest call: the silent one, whose agent level is unknown.
+      await waitForText(page, "meter-agent-level", /—/);
 
-    await select.selectOption(talking.callSid);
-    await page.waitForFunction(() =>
-      /dBov/.test(document.querySelector("[data-testid=meter-agent-level]")?.textContent ?? "")
-    );
-    assert.ok(
-      sentByPage.some((m) =>
-        JSON.parse(m).type === "subscribe" && JSON.parse(m).session_id === talking.callSid
-      ),
-      `the page subscribed to the chosen call: ${sentByPage.join(", ")}`,
-    );
-    await page.screenshot({ path: new URL("two_calls.png", SCREENSHOTS).pathname });
+      await select.selectOption(talking.callSid);
+      await page.waitForFunction(() =>
+        /dBov/.test(document.querySelector("[data-testid=meter-agent-level]")?.textContent ?? "")
+      );
+      assert.ok(
+        sentByPage.some((m) =>
+          JSON.parse(m).type === "subscribe" && JSON.parse(m).session_id === talking.callSid
+        ),
+        `the page subscribed to the chosen call: ${sentByPage.join(", ")}`,
+      );
+      await page.screenshot({ path: new URL("two_calls.png", SCREENSHOTS).pathname });
 
-    // Offline: the page says so, and comes back by itself (re-subscribing to the chosen call).
-    await page.context().setOffline(true);
-    await waitForText(page, "connection-status", /^Offline$/);
-    await page.context().setOffline(false);
-    await waitForText(page, "connection-status", /^Connected$/);
-    await page.waitForFunction(
-      (sid) =>
-        (document.querySelector("[data-testid=call-picker] select") as HTMLSelectElement | null)?.value ===
-          sid,
-      talking.callSid,
-    );
-    assert.equal(sentByPage.filter((m) => JSON.parse(m).session_id === talking.callSid).length, 2);
+      // Offline: the page says so, and comes back by itself (re-subscribing to the chosen call).
+      await page.context().setOffline(true);
+      await waitForText(page, "connection-status", /^Offline$/);
+      await page.context().setOffline(false);
+      await waitForText(page, "connection-status", /^Connected$/);
+      await page.waitForFunction(
+        (sid) =>
+          (document.querySelector("[data-testid=call-picker] select") as HTMLSelectElement | null)?.value ===
+            sid,
+        talking.callSid,
+      );
+      assert.equal(sentByPage.filter((m) => JSON.parse(m).session_id === talking.callSid).length, 2);
 
-    // Back to following the newest call.
-    await select.selectOption("");
-    await waitForText(page, "meter-agent-level", /—/);
-    assert.deepEqual(errors, []);
-  } finally {
-    for (const call of calls) call.stop();
-    await browser.close();
-    await server.shutdown();
-  }
+      // Back to following the newest call.
+      await select.selectOption("");
+      await waitForText(page, "meter-agent-level", /—/);
+      assert.deepEqual(errors, []);
+    } finally {
+      for (const call of calls) call.stop();
+    }
+  });
 });
 
 Deno.test("Agent page - the simulator's loud scenario shows its tip and the end of the call", async () => {
-  await buildIslands();
-  const server = await startServer(loadConfig({ PORT: "0", LOG_LEVEL: "error" }), {
-    hostname: "127.0.0.1",
-    log: silentLogger,
-  });
-  const browser = await launchChromium();
-  try {
+  await withServerAndBrowser(async (server, browser) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${server.url}/`);
     await waitForText(page, "connection-status", /^Connected$/);
@@ -621,8 +607,5 @@ Deno.test("Agent page - the simulator's loud scenario shows its tip and the end 
       );
     }
     await page.screenshot({ path: new URL("simulator_loud.png", SCREENSHOTS).pathname });
-  } finally {
-    await browser.close();
-    await server.shutdown();
-  }
+  });
 });

@@ -13,6 +13,15 @@ import {
 } from "../support/fake_twilio.ts";
 import { type LogLine, withLoggedServer } from "../support/server.ts";
 
+/** One bad input: what is sent (on a started stream or not), and the close code and logged reason it earns. */
+type BadInput = {
+  name: string;
+  started: boolean;
+  send: (s: MediaStream) => void;
+  code: number;
+  reason: RegExp;
+};
+
 /** A server whose log lines are collected, so each rejection's logged reason can be checked. */
 const withServer = (run: (server: RunningServer, logs: LogLine[]) => Promise<void>) =>
   withLoggedServer({}, run);
@@ -71,13 +80,7 @@ Deno.test("Media socket - each bad input gets its close code and a logged reason
       }
     };
 
-    const cases: {
-      name: string;
-      started: boolean;
-      send: (s: MediaStream) => void;
-      code: number;
-      reason: RegExp;
-    }[] = [
+    const cases: BadInput[] = [
       {
         name: "non-JSON",
         started: true,
@@ -252,13 +255,7 @@ Deno.test("Media socket - chatter before start is limited", async () => {
 Deno.test("Media socket - reasons quoting long or non-ASCII input are cut to fit a close frame; the server stays up", async () => {
   await withServer(async (server, logs) => {
     const phones = "☎".repeat(64); // 192 bytes of UTF-8: more than a close frame's 123
-    const cases: {
-      name: string;
-      started: boolean;
-      send: (s: MediaStream) => void;
-      code: number;
-      reason: RegExp;
-    }[] = [
+    const cases: BadInput[] = [
       {
         name: "start naming another CallSid (no token needed to get here)",
         started: false,

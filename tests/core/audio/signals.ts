@@ -7,6 +7,7 @@
 import alawmulaw from "alawmulaw";
 import { TrackAnalyzer } from "../../../core/audio/track_analyzer.ts";
 import type { TrackFrameResult } from "../../../core/audio/types.ts";
+import { seededRandom } from "../../../simulator/synth.ts";
 
 const RATE = 8000;
 const FULL_SCALE = 32768;
@@ -16,17 +17,8 @@ export function rmsOf(db: number): number {
   return FULL_SCALE * 10 ** (db / 20);
 }
 
-/** mulberry32: deterministic noise. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return function next(): number {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic noise: the simulator's seeded PRNG (mulberry32). */
+export const seeded = seededRandom;
 
 /** Sine at `hz` with the given RMS level. */
 export function tone(hz: number, db: number, seconds: number): Float64Array {
