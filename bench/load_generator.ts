@@ -12,7 +12,8 @@
  *   window. Media sockets use the raw-TCP client (`raw_twilio_call.ts`) unless `transport` is
  *   `"websocket"`: every 4 ms tick, each call whose slots are due queues them (both tracks, catch-up
  *   slots too) and flushes them in one write.
- * - `sequential`: N short calls one after another, each sent at up to 80× real time.
+ * - `sequential`: N short calls one after another, each sent at up to 80× real time; every tenth also opens
+ *   a page socket unless `pages` is false.
  * - `burst`: one long call sent at 80× real time (under the server's flood limit); prints `halfway` and
  *   waits for `continue`.
  *
@@ -59,6 +60,11 @@ export interface GeneratorConfig {
    * sequential and burst always use `websocket`.
    */
   transport?: GeneratorTransport;
+  /**
+   * sequential: every tenth call also opens a page socket `/ws/ui/{CallSid}` (default true); false for a
+   * server without that route (the bare baseline).
+   */
+  pages?: boolean;
 }
 
 /** Clients the realtime mode can send media with. */
@@ -314,8 +320,8 @@ async function runSequential(config: GeneratorConfig, audio: PayloadSet): Promis
   for (let i = 0; i < config.calls && wallMs() < deadline; i++) {
     const call = new TwilioCall(newCallSid(i), false);
     try {
-      // Every tenth call also has a page following it, so page subscriptions get cleaned up too.
-      if (i % 10 === 0) await openPage(config, call, []);
+      // Every tenth call also has a page following it (if asked), so page subscriptions get cleaned up too.
+      if (config.pages !== false && i % 10 === 0) await openPage(config, call, []);
       await call.open(config);
       call.begin(config.authToken, wallMs());
       await sendFast(call, slots, audio);

@@ -1,11 +1,13 @@
 /**
  * The memory run: one product server (with `endGraceMs` 0, so ended sessions are dropped at the next
- * once-a-second sweep), a few warm-up calls, a long call replayed fast, then many sequential short calls,
- * all over real sockets from a generator process. GC is forced before every reading.
+ * once-a-second sweep), a few warm-up calls, a long call replayed fast, then many sequential short calls and
+ * as many again (the steady state), all over real sockets from a generator process. Then the bare baseline
+ * server takes the same warm-up and short calls, so the runtime's own growth can be told from ours. GC is
+ * forced before every reading.
  *
  * @module
  */
-import type { Child } from "./child.ts";
+import type { ChildEvent } from "./child.ts";
 import type { GeneratorConfig } from "./load_generator.ts";
 import type { ProbeSnapshot } from "./probe.ts";
 import { ServerUnderTest, sleep, startGenerator } from "./runs.ts";
@@ -13,7 +15,7 @@ import { round } from "./stats.ts";
 
 const MB = 1024 * 1024;
 
-/** Memory before, during and after a long call and many short calls. */
+/** Memory before, during and after a long call and many short calls; the baseline's over the same calls. */
 export interface MemoryResult {
   long_call_s: number;
   short_calls: number;
@@ -34,67 +36,143 @@ export interface MemoryResult {
   short_calls_completed: number;
   short_call_failures: string[];
   short_calls_ms: number;
+  /** The steady state: after `short_calls` more sequential short calls on the same server. */
+  after_next_calls: MemoryPoint;
+  /** RSS after those further calls minus RSS after the first `short_calls` (a leak keeps growing). */
+  rss_growth_next_calls_mb: number;
+  next_calls_completed: number;
+  next_call_failures: string[];
+  /** The same warm-up and short calls against the bare baseline server. */
+  baseline: BaselineMemory;
 }
 
-/** RSS and heap at one moment, MB. */
-export interface MemoryPoint {
+/** RSS and heap of a server process at one moment, MB. */
+export interface ResidentMemory {
   rss_mb: number;
+  /** RSS split as Linux reports it: anonymous memory and pages of mapped files; null elsewhere. */
+  rss_anon_mb: number | null;
+  rss_file_mb: number | null;
   heap_used_mb: number;
   /** V8 heap pages committed (used or not). */
   heap_committed_mb: number;
   /** Of which the young generation. */
   young_committed_mb: number;
+}
+
+/** A reading of the product server: memory, and the sessions its registry holds (-1 if not reported). */
+export interface MemoryPoint extends ResidentMemory {
   registry_size: number;
 }
 
-function point(stats: ProbeSnapshot): MemoryPoint {
+/**
+ * The bare baseline server (`baseline_server.ts`: `Deno.serve`, `upgradeWebSocket`, `JSON.parse` only) over
+ * the product's warm-up and short calls, without page sockets (it has no page route) and without the long
+ * call. What it grows is the runtime's share of the product's growth.
+ */
+export interface BaselineMemory {
+  calls: number;
+  before: ResidentMemory;
+  after: ResidentMemory;
+  rss_growth_mb: number;
+  rss_anon_growth_mb: number | null;
+  rss_file_growth_mb: number | null;
+  calls_completed: number;
+  call_failures: string[];
+}
+
+function megabytes(bytes: number | null): number | null {
+  return bytes === null ? null : round(bytes / MB, 1);
+}
+
+function growth(from: number | null, to: number | null): number | null {
+  return from === null || to === null ? null : round(to - from, 1);
+}
+
+function resident(stats: ProbeSnapshot): ResidentMemory {
   return {
     rss_mb: round(stats.rss / MB, 1),
+    rss_anon_mb: megabytes(stats.rss_anon),
+    rss_file_mb: megabytes(stats.rss_file),
     heap_used_mb: round(stats.heap_used / MB, 1),
     heap_committed_mb: round(stats.heap_physical / MB, 1),
     young_committed_mb: round(stats.young_committed / MB, 1),
-    registry_size: stats.registry_size ?? -1,
   };
+}
+
+function point(stats: ProbeSnapshot): MemoryPoint {
+  return { ...resident(stats), registry_size: stats.registry_size ?? -1 };
 }
 
 /** Sweeps run once a second; with `endGraceMs` 0 an ended session is gone after the next one. */
 const SWEEP_WAIT_MS = 1_600;
 const MEMORY_SETTINGS = { session: { endGraceMs: 0 } };
+const WARM_UP_CALLS = 10;
+const GENERATOR_BASE = { latencyCalls: 0, rampMs: 0, connectConcurrency: 1 };
+
+/** Runs one generator to its `done` (a burst pauses at `halfway` for `onHalfway`), then stops it. */
+async function play(
+  server: ServerUnderTest,
+  config: Omit<GeneratorConfig, "baseUrl" | "authToken">,
+  onHalfway?: () => Promise<void>,
+): Promise<ChildEvent> {
+  const child = startGenerator(server, config);
+  try {
+    if (onHalfway) {
+      await child.waitFor((e) => e.event === "halfway", config.maxSeconds * 1000, "halfway");
+      await onHalfway();
+      await child.send("continue");
+    }
+    return await child.waitFor((e) => e.event === "done", config.maxSeconds * 1000, "done");
+  } finally {
+    await child.stop(5_000);
+  }
+}
+
+/** `calls` sequential short calls; with `pages`, every tenth also has a page socket. */
+function sequential(
+  server: ServerUnderTest,
+  calls: number,
+  callS: number,
+  pages = true,
+): Promise<ChildEvent> {
+  return play(server, {
+    ...GENERATOR_BASE,
+    mode: "sequential",
+    calls,
+    callSeconds: callS,
+    maxSeconds: 60 + calls,
+    pages,
+  });
+}
 
 /**
- * One server (with `endGraceMs` 0): a few warm-up calls, then a long call replayed as fast as the server
- * takes it (sampled half way), then `shortCalls` sequential short calls. GC is forced before each reading.
+ * The product server (with `endGraceMs` 0): a few warm-up calls, then a long call replayed as fast as the
+ * server takes it (sampled half way), then `shortCalls` sequential short calls and `shortCalls` more. Then
+ * the bare baseline takes the warm-up and `shortCalls` short calls. GC is forced before each reading.
  */
 export async function runMemory(
   longCallS: number,
   shortCalls: number,
   shortCallS: number,
 ): Promise<MemoryResult> {
+  const product = await runProduct(longCallS, shortCalls, shortCallS);
+  return { ...product, baseline: await runBaseline(shortCalls, shortCallS) };
+}
+
+async function runProduct(
+  longCallS: number,
+  shortCalls: number,
+  shortCallS: number,
+): Promise<Omit<MemoryResult, "baseline">> {
   const server = await ServerUnderTest.start("coach", { coachSettings: MEMORY_SETTINGS });
-  const children: Child[] = [];
-  const generate = async (
-    config: Omit<GeneratorConfig, "baseUrl" | "authToken">,
-    onHalfway?: () => Promise<void>,
-  ) => {
-    const child = startGenerator(server, config);
-    children.push(child);
-    if (onHalfway) {
-      await child.waitFor((e) => e.event === "halfway", config.maxSeconds * 1000, "halfway");
-      await onHalfway();
-      await child.send("continue");
-    }
-    const done = await child.waitFor((e) => e.event === "done", config.maxSeconds * 1000, "done");
-    await child.stop(5_000);
-    return done;
-  };
-  const base = { latencyCalls: 0, rampMs: 0, connectConcurrency: 1 };
   try {
-    await generate({ ...base, mode: "sequential", calls: 10, callSeconds: shortCallS, maxSeconds: 60 });
+    await sequential(server, WARM_UP_CALLS, shortCallS);
     await sleep(SWEEP_WAIT_MS);
     const before = point(await server.stats({ gc: true, reset: true }));
     let during: MemoryPoint | null = null;
-    await generate(
-      { ...base, mode: "burst", calls: 1, callSeconds: longCallS, maxSeconds: 120 + longCallS / 5 },
+    await play(
+      server,
+      { ...GENERATOR_BASE, mode: "burst", calls: 1, callSeconds: longCallS, maxSeconds: 120 + longCallS / 5 },
       async () => {
         during = point(await server.stats({ gc: true }));
       },
@@ -104,15 +182,17 @@ export async function runMemory(
     // The short calls in two halves: growth in the second half tells a leak (keeps growing) from heap
     // and allocator pools that grow once and stay.
     const half = Math.floor(shortCalls / 2);
-    const sequential = (calls: number) =>
-      generate({ ...base, mode: "sequential", calls, callSeconds: shortCallS, maxSeconds: 60 + calls });
-    const first = await sequential(half);
+    const first = await sequential(server, half, shortCallS);
     await sleep(SWEEP_WAIT_MS);
     const afterHalf = point(await server.stats({ gc: true }));
-    const second = await sequential(shortCalls - half);
+    const second = await sequential(server, shortCalls - half, shortCallS);
     await sleep(SWEEP_WAIT_MS);
     const afterShort = await server.stats({ gc: true });
     const health = await server.health();
+    // As many calls again: once pools have grown to what this load needs, RSS stays where it is.
+    const next = await sequential(server, shortCalls, shortCallS);
+    await sleep(SWEEP_WAIT_MS);
+    const afterNext = point(await server.stats({ gc: true }));
     return {
       long_call_s: longCallS,
       short_calls: shortCalls,
@@ -131,9 +211,37 @@ export async function runMemory(
       short_calls_completed: Number(first.calls) + Number(second.calls),
       short_call_failures: [...first.failures as string[], ...second.failures as string[]],
       short_calls_ms: Number(first.ms) + Number(second.ms),
+      after_next_calls: afterNext,
+      rss_growth_next_calls_mb: round(afterNext.rss_mb - point(afterShort).rss_mb, 1),
+      next_calls_completed: Number(next.calls),
+      next_call_failures: next.failures as string[],
     };
   } finally {
-    for (const child of children) await child.stop(1_000);
+    await server.stop();
+  }
+}
+
+/** The baseline over the same warm-up and short calls, read with the same pauses and forced GC. */
+async function runBaseline(calls: number, callS: number): Promise<BaselineMemory> {
+  const server = await ServerUnderTest.start("baseline");
+  try {
+    await sequential(server, WARM_UP_CALLS, callS, false);
+    await sleep(SWEEP_WAIT_MS);
+    const before = resident(await server.stats({ gc: true, reset: true }));
+    const done = await sequential(server, calls, callS, false);
+    await sleep(SWEEP_WAIT_MS);
+    const after = resident(await server.stats({ gc: true }));
+    return {
+      calls,
+      before,
+      after,
+      rss_growth_mb: round(after.rss_mb - before.rss_mb, 1),
+      rss_anon_growth_mb: growth(before.rss_anon_mb, after.rss_anon_mb),
+      rss_file_growth_mb: growth(before.rss_file_mb, after.rss_file_mb),
+      calls_completed: Number(done.calls),
+      call_failures: done.failures as string[],
+    };
+  } finally {
     await server.stop();
   }
 }

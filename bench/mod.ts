@@ -3,8 +3,9 @@
  *
  * 1. analysis cost in-process; 2. a ladder of N concurrent real-time calls over real sockets (server and
  * load generator in separate processes); 3. the same ladder against a bare WebSocket server; 4. tip latency
- * at N=1 and at half the headline N; 5. memory over a long call and many short calls. Prints Markdown
- * tables and PASS/FAIL per target; `--json FILE` writes the same figures. Method: docs/performance.md.
+ * at N=1 and at half the headline N; 5. memory over a long call and many short calls, as many again (the
+ * steady state), and the bare baseline over the same short calls. Prints Markdown tables and PASS/FAIL per
+ * target; `--json FILE` writes the same figures. Method: docs/performance.md.
  *
  * Flags: `--quick` (short ladder and runs, under a minute), `--json FILE`, `--ladder 50,100,…`,
  * `--profile N` (also profile the server at N calls with `--cpu-prof`), `--only analysis,ladder,latency,memory`

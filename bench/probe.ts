@@ -119,6 +119,7 @@ export class ServerProbe {
       external: memory.external,
       heap_physical: heap.total_physical_size,
       malloced: heap.malloced_memory,
+      ...residentSplit(),
       young_committed: v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space")
         ?.physical_space_size ?? 0,
       peak_rss: this.#peakRss,
@@ -161,6 +162,10 @@ export interface ProbeSnapshot {
   malloced: number;
   /** Committed size of V8's young generation, which V8 grows under allocation pressure and keeps. */
   young_committed: number;
+  /** RSS split as Linux reports it (`/proc/self/status`): anonymous memory, and pages of mapped files (the
+   * deno binary's code among them); null where that file does not exist. */
+  rss_anon: number | null;
+  rss_file: number | null;
   peak_rss: number;
   peak_heap_used: number;
   open_media_sockets: number;
@@ -168,6 +173,22 @@ export interface ProbeSnapshot {
   /** Only the product server: sessions held by the registry, and those not ended. */
   registry_size?: number;
   active_sessions?: number;
+}
+
+/** `RssAnon` and `RssFile` of this process in bytes, from `/proc/self/status` (Linux); null elsewhere. */
+function residentSplit(): { rss_anon: number | null; rss_file: number | null } {
+  let status: string;
+  try {
+    status = Deno.readTextFileSync("/proc/self/status");
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { rss_anon: null, rss_file: null };
+    throw error;
+  }
+  const kib = (field: string) => {
+    const match = status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
+    return match ? Number(match[1]) * 1024 : null;
+  };
+  return { rss_anon: kib("RssAnon"), rss_file: kib("RssFile") };
 }
 
 /** Wraps `Deno.upgradeWebSocket` so every upgrade whose path passes `match` is watched by `probe`. */

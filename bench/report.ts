@@ -6,7 +6,7 @@
  */
 import type { AnalysisCost } from "./analysis_cost.ts";
 import type { HotSpot } from "./profile.ts";
-import type { MemoryPoint, MemoryResult } from "./memory_run.ts";
+import type { BaselineMemory, MemoryPoint, MemoryResult } from "./memory_run.ts";
 import type { RungResult } from "./runs.ts";
 import { round } from "./stats.ts";
 
@@ -92,8 +92,10 @@ export function judge(result: BenchResult): Target[] {
       name: `RSS growth after ${memory?.short_calls ?? "?"} calls, registry empty`,
       goal: "≤ 5 MB, 0 sessions",
       measured: memory
-        ? `${memory.rss_growth_mb} MB (2nd half ${memory.rss_growth_second_half_mb} MB), registry ${memory.registry_size_after}, ` +
-          `active ${memory.health_active_sessions_after}`
+        ? `${memory.rss_growth_mb} MB (2nd half ${memory.rss_growth_second_half_mb} MB; ` +
+          `${memory.short_calls} more ${signed(memory.rss_growth_next_calls_mb)} MB; ` +
+          `bare baseline ${signed(memory.baseline.rss_growth_mb)} MB), ` +
+          `registry ${memory.registry_size_after}, active ${memory.health_active_sessions_after}`
         : "not measured",
       pass: memory
         ? memory.rss_growth_mb <= 5 && memory.registry_size_after === 0 &&
@@ -110,6 +112,11 @@ function table(header: string[], rows: (string | number)[][]): string {
 }
 
 const fmt = (value: number | null, digits = 1) => value === null ? "n/a" : value.toFixed(digits);
+
+/** A growth with its sign: `+1.2`, `-0.3`; `n/a` when not measured. */
+function signed(value: number | null): string {
+  return value === null ? "n/a" : `${value >= 0 ? "+" : ""}${value}`;
+}
 
 /** The result as Markdown tables. */
 export function renderReport(result: BenchResult): string {
@@ -204,10 +211,20 @@ export function renderReport(result: BenchResult): string {
   }
   const m = result.memory;
   if (m) {
+    const next = signed(m.rss_growth_next_calls_mb);
     parts.push(
-      "\n### 5. Memory (one server, GC forced before each reading, endGraceMs 0)\n",
+      "\n### 5. Memory (one server, then the bare baseline; GC forced before each reading, endGraceMs 0)\n",
       table(
-        ["moment", "RSS MB", "heap used MB", "heap committed MB", "young gen committed MB", "registry size"],
+        [
+          "moment",
+          "RSS MB",
+          "RSS anon MB",
+          "RSS file MB",
+          "heap used MB",
+          "heap committed MB",
+          "young gen committed MB",
+          "registry size",
+        ],
         [
           ["before (after 10 warm-up calls)", m.before],
           [`during a ${m.long_call_s / 60}-min call (half way)`, m.during_long_call],
@@ -217,11 +234,14 @@ export function renderReport(result: BenchResult): string {
             m.after_half_short_calls,
           ],
           [`after all ${m.short_calls} of them`, m.after_short_calls],
+          [`after ${m.short_calls} more`, m.after_next_calls],
         ].map(([label, p]) => {
           const at = p as MemoryPoint;
           return [
             label as string,
             at.rss_mb,
+            at.rss_anon_mb ?? "n/a",
+            at.rss_file_mb ?? "n/a",
             at.heap_used_mb,
             at.heap_committed_mb,
             at.young_committed_mb,
@@ -232,9 +252,10 @@ export function renderReport(result: BenchResult): string {
       `\nGrowth: RSS ${m.rss_growth_mb} MB (second half of the short calls alone: ${m.rss_growth_second_half_mb} MB), ` +
         `heap used ${m.heap_growth_mb} MB, V8 young generation committed ${m.young_growth_mb} MB; /health active_sessions ` +
         `${m.health_active_sessions_after}; ${m.short_calls_completed}/${m.short_calls} short calls completed in ` +
-        `${(m.short_calls_ms / 1000).toFixed(1)} s${
-          m.short_call_failures.length ? `; failures: ${m.short_call_failures.join("; ")}` : ""
-        }.`,
+        `${(m.short_calls_ms / 1000).toFixed(1)} s${failures(m.short_call_failures)}.`,
+      `\nSteady state: ${m.short_calls} more calls on the same server, RSS ${next} MB; ` +
+        `${m.next_calls_completed}/${m.short_calls} completed${failures(m.next_call_failures)}.`,
+      `\n${describeBaseline(m.baseline)}`,
     );
   }
   const p = result.profile;
@@ -258,6 +279,19 @@ export function renderReport(result: BenchResult): string {
   );
   if (result.errors.length) parts.push("\nErrors:\n" + result.errors.map((e) => `- ${e}`).join("\n"));
   return parts.join("\n");
+}
+
+/** The baseline's memory run as one sentence, beside the product's table. */
+function describeBaseline(b: BaselineMemory): string {
+  const split = `anon ${signed(b.rss_anon_growth_mb)}, file ${signed(b.rss_file_growth_mb)}`;
+  return `Bare Deno WebSocket server (JSON.parse only), same ${b.calls} calls after the same warm-up ` +
+    `(no page sockets, no long call): RSS ${signed(b.rss_growth_mb)} MB (${split}), ` +
+    `${b.before.rss_mb} → ${b.after.rss_mb} MB; ${b.calls_completed}/${b.calls} completed` +
+    `${failures(b.call_failures)}.`;
+}
+
+function failures(messages: readonly string[]): string {
+  return messages.length ? `; failures: ${messages.join("; ")}` : "";
 }
 
 /** At most this many calls of a latency run get a page socket. */

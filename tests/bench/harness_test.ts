@@ -117,18 +117,48 @@ Deno.test("Bench runs - the websocket transport (Deno's client) still drives a r
   assert.equal(runningChildren(), 0);
 });
 
-Deno.test("Bench runs - memory run over a few calls reports every reading", async () => {
+Deno.test("Bench runs - memory run over a few calls reports every reading, then the baseline's", async () => {
   const memory = await runMemory(4, 4, 1);
   assert.equal(memory.short_calls, 4);
   assert.equal(memory.short_calls_completed, 4, memory.short_call_failures.join("; "));
-  for (
-    const point of [memory.before, memory.during_long_call, memory.after_long_call, memory.after_short_calls]
-  ) {
+  assert.equal(memory.next_calls_completed, 4, memory.next_call_failures.join("; "));
+  const linux = Deno.build.os === "linux";
+  const points = [
+    memory.before,
+    memory.during_long_call,
+    memory.after_long_call,
+    memory.after_half_short_calls,
+    memory.after_short_calls,
+    memory.after_next_calls,
+    memory.baseline.before,
+    memory.baseline.after,
+  ];
+  for (const point of points) {
     assert.ok(point.rss_mb > 0 && point.heap_used_mb > 0 && point.heap_committed_mb >= point.heap_used_mb);
+    // The RSS split comes from /proc/self/status, so only Linux has it.
+    if (linux) assertFiniteNonNegative({ ...point }, ["rss_anon_mb", "rss_file_mb"]);
   }
   assert.equal(memory.during_long_call.registry_size, 1, "the long call is live half way");
+  assert.equal(memory.registry_size_after, 0);
+  assert.equal(memory.after_next_calls.registry_size, 0);
+  assert.equal(memory.health_active_sessions_after, 0);
   assert.ok(Number.isFinite(memory.rss_growth_mb));
+  assert.ok(Number.isFinite(memory.rss_growth_next_calls_mb));
+  const baseline = memory.baseline;
+  assert.equal(baseline.calls, 4);
+  assert.equal(baseline.calls_completed, 4, baseline.call_failures.join("; "));
+  assert.ok(Number.isFinite(baseline.rss_growth_mb));
+  assert.equal(baseline.rss_anon_growth_mb !== null && baseline.rss_file_growth_mb !== null, linux);
+  assert.ok(!("registry_size" in baseline.after), "the baseline has no registry");
   assert.equal(runningChildren(), 0);
+  const result = benchResult({ memory });
+  const text = renderReport({ ...result, targets: judge(result) });
+  assert.match(text, /\| moment \| RSS MB \| RSS anon MB \| RSS file MB \|/);
+  assert.match(text, /\| after 4 more \|/);
+  assert.match(text, /Steady state: 4 more calls/);
+  assert.match(text, /Bare Deno WebSocket server \(JSON\.parse only\), same 4 calls/);
+  assert.match(text, /\(2nd half -?[\d.]+ MB; 4 more [+-][\d.]+ MB; bare baseline [+-][\d.]+ MB\)/);
+  assert.deepEqual(JSON.parse(JSON.stringify(memory)), memory, "the JSON report carries every field");
 });
 
 function row(calls: number, holds: boolean): RungResult {
@@ -158,6 +188,30 @@ function row(calls: number, holds: boolean): RungResult {
   };
 }
 
+/** A result of a quick run that measured nothing, with `fields` set. */
+function benchResult(fields: Partial<BenchResult>): BenchResult {
+  return {
+    started_at: "2026-01-01T00:00:00.000Z",
+    quick: true,
+    machine: { cores: 2, deno: "2", load_avg_at_start: null },
+    analysis: null,
+    ladder: { coach: [], baseline: [] },
+    headline: {
+      coach_max_calls: 0,
+      baseline_max_calls: 0,
+      coach_capped: false,
+      baseline_capped: false,
+      ratio: null,
+    },
+    latency: { at_1: null, at_half: null },
+    memory: null,
+    profile: null,
+    targets: [],
+    errors: [],
+    ...fields,
+  };
+}
+
 Deno.test("Bench report - headline, targets and tables", () => {
   assert.deepEqual(largestHolding([row(50, true), row(100, true), row(200, false)]), {
     max: 100,
@@ -165,11 +219,7 @@ Deno.test("Bench report - headline, targets and tables", () => {
   });
   assert.deepEqual(largestHolding([row(50, true)]), { max: 50, capped: true });
   assert.deepEqual(largestHolding([]), { max: 0, capped: false });
-  const result: BenchResult = {
-    started_at: "2026-01-01T00:00:00.000Z",
-    quick: true,
-    machine: { cores: 2, deno: "2", load_avg_at_start: null },
-    analysis: null,
+  const result = benchResult({
     ladder: { coach: [row(50, true), row(100, false)], baseline: [row(50, true), row(100, true)] },
     headline: {
       coach_max_calls: 50,
@@ -179,11 +229,7 @@ Deno.test("Bench report - headline, targets and tables", () => {
       ratio: 0.5,
     },
     latency: { at_1: null, at_half: row(25, true) },
-    memory: null,
-    profile: null,
-    targets: [],
-    errors: [],
-  };
+  });
   const targets = judge(result);
   const verdict = Object.fromEntries(targets.map((t) => [t.name.split(" ")[0], t.pass]));
   assert.equal(verdict.concurrent, false);
