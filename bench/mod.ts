@@ -18,7 +18,14 @@ import { measureAnalysisCost } from "./analysis_cost.ts";
 import { loadConversation } from "./audio.ts";
 import { stopAllChildren } from "./child.ts";
 import { summarizeProfileDir } from "./profile.ts";
-import { type BenchResult, judge, largestHolding, LATENCY_PAGES, renderReport } from "./report.ts";
+import {
+  type BenchResult,
+  emptyResult,
+  judge,
+  largestHolding,
+  LATENCY_PAGES,
+  renderReport,
+} from "./report.ts";
 import { runMemory } from "./memory_run.ts";
 import { GENERATOR_TRANSPORTS, type GeneratorTransport } from "./load_generator.ts";
 import { type RungResult, type RungTiming, runRung, type ServerKind } from "./runs.ts";
@@ -174,29 +181,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const latencyTiming: RungTiming = options.quick
     ? { warmupMs: 500, windowMs: 3000 }
     : { warmupMs: 2000, windowMs: 20000 };
-  const result: BenchResult = {
-    started_at: new Date().toISOString(),
-    quick: options.quick,
-    machine: {
-      cores: navigator.hardwareConcurrency,
-      deno: Deno.version.deno,
-      load_avg_at_start: loadAverage(),
-    },
-    analysis: null,
-    ladder: { coach: [], baseline: [] },
-    headline: {
-      coach_max_calls: 0,
-      baseline_max_calls: 0,
-      coach_capped: false,
-      baseline_capped: false,
-      ratio: null,
-    },
-    latency: { at_1: null, at_half: null },
-    memory: null,
-    profile: null,
-    targets: [],
-    errors: [],
-  };
+  const result = emptyResult(new Date().toISOString(), options.quick, {
+    cores: navigator.hardwareConcurrency,
+    deno: Deno.version.deno,
+    load_avg_at_start: loadAverage(),
+  });
   const attempt = async (what: string, run: () => Promise<void>) => {
     try {
       await run();

@@ -32,6 +32,33 @@ export interface BenchResult {
   errors: string[];
 }
 
+/** A result that has measured nothing yet: the sections fill it in as they run. */
+export function emptyResult(
+  startedAt: string,
+  quick: boolean,
+  machine: BenchResult["machine"],
+): BenchResult {
+  return {
+    started_at: startedAt,
+    quick,
+    machine,
+    analysis: null,
+    ladder: { coach: [], baseline: [] },
+    headline: {
+      coach_max_calls: 0,
+      baseline_max_calls: 0,
+      coach_capped: false,
+      baseline_capped: false,
+      ratio: null,
+    },
+    latency: { at_1: null, at_half: null },
+    memory: null,
+    profile: null,
+    targets: [],
+    errors: [],
+  };
+}
+
 /** One target and whether this run met it. */
 export interface Target {
   name: string;

@@ -4,7 +4,7 @@ import { loadConversation } from "../../bench/audio.ts";
 import { runningChildren } from "../../bench/child.ts";
 import { parseBenchArgs } from "../../bench/mod.ts";
 import { summarizeProfile } from "../../bench/profile.ts";
-import { type BenchResult, judge, largestHolding, renderReport } from "../../bench/report.ts";
+import { type BenchResult, emptyResult, judge, largestHolding, renderReport } from "../../bench/report.ts";
 import { runMemory } from "../../bench/memory_run.ts";
 import { type RungResult, runRung } from "../../bench/runs.ts";
 import { Histogram, summarize } from "../../bench/stats.ts";
@@ -190,26 +190,8 @@ function row(calls: number, holds: boolean): RungResult {
 
 /** A result of a quick run that measured nothing, with `fields` set. */
 function benchResult(fields: Partial<BenchResult>): BenchResult {
-  return {
-    started_at: "2026-01-01T00:00:00.000Z",
-    quick: true,
-    machine: { cores: 2, deno: "2", load_avg_at_start: null },
-    analysis: null,
-    ladder: { coach: [], baseline: [] },
-    headline: {
-      coach_max_calls: 0,
-      baseline_max_calls: 0,
-      coach_capped: false,
-      baseline_capped: false,
-      ratio: null,
-    },
-    latency: { at_1: null, at_half: null },
-    memory: null,
-    profile: null,
-    targets: [],
-    errors: [],
-    ...fields,
-  };
+  const machine = { cores: 2, deno: "2", load_avg_at_start: null };
+  return { ...emptyResult("2026-01-01T00:00:00.000Z", true, machine), ...fields };
 }
 
 Deno.test("Bench report - headline, targets and tables", () => {
