@@ -198,7 +198,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   if (options.only.has("analysis")) {
     await attempt("analysis", async () => {
       log("analysis cost…");
-      result.analysis = measureAnalysisCost(await loadConversation(), options.quick ? 3 : 9);
+      result.analysis = measureAnalysisCost(
+        await loadConversation(),
+        options.quick ? { passes: 3, interleavedCalls: 200, interleavedSeconds: 5 } : { passes: 9 },
+      );
     });
   }
   const ladder = options.only.has("ladder");

@@ -56,8 +56,17 @@ Deno.test("Bench analysis - a short conversation yields well-formed costs", asyn
     slots,
   };
   // A 9 s call on a 6 s conversation: the pass loops the conversation, as the 10-minute default does.
-  const cost = measureAnalysisCost(short, 1, 0, 9);
+  const cost = measureAnalysisCost(short, {
+    passes: 1,
+    warmup: 0,
+    callSeconds: 9,
+    interleavedCalls: 5,
+    interleavedSeconds: 2,
+  });
   assert.equal(cost.audio_s, 9);
+  assert.equal(cost.interleaved_calls, 5);
+  assert.ok(cost.interleaved_us_per_call_s > 0 && Number.isFinite(cost.interleaved_us_per_call_s));
+  assert.ok(cost.interleaved_us_per_call_s_best <= cost.interleaved_us_per_call_s);
   assertFiniteNonNegative(cost as unknown as Record<string, unknown>, [
     "pipeline_us_per_call_s",
     "pipeline_us_per_frame",
