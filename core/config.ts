@@ -167,7 +167,13 @@ function parseCoachSettings(raw: string | undefined): Pick<AppConfig, "analysis"
     );
     throw new ConfigError("COACH_SETTINGS", `${issues.join("; ")}: ${VARIABLES.COACH_SETTINGS.fix}`);
   }
-  return result.data;
+  // Frozen: every call shares what is derived from these settings (see core/per_config.ts).
+  const { analysis, coaching, session } = result.data;
+  return {
+    analysis: Object.freeze(analysis),
+    coaching: Object.freeze(coaching),
+    session: Object.freeze(session),
+  };
 }
 
 function isLoopbackUrl(url: string): boolean {

@@ -66,5 +66,5 @@ export const AnalysisConfigSchema = z.strictObject({
 /** Validated analysis settings. Parse user input with `AnalysisConfigSchema.parse`. */
 export type AnalysisConfig = z.infer<typeof AnalysisConfigSchema>;
 
-/** The defaults of every field. */
-export const defaultAnalysisConfig: AnalysisConfig = AnalysisConfigSchema.parse({});
+/** The defaults of every field (frozen, so settings derived from it are shared: see `core/per_config.ts`). */
+export const defaultAnalysisConfig: AnalysisConfig = Object.freeze(AnalysisConfigSchema.parse({}));

@@ -5,7 +5,8 @@
  * track may send nothing at all. The aligner keeps a short window of slots per track, keyed by the
  * frame's `timestamp`, and releases slot `k` once both tracks have it, or once the newest frame on either
  * track is `windowSlots` ahead (a slot still missing then is silence). Late and duplicate frames are
- * counted and dropped. Frame bytes live in preallocated ring storage: no allocation per frame.
+ * counted and dropped. Frame bytes live in preallocated ring storage: no allocation per frame. Both tracks
+ * share one byte array, one length array and one list of views, so a frame touches few separate objects.
  *
  * @module
  */
@@ -29,28 +30,48 @@ export type PushOutcome = "placed" | "late" | "duplicate" | "jump";
 
 /** Aligns two tracks of 20 ms μ-law frames by stream timestamp. */
 export class StreamAligner {
-  #options: StreamAlignerOptions;
-  #capacity: number;
-  #storage: Uint8Array[];
-  #views: Uint8Array[][];
-  #lengths: Int16Array[];
+  readonly #windowSlots: number;
+  readonly #maxJumpMs: number;
+  readonly #onSlot: StreamAlignerOptions["onSlot"];
+  readonly #capacity: number;
+  /** Ring entry `track * capacity + slot % capacity` holds its bytes at `entry * SLOT_SAMPLES`. */
+  readonly #storage: Uint8Array;
+  /** A view of each entry's bytes, made once. */
+  readonly #views: Uint8Array[];
+  /** Bytes held by each entry, -1 when it is empty. */
+  readonly #lengths: Int16Array;
   #nextSlot = 0;
   #headSlot = -1;
   #started = false;
-  /** Counters for diagnostics and tests. */
-  readonly stats = { placed: 0, late: 0, duplicate: 0, jump: 0, filledSlots: 0 };
+  #placed = 0;
+  #late = 0;
+  #duplicate = 0;
+  #jump = 0;
+  #filledSlots = 0;
 
   constructor(options: StreamAlignerOptions) {
-    this.#options = options;
+    this.#windowSlots = options.windowSlots;
+    this.#maxJumpMs = options.maxJumpMs;
+    this.#onSlot = options.onSlot;
     this.#capacity = options.windowSlots + 2;
-    this.#storage = [0, 1].map(() => new Uint8Array(this.#capacity * SLOT_SAMPLES));
-    this.#views = this.#storage.map((bytes) =>
-      Array.from(
-        { length: this.#capacity },
-        (_, i) => bytes.subarray(i * SLOT_SAMPLES, (i + 1) * SLOT_SAMPLES),
-      )
+    const entries = 2 * this.#capacity;
+    this.#storage = new Uint8Array(entries * SLOT_SAMPLES);
+    this.#views = Array.from(
+      { length: entries },
+      (_, entry) => this.#storage.subarray(entry * SLOT_SAMPLES, (entry + 1) * SLOT_SAMPLES),
     );
-    this.#lengths = [0, 1].map(() => new Int16Array(this.#capacity).fill(-1));
+    this.#lengths = new Int16Array(entries).fill(-1);
+  }
+
+  /** Counters for diagnostics and tests (a snapshot). */
+  get stats(): { placed: number; late: number; duplicate: number; jump: number; filledSlots: number } {
+    return {
+      placed: this.#placed,
+      late: this.#late,
+      duplicate: this.#duplicate,
+      jump: this.#jump,
+      filledSlots: this.#filledSlots,
+    };
   }
 
   /** The next slot to be released (everything before it has been delivered). */
@@ -68,35 +89,36 @@ export class StreamAligner {
       // The clock starts one window before the first frame, so frames that overtook their elders at
       // the very start still find their place, and a stream joined late replays no long silence.
       this.#started = true;
-      this.#nextSlot = Math.max(0, firstSlot - this.#options.windowSlots);
+      this.#nextSlot = Math.max(0, firstSlot - this.#windowSlots);
       this.#headSlot = firstSlot - 1;
     }
     if (firstSlot < this.#nextSlot) {
-      this.stats.late++;
+      this.#late++;
       return "late";
     }
-    if ((firstSlot - this.#headSlot) * SLOT_MS > this.#options.maxJumpMs) {
-      this.stats.jump++;
+    if ((firstSlot - this.#headSlot) * SLOT_MS > this.#maxJumpMs) {
+      this.#jump++;
       return "jump";
     }
     let placed = false;
+    const trackBase = track * this.#capacity;
     for (let offset = 0, slot = firstSlot; offset < bytes.length; offset += SLOT_SAMPLES, slot++) {
       this.#advanceHead(slot);
-      const index = slot % this.#capacity;
-      if (this.#lengths[track][index] >= 0) continue;
+      const entry = trackBase + slot % this.#capacity;
+      if (this.#lengths[entry] >= 0) continue;
       // A frame of one slot (Twilio's 160 bytes) is copied as is; only longer payloads need views.
       const end = Math.min(offset + SLOT_SAMPLES, bytes.length);
       const chunk = offset === 0 && end === bytes.length ? bytes : bytes.subarray(offset, end);
-      this.#storage[track].set(chunk, index * SLOT_SAMPLES);
-      this.#lengths[track][index] = end - offset;
+      this.#storage.set(chunk, entry * SLOT_SAMPLES);
+      this.#lengths[entry] = end - offset;
       placed = true;
     }
     this.#release(false);
     if (placed) {
-      this.stats.placed++;
+      this.#placed++;
       return "placed";
     }
-    this.stats.duplicate++;
+    this.#duplicate++;
     return "duplicate";
   }
 
@@ -112,25 +134,27 @@ export class StreamAligner {
   }
 
   #release(all: boolean): void {
-    const window = this.#options.windowSlots;
+    const window = this.#windowSlots;
+    const lengths = this.#lengths;
     while (this.#nextSlot <= this.#headSlot) {
-      const index = this.#nextSlot % this.#capacity;
-      const has0 = this.#lengths[0][index] >= 0;
-      const has1 = this.#lengths[1][index] >= 0;
+      const entry0 = this.#nextSlot % this.#capacity;
+      const entry1 = entry0 + this.#capacity;
+      const has0 = lengths[entry0] >= 0;
+      const has1 = lengths[entry1] >= 0;
       const expired = all || this.#headSlot >= this.#nextSlot + window;
       if (!expired && !(has0 && has1)) return;
-      if (!has0 || !has1) this.stats.filledSlots++;
-      this.#options.onSlot(this.#nextSlot, this.#frame(0, index), this.#frame(1, index));
-      this.#lengths[0][index] = -1;
-      this.#lengths[1][index] = -1;
+      if (!has0 || !has1) this.#filledSlots++;
+      this.#onSlot(this.#nextSlot, this.#frame(entry0), this.#frame(entry1));
+      lengths[entry0] = -1;
+      lengths[entry1] = -1;
       this.#nextSlot++;
     }
   }
 
-  #frame(track: TrackIndex, index: number): Uint8Array | null {
-    const length = this.#lengths[track][index];
+  #frame(entry: number): Uint8Array | null {
+    const length = this.#lengths[entry];
     if (length < 0) return null;
-    const view = this.#views[track][index];
+    const view = this.#views[entry];
     return length === SLOT_SAMPLES ? view : view.subarray(0, length);
   }
 }

@@ -12,18 +12,23 @@
  *
  * @module
  */
+import { perConfig } from "../per_config.ts";
 import type { AnalysisConfig } from "./config.ts";
+
+/** The detector's two settings, shared by every call with the same config (`core/per_config.ts`). */
+const peakSettings = perConfig((config: AnalysisConfig) => ({
+  dipFactor: 10 ** (config.syllableDipDb / 10),
+  maxZcr: config.syllableMaxZcr,
+}));
 
 /** Online peak picker fed one 10 ms half-slot at a time; 20 ms of look-ahead for the smoothing. */
 export class SyllableNucleusDetector {
-  readonly #dipFactor: number;
-  readonly #maxZcr: number;
-  // Last five half-slot energies and zero-crossing rates, oldest first (smoothing window).
+  readonly #settings: { readonly dipFactor: number; readonly maxZcr: number };
+  // Last five half-slot energies and the two latest zero-crossing rates, oldest first (smoothing window).
   #e0 = 0;
   #e1 = 0;
   #e2 = 0;
   #e3 = 0;
-  #z1 = 0;
   #z2 = 0;
   #z3 = 0;
   #rising = false;
@@ -32,8 +37,7 @@ export class SyllableNucleusDetector {
   #peakInSpeech = false;
 
   constructor(config: AnalysisConfig) {
-    this.#dipFactor = 10 ** (config.syllableDipDb / 10);
-    this.#maxZcr = config.syllableMaxZcr;
+    this.#settings = peakSettings(config);
   }
 
   /**
@@ -46,22 +50,22 @@ export class SyllableNucleusDetector {
    * @returns 1 when a nucleus was confirmed at this step, else 0
    */
   update(energy: number, zcr: number, inSpeech: boolean, minPeakEnergy: number): number {
+    const { dipFactor, maxZcr } = this.#settings;
     const smoothed = (this.#e0 + 2 * this.#e1 + 3 * this.#e2 + 2 * this.#e3 + energy) / 9;
     const centreZcr = this.#z2;
     this.#e0 = this.#e1;
     this.#e1 = this.#e2;
     this.#e2 = this.#e3;
     this.#e3 = energy;
-    this.#z1 = this.#z2;
     this.#z2 = this.#z3;
     this.#z3 = zcr;
 
     if (this.#rising) {
       if (smoothed > this.#extreme) {
         this.#extreme = smoothed;
-        this.#peakVoiced = centreZcr < this.#maxZcr;
+        this.#peakVoiced = centreZcr < maxZcr;
         this.#peakInSpeech = inSpeech;
-      } else if (smoothed * this.#dipFactor < this.#extreme) {
+      } else if (smoothed * dipFactor < this.#extreme) {
         const counted = this.#peakVoiced && this.#peakInSpeech && this.#extreme > minPeakEnergy;
         this.#rising = false;
         this.#extreme = smoothed;
@@ -69,10 +73,10 @@ export class SyllableNucleusDetector {
       }
     } else if (smoothed < this.#extreme) {
       this.#extreme = smoothed;
-    } else if (smoothed > this.#extreme * this.#dipFactor) {
+    } else if (smoothed > this.#extreme * dipFactor) {
       this.#rising = true;
       this.#extreme = smoothed;
-      this.#peakVoiced = centreZcr < this.#maxZcr;
+      this.#peakVoiced = centreZcr < maxZcr;
       this.#peakInSpeech = inSpeech;
     }
     return 0;

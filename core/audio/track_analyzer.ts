@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { perConfig } from "../per_config.ts";
 import { type AnalysisConfig, defaultAnalysisConfig } from "./config.ts";
 import { ActiveLevelMeter } from "./level.ts";
 import { FULL_SCALE_SQUARE, MULAW_SQUARE } from "./mulaw.ts";
@@ -31,13 +32,18 @@ function energyToDbov(energy: number): number {
   return db < SILENCE_DB ? SILENCE_DB : db;
 }
 
+/** How far below the active level a syllable peak may be, as an energy factor; shared per config. */
+const peakFloorFactor = perConfig((config: AnalysisConfig) => ({
+  belowActive: 10 ** (-config.syllableBelowActiveDb / 10),
+}));
+
 /** Measures speaking, speech level and speaking rate of one track. Not shared between tracks. */
 export class TrackAnalyzer {
   readonly #vad: VoiceActivityDetector;
   readonly #level: ActiveLevelMeter;
   readonly #syllables: SyllableNucleusDetector;
   readonly #rate: SpeechRateWindow;
-  readonly #belowActiveFactor: number;
+  readonly #peakFloor: { readonly belowActive: number };
   readonly #result: TrackFrameResult = {
     speaking: false,
     frameLevelDb: SILENCE_DB,
@@ -55,7 +61,7 @@ export class TrackAnalyzer {
     this.#level = new ActiveLevelMeter(config);
     this.#syllables = new SyllableNucleusDetector(config);
     this.#rate = new SpeechRateWindow(config);
-    this.#belowActiveFactor = 10 ** (-config.syllableBelowActiveDb / 10);
+    this.#peakFloor = peakFloorFactor(config);
   }
 
   /**
@@ -110,7 +116,7 @@ export class TrackAnalyzer {
     }
 
     // Two half-slots into the contour; a slot of ≤ 80 bytes repeats its only half.
-    let minPeak = this.#activeEnergy * this.#belowActiveFactor;
+    let minPeak = this.#activeEnergy * this.#peakFloor.belowActive;
     if (vad.threshold > minPeak) minPeak = vad.threshold;
     const h1 = n1 > 0 ? e1 / n1 : 0;
     const zc1 = n1 > 0 ? z1 / n1 : 0;

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { perConfig } from "../per_config.ts";
 import type { AnalysisConfig } from "./config.ts";
 import { FULL_SCALE_SQUARE } from "./mulaw.ts";
 import { SLOT_MS } from "./types.ts";
@@ -26,6 +27,36 @@ import { SLOT_MS } from "./types.ts";
 export function dbovToEnergy(db: number): number {
   return FULL_SCALE_SQUARE * 10 ** (db / 10);
 }
+
+/** What a detector derives from its config: the same for every call, so shared (`core/per_config.ts`). */
+interface VadSettings {
+  readonly noiseBlocks: number;
+  readonly blockFrames: number;
+  readonly marginFactor: number;
+  readonly continueFactor: number;
+  readonly belowActiveFactor: number;
+  readonly minEnergy: number;
+  readonly hangoverFrames: number;
+  readonly noisyHangoverFrames: number;
+  readonly noisySnrFactor: number;
+  readonly bridgeFrames: number;
+}
+
+const vadSettings = perConfig((config: AnalysisConfig): VadSettings => {
+  const windowFrames = Math.round((config.noiseWindowS * 1000) / SLOT_MS);
+  return {
+    noiseBlocks: config.noiseBlocks,
+    blockFrames: Math.max(1, Math.round(windowFrames / config.noiseBlocks)),
+    marginFactor: 10 ** (config.vadNoiseMarginDb / 10),
+    continueFactor: 10 ** (Math.min(config.vadContinueMarginDb, config.vadNoiseMarginDb) / 10),
+    belowActiveFactor: 10 ** (-config.vadBelowActiveDb / 10),
+    minEnergy: dbovToEnergy(config.vadMinLevelDb),
+    hangoverFrames: Math.round(config.hangoverMs / SLOT_MS),
+    noisyHangoverFrames: Math.round(config.noisyHangoverMs / SLOT_MS),
+    noisySnrFactor: 10 ** (config.noisySnrDb / 10),
+    bridgeFrames: Math.ceil(config.turnPauseMs / SLOT_MS) - 1,
+  };
+});
 
 /** Voice activity detector fed one slot energy at a time. Reads its decision from the fields. */
 export class VoiceActivityDetector {
@@ -38,16 +69,8 @@ export class VoiceActivityDetector {
   /** Energy a slot had to exceed to be voiced, for the last slot. */
   threshold = 0;
 
+  readonly #settings: VadSettings;
   readonly #blockMinima: Float64Array;
-  readonly #blockFrames: number;
-  readonly #marginFactor: number;
-  readonly #continueFactor: number;
-  readonly #belowActiveFactor: number;
-  readonly #minEnergy: number;
-  readonly #hangoverFrames: number;
-  readonly #noisyHangoverFrames: number;
-  readonly #noisySnrFactor: number;
-  readonly #bridgeFrames: number;
   #blockIndex = 0;
   #blockCount = 0;
   #blockMin = Infinity;
@@ -56,17 +79,8 @@ export class VoiceActivityDetector {
   #gap = Infinity;
 
   constructor(config: AnalysisConfig) {
-    const windowFrames = Math.round((config.noiseWindowS * 1000) / SLOT_MS);
-    this.#blockFrames = Math.max(1, Math.round(windowFrames / config.noiseBlocks));
-    this.#blockMinima = new Float64Array(config.noiseBlocks).fill(Infinity);
-    this.#marginFactor = 10 ** (config.vadNoiseMarginDb / 10);
-    this.#continueFactor = 10 ** (Math.min(config.vadContinueMarginDb, config.vadNoiseMarginDb) / 10);
-    this.#belowActiveFactor = 10 ** (-config.vadBelowActiveDb / 10);
-    this.#minEnergy = dbovToEnergy(config.vadMinLevelDb);
-    this.#hangoverFrames = Math.round(config.hangoverMs / SLOT_MS);
-    this.#noisyHangoverFrames = Math.round(config.noisyHangoverMs / SLOT_MS);
-    this.#noisySnrFactor = 10 ** (config.noisySnrDb / 10);
-    this.#bridgeFrames = Math.ceil(config.turnPauseMs / SLOT_MS) - 1;
+    this.#settings = vadSettings(config);
+    this.#blockMinima = new Float64Array(this.#settings.noiseBlocks).fill(Infinity);
   }
 
   /** Current noise floor estimate (energy), Infinity before any non-silent slot. */
@@ -81,21 +95,22 @@ export class VoiceActivityDetector {
    * @param activeEnergy active speech level as energy, 0 while unknown
    */
   update(energy: number, activeEnergy: number): void {
+    const s = this.#settings;
     this.#trackFloor(energy);
     const floor = this.noiseFloor;
-    let threshold = this.#minEnergy;
-    const margin = this.speaking ? this.#continueFactor : this.#marginFactor;
+    let threshold = s.minEnergy;
+    const margin = this.speaking ? s.continueFactor : s.marginFactor;
     if (floor !== Infinity && floor * margin > threshold) threshold = floor * margin;
-    const relative = activeEnergy * this.#belowActiveFactor;
+    const relative = activeEnergy * s.belowActiveFactor;
     if (relative > threshold) threshold = relative;
     this.threshold = threshold;
 
-    const noisy = activeEnergy > 0 && floor !== Infinity && activeEnergy < floor * this.#noisySnrFactor;
-    const hangover = noisy ? this.#noisyHangoverFrames : this.#hangoverFrames;
+    const noisy = activeEnergy > 0 && floor !== Infinity && activeEnergy < floor * s.noisySnrFactor;
+    const hangover = noisy ? s.noisyHangoverFrames : s.hangoverFrames;
     this.voiced = energy > threshold;
     this.bridgedFrames = 0;
     if (this.voiced) {
-      if (this.#gap <= this.#bridgeFrames || this.#gap <= hangover) this.bridgedFrames = this.#gap;
+      if (this.#gap <= s.bridgeFrames || this.#gap <= hangover) this.bridgedFrames = this.#gap;
       this.#gap = 0;
       this.#hangLeft = hangover;
       this.speaking = true;
@@ -108,7 +123,7 @@ export class VoiceActivityDetector {
 
   #trackFloor(energy: number): void {
     if (energy > 0 && energy < this.#blockMin) this.#blockMin = energy;
-    if (++this.#blockCount < this.#blockFrames) return;
+    if (++this.#blockCount < this.#settings.blockFrames) return;
     this.#blockCount = 0;
     // A block of pure digital silence (no frames arrived) says nothing about the line: keep the floor
     // learned before it, so speech resuming after a long gap is measured against the known noise.

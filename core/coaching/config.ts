@@ -110,5 +110,5 @@ export const CoachingConfigSchema = z.strictObject({
 
 export type CoachingConfig = z.infer<typeof CoachingConfigSchema>;
 
-/** The defaults, as documented above. */
-export const defaultCoachingConfig: CoachingConfig = CoachingConfigSchema.parse({});
+/** The defaults, as documented above (frozen, so the rule table derived from them is shared by all calls). */
+export const defaultCoachingConfig: CoachingConfig = Object.freeze(CoachingConfigSchema.parse({}));

@@ -20,6 +20,7 @@
  * @module
  */
 import { SLOT_MS, type TrackFrameResult } from "../audio/types.ts";
+import { perConfig } from "../per_config.ts";
 import { type CoachingConfig, CoachingConfigSchema, defaultCoachingConfig } from "./config.ts";
 import { ConversationState } from "./conversation.ts";
 import { type CoachingRule, type HoldClock, type PartySnapshot, type RuleContext, RULES } from "./rules.ts";
@@ -34,17 +35,47 @@ const CLOCK_CODES: Record<HoldClock, number> = {
   customerSpeech: CUSTOMER_SPEECH,
 };
 
+/** What the engine derives from a config: the validated config and each rule's timing. */
+interface RuleTiming {
+  readonly config: CoachingConfig;
+  readonly holdMs: readonly number[];
+  /** Each rule's hold clock ({@linkcode CLOCK_CODES}). */
+  readonly clocks: readonly number[];
+  readonly cooldownMs: readonly number[];
+}
+
+/**
+ * Validates `config` and derives the rules' timing, once per frozen config: every call with the server's
+ * settings shares one copy (see `core/per_config.ts`).
+ *
+ * @throws {Error} when `config` does not satisfy {@linkcode CoachingConfigSchema}.
+ */
+const ruleTiming = perConfig((input: CoachingConfig): RuleTiming => {
+  const parsed = CoachingConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`invalid coaching config: ${issues.join("; ")}`);
+  }
+  const config = Object.freeze(parsed.data);
+  return {
+    config,
+    holdMs: RULES.map((rule) => rule.holdMs(config)),
+    clocks: RULES.map((rule) => CLOCK_CODES[rule.clock]),
+    cooldownMs: RULES.map((rule) => rule.cooldownMs(config)),
+  };
+});
+
 /** Turns per-slot analysis of both parties into throttled coaching tips. */
 export class CoachingEngine {
   readonly #config: CoachingConfig;
   readonly #rules: readonly CoachingRule[] = RULES;
+  // Timing shared by every engine with the same config; only what changes during a call is per engine.
+  readonly #holdMs: readonly number[];
+  readonly #clocks: readonly number[];
+  readonly #cooldownMs: readonly number[];
   // Per-rule state in plain arrays (unboxed doubles kept on the V8 heap next to the engine), not typed
   // arrays: a typed array over 64 bytes keeps its data in a separate allocation, one more cache miss per
   // slot for each of a thousand concurrent calls.
-  readonly #holdMs: number[];
-  /** Each rule's hold clock ({@linkcode CLOCK_CODES}). */
-  readonly #clocks: number[];
-  readonly #cooldownMs: number[];
   /** How long each rule's condition has held on its clock. */
   readonly #heldMs: number[];
   /** 0 after an once-per-episode rule fired, until its condition stops holding. */
@@ -64,16 +95,12 @@ export class CoachingEngine {
 
   /** @throws {Error} when `config` does not satisfy {@linkcode CoachingConfigSchema}. */
   constructor(config: CoachingConfig = defaultCoachingConfig) {
-    const parsed = CoachingConfigSchema.safeParse(config);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-      throw new Error(`invalid coaching config: ${issues.join("; ")}`);
-    }
-    this.#config = parsed.data;
+    const timing = ruleTiming(config);
+    this.#config = timing.config;
+    this.#holdMs = timing.holdMs;
+    this.#clocks = timing.clocks;
+    this.#cooldownMs = timing.cooldownMs;
     const rules = this.#rules;
-    this.#holdMs = rules.map((rule) => rule.holdMs(this.#config));
-    this.#cooldownMs = rules.map((rule) => rule.cooldownMs(this.#config));
-    this.#clocks = rules.map((rule) => CLOCK_CODES[rule.clock]);
     this.#heldMs = rules.map(() => 0);
     this.#armed = rules.map(() => 1);
     this.#lastFiredMs = rules.map(() => -Infinity);

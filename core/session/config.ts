@@ -24,5 +24,5 @@ export const SessionConfigSchema = z.strictObject({
 
 export type SessionConfig = z.infer<typeof SessionConfigSchema>;
 
-/** The defaults, as documented above. */
-export const defaultSessionConfig: SessionConfig = SessionConfigSchema.parse({});
+/** The defaults, as documented above (frozen: a value, shared by every call). */
+export const defaultSessionConfig: SessionConfig = Object.freeze(SessionConfigSchema.parse({}));
