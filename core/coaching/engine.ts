@@ -81,15 +81,12 @@ export class CoachingEngine {
   /** 0 after an once-per-episode rule fired, until its condition stops holding. */
   readonly #armed: number[];
   readonly #lastFiredMs: number[];
-  readonly #agent: PartySnapshot = { speaking: false, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
-  readonly #customer: PartySnapshot = {
-    speaking: false,
-    activeLevelDb: null,
-    wpm: null,
-    wpmWindowSpeechS: 0,
-  };
   readonly #conversation: ConversationState;
-  readonly #context: RuleContext;
+  /**
+   * What the rules read. `agent` and `customer` are the results passed to the current `step` (no copies: two
+   * fewer objects per slot); they are read only during that `step`.
+   */
+  readonly #context: { -readonly [K in keyof RuleContext]: RuleContext[K] };
   #lastTipMs = -Infinity;
   #lastStreamMs = -Infinity;
 
@@ -105,17 +102,19 @@ export class CoachingEngine {
     this.#armed = rules.map(() => 1);
     this.#lastFiredMs = rules.map(() => -Infinity);
     this.#conversation = new ConversationState(this.#config);
+    const nobody: PartySnapshot = { speaking: false, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
     this.#context = {
       config: this.#config,
-      agent: this.#agent,
-      customer: this.#customer,
+      agent: nobody,
+      customer: nobody,
       conversation: this.#conversation,
     };
   }
 
   /**
    * Processes one 20 ms slot starting at `streamMs` (called once per slot, in order). The passed results
-   * are read, never kept. Returns the tip to show now, or null.
+   * are read during this call only: changing them afterwards changes nothing. Returns the tip to show now, or
+   * null.
    *
    * @throws {RangeError} when `streamMs` is not a finite number greater than the previous slot's, or a
    * level is not a number (it would poison the customer's running baseline for the rest of the call).
@@ -134,8 +133,8 @@ export class CoachingEngine {
       throw new RangeError(`frameLevelDb must be a number (dBov) at stream ms ${streamMs}`);
     }
     this.#lastStreamMs = streamMs;
-    copyParty(this.#agent, agent);
-    copyParty(this.#customer, customer);
+    this.#context.agent = agent;
+    this.#context.customer = customer;
     this.#conversation.update(streamMs, agent.speaking, customer.speaking, customer.frameLevelDb);
 
     let best = -1;
@@ -191,11 +190,4 @@ export class CoachingEngine {
     if (rule.oncePerEpisode) this.#armed[i] = 0;
     return { type: rule.type, message: rule.message, severity: rule.severity, streamMs, reason };
   }
-}
-
-function copyParty(into: PartySnapshot, from: Readonly<TrackFrameResult>): void {
-  into.speaking = from.speaking;
-  into.activeLevelDb = from.activeLevelDb;
-  into.wpm = from.wpm;
-  into.wpmWindowSpeechS = from.wpmWindowSpeechS;
 }

@@ -16,7 +16,7 @@ import type { Severity, SuggestionType } from "../protocol/ui_messages.ts";
 import type { CoachingConfig } from "./config.ts";
 import type { ConversationState } from "./conversation.ts";
 
-/** What a rule reads about one party in the current slot (copied by the engine, never the caller's object). */
+/** What a rule reads about one party in the current slot (the analyzer's result for the slot). */
 export interface PartySnapshot {
   speaking: boolean;
   activeLevelDb: number | null;
