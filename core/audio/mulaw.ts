@@ -14,6 +14,20 @@ import alawmulaw from "alawmulaw";
 export const FULL_SCALE = 32768;
 /** `FULL_SCALE²`, the mean square of a 0 dBov signal. */
 export const FULL_SCALE_SQUARE = FULL_SCALE * FULL_SCALE;
+/** The level reported for digital silence, and the floor of {@linkcode energyToDbov}. */
+export const SILENCE_DB = -100;
+
+/** Energy (mean square, 16-bit units²) of a level in dBov. */
+export function dbovToEnergy(db: number): number {
+  return FULL_SCALE_SQUARE * 10 ** (db / 10);
+}
+
+/** Level in dBov of an energy (mean square, 16-bit units²), floored at {@linkcode SILENCE_DB}. */
+export function energyToDbov(energy: number): number {
+  if (energy <= 0) return SILENCE_DB;
+  const db = 10 * Math.log10(energy / FULL_SCALE_SQUARE);
+  return db < SILENCE_DB ? SILENCE_DB : db;
+}
 
 function buildTables(): { linear: Int16Array; square: Float64Array } {
   const codes = new Uint8Array(256);

@@ -17,21 +17,13 @@
 import { perConfig } from "../per_config.ts";
 import { type AnalysisConfig, defaultAnalysisConfig } from "./config.ts";
 import { ActiveLevelMeter } from "./level.ts";
-import { FULL_SCALE_SQUARE, MULAW_SQUARE } from "./mulaw.ts";
+import { energyToDbov, MULAW_SQUARE } from "./mulaw.ts";
 import { SpeechRateWindow } from "./speech_rate.ts";
 import { SyllableNucleusDetector } from "./syllables.ts";
 import { SLOT_SAMPLES, type TrackFrameResult } from "./types.ts";
 import { VoiceActivityDetector } from "./vad.ts";
 
 const HALF_SLOT = SLOT_SAMPLES / 2;
-const SILENCE_DB = -100;
-
-function energyToDbov(energy: number): number {
-  if (energy <= 0) return SILENCE_DB;
-  const db = 10 * Math.log10(energy / FULL_SCALE_SQUARE);
-  return db < SILENCE_DB ? SILENCE_DB : db;
-}
-
 /** How far below the active level a syllable peak may be, as an energy factor; shared per config. */
 const peakFloorFactor = perConfig((config: AnalysisConfig) => ({
   belowActive: 10 ** (-config.syllableBelowActiveDb / 10),
@@ -46,7 +38,7 @@ export class TrackAnalyzer {
   readonly #peakFloor: { readonly belowActive: number };
   readonly #result: TrackFrameResult = {
     speaking: false,
-    frameLevelDb: SILENCE_DB,
+    frameEnergy: 0,
     activeLevelDb: null,
     wpm: null,
     wpmWindowSpeechS: 0,
@@ -133,7 +125,7 @@ export class TrackAnalyzer {
     }
 
     result.speaking = vad.speaking;
-    result.frameLevelDb = energyToDbov(energy);
+    result.frameEnergy = energy;
     return result;
   }
 }

@@ -19,8 +19,12 @@ export const SLOT_SAMPLES = 160;
 export interface TrackFrameResult {
   /** Voice activity for this slot (after hangover). */
   speaking: boolean;
-  /** This slot's RMS level in dBov (floored at -100 for digital silence). */
-  frameLevelDb: number;
+  /**
+   * This slot's energy: the mean square of its samples in 16-bit linear units² (0 for digital silence or a
+   * missing frame). `energyToDbov` in `mulaw.ts` gives it in dBov. Energy rather than dB, because what reads
+   * it (the customer's level baseline) averages power: no logarithm per slot that is undone right after.
+   */
+  frameEnergy: number;
   /** Active speech level in dBov over recent speech (P.56 idea), null until enough speech. */
   activeLevelDb: number | null;
   /**

@@ -20,13 +20,8 @@
  */
 import { perConfig } from "../per_config.ts";
 import type { AnalysisConfig } from "./config.ts";
-import { FULL_SCALE_SQUARE } from "./mulaw.ts";
+import { dbovToEnergy } from "./mulaw.ts";
 import { SLOT_MS } from "./types.ts";
-
-/** Energy (mean square, 16-bit units²) of a level in dBov. */
-export function dbovToEnergy(db: number): number {
-  return FULL_SCALE_SQUARE * 10 ** (db / 10);
-}
 
 /** What a detector derives from its config: the same for every call, so shared (`core/per_config.ts`). */
 interface VadSettings {

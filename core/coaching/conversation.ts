@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { FULL_SCALE_SQUARE } from "../audio/mulaw.ts";
 import { SLOT_MS } from "../audio/types.ts";
 import type { CoachingConfig } from "./config.ts";
 
@@ -41,10 +42,6 @@ class Spurt {
   get lengthMs(): number {
     return this.active ? this.lastSpeechEndMs - this.startMs : 0;
   }
-}
-
-function dbToPower(db: number): number {
-  return 10 ** (db / 10);
 }
 
 /** The conversation as the rules see it. Read the fields; only the engine calls `update`. */
@@ -121,8 +118,12 @@ export class ConversationState {
     return this.customerRecentDb - this.customerBaselineDb;
   }
 
-  /** Advances by one 20 ms slot starting at `streamMs`. */
-  update(streamMs: number, agentSpeaking: boolean, customerSpeaking: boolean, customerLevelDb: number): void {
+  /**
+   * Advances by one 20 ms slot starting at `streamMs`.
+   *
+   * @param customerEnergy the customer's slot energy (mean square, 16-bit units²), read while they speak
+   */
+  update(streamMs: number, agentSpeaking: boolean, customerSpeaking: boolean, customerEnergy: number): void {
     const c = this.#config;
     this.nowMs = streamMs + SLOT_MS;
     this.agentSpeaking = agentSpeaking;
@@ -139,7 +140,7 @@ export class ConversationState {
     this.#updateInterruption(customerWasInSpurt);
     this.#updateFloor();
     this.#updateTalkTime(agentSpeaking, customerSpeaking);
-    if (customerSpeaking) this.#updateCustomerLevel(customerLevelDb);
+    if (customerSpeaking) this.#updateCustomerLevel(customerEnergy);
   }
 
   /** True from the slot the agent's overlap reaches `interruptOverlapMs` until the customer's spurt ends. */
@@ -192,10 +193,10 @@ export class ConversationState {
     this.#talkPos = (this.#talkPos + 1) % this.#talkRing.length;
   }
 
-  #updateCustomerLevel(levelDb: number): void {
+  #updateCustomerLevel(energy: number): void {
     const c = this.#config;
     const ring = this.#levelRing;
-    const power = dbToPower(levelDb);
+    const power = energy / FULL_SCALE_SQUARE;
     if (this.#levelCount === ring.length) this.#levelPowerSum -= ring[this.#levelPos];
     else this.#levelCount++;
     ring[this.#levelPos] = power;

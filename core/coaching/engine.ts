@@ -117,7 +117,8 @@ export class CoachingEngine {
    * null.
    *
    * @throws {RangeError} when `streamMs` is not a finite number greater than the previous slot's, or a
-   * level is not a number (it would poison the customer's running baseline for the rest of the call).
+   * frame energy is not a finite number ≥ 0 (it would poison the customer's running baseline for the rest of
+   * the call).
    */
   step(
     streamMs: number,
@@ -129,13 +130,16 @@ export class CoachingEngine {
         `streamMs must increase slot by slot: got ${streamMs} after ${this.#lastStreamMs}`,
       );
     }
-    if (Number.isNaN(agent.frameLevelDb) || Number.isNaN(customer.frameLevelDb)) {
-      throw new RangeError(`frameLevelDb must be a number (dBov) at stream ms ${streamMs}`);
+    if (!isEnergy(agent.frameEnergy) || !isEnergy(customer.frameEnergy)) {
+      throw new RangeError(
+        `frameEnergy must be a mean square ≥ 0 at stream ms ${streamMs}: got ${agent.frameEnergy} (agent), ` +
+          `${customer.frameEnergy} (customer)`,
+      );
     }
     this.#lastStreamMs = streamMs;
     this.#context.agent = agent;
     this.#context.customer = customer;
-    this.#conversation.update(streamMs, agent.speaking, customer.speaking, customer.frameLevelDb);
+    this.#conversation.update(streamMs, agent.speaking, customer.speaking, customer.frameEnergy);
 
     let best = -1;
     const held = this.#heldMs;
@@ -190,4 +194,9 @@ export class CoachingEngine {
     if (rule.oncePerEpisode) this.#armed[i] = 0;
     return { type: rule.type, message: rule.message, severity: rule.severity, streamMs, reason };
   }
+}
+
+/** A mean square: finite and not negative. */
+function isEnergy(value: number): boolean {
+  return value >= 0 && value !== Infinity;
 }

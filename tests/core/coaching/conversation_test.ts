@@ -12,7 +12,7 @@ function play(agent: PartyScript, customer: PartyScript, untilMs: number): Conve
   const customerAt = partyFrames(customer);
   for (let t = 0; t < untilMs; t += SLOT_MS) {
     const c = customerAt(t);
-    state.update(t, agentAt(t).speaking, c.speaking, c.frameLevelDb);
+    state.update(t, agentAt(t).speaking, c.speaking, c.frameEnergy);
   }
   return state;
 }

@@ -242,7 +242,7 @@ Deno.test("CoachingEngine - a 10-minute two-party call replays with identical ti
 
 Deno.test("CoachingEngine - metrics: joint silence, talk ratio, nothing before anyone talks", () => {
   const engine = new CoachingEngine();
-  const silent = { speaking: false, frameLevelDb: -100, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
+  const silent = { speaking: false, frameEnergy: 0, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
   engine.step(0, silent, silent);
   expect(engine.metrics()).toEqual({ silenceS: 0, interruptions: 0, talkRatio: null });
 
@@ -255,11 +255,17 @@ Deno.test("CoachingEngine - metrics: joint silence, talk ratio, nothing before a
 
 Deno.test("CoachingEngine - bad input is refused with a clear error", () => {
   const engine = new CoachingEngine();
-  const silent = { speaking: false, frameLevelDb: -100, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
+  const silent = { speaking: false, frameEnergy: 0, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
   engine.step(0, silent, silent);
   assert.throws(() => engine.step(0, silent, silent), RangeError);
   assert.throws(() => engine.step(Number.NaN, silent, silent), /streamMs must increase/);
-  assert.throws(() => engine.step(20, silent, { ...silent, frameLevelDb: Number.NaN }), /frameLevelDb/);
+  for (const frameEnergy of [Number.NaN, -1, Infinity]) {
+    assert.throws(
+      () => engine.step(20, silent, { ...silent, frameEnergy }),
+      /frameEnergy must be a mean square/,
+    );
+  }
+  assert.throws(() => engine.step(20, { ...silent, frameEnergy: Number.NaN }, silent), /NaN \(agent\)/);
   assert.throws(
     () => new CoachingEngine({ ...defaultCoachingConfig, fastWpm: -5 }),
     /invalid coaching config: fastWpm/,

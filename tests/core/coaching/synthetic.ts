@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { dbovToEnergy } from "../../../core/audio/mulaw.ts";
 import { SLOT_MS, type TrackFrameResult } from "../../../core/audio/types.ts";
 import type { CoachingConfig } from "../../../core/coaching/config.ts";
 import { CoachingEngine } from "../../../core/coaching/engine.ts";
@@ -29,7 +30,7 @@ export type PartyScript = SpeechSpan[];
 export function partyFrames(script: PartyScript): (streamMs: number) => TrackFrameResult {
   const result: TrackFrameResult = {
     speaking: false,
-    frameLevelDb: -100,
+    frameEnergy: 0,
     activeLevelDb: null,
     wpm: null,
     wpmWindowSpeechS: 0,
@@ -40,7 +41,7 @@ export function partyFrames(script: PartyScript): (streamMs: number) => TrackFra
     const span = script[index];
     const inside = span !== undefined && span.from <= streamMs;
     result.speaking = inside;
-    result.frameLevelDb = inside ? span.levelDb ?? -26 : -100;
+    result.frameEnergy = inside ? dbovToEnergy(span.levelDb ?? -26) : 0;
     if (inside) {
       result.wpm = span.wpm === undefined ? 140 : span.wpm;
       result.activeLevelDb = span.activeLevelDb === undefined ? -26 : span.activeLevelDb;
