@@ -57,6 +57,14 @@ export interface ResidentMemory {
   heap_committed_mb: number;
   /** Of which the young generation. */
   young_committed_mb: number;
+  /** Anonymous memory by kind of mapping, MB (see `AnonymousMappings` in probe.ts); null off Linux. */
+  anon_mappings: {
+    brk_heap_mb: number;
+    anonymous_mb: number;
+    file_private_mb: number;
+    anonymous_count: number;
+    largest: { start: string; size_mb: number; resident_mb: number }[];
+  } | null;
 }
 
 /** A reading of the product server: memory, and the sessions its registry holds (-1 if not reported). */
@@ -96,6 +104,17 @@ function resident(stats: ProbeSnapshot): ResidentMemory {
     heap_used_mb: round(stats.heap_used / MB, 1),
     heap_committed_mb: round(stats.heap_physical / MB, 1),
     young_committed_mb: round(stats.young_committed / MB, 1),
+    anon_mappings: stats.anon_mappings && {
+      brk_heap_mb: round(stats.anon_mappings.brk_heap / MB, 1),
+      anonymous_mb: round(stats.anon_mappings.anonymous / MB, 1),
+      file_private_mb: round(stats.anon_mappings.file_private / MB, 1),
+      anonymous_count: stats.anon_mappings.anonymous_count,
+      largest: stats.anon_mappings.largest.map(({ start, size, resident }) => ({
+        start,
+        size_mb: round(size / MB, 1),
+        resident_mb: round(resident / MB, 1),
+      })),
+    },
   };
 }
 

@@ -120,6 +120,7 @@ export class ServerProbe {
       heap_physical: heap.total_physical_size,
       malloced: heap.malloced_memory,
       ...residentSplit(),
+      anon_mappings: options.gc ? anonymousMappings() : null,
       young_committed: v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space")
         ?.physical_space_size ?? 0,
       peak_rss: this.#peakRss,
@@ -166,6 +167,8 @@ export interface ProbeSnapshot {
    * deno binary's code among them); null where that file does not exist. */
   rss_anon: number | null;
   rss_file: number | null;
+  /** Where the anonymous memory lives (`/proc/self/smaps`); null where that file does not exist. */
+  anon_mappings: AnonymousMappings | null;
   peak_rss: number;
   peak_heap_used: number;
   open_media_sockets: number;
@@ -189,6 +192,69 @@ function residentSplit(): { rss_anon: number | null; rss_file: number | null } {
     return match ? Number(match[1]) * 1024 : null;
   };
   return { rss_anon: kib("RssAnon"), rss_file: kib("RssFile") };
+}
+
+/**
+ * Anonymous resident memory by mapping, bytes: glibc's main heap (`[heap]`, grown with `brk`), anonymous
+ * mappings (V8's heap pages, malloc's per-thread arenas, thread stacks), and private copies of file pages.
+ * Comparing two readings shows which kind grew.
+ */
+export interface AnonymousMappings {
+  brk_heap: number;
+  anonymous: number;
+  file_private: number;
+  /** Anonymous mappings with resident pages. */
+  anonymous_count: number;
+  /** The largest anonymous mappings by resident size. */
+  largest: { start: string; size: number; resident: number }[];
+}
+
+function anonymousMappings(): AnonymousMappings | null {
+  let smaps: string;
+  try {
+    smaps = Deno.readTextFileSync("/proc/self/smaps");
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  const result: AnonymousMappings = {
+    brk_heap: 0,
+    anonymous: 0,
+    file_private: 0,
+    anonymous_count: 0,
+    largest: [],
+  };
+  const mappings: { start: string; size: number; resident: number; path: string }[] = [];
+  let current: (typeof mappings)[number] | null = null;
+  for (const line of smaps.split("\n")) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) {
+      current = {
+        start: header[1],
+        size: parseInt(header[2], 16) - parseInt(header[1], 16),
+        resident: 0,
+        path: header[3],
+      };
+      mappings.push(current);
+      continue;
+    }
+    const anonymous = /^Anonymous:\s+(\d+) kB/.exec(line);
+    if (anonymous && current) current.resident = Number(anonymous[1]) * 1024;
+  }
+  for (const mapping of mappings) {
+    if (mapping.resident === 0) continue;
+    if (mapping.path === "[heap]") result.brk_heap += mapping.resident;
+    else if (mapping.path === "" || mapping.path.startsWith("[anon")) {
+      result.anonymous += mapping.resident;
+      result.anonymous_count++;
+    } else result.file_private += mapping.resident;
+  }
+  result.largest = mappings
+    .filter((mapping) => mapping.path === "" && mapping.resident > 0)
+    .sort((a, b) => b.resident - a.resident)
+    .slice(0, 8)
+    .map(({ start, size, resident }) => ({ start, size, resident }));
+  return result;
 }
 
 /** Wraps `Deno.upgradeWebSocket` so every upgrade whose path passes `match` is watched by `probe`. */

@@ -146,6 +146,19 @@ Deno.test("Bench runs - memory run over a few calls reports every reading, then 
     assert.ok(point.rss_mb > 0 && point.heap_used_mb > 0 && point.heap_committed_mb >= point.heap_used_mb);
     // The RSS split comes from /proc/self/status, so only Linux has it.
     if (linux) assertFiniteNonNegative({ ...point }, ["rss_anon_mb", "rss_file_mb"]);
+    // So is the split of anonymous memory by mapping; V8's heap alone makes some of it anonymous.
+    assert.equal(point.anon_mappings !== null, linux);
+    if (point.anon_mappings) {
+      const { brk_heap_mb, anonymous_mb, file_private_mb, anonymous_count, largest } = point.anon_mappings;
+      assertFiniteNonNegative({ brk_heap_mb, anonymous_mb, file_private_mb }, [
+        "brk_heap_mb",
+        "anonymous_mb",
+        "file_private_mb",
+      ]);
+      assert.ok(anonymous_mb > 0 && anonymous_count > 0 && largest.length > 0);
+      assert.ok(largest.every((m) => m.resident_mb <= m.size_mb && /^[0-9a-f]+$/.test(m.start)));
+      assert.ok(brk_heap_mb + anonymous_mb + file_private_mb <= point.rss_anon_mb! + 1, "within RssAnon");
+    }
   }
   assert.equal(memory.during_long_call.registry_size, 1, "the long call is live half way");
   assert.equal(memory.registry_size_after, 0);
