@@ -107,45 +107,35 @@ export function measureAnalysisCost(
   const buffer = new Uint8Array(8000);
   let suggestions = 0;
 
+  const newPipeline = () =>
+    new CallPipeline({ agentTrack: "outbound", onSuggestion: () => suggestions++, onMetrics: () => {} });
+  // As the media socket does it: decode into one reused buffer, hand over a view made once.
+  const slotView = buffer.subarray(0, 160);
+  /** Slot `k` of a call, with the conversation's slot `i` on both tracks. */
+  const feedSlot = (pipeline: CallPipeline, k: number, i: number) => {
+    let written = buffer.setFromBase64(agent[i]).written;
+    pipeline.ingest("outbound", k * 20, written === 160 ? slotView : buffer.subarray(0, written));
+    written = buffer.setFromBase64(customer[i]).written;
+    pipeline.ingest("inbound", k * 20, written === 160 ? slotView : buffer.subarray(0, written));
+  };
+
   const pipelinePass = () => {
     suggestions = 0;
-    const pipeline = new CallPipeline({
-      agentTrack: "outbound",
-      onSuggestion: () => suggestions++,
-      onMetrics: () => {},
-    });
+    const pipeline = newPipeline();
     const start = now();
-    // As the media socket does it: decode into one reused buffer, hand over a view made once.
-    const slotView = buffer.subarray(0, 160);
-    for (let k = 0; k < slots; k++) {
-      const i = k % loop;
-      let written = buffer.setFromBase64(agent[i]).written;
-      pipeline.ingest("outbound", k * 20, written === 160 ? slotView : buffer.subarray(0, written));
-      written = buffer.setFromBase64(customer[i]).written;
-      pipeline.ingest("inbound", k * 20, written === 160 ? slotView : buffer.subarray(0, written));
-    }
+    for (let k = 0; k < slots; k++) feedSlot(pipeline, k, k % loop);
     pipeline.flush();
     return now() - start;
   };
   const interleavedPass = () => {
-    const pipelines = Array.from(
-      { length: interleavedCalls },
-      () =>
-        new CallPipeline({ agentTrack: "outbound", onSuggestion: () => suggestions++, onMetrics: () => {} }),
-    );
+    const pipelines = Array.from({ length: interleavedCalls }, newPipeline);
     // Each call starts at its own point of the conversation, as independent calls would be.
     const offsets = pipelines.map((_, call) => (call * 37) % loop);
     const callSlots = Math.round((interleavedSeconds * 1000) / 20);
-    const slotView = buffer.subarray(0, 160);
     const start = now();
     for (let k = 0; k < callSlots; k++) {
       for (let call = 0; call < pipelines.length; call++) {
-        const i = (k + offsets[call]) % loop;
-        const pipeline = pipelines[call];
-        let written = buffer.setFromBase64(agent[i]).written;
-        pipeline.ingest("outbound", k * 20, written === 160 ? slotView : buffer.subarray(0, written));
-        written = buffer.setFromBase64(customer[i]).written;
-        pipeline.ingest("inbound", k * 20, written === 160 ? slotView : buffer.subarray(0, written));
+        feedSlot(pipelines[call], k, (k + offsets[call]) % loop);
       }
     }
     for (const pipeline of pipelines) pipeline.flush();

@@ -25,7 +25,6 @@ import { SLOT_MS } from "./types.ts";
 
 /** What a detector derives from its config: the same for every call, so shared (`core/per_config.ts`). */
 interface VadSettings {
-  readonly noiseBlocks: number;
   readonly blockFrames: number;
   readonly marginFactor: number;
   readonly continueFactor: number;
@@ -40,7 +39,6 @@ interface VadSettings {
 const vadSettings = perConfig((config: AnalysisConfig): VadSettings => {
   const windowFrames = Math.round((config.noiseWindowS * 1000) / SLOT_MS);
   return {
-    noiseBlocks: config.noiseBlocks,
     blockFrames: Math.max(1, Math.round(windowFrames / config.noiseBlocks)),
     marginFactor: 10 ** (config.vadNoiseMarginDb / 10),
     continueFactor: 10 ** (Math.min(config.vadContinueMarginDb, config.vadNoiseMarginDb) / 10),
@@ -75,7 +73,7 @@ export class VoiceActivityDetector {
 
   constructor(config: AnalysisConfig) {
     this.#settings = vadSettings(config);
-    this.#blockMinima = new Float64Array(this.#settings.noiseBlocks).fill(Infinity);
+    this.#blockMinima = new Float64Array(config.noiseBlocks).fill(Infinity);
   }
 
   /** Current noise floor estimate (energy), Infinity before any non-silent slot. */
