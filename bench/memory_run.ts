@@ -1,9 +1,12 @@
 /**
  * The memory run: one product server (with `endGraceMs` 0, so ended sessions are dropped at the next
- * once-a-second sweep), a few warm-up calls, a long call replayed fast, then many sequential short calls and
- * as many again (the steady state), all over real sockets from a generator process. Then the bare baseline
- * server takes the same warm-up and short calls, so the runtime's own growth can be told from ours. GC is
- * forced before every reading.
+ * once-a-second sweep, and `idleReleaseMs` 3 s), a few warm-up calls, a long call replayed fast, then many
+ * sequential short calls and as many again (the steady state), all over real sockets from a generator
+ * process. Each reading after calls is taken once the server has given memory back on its own (its idle
+ * release, routes/memory_release.ts); after the short calls there is also a reading just before that, which
+ * shows what the calls held. Then the bare baseline server takes the same warm-up and short calls, its
+ * memory released the same way before each reading, so the runtime's own growth can be told from ours. GC
+ * is forced before every reading.
  *
  * @module
  */
@@ -24,12 +27,19 @@ export interface MemoryResult {
   during_long_call: MemoryPoint;
   after_long_call: MemoryPoint;
   after_half_short_calls: MemoryPoint;
+  /** Right after the short calls, before the server's idle release (what the calls made it hold). */
+  after_short_calls_held: MemoryPoint;
+  /** After the short calls and the idle release: the headline reading. */
   after_short_calls: MemoryPoint;
+  /** `after_short_calls` minus `before`: memory kept once the calls are over. */
   rss_growth_mb: number;
+  /** `after_short_calls_held` minus `before`. */
+  rss_growth_held_mb: number;
   /** RSS growth over the second half of the short calls only (a leak keeps growing there). */
   rss_growth_second_half_mb: number;
   heap_growth_mb: number;
-  /** Growth of V8's committed young generation over the run (sizing, not retained objects). */
+  /** Growth of V8's committed young generation over the short calls, before the release (sizing, not
+   * retained objects). */
   young_growth_mb: number;
   registry_size_after: number;
   health_active_sessions_after: number;
@@ -67,9 +77,11 @@ export interface ResidentMemory {
   } | null;
 }
 
-/** A reading of the product server: memory, and the sessions its registry holds (-1 if not reported). */
+/** A reading of the product server: memory, the sessions its registry holds (-1 if not reported), and how
+ * many times it had released memory by then. */
 export interface MemoryPoint extends ResidentMemory {
   registry_size: number;
+  memory_releases: number;
 }
 
 /**
@@ -119,14 +131,41 @@ function resident(stats: ProbeSnapshot): ResidentMemory {
 }
 
 function point(stats: ProbeSnapshot): MemoryPoint {
-  return { ...resident(stats), registry_size: stats.registry_size ?? -1 };
+  return {
+    ...resident(stats),
+    registry_size: stats.registry_size ?? -1,
+    memory_releases: stats.memory_releases ?? -1,
+  };
 }
 
 /** Sweeps run once a second; with `endGraceMs` 0 an ended session is gone after the next one. */
 const SWEEP_WAIT_MS = 1_600;
-const MEMORY_SETTINGS = { session: { endGraceMs: 0 } };
+/** The product's default is 5 s; shorter here so the run takes less time (the release is the same). */
+const IDLE_RELEASE_MS = 3_000;
+const MEMORY_SETTINGS = { session: { endGraceMs: 0, idleReleaseMs: IDLE_RELEASE_MS } };
+const RELEASE_WAIT_MS = IDLE_RELEASE_MS + 5_000;
 const WARM_UP_CALLS = 10;
 const GENERATOR_BASE = { latencyCalls: 0, rampMs: 0, connectConcurrency: 1 };
+
+/**
+ * Waits until the product server has released memory more than `releases` times (its registry empty and
+ * idle for `idleReleaseMs`), then reads it with GC forced.
+ */
+async function afterRelease(server: ServerUnderTest, releases: number): Promise<MemoryPoint> {
+  const deadline = Date.now() + RELEASE_WAIT_MS;
+  for (;;) {
+    const stats = await server.stats();
+    if ((stats.memory_releases ?? -1) > releases) break;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the server did not release memory within ${RELEASE_WAIT_MS} ms of the calls ending ` +
+          `(registry ${stats.registry_size}, releases ${stats.memory_releases})`,
+      );
+    }
+    await sleep(250);
+  }
+  return point(await server.stats({ gc: true }));
+}
 
 /** Runs one generator to its `done` (a burst pauses at `halfway` for `onHalfway`), then stops it. */
 async function play(
@@ -186,8 +225,8 @@ async function runProduct(
   const server = await ServerUnderTest.start("coach", { coachSettings: MEMORY_SETTINGS });
   try {
     await sequential(server, WARM_UP_CALLS, shortCallS);
-    await sleep(SWEEP_WAIT_MS);
-    const before = point(await server.stats({ gc: true, reset: true }));
+    const before = await afterRelease(server, 0);
+    await server.stats({ reset: true });
     let during: MemoryPoint | null = null;
     await play(
       server,
@@ -196,22 +235,24 @@ async function runProduct(
         during = point(await server.stats({ gc: true }));
       },
     );
-    await sleep(SWEEP_WAIT_MS);
-    const afterLong = point(await server.stats({ gc: true }));
+    const afterLong = await afterRelease(server, before.memory_releases);
     // The short calls in two halves: growth in the second half tells a leak (keeps growing) from heap
     // and allocator pools that grow once and stay.
     const half = Math.floor(shortCalls / 2);
     const first = await sequential(server, half, shortCallS);
-    await sleep(SWEEP_WAIT_MS);
-    const afterHalf = point(await server.stats({ gc: true }));
+    const afterHalf = await afterRelease(server, afterLong.memory_releases);
     const second = await sequential(server, shortCalls - half, shortCallS);
+    // The sweep drops the last session within SWEEP_WAIT_MS; the release comes IDLE_RELEASE_MS later.
     await sleep(SWEEP_WAIT_MS);
-    const afterShort = await server.stats({ gc: true });
+    const held = point(await server.stats({ gc: true }));
+    if (held.memory_releases !== afterHalf.memory_releases) {
+      throw new Error("the server released memory before the reading of what the calls held");
+    }
+    const afterShort = await afterRelease(server, afterHalf.memory_releases);
     const health = await server.health();
     // As many calls again: once pools have grown to what this load needs, RSS stays where it is.
     const next = await sequential(server, shortCalls, shortCallS);
-    await sleep(SWEEP_WAIT_MS);
-    const afterNext = point(await server.stats({ gc: true }));
+    const afterNext = await afterRelease(server, afterShort.memory_releases);
     return {
       long_call_s: longCallS,
       short_calls: shortCalls,
@@ -220,18 +261,20 @@ async function runProduct(
       during_long_call: during!,
       after_long_call: afterLong,
       after_half_short_calls: afterHalf,
-      after_short_calls: point(afterShort),
-      rss_growth_mb: round(point(afterShort).rss_mb - before.rss_mb, 1),
-      rss_growth_second_half_mb: round(point(afterShort).rss_mb - afterHalf.rss_mb, 1),
-      heap_growth_mb: round(point(afterShort).heap_used_mb - before.heap_used_mb, 1),
-      young_growth_mb: round(point(afterShort).young_committed_mb - before.young_committed_mb, 1),
-      registry_size_after: afterShort.registry_size ?? -1,
+      after_short_calls_held: held,
+      after_short_calls: afterShort,
+      rss_growth_mb: round(afterShort.rss_mb - before.rss_mb, 1),
+      rss_growth_held_mb: round(held.rss_mb - before.rss_mb, 1),
+      rss_growth_second_half_mb: round(afterShort.rss_mb - afterHalf.rss_mb, 1),
+      heap_growth_mb: round(afterShort.heap_used_mb - before.heap_used_mb, 1),
+      young_growth_mb: round(held.young_committed_mb - before.young_committed_mb, 1),
+      registry_size_after: afterShort.registry_size,
       health_active_sessions_after: health.active_sessions,
       short_calls_completed: Number(first.calls) + Number(second.calls),
       short_call_failures: [...first.failures as string[], ...second.failures as string[]],
       short_calls_ms: Number(first.ms) + Number(second.ms),
       after_next_calls: afterNext,
-      rss_growth_next_calls_mb: round(afterNext.rss_mb - point(afterShort).rss_mb, 1),
+      rss_growth_next_calls_mb: round(afterNext.rss_mb - afterShort.rss_mb, 1),
       next_calls_completed: Number(next.calls),
       next_call_failures: next.failures as string[],
     };
@@ -240,16 +283,19 @@ async function runProduct(
   }
 }
 
-/** The baseline over the same warm-up and short calls, read with the same pauses and forced GC. */
+/**
+ * The baseline over the same warm-up and short calls, read with the same pauses and forced GC, its memory
+ * released first by the same collection as the product's idle release (the probe runs it).
+ */
 async function runBaseline(calls: number, callS: number): Promise<BaselineMemory> {
   const server = await ServerUnderTest.start("baseline");
   try {
     await sequential(server, WARM_UP_CALLS, callS, false);
     await sleep(SWEEP_WAIT_MS);
-    const before = resident(await server.stats({ gc: true, reset: true }));
+    const before = resident(await server.stats({ release: true, gc: true, reset: true }));
     const done = await sequential(server, calls, callS, false);
     await sleep(SWEEP_WAIT_MS);
-    const after = resident(await server.stats({ gc: true }));
+    const after = resident(await server.stats({ release: true, gc: true }));
     return {
       calls,
       before,

@@ -94,9 +94,13 @@ export class ServerProbe {
     if (memory.heapUsed > this.#peakHeapUsed) this.#peakHeapUsed = memory.heapUsed;
   }
 
-  /** The window's figures; `reset` starts a new window after reading. `gc` collects garbage first. */
-  snapshot(options: { reset?: boolean; gc?: boolean } = {}): ProbeSnapshot {
-    const gc = (globalThis as { gc?: () => void }).gc;
+  /**
+   * The window's figures; `reset` starts a new window after reading. `gc` collects garbage first;
+   * `release` also runs, before that, the collection the product's idle release runs (V8's last resort).
+   */
+  snapshot(options: { reset?: boolean; gc?: boolean; release?: boolean } = {}): ProbeSnapshot {
+    const gc = (globalThis as { gc?: (options?: Record<string, string>) => void }).gc;
+    if (options.release && gc) gc({ type: "major", execution: "sync", flavor: "last-resort" });
     if (options.gc && gc) {
       gc();
       gc();
@@ -176,6 +180,8 @@ export interface ProbeSnapshot {
   /** Only the product server: sessions held by the registry, and those not ended. */
   registry_size?: number;
   active_sessions?: number;
+  /** Only the product server: how many times it gave memory back after its calls (memory_release.ts). */
+  memory_releases?: number;
 }
 
 /** `RssAnon` and `RssFile` of this process in bytes, from `/proc/self/status` (Linux); null elsewhere. */
@@ -269,7 +275,7 @@ export function watchUpgrades(probe: ServerProbe, match: (path: string) => boole
 }
 
 /**
- * Serves `GET /stats?reset=1&gc=1` and `POST /shutdown` on 127.0.0.1 (ephemeral port) and prints
+ * Serves `GET /stats?reset=1&gc=1&release=1` and `POST /shutdown` on 127.0.0.1 (ephemeral port) and prints
  * `{"bench":"listening",…}` on stdout for the benchmark. Shutdown (that request, or the end of stdin) runs
  * `close` then exits the process (so `--cpu-prof` writes its profile).
  */
@@ -303,6 +309,7 @@ export async function serveProbe(
       const snapshot = probe.snapshot({
         reset: url.searchParams.has("reset"),
         gc: url.searchParams.has("gc"),
+        release: url.searchParams.has("release"),
       });
       return Response.json({ ...snapshot, ...extra() });
     }

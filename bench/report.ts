@@ -119,7 +119,10 @@ export function judge(result: BenchResult): Target[] {
       name: `RSS growth after ${memory?.short_calls ?? "?"} calls, registry empty`,
       goal: "≤ 5 MB, 0 sessions",
       measured: memory
-        ? `${memory.rss_growth_mb} MB (2nd half ${memory.rss_growth_second_half_mb} MB; ` +
+        ? `${memory.rss_growth_mb} MB (${
+          signed(memory.rss_growth_held_mb)
+        } MB held before the idle release; ` +
+          `2nd half ${memory.rss_growth_second_half_mb} MB; ` +
           `${memory.short_calls} more ${signed(memory.rss_growth_next_calls_mb)} MB; ` +
           `bare baseline ${signed(memory.baseline.rss_growth_mb)} MB), ` +
           `registry ${memory.registry_size_after}, active ${memory.health_active_sessions_after}`
@@ -251,7 +254,8 @@ export function renderReport(result: BenchResult): string {
   if (m) {
     const next = signed(m.rss_growth_next_calls_mb);
     parts.push(
-      "\n### 5. Memory (one server, then the bare baseline; GC forced before each reading, endGraceMs 0)\n",
+      "\n### 5. Memory (one server, then the bare baseline; GC forced before each reading, endGraceMs 0; " +
+        "readings after calls once the server has released memory, idleReleaseMs 3 s)\n",
       table(
         [
           "moment",
@@ -271,6 +275,7 @@ export function renderReport(result: BenchResult): string {
             `after ${Math.floor(m.short_calls / 2)} sequential ${m.short_call_s}-s calls`,
             m.after_half_short_calls,
           ],
+          [`after all ${m.short_calls} of them, before the idle release`, m.after_short_calls_held],
           [`after all ${m.short_calls} of them`, m.after_short_calls],
           [`after ${m.short_calls} more`, m.after_next_calls],
         ].map(([label, p]) => {
@@ -287,7 +292,9 @@ export function renderReport(result: BenchResult): string {
           ];
         }),
       ),
-      `\nGrowth: RSS ${m.rss_growth_mb} MB (second half of the short calls alone: ${m.rss_growth_second_half_mb} MB), ` +
+      `\nGrowth once the calls are over: RSS ${m.rss_growth_mb} MB (second half of the short calls alone: ` +
+        `${m.rss_growth_second_half_mb} MB; right after the calls, before the server's idle release, ` +
+        `${signed(m.rss_growth_held_mb)} MB), ` +
         `heap used ${m.heap_growth_mb} MB, V8 young generation committed ${m.young_growth_mb} MB; /health active_sessions ` +
         `${m.health_active_sessions_after}; ${m.short_calls_completed}/${m.short_calls} short calls completed in ` +
         `${(m.short_calls_ms / 1000).toFixed(1)} s${failures(m.short_call_failures)}.`,
@@ -323,7 +330,9 @@ export function renderReport(result: BenchResult): string {
 function describeBaseline(b: BaselineMemory): string {
   const split = `anon ${signed(b.rss_anon_growth_mb)}, file ${signed(b.rss_file_growth_mb)}`;
   return `Bare Deno WebSocket server (JSON.parse only), same ${b.calls} calls after the same warm-up ` +
-    `(no page sockets, no long call): RSS ${signed(b.rss_growth_mb)} MB (${split}), ` +
+    `(no page sockets, no long call; memory released by the same collection before each reading): RSS ${
+      signed(b.rss_growth_mb)
+    } MB (${split}), ` +
     `${b.before.rss_mb} → ${b.after.rss_mb} MB; ${b.calls_completed}/${b.calls} completed` +
     `${failures(b.call_failures)}.`;
 }

@@ -36,7 +36,11 @@ export class ServerUnderTest {
       kind === "coach" ? "./server_process.ts" : "./baseline_server.ts",
       import.meta.url,
     );
-    const env: Record<string, string> = { LOG_LEVEL: "warn", TWILIO_AUTH_TOKEN: AUTH_TOKEN };
+    // BENCH_LOG=info shows the server's own log lines in a failing run's stderr tail (default warn).
+    const env: Record<string, string> = {
+      LOG_LEVEL: Deno.env.get("BENCH_LOG") ?? "warn",
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    };
     if (options.coachSettings) env.COACH_SETTINGS = JSON.stringify(options.coachSettings);
     const denoFlags = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
     const child = new Child(`${kind} server`, script, { env, denoFlags });
@@ -50,8 +54,13 @@ export class ServerUnderTest {
   }
 
   /** The probe's figures (see `probe.ts`). */
-  async stats(options: { reset?: boolean; gc?: boolean } = {}): Promise<ProbeSnapshot> {
-    const query = [options.reset ? "reset=1" : "", options.gc ? "gc=1" : ""].filter(Boolean).join("&");
+  async stats(options: { reset?: boolean; gc?: boolean; release?: boolean } = {}): Promise<ProbeSnapshot> {
+    const query = [
+      options.reset ? "reset=1" : "",
+      options.gc ? "gc=1" : "",
+      options.release ? "release=1" : "",
+    ]
+      .filter(Boolean).join("&");
     const response = await fetch(`${this.statsUrl}/stats?${query}`, { signal: AbortSignal.timeout(10_000) });
     if (!response.ok) throw new Error(`stats answered ${response.status}`);
     return await response.json();

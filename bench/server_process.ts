@@ -33,6 +33,10 @@ probe.start();
 await serveProbe(
   probe,
   { url: server.url, auth_token: server.authToken, kind: "coach" },
-  () => ({ registry_size: server.registry.size, active_sessions: server.registry.activeCount }),
+  () => ({
+    registry_size: server.registry.size,
+    active_sessions: server.registry.activeCount,
+    memory_releases: server.memoryReleases,
+  }),
   () => server.shutdown(),
 );

@@ -1,6 +1,6 @@
 /**
  * Starts the server: the session registry, the Hono app on `Deno.serve`, the once-a-second sweep that
- * ends idle sessions, and a clean shutdown that tells every page and closes every socket.
+ * ends idle sessions (and gives memory back once all calls are over), and a clean shutdown that tells every page and closes every socket.
  *
  * @example
  * ```ts
@@ -16,6 +16,7 @@ import { createLogger, type Logger } from "../core/log.ts";
 import { SessionRegistry } from "../core/session/registry.ts";
 import { createApp } from "./app.ts";
 import { removeLocalToken, writeLocalToken } from "./local_token.ts";
+import { IdleMemoryRelease, lastResortCollector } from "./memory_release.ts";
 
 /** Options for {@linkcode startServer}. */
 export interface StartServerOptions {
@@ -23,6 +24,8 @@ export interface StartServerOptions {
   hostname?: string;
   /** Logger to use instead of JSON lines on stdout at `LOG_LEVEL`. */
   log?: Logger;
+  /** The idle memory release's collection (default V8's last-resort GC when exposed; null: none). */
+  collectGarbage?: (() => void) | null;
 }
 
 /** A started server. */
@@ -38,6 +41,8 @@ export interface RunningServer {
   accessKeyGenerated: boolean;
   registry: SessionRegistry;
   config: AppConfig;
+  /** How many times the server gave memory back after its calls ended (see routes/memory_release.ts). */
+  readonly memoryReleases: number;
   /** Ends every session (pages get `call_ended`), closes all sockets and stops listening. */
   shutdown(): Promise<void>;
 }
@@ -99,7 +104,18 @@ export async function startServer(
         "can call this server; set TWILIO_AUTH_TOKEN for real Twilio calls.",
     });
   }
-  const sweep = setInterval(() => registry.sweep(now()), SWEEP_INTERVAL_MS);
+  const release = new IdleMemoryRelease({
+    idleReleaseMs: config.session.idleReleaseMs,
+    collect: options.collectGarbage === undefined ? lastResortCollector() : options.collectGarbage,
+    log,
+  });
+  const sweep = setInterval(() => {
+    const time = now();
+    // Read before the sweep: every session since the last tick is still held here, however short it was.
+    const busy = registry.size > 0;
+    registry.sweep(time);
+    release.tick(busy, time);
+  }, SWEEP_INTERVAL_MS);
   log.info("server_started", { url: `http://127.0.0.1:${port}`, public_url: effective.publicUrl });
 
   let stopping: Promise<void> | null = null;
@@ -123,6 +139,9 @@ export async function startServer(
     accessKeyGenerated: config.uiAccessKey === undefined,
     registry,
     config: effective,
+    get memoryReleases() {
+      return release.releases;
+    },
     shutdown,
   };
 }

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { type BufferSource, freshBuffers } from "../buffers.ts";
 import type { AnalysisConfig } from "./config.ts";
 import { SLOT_MS } from "./types.ts";
 
@@ -21,8 +22,8 @@ export class ActiveLevelMeter {
   #filled = 0;
   #sum = 0;
 
-  constructor(config: AnalysisConfig) {
-    this.#energies = new Float64Array(Math.max(1, Math.round((config.levelWindowS * 1000) / SLOT_MS)));
+  constructor(config: AnalysisConfig, buffers: BufferSource = freshBuffers) {
+    this.#energies = buffers.float64(Math.max(1, Math.round((config.levelWindowS * 1000) / SLOT_MS)));
     this.#minFrames = Math.max(1, Math.round((config.levelMinSpeechS * 1000) / SLOT_MS));
   }
 

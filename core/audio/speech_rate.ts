@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { type BufferSource, freshBuffers } from "../buffers.ts";
 import { type AnalysisConfig, SYLLABLES_PER_WORD } from "./config.ts";
 import { SLOT_MS } from "./types.ts";
 
@@ -22,8 +23,8 @@ export class SpeechRateWindow {
   #sum = 0;
   #pending = 0;
 
-  constructor(config: AnalysisConfig) {
-    this.#syllables = new Uint8Array(Math.max(1, Math.round((config.wpmWindowS * 1000) / SLOT_MS)));
+  constructor(config: AnalysisConfig, buffers: BufferSource = freshBuffers) {
+    this.#syllables = buffers.uint8(Math.max(1, Math.round((config.wpmWindowS * 1000) / SLOT_MS)));
     this.#minFrames = Math.round((config.wpmMinSpeechS * 1000) / SLOT_MS);
   }
 

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { type BufferSource, freshBuffers } from "../buffers.ts";
 import { SLOT_MS, SLOT_SAMPLES } from "./types.ts";
 
 /** Index of a track inside the aligner: 0 and 1. */
@@ -23,6 +24,8 @@ export interface StreamAlignerOptions {
   maxJumpMs: number;
   /** Called for every released slot in order; a track's frame is null when it had no audio. */
   onSlot: (slot: number, frame0: Uint8Array | null, frame1: Uint8Array | null) => void;
+  /** Where the frame storage comes from (default: new arrays). */
+  buffers?: BufferSource;
 }
 
 /** What happened to a pushed frame. */
@@ -55,12 +58,13 @@ export class StreamAligner {
     this.#onSlot = options.onSlot;
     this.#capacity = options.windowSlots + 2;
     const entries = 2 * this.#capacity;
-    this.#storage = new Uint8Array(entries * SLOT_SAMPLES);
+    const buffers = options.buffers ?? freshBuffers;
+    this.#storage = buffers.uint8(entries * SLOT_SAMPLES);
     this.#views = Array.from(
       { length: entries },
       (_, entry) => this.#storage.subarray(entry * SLOT_SAMPLES, (entry + 1) * SLOT_SAMPLES),
     );
-    this.#lengths = new Int16Array(entries).fill(-1);
+    this.#lengths = buffers.int16(entries).fill(-1);
   }
 
   /** Counters for diagnostics and tests (a snapshot). */

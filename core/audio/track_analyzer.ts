@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { type BufferSource, freshBuffers } from "../buffers.ts";
 import { perConfig } from "../per_config.ts";
 import { type AnalysisConfig, defaultAnalysisConfig } from "./config.ts";
 import { ActiveLevelMeter } from "./level.ts";
@@ -47,12 +48,15 @@ export class TrackAnalyzer {
   #activeEnergy = 0;
   #otherSpokeInGap = false;
 
-  /** @param config validated settings; defaults to {@linkcode defaultAnalysisConfig} */
-  constructor(config: AnalysisConfig = defaultAnalysisConfig) {
-    this.#vad = new VoiceActivityDetector(config);
-    this.#level = new ActiveLevelMeter(config);
+  /**
+   * @param config validated settings; defaults to {@linkcode defaultAnalysisConfig}
+   * @param buffers where the rings come from (a call's lease from a pool in the server; new arrays otherwise)
+   */
+  constructor(config: AnalysisConfig = defaultAnalysisConfig, buffers: BufferSource = freshBuffers) {
+    this.#vad = new VoiceActivityDetector(config, buffers);
+    this.#level = new ActiveLevelMeter(config, buffers);
     this.#syllables = new SyllableNucleusDetector(config);
-    this.#rate = new SpeechRateWindow(config);
+    this.#rate = new SpeechRateWindow(config, buffers);
     this.#peakFloor = peakFloorFactor(config);
   }
 

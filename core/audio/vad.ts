@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { type BufferSource, freshBuffers } from "../buffers.ts";
 import { perConfig } from "../per_config.ts";
 import type { AnalysisConfig } from "./config.ts";
 import { dbovToEnergy } from "./mulaw.ts";
@@ -71,9 +72,9 @@ export class VoiceActivityDetector {
   #hangLeft = 0;
   #gap = Infinity;
 
-  constructor(config: AnalysisConfig) {
+  constructor(config: AnalysisConfig, buffers: BufferSource = freshBuffers) {
     this.#settings = vadSettings(config);
-    this.#blockMinima = new Float64Array(config.noiseBlocks).fill(Infinity);
+    this.#blockMinima = buffers.float64(config.noiseBlocks).fill(Infinity);
   }
 
   /** Current noise floor estimate (energy), Infinity before any non-silent slot. */

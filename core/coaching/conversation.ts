@@ -10,6 +10,7 @@
  */
 import { FULL_SCALE_SQUARE } from "../audio/mulaw.ts";
 import { SLOT_MS } from "../audio/types.ts";
+import { type BufferSource, freshBuffers } from "../buffers.ts";
 import type { CoachingConfig } from "./config.ts";
 
 /** Who holds the floor: nobody yet (or it was released by a long joint silence), the agent, the customer. */
@@ -93,11 +94,11 @@ export class ConversationState {
   /** Customer speech time that has fed the baseline. */
   customerBaselineSpeechMs = 0;
 
-  constructor(config: CoachingConfig) {
+  constructor(config: CoachingConfig, buffers: BufferSource = freshBuffers) {
     this.#config = config;
-    this.#talkRing = new Uint8Array(Math.ceil(config.talkRatioWindowMs / SLOT_MS));
-    this.#levelRing = new Float64Array(Math.ceil(config.raisedLevelWindowMs / SLOT_MS));
-    this.#recentHistory = new Float64Array(this.#levelRing.length);
+    this.#talkRing = buffers.uint8(Math.ceil(config.talkRatioWindowMs / SLOT_MS));
+    this.#levelRing = buffers.float64(Math.ceil(config.raisedLevelWindowMs / SLOT_MS));
+    this.#recentHistory = buffers.float64(this.#levelRing.length);
   }
 
   /** How long the current floor holder has held it, 0 when nobody holds it. */

@@ -20,6 +20,7 @@
  * @module
  */
 import { SLOT_MS, type TrackFrameResult } from "../audio/types.ts";
+import { type BufferSource, freshBuffers } from "../buffers.ts";
 import { perConfig } from "../per_config.ts";
 import { type CoachingConfig, CoachingConfigSchema, defaultCoachingConfig } from "./config.ts";
 import { ConversationState } from "./conversation.ts";
@@ -90,8 +91,11 @@ export class CoachingEngine {
   #lastTipMs = -Infinity;
   #lastStreamMs = -Infinity;
 
-  /** @throws {Error} when `config` does not satisfy {@linkcode CoachingConfigSchema}. */
-  constructor(config: CoachingConfig = defaultCoachingConfig) {
+  /**
+   * @param buffers where the conversation's rings come from (default: new arrays)
+   * @throws {Error} when `config` does not satisfy {@linkcode CoachingConfigSchema}.
+   */
+  constructor(config: CoachingConfig = defaultCoachingConfig, buffers: BufferSource = freshBuffers) {
     const timing = ruleTiming(config);
     this.#config = timing.config;
     this.#holdMs = timing.holdMs;
@@ -101,7 +105,7 @@ export class CoachingEngine {
     this.#heldMs = rules.map(() => 0);
     this.#armed = rules.map(() => 1);
     this.#lastFiredMs = rules.map(() => -Infinity);
-    this.#conversation = new ConversationState(this.#config);
+    this.#conversation = new ConversationState(this.#config, buffers);
     const nobody: PartySnapshot = { speaking: false, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
     this.#context = {
       config: this.#config,

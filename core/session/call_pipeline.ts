@@ -24,6 +24,7 @@ import { SLOT_MS, type TrackFrameResult } from "../audio/types.ts";
 import { type CoachingConfig, defaultCoachingConfig } from "../coaching/config.ts";
 import { CoachingEngine } from "../coaching/engine.ts";
 import type { Suggestion } from "../coaching/types.ts";
+import { type BufferLease, type BufferPool, freshBuffers } from "../buffers.ts";
 import type { TrackName } from "../config.ts";
 import type { MetricsData, PartyMetrics } from "../protocol/ui_messages.ts";
 import { defaultSessionConfig, type SessionConfig } from "./config.ts";
@@ -37,6 +38,8 @@ export interface CallPipelineOptions {
   session?: SessionConfig;
   onSuggestion: (suggestion: Suggestion) => void;
   onMetrics: (metrics: MetricsData) => void;
+  /** The process's pool: the call leases its rings from it and gives them back on `dispose` (default: none). */
+  buffers?: BufferPool;
 }
 
 /** Index 0 is always the agent, 1 the customer. */
@@ -56,6 +59,8 @@ export class CallPipeline {
   #streamMs = 0;
   #lastAgent: TrackFrameResult | null = null;
   #lastCustomer: TrackFrameResult | null = null;
+  readonly #lease: BufferLease | null;
+  #disposed = false;
 
   constructor(options: CallPipelineOptions) {
     const analysis = options.analysis ?? defaultAnalysisConfig;
@@ -63,13 +68,16 @@ export class CallPipeline {
     this.#metricsIntervalMs = session.metricsIntervalMs;
     this.#options = options;
     this.#agentTrack = options.agentTrack;
-    this.#agent = new TrackAnalyzer(analysis);
-    this.#customer = new TrackAnalyzer(analysis);
-    this.#engine = new CoachingEngine(options.coaching ?? defaultCoachingConfig);
+    this.#lease = options.buffers?.lease() ?? null;
+    const buffers = this.#lease ?? freshBuffers;
+    this.#agent = new TrackAnalyzer(analysis, buffers);
+    this.#customer = new TrackAnalyzer(analysis, buffers);
+    this.#engine = new CoachingEngine(options.coaching ?? defaultCoachingConfig, buffers);
     this.#aligner = new StreamAligner({
       windowSlots: Math.ceil(session.alignmentWindowMs / SLOT_MS),
       maxJumpMs: session.maxTimestampJumpMs,
       onSlot: (slot, agentFrame, customerFrame) => this.#processSlot(slot, agentFrame, customerFrame),
+      buffers,
     });
   }
 
@@ -83,14 +91,29 @@ export class CallPipeline {
     return this.#aligner.stats;
   }
 
-  /** Feeds one Twilio media frame (μ-law bytes) of `track` stamped `timestampMs`. */
+  /**
+   * Feeds one Twilio media frame (μ-law bytes) of `track` stamped `timestampMs`.
+   *
+   * @throws {Error} after {@linkcode CallPipeline.dispose}.
+   */
   ingest(track: TrackName, timestampMs: number, mulaw: Uint8Array): PushOutcome {
+    if (this.#disposed) throw disposedError();
     return this.#aligner.push(track === this.#agentTrack ? AGENT : CUSTOMER, timestampMs, mulaw);
   }
 
   /** Processes whatever is still waiting for the other track (end of stream). */
   flush(): void {
+    if (this.#disposed) throw disposedError();
     this.#aligner.flush();
+  }
+
+  /**
+   * The call is over: its rings go back to the pool for the next call. `streamMs` and `alignment` still
+   * answer; `ingest`, `flush` and `metrics` throw (read the last metrics before).
+   */
+  dispose(): void {
+    this.#disposed = true;
+    this.#lease?.release();
   }
 
   #processSlot(slot: number, agentFrame: Uint8Array | null, customerFrame: Uint8Array | null): void {
@@ -112,6 +135,7 @@ export class CallPipeline {
 
   /** The current metrics (what the 4 Hz `metrics` message carries). */
   metrics(): MetricsData {
+    if (this.#disposed) throw disposedError();
     const conversation = this.#engine.metrics();
     return {
       stream_ms: this.#streamMs,
@@ -136,4 +160,8 @@ function partyMetrics(result: TrackFrameResult | null): PartyMetrics {
 function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
+}
+
+function disposedError(): Error {
+  return new Error("this call's pipeline was disposed: its buffers belong to the next call now");
 }

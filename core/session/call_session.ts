@@ -18,6 +18,7 @@ import type {
   SessionStatus,
   SuggestionData,
 } from "../protocol/ui_messages.ts";
+import type { BufferPool } from "../buffers.ts";
 import { CallPipeline } from "./call_pipeline.ts";
 import type { SessionConfig } from "./config.ts";
 
@@ -31,6 +32,8 @@ export interface SessionContext {
   log: Logger;
   /** Delivers a message to the pages following this session. */
   publish: (sessionId: string, message: ServerMessage) => void;
+  /** The process's typed-array pool the call's pipeline leases from (default: none). */
+  buffers?: BufferPool;
 }
 
 /** Why a session ended, as logged and sent in `call_ended`. */
@@ -114,6 +117,7 @@ export class CallSession {
       session: this.#context.session,
       onSuggestion: (suggestion) => this.#suggest(suggestion),
       onMetrics: (metrics) => this.#metrics(metrics),
+      buffers: this.#context.buffers,
     });
     this.#context.publish(this.id, {
       type: "stream_started",
@@ -142,8 +146,12 @@ export class CallSession {
   end(reason: EndReason): boolean {
     if (this.#status === "ended") return false;
     if (this.#pipeline) {
-      this.#pipeline.flush();
-      this.#latestMetrics = this.#pipeline.metrics();
+      try {
+        this.#pipeline.flush();
+        this.#latestMetrics = this.#pipeline.metrics();
+      } finally {
+        this.#pipeline.dispose();
+      }
     }
     this.#status = "ended";
     this.#endedAt = this.#context.now();

@@ -12,6 +12,11 @@ export const SessionConfigSchema = z.strictObject({
   idleTimeoutMs: z.number().int().min(1000).default(15_000),
   /** An ended session stays listed this long (wall time) so pages see it end, then it is dropped. */
   endGraceMs: z.number().int().min(0).default(5_000),
+  /**
+   * Once no session has been held for this long (wall time), the server gives memory back to the system
+   * (routes/memory_release.ts); 0 turns that off.
+   */
+  idleReleaseMs: z.number().int().min(0).default(5_000),
   /** Suggestions of this much recent stream time are replayed to a page that (re)connects. */
   replayWindowMs: z.number().int().min(0).default(30_000),
   /** A slot missing on one track counts as silence once the other track is this far ahead (stream ms). */

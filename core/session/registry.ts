@@ -13,6 +13,7 @@
  */
 import type { AnalysisConfig } from "../audio/config.ts";
 import type { CoachingConfig } from "../coaching/config.ts";
+import { BufferPool } from "../buffers.ts";
 import type { TrackName } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { ServerMessage, SessionSnapshot } from "../protocol/ui_messages.ts";
@@ -47,6 +48,8 @@ export class SessionRegistry {
   readonly #options: SessionRegistryOptions;
   /** CallSids of calls that ended recently: a replayed webhook or stream must not bring them back. */
   readonly #recentlyEnded = new Set<string>();
+  /** Every call's rings come from here and go back when it ends (see core/buffers.ts). */
+  readonly #buffers = new BufferPool();
 
   constructor(options: SessionRegistryOptions) {
     this.#options = options;
@@ -55,6 +58,11 @@ export class SessionRegistry {
   /** Sessions currently held (live, waiting, or ended within the grace period). */
   get size(): number {
     return this.#sessions.size;
+  }
+
+  /** Bytes of typed arrays that ended calls gave back, waiting for the next call (diagnostics). */
+  get idleBufferBytes(): number {
+    return this.#buffers.idleBytes;
   }
 
   /** Sessions that have not ended. */
@@ -87,6 +95,7 @@ export class SessionRegistry {
       now: this.#options.now,
       log: this.#options.log,
       publish: (sessionId, message) => this.#publish(sessionId, message),
+      buffers: this.#buffers,
     });
     this.#sessions.set(callSid, session);
     this.#options.log.info("session_created", { session_id: callSid, agent_track: agentTrack });

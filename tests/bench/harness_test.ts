@@ -137,6 +137,7 @@ Deno.test("Bench runs - memory run over a few calls reports every reading, then 
     memory.during_long_call,
     memory.after_long_call,
     memory.after_half_short_calls,
+    memory.after_short_calls_held,
     memory.after_short_calls,
     memory.after_next_calls,
     memory.baseline.before,
@@ -161,6 +162,18 @@ Deno.test("Bench runs - memory run over a few calls reports every reading, then 
     }
   }
   assert.equal(memory.during_long_call.registry_size, 1, "the long call is live half way");
+  // Every reading after calls waits for the server's own idle release; the "held" one comes just before it.
+  assert.deepEqual(
+    [memory.before, memory.after_long_call, memory.after_half_short_calls].map((p) => p.memory_releases),
+    [1, 2, 3],
+  );
+  assert.equal(memory.after_short_calls_held.memory_releases, 3);
+  assert.equal(memory.after_short_calls.memory_releases, 4);
+  assert.equal(memory.after_next_calls.memory_releases, 5);
+  assert.equal(
+    memory.rss_growth_mb,
+    Math.round((memory.after_short_calls.rss_mb - memory.before.rss_mb) * 10) / 10,
+  );
   assert.equal(memory.registry_size_after, 0);
   assert.equal(memory.after_next_calls.registry_size, 0);
   assert.equal(memory.health_active_sessions_after, 0);
@@ -179,7 +192,11 @@ Deno.test("Bench runs - memory run over a few calls reports every reading, then 
   assert.match(text, /\| after 4 more \|/);
   assert.match(text, /Steady state: 4 more calls/);
   assert.match(text, /Bare Deno WebSocket server \(JSON\.parse only\), same 4 calls/);
-  assert.match(text, /\(2nd half -?[\d.]+ MB; 4 more [+-][\d.]+ MB; bare baseline [+-][\d.]+ MB\)/);
+  assert.match(text, /\| after all 4 of them, before the idle release \|/);
+  assert.match(
+    text,
+    /\([+-][\d.]+ MB held before the idle release; 2nd half -?[\d.]+ MB; 4 more [+-][\d.]+ MB; bare baseline [+-][\d.]+ MB\)/,
+  );
   assert.deepEqual(JSON.parse(JSON.stringify(memory)), memory, "the JSON report carries every field");
 });
 

@@ -66,6 +66,22 @@ Deno.test("Registry - end happens once, sends call_ended, then the session is dr
   assert.equal(registry.size, 0);
 });
 
+Deno.test("Registry - an ended call gives its rings back at once and the next call reuses them", () => {
+  const { registry, clock } = setup();
+  const first = registry.open("CA1");
+  first.startStream();
+  for (let t = 0; t < 2_000; t += 20) first.ingest("inbound", t, silence, clock.now);
+  assert.equal(registry.idleBufferBytes, 0);
+  registry.end("CA1", "stream_stopped");
+  const returned = registry.idleBufferBytes;
+  assert.ok(returned > 10_000, `${returned} bytes given back`);
+  assert.equal(registry.snapshot("CA1")[0].metrics?.stream_ms, 2_000, "the last metrics outlive the rings");
+  registry.open("CA2").startStream();
+  assert.equal(registry.idleBufferBytes, 0, "the next call took them");
+  registry.end("CA2", "stream_stopped");
+  assert.equal(registry.idleBufferBytes, returned);
+});
+
 Deno.test("Registry - 15 s without media ends a session (idle timeout)", () => {
   const { registry, clock, lines } = setup();
   const messages = collect(registry, null);

@@ -1,0 +1,142 @@
+/**
+ * Where a call's analyzers get their fixed-size typed arrays (rings, the aligner's frame storage).
+ *
+ * A typed array's bytes live outside V8's heap, in the C allocator, and go back only when a garbage
+ * collection finds the array dead: calls that come and go leave the allocator's heap grown and fragmented.
+ * A {@linkcode BufferPool} makes that deterministic: a call leases its arrays, gives them back when it ends,
+ * and the next call gets the same arrays, zeroed. Components take a {@linkcode BufferSource} and never
+ * know which kind they were given.
+ *
+ * @example
+ * ```ts
+ * const pool = new BufferPool();
+ * const lease = pool.lease();
+ * const ring = lease.float64(500); // zeroed
+ * lease.release(); // the next lease of a 500-entry Float64Array gets this one back, zeroed
+ * ```
+ *
+ * @module
+ */
+
+/** Hands out zeroed typed arrays. */
+export interface BufferSource {
+  float64(length: number): Float64Array;
+  uint8(length: number): Uint8Array;
+  int16(length: number): Int16Array;
+}
+
+/** New arrays every time, left to the garbage collector (tests, tools, one-off analyzers). */
+export const freshBuffers: BufferSource = Object.freeze({
+  float64: (length: number) => new Float64Array(length),
+  uint8: (length: number) => new Uint8Array(length),
+  int16: (length: number) => new Int16Array(length),
+});
+
+type PooledArray = Float64Array | Uint8Array | Int16Array;
+type Kind = "float64" | "uint8" | "int16";
+
+/** Options for {@linkcode BufferPool}. */
+export interface BufferPoolOptions {
+  /** Bytes of returned arrays kept for later leases; beyond that they are left to the garbage collector. */
+  maxIdleBytes?: number;
+}
+
+/** About 70 calls' arrays with the default settings. */
+const DEFAULT_MAX_IDLE_BYTES = 1024 * 1024;
+
+/** Typed arrays shared by the calls of one process, one call at a time. */
+export class BufferPool {
+  readonly #idle = new Map<string, PooledArray[]>();
+  readonly #maxIdleBytes: number;
+  #idleBytes = 0;
+
+  constructor(options: BufferPoolOptions = {}) {
+    this.#maxIdleBytes = options.maxIdleBytes ?? DEFAULT_MAX_IDLE_BYTES;
+  }
+
+  /** Bytes held for later leases. */
+  get idleBytes(): number {
+    return this.#idleBytes;
+  }
+
+  /** A new lease: the arrays one call uses until it ends. */
+  lease(): BufferLease {
+    return new BufferLease(this);
+  }
+
+  /** @internal A zeroed array of `kind` and `length`, reused when one is idle. */
+  take<T extends PooledArray>(kind: Kind, length: number, create: (length: number) => T): T {
+    const reused = this.#idle.get(`${kind}:${length}`)?.pop() as T | undefined;
+    if (reused === undefined) return create(length);
+    this.#idleBytes -= reused.byteLength;
+    reused.fill(0);
+    return reused;
+  }
+
+  /** @internal Takes arrays back (the caller no longer touches them). */
+  give(kind: Kind, arrays: PooledArray[]): void {
+    for (const array of arrays) {
+      if (this.#idleBytes + array.byteLength > this.#maxIdleBytes) continue;
+      const key = `${kind}:${array.length}`;
+      let list = this.#idle.get(key);
+      if (list === undefined) this.#idle.set(key, list = []);
+      list.push(array);
+      this.#idleBytes += array.byteLength;
+    }
+  }
+}
+
+/** One call's arrays from a {@linkcode BufferPool}; {@linkcode BufferLease.release} gives them all back. */
+export class BufferLease implements BufferSource {
+  readonly #pool: BufferPool;
+  #float64: Float64Array[] = [];
+  #uint8: Uint8Array[] = [];
+  #int16: Int16Array[] = [];
+  #released = false;
+
+  constructor(pool: BufferPool) {
+    this.#pool = pool;
+  }
+
+  float64(length: number): Float64Array {
+    this.#assertHeld();
+    const array = this.#pool.take("float64", length, (n) => new Float64Array(n));
+    this.#float64.push(array);
+    return array;
+  }
+
+  uint8(length: number): Uint8Array {
+    this.#assertHeld();
+    const array = this.#pool.take("uint8", length, (n) => new Uint8Array(n));
+    this.#uint8.push(array);
+    return array;
+  }
+
+  int16(length: number): Int16Array {
+    this.#assertHeld();
+    const array = this.#pool.take("int16", length, (n) => new Int16Array(n));
+    this.#int16.push(array);
+    return array;
+  }
+
+  /**
+   * Gives every array back to the pool. The owner must not touch them afterwards: the next call gets them.
+   * Releasing twice is a no-op; leasing after release throws.
+   */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#pool.give("float64", this.#float64);
+    this.#pool.give("uint8", this.#uint8);
+    this.#pool.give("int16", this.#int16);
+    this.#float64 = [];
+    this.#uint8 = [];
+    this.#int16 = [];
+  }
+
+  #assertHeld(): void {
+    if (this.#released) {
+      throw new Error("this call's buffers were released: a call cannot lease after it ended");
+    }
+  }
+}
