@@ -14,6 +14,7 @@
  * @module
  */
 import { parseTwilioMessage } from "../core/protocol/twilio_messages.ts";
+import { BufferPool } from "../core/buffers.ts";
 import { CallPipeline } from "../core/session/call_pipeline.ts";
 import { type Conversation, toPayloads } from "./audio.ts";
 import { cpuMicros, round } from "./stats.ts";
@@ -107,8 +108,15 @@ export function measureAnalysisCost(
   const buffer = new Uint8Array(8000);
   let suggestions = 0;
 
+  // As the server does it: each call leases its rings from the process's pool and gives them back at its end.
+  const buffers = new BufferPool();
   const newPipeline = () =>
-    new CallPipeline({ agentTrack: "outbound", onSuggestion: () => suggestions++, onMetrics: () => {} });
+    new CallPipeline({
+      agentTrack: "outbound",
+      onSuggestion: () => suggestions++,
+      onMetrics: () => {},
+      buffers,
+    });
   // As the media socket does it: decode into one reused buffer, hand over a view made once.
   const slotView = buffer.subarray(0, 160);
   /** Slot `k` of a call, with the conversation's slot `i` on both tracks. */
@@ -125,7 +133,9 @@ export function measureAnalysisCost(
     const start = now();
     for (let k = 0; k < slots; k++) feedSlot(pipeline, k, k % loop);
     pipeline.flush();
-    return now() - start;
+    const elapsed = now() - start;
+    pipeline.dispose();
+    return elapsed;
   };
   const interleavedPass = () => {
     const pipelines = Array.from({ length: interleavedCalls }, newPipeline);
@@ -139,7 +149,9 @@ export function measureAnalysisCost(
       }
     }
     for (const pipeline of pipelines) pipeline.flush();
-    return now() - start;
+    const elapsed = now() - start;
+    for (const pipeline of pipelines) pipeline.dispose();
+    return elapsed;
   };
   let sink = 0;
   const parsePass = () => {

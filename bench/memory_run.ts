@@ -1,6 +1,6 @@
 /**
  * The memory run: one product server (with `endGraceMs` 0, so ended sessions are dropped at the next
- * once-a-second sweep, and `idleReleaseMs` 3 s), a few warm-up calls, a long call replayed fast, then many
+ * once-a-second sweep, and `idleReleaseMs` 1 s), a few warm-up calls, a long call replayed fast, then many
  * sequential short calls and as many again (the steady state), all over real sockets from a generator
  * process. Each reading after calls is taken once the server has given memory back on its own (its idle
  * release, routes/memory_release.ts); after the short calls there is also a reading just before that, which
@@ -140,8 +140,11 @@ function point(stats: ProbeSnapshot): MemoryPoint {
 
 /** Sweeps run once a second; with `endGraceMs` 0 an ended session is gone after the next one. */
 const SWEEP_WAIT_MS = 1_600;
-/** The product's default is 5 s; shorter here so the run takes less time (the release is the same). */
-const IDLE_RELEASE_MS = 3_000;
+/**
+ * The product's default is 5 s; shorter here so the run takes less time (the release is the same). With
+ * sweeps once a second the release comes 2 s after the sweep that drops the last session.
+ */
+const IDLE_RELEASE_MS = 1_000;
 const MEMORY_SETTINGS = { session: { endGraceMs: 0, idleReleaseMs: IDLE_RELEASE_MS } };
 const RELEASE_WAIT_MS = IDLE_RELEASE_MS + 5_000;
 const WARM_UP_CALLS = 10;
@@ -152,19 +155,24 @@ const GENERATOR_BASE = { latencyCalls: 0, rampMs: 0, connectConcurrency: 1 };
  * idle for `idleReleaseMs`), then reads it with GC forced.
  */
 async function afterRelease(server: ServerUnderTest, releases: number): Promise<MemoryPoint> {
+  await until(server, (stats) => (stats.memory_releases ?? -1) > releases, "the server to release memory");
+  return point(await server.stats({ gc: true }));
+}
+
+/** Polls the probe (no GC) until `done`, for at most RELEASE_WAIT_MS. */
+async function until(server: ServerUnderTest, done: (stats: ProbeSnapshot) => boolean, what: string) {
   const deadline = Date.now() + RELEASE_WAIT_MS;
   for (;;) {
     const stats = await server.stats();
-    if ((stats.memory_releases ?? -1) > releases) break;
+    if (done(stats)) return;
     if (Date.now() > deadline) {
       throw new Error(
-        `the server did not release memory within ${RELEASE_WAIT_MS} ms of the calls ending ` +
+        `waited ${RELEASE_WAIT_MS} ms for ${what} after the calls ended ` +
           `(registry ${stats.registry_size}, releases ${stats.memory_releases})`,
       );
     }
-    await sleep(250);
+    await sleep(100);
   }
-  return point(await server.stats({ gc: true }));
 }
 
 /** Runs one generator to its `done` (a burst pauses at `halfway` for `onHalfway`), then stops it. */
@@ -242,8 +250,8 @@ async function runProduct(
     const first = await sequential(server, half, shortCallS);
     const afterHalf = await afterRelease(server, afterLong.memory_releases);
     const second = await sequential(server, shortCalls - half, shortCallS);
-    // The sweep drops the last session within SWEEP_WAIT_MS; the release comes IDLE_RELEASE_MS later.
-    await sleep(SWEEP_WAIT_MS);
+    // What the calls held: read as soon as the sweep has dropped the last session, before the release.
+    await until(server, (stats) => stats.registry_size === 0, "the registry to empty");
     const held = point(await server.stats({ gc: true }));
     if (held.memory_releases !== afterHalf.memory_releases) {
       throw new Error("the server released memory before the reading of what the calls held");

@@ -250,7 +250,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   if (options.only.has("memory")) {
     await attempt("memory", async () => {
       log("memory…");
-      result.memory = options.quick ? await runMemory(180, 100, 1) : await runMemory(600, 1000, 2);
+      result.memory = options.quick ? await runMemory(120, 60, 1) : await runMemory(600, 1000, 2);
     });
   }
   if (options.profileCalls !== null) {

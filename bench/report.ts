@@ -255,7 +255,7 @@ export function renderReport(result: BenchResult): string {
     const next = signed(m.rss_growth_next_calls_mb);
     parts.push(
       "\n### 5. Memory (one server, then the bare baseline; GC forced before each reading, endGraceMs 0; " +
-        "readings after calls once the server has released memory, idleReleaseMs 3 s)\n",
+        "readings after calls once the server has released memory, idleReleaseMs 1 s)\n",
       table(
         [
           "moment",
