@@ -13,8 +13,8 @@
  *
  * @module
  */
-import { parseTwilioMessage } from "../core/protocol/twilio_messages.ts";
 import { BufferPool } from "../core/buffers.ts";
+import { parseTwilioMessage } from "../core/protocol/twilio_messages.ts";
 import { CallPipeline } from "../core/session/call_pipeline.ts";
 import { type Conversation, toPayloads } from "./audio.ts";
 import { cpuMicros, round } from "./stats.ts";

@@ -7,6 +7,7 @@
  */
 import type { AnalysisConfig } from "../audio/config.ts";
 import type { PushOutcome } from "../audio/stream_aligner.ts";
+import type { BufferPool } from "../buffers.ts";
 import type { CoachingConfig } from "../coaching/config.ts";
 import type { Suggestion } from "../coaching/types.ts";
 import type { TrackName } from "../config.ts";
@@ -18,7 +19,6 @@ import type {
   SessionStatus,
   SuggestionData,
 } from "../protocol/ui_messages.ts";
-import type { BufferPool } from "../buffers.ts";
 import { CallPipeline } from "./call_pipeline.ts";
 import type { SessionConfig } from "./config.ts";
 

@@ -12,8 +12,8 @@
  * @module
  */
 import type { AnalysisConfig } from "../audio/config.ts";
-import type { CoachingConfig } from "../coaching/config.ts";
 import { BufferPool } from "../buffers.ts";
+import type { CoachingConfig } from "../coaching/config.ts";
 import type { TrackName } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { ServerMessage, SessionSnapshot } from "../protocol/ui_messages.ts";
