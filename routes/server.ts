@@ -1,6 +1,7 @@
 /**
  * Starts the server: the session registry, the Hono app on `Deno.serve`, the once-a-second sweep that
- * ends idle sessions (and gives memory back once all calls are over), and a clean shutdown that tells every page and closes every socket.
+ * ends idle sessions (and gives memory back once all calls are over), and a clean shutdown that tells every
+ * page and closes every socket.
  *
  * @example
  * ```ts
