@@ -1,18 +1,15 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
-import { signTwilioRequest } from "../../core/twilio/signature.ts";
 import { type RunningServer, startServer } from "../../routes/server.ts";
 import { buildScenarios } from "../../simulator/scenarios.ts";
 import { SpeechTrack } from "../../simulator/synth.ts";
 import {
-  answerCall,
   closed,
   MediaStream,
-  newCallSid,
-  openSocket,
   PageSocket,
   postWebhook,
+  startLiveCall,
   waitFor,
 } from "../support/fake_twilio.ts";
 
@@ -24,18 +21,6 @@ async function withServer(session: Record<string, number>, run: (server: Running
   } finally {
     await server.shutdown();
   }
-}
-
-async function liveCall(server: RunningServer) {
-  const callSid = newCallSid();
-  const answer = await answerCall(server, callSid);
-  const socket = await openSocket(answer.url, {
-    "x-twilio-signature": signTwilioRequest(server.authToken, answer.url, {}),
-  });
-  const stream = new MediaStream(socket, callSid);
-  stream.connected();
-  stream.start(answer.parameters);
-  return { callSid, stream };
 }
 
 const status = (server: RunningServer, callSid: string, callStatus: string) =>
@@ -65,7 +50,7 @@ function player(stream: MediaStream, agentTrack: "inbound" | "outbound" = "outbo
 
 Deno.test("Faults - a page that drops and returns mid-call misses no suggestion of the last 30 s", async () => {
   await withServer({}, async (server) => {
-    const { callSid, stream } = await liveCall(server);
+    const { callSid, stream } = await startLiveCall(server);
     const witness = await PageSocket.open(server, callSid);
     const tips = () => witness.messages.filter((m) => m.type === "suggestion");
     let page = await PageSocket.open(server, callSid);
@@ -110,7 +95,7 @@ Deno.test("Faults - a page that drops and returns mid-call misses no suggestion 
 
 Deno.test("Faults - a media socket that goes quiet without stop ends after the idle timeout", async () => {
   await withServer({ idleTimeoutMs: 1000 }, async (server) => {
-    const { callSid, stream } = await liveCall(server);
+    const { callSid, stream } = await startLiveCall(server);
     const page = await PageSocket.open(server, callSid);
     const silence = new Uint8Array(160).fill(0xff);
     for (let t = 0; t < 500; t += 20) stream.media("outbound", t, silence);
@@ -123,7 +108,7 @@ Deno.test("Faults - a media socket that goes quiet without stop ends after the i
 
 Deno.test("Faults - a media socket that drops without stop ends the session at once", async () => {
   await withServer({}, async (server) => {
-    const { callSid, stream } = await liveCall(server);
+    const { callSid, stream } = await startLiveCall(server);
     const page = await PageSocket.open(server, callSid);
     await page.next((m) => m.type === "hello");
     stream.socket.close();
@@ -158,7 +143,7 @@ Deno.test("Faults - status callback before, after, without stop, and twice: one 
       },
     };
     for (const [name, act] of Object.entries(orders)) {
-      const call = await liveCall(server);
+      const call = await startLiveCall(server);
       const page = await PageSocket.open(server, call.callSid);
       call.stream.media("outbound", 0, silence);
       await waitFor(() => server.registry.get(call.callSid)?.status === "live", "the stream to be live");

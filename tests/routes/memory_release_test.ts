@@ -2,16 +2,8 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../core/config.ts";
 import type { LogFields, Logger } from "../../core/log.ts";
 import { IdleMemoryRelease, lastResortCollector } from "../../routes/memory_release.ts";
-import { type RunningServer, startServer } from "../../routes/server.ts";
-import { signTwilioRequest } from "../../core/twilio/signature.ts";
-import {
-  answerCall,
-  MediaStream,
-  newCallSid,
-  openSocket,
-  toneFrame,
-  waitFor,
-} from "../support/fake_twilio.ts";
+import { startServer } from "../../routes/server.ts";
+import { startLiveCall, toneFrame, waitFor } from "../support/fake_twilio.ts";
 
 type Line = { level: string; event: string; fields?: LogFields };
 
@@ -119,18 +111,6 @@ Deno.test("Memory release - V8's last-resort collection shrinks the young genera
   assert.equal(lastResortCollector(), null);
 });
 
-async function startCall(server: RunningServer): Promise<MediaStream> {
-  const callSid = newCallSid();
-  const answer = await answerCall(server, callSid);
-  const socket = await openSocket(answer.url, {
-    "x-twilio-signature": signTwilioRequest(server.authToken, answer.url, {}),
-  });
-  const stream = new MediaStream(socket, callSid);
-  stream.connected();
-  stream.start(answer.parameters);
-  return stream;
-}
-
 Deno.test("Memory release - the server gives memory back once its last call has ended", async () => {
   let collections = 0;
   const lines: Line[] = [];
@@ -144,7 +124,7 @@ Deno.test("Memory release - the server gives memory back once its last call has 
     collectGarbage: () => collections++,
   });
   try {
-    const stream = await startCall(server);
+    const { stream } = await startLiveCall(server);
     for (let t = 0; t < 1_000; t += 20) {
       stream.media("outbound", t, toneFrame(0.1, t * 8));
       stream.media("inbound", t, toneFrame(0));
@@ -160,7 +140,7 @@ Deno.test("Memory release - the server gives memory back once its last call has 
     assert.equal(collections, 1);
     assert.ok(lines.some((line) => line.event === "memory_released"));
     // A call that starts and ends between two sweeps counts too.
-    const short = await startCall(server);
+    const { stream: short } = await startLiveCall(server);
     short.stop();
     short.socket.close();
     await waitFor(() => server.memoryReleases === 2, "the release after a short call", 5_000);

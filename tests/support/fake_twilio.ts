@@ -123,6 +123,21 @@ export class MediaStream {
   }
 }
 
+/** A new call as Twilio runs it: voice webhook, signed media socket, `connected` and `start`. */
+export async function startLiveCall(
+  server: RunningServer,
+): Promise<{ callSid: string; stream: MediaStream }> {
+  const callSid = newCallSid();
+  const answer = await answerCall(server, callSid);
+  const socket = await openSocket(answer.url, {
+    "x-twilio-signature": signTwilioRequest(server.authToken, answer.url, {}),
+  });
+  const stream = new MediaStream(socket, callSid);
+  stream.connected();
+  stream.start(answer.parameters);
+  return { callSid, stream };
+}
+
 /** A page socket that records every message and can wait for one. */
 export class PageSocket {
   readonly messages: ServerMessage[] = [];
