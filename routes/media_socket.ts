@@ -9,8 +9,10 @@
  *
  * @module
  */
+import type { TrackName } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
 import { SLOT_SAMPLES } from "../core/audio/types.ts";
+import { MediaReader } from "../core/protocol/media_reader.ts";
 import { MAX_MEDIA_BYTES, parseTwilioMessage, type TwilioMessage } from "../core/protocol/twilio_messages.ts";
 import { type CallSession, type SessionRegistry, SessionStateError } from "../core/session/registry.ts";
 import { isValidTwilioSignature } from "../core/twilio/signature.ts";
@@ -74,6 +76,8 @@ const slotView = frameBuffer.subarray(0, SLOT_SAMPLES);
 class MediaConnection {
   #session: CallSession | null = null;
   #streamSid = "";
+  /** Reads this stream's media messages without `JSON.parse`; set by `start` (null if its SID needs escapes). */
+  #reader: MediaReader | null = null;
   #untrack = () => {};
   #windowStart = 0;
   #windowCount = 0;
@@ -81,7 +85,8 @@ class MediaConnection {
 
   constructor(readonly socket: WebSocket, readonly callSid: string, readonly deps: MediaSocketDeps) {
     socket.onopen = () => this.#untrack = deps.trackSocket(socket);
-    socket.onmessage = (event) => this.#onMessage(event.data);
+    // A listener, not `onmessage`: the runtime calls an `on…` handler through one more wrapper per message.
+    socket.addEventListener("message", (event) => this.#onMessage(event.data));
     socket.onclose = () => this.#onClose();
     socket.onerror = (event) => {
       const message = event instanceof ErrorEvent ? event.message : "socket error";
@@ -100,6 +105,11 @@ class MediaConnection {
       // One clock read per message, shared by the rate limit and the session's idle timer.
       const now = this.deps.now();
       this.#checkRate(now);
+      // Twilio's media messages, as Twilio writes them, skip JSON.parse; anything else takes the general path.
+      const reader = this.#reader;
+      if (reader !== null && reader.read(data, frameBuffer)) {
+        return this.#ingest(this.#session!, reader.track, reader.timestampMs, reader.length, now);
+      }
       const parsed = parseTwilioMessage(data);
       if (!parsed.ok) throw new ProtocolError(1007, `malformed message: ${parsed.error}`);
       this.#handle(parsed.message, now);
@@ -162,6 +172,7 @@ class MediaConnection {
     session.startStream(requested === "inbound" || requested === "outbound" ? requested : session.agentTrack);
     this.#session = session;
     this.#streamSid = message.streamSid;
+    this.#reader = MediaReader.forStream(message.streamSid);
     this.deps.log.info("stream_started", { session_id: callSid, stream_sid: message.streamSid });
   }
 
@@ -182,8 +193,18 @@ class MediaConnection {
       throw new ProtocolError(1007, `payload is not valid base64 μ-law: ${(error as Error).message}`);
     }
     if (written === 0) throw new ProtocolError(1007, "empty media payload");
-    const frame = written === SLOT_SAMPLES ? slotView : frameBuffer.subarray(0, written);
-    session.ingest(media.track, Number(media.timestamp), frame, now);
+    this.#ingest(session, media.track, Number(media.timestamp), written, now);
+  }
+
+  /** Hands the `length` bytes decoded into the shared buffer to the session (both paths end here). */
+  #ingest(session: CallSession, track: TrackName, timestampMs: number, length: number, now: number): void {
+    if (session.status === "ended") return this.#close(1000, "call ended", "info");
+    session.ingest(
+      track,
+      timestampMs,
+      length === SLOT_SAMPLES ? slotView : frameBuffer.subarray(0, length),
+      now,
+    );
   }
 
   #requireStarted(event: string): CallSession {

@@ -16,7 +16,7 @@ export const MAX_MEDIA_BYTES = 8000;
 const DIGITS = /^\d{1,15}$/;
 const DigitString = z.string().regex(DIGITS, "must be a string of digits");
 /** Longest base64 payload: it decodes to at most {@linkcode MAX_MEDIA_BYTES}. */
-const MAX_PAYLOAD_CHARS = Math.ceil(MAX_MEDIA_BYTES / 3) * 4;
+export const MAX_PAYLOAD_CHARS = Math.ceil(MAX_MEDIA_BYTES / 3) * 4;
 
 export const ConnectedMessageSchema = z.object({
   event: z.literal("connected"),

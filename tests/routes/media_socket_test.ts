@@ -131,6 +131,15 @@ Deno.test("Media socket - each bad input gets its close code and a logged reason
         reason: /^payload is not valid base64 μ-law: /,
       },
       {
+        // JSON allows no raw control character in a string, but base64 decoding skips whitespace: the reader
+        // for Twilio's own messages must leave this to JSON.parse.
+        name: "raw newline in the payload",
+        started: true,
+        send: (s) => s.socket.send(mediaJson(s, { payload: "AAAA" }).replace('"AAAA"', '"AA\nAA"')),
+        code: 1007,
+        reason: /^malformed message: not JSON$/,
+      },
+      {
         name: "empty payload",
         started: true,
         send: (s) => s.socket.send(mediaJson(s, { payload: "" })),
@@ -203,6 +212,39 @@ Deno.test("Media socket - wrong mediaFormat is refused with the supported format
     assert.equal(event.code, 1007);
     assert.match(event.reason, /only audio\/x-mulaw/);
     assertClosedLog(logs, callSid, 1007, /only audio\/x-mulaw/, "wrong mediaFormat");
+  });
+});
+
+Deno.test("Media socket - frames as Twilio writes them and the same frames pretty-printed are analysed alike", async () => {
+  await withServer(async (server) => {
+    const compact = await mediaSocket(server, true);
+    const pretty = await mediaSocket(server, true);
+    // Pretty-printed JSON never matches Twilio's own layout, so those frames take the general path.
+    pretty.stream.send = (message: unknown) => pretty.stream.socket.send(JSON.stringify(message, null, 1));
+    const pages = [
+      await PageSocket.open(server, compact.callSid),
+      await PageSocket.open(server, pretty.callSid),
+    ];
+    for (const { stream } of [compact, pretty]) {
+      for (let t = 0; t < 4000; t += 20) {
+        // Bursts from the agent over a faint line hum, a quieter customer answering; the inbound track runs behind.
+        const hum = toneFrame(0.003, t * 8);
+        stream.media("outbound", t, t % 1000 < 600 ? toneFrame(0.2, t * 8) : hum);
+        if (t >= 60) stream.media("inbound", t - 60, t % 1000 >= 700 ? toneFrame(0.05, t * 8) : hum);
+      }
+      stream.stop();
+    }
+    const ends = await Promise.all(pages.map((page) => page.next((m) => m.type === "call_ended")));
+    assert.equal(ends.length, 2);
+    const [a, b] = [compact, pretty].map(({ callSid }) => server.registry.get(callSid)!.snapshot());
+    assert.ok(
+      a.metrics && a.metrics.stream_ms >= 3900,
+      `the compact call was analysed: ${JSON.stringify(a.metrics)}`,
+    );
+    assert.ok(a.metrics.agent.level_db !== null, `the agent was heard: ${JSON.stringify(a.metrics)}`);
+    assert.deepEqual(b.metrics, a.metrics);
+    assert.deepEqual(b.recent_suggestions.map((s) => s.type), a.recent_suggestions.map((s) => s.type));
+    await Promise.all(pages.map((page) => page.close()));
   });
 });
 
