@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AnalysisConfigSchema, SYLLABLES_PER_WORD } from "../../../core/audio/config.ts";
-import { energyToDbov } from "../../../core/audio/mulaw.ts";
+import { energyToDbov, MULAW_SQUARE } from "../../../core/audio/mulaw.ts";
 import { TrackAnalyzer } from "../../../core/audio/track_analyzer.ts";
 import { analyze, concat, silence, syllableTrain, toMulaw, tone, whiteNoise } from "./signals.ts";
 
@@ -34,6 +34,18 @@ Deno.test("TrackAnalyzer - every frame length 1..160 is accepted; short frames m
     }
     pos += length;
     if (pos + 160 > audio.length) pos = 1600;
+  }
+});
+
+Deno.test("TrackAnalyzer - the frame energy is the exact mean square of every byte, at every length", () => {
+  // The per-sample loop takes two samples per step with an odd one left over: no byte may be lost or counted
+  // twice, in either half-slot.
+  const analyzer = new TrackAnalyzer();
+  let seed = 7;
+  for (let length = 1; length <= 160; length++) {
+    const frame = Uint8Array.from({ length }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+    const expected = frame.reduce((sum, code) => sum + MULAW_SQUARE[code], 0) / length;
+    assert.equal(analyzer.processFrame(frame).frameEnergy, expected, `${length} bytes`);
   }
 });
 
