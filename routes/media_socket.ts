@@ -107,8 +107,9 @@ class MediaConnection {
       this.#checkRate(now);
       // Twilio's media messages, as Twilio writes them, skip JSON.parse; anything else takes the general path.
       const reader = this.#reader;
-      if (reader !== null && reader.read(data, frameBuffer)) {
-        return this.#ingest(this.#session!, reader.track, reader.timestampMs, reader.length, now);
+      const session = this.#session;
+      if (reader !== null && session !== null && reader.read(data, frameBuffer)) {
+        return this.#ingest(session, reader.track, reader.timestampMs, reader.length, now);
       }
       const parsed = parseTwilioMessage(data);
       if (!parsed.ok) throw new ProtocolError(1007, `malformed message: ${parsed.error}`);

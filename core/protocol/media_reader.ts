@@ -8,7 +8,8 @@
  * is decoded into the caller's buffer.
  *
  * It never rejects anything. Whatever it does not recognise, it declines (`read` returns false) and the caller
- * takes the general path (`parseTwilioMessage`), which gives the verdict. What it accepts, the general path
+ * takes the general path (`parseTwilioMessage`), which gives the verdict; should Twilio ever lay its messages
+ * out differently, they are read that way: slower, never wrong. What it accepts, the general path
  * accepts too, with the same track, timestamp and bytes: `tests/core/protocol/media_reader_test.ts` holds the two
  * to that on thousands of mutated messages.
  *
