@@ -4,7 +4,10 @@
  * Twilio-message parsing costs on top, per frame.
  *
  * CPU time comes from `Deno.cpuUsage()` (falls back to wall time where it is missing); each figure is
- * the median over repeated passes after warm-up passes, each pass over a fresh pipeline.
+ * the median over repeated passes after warm-up passes, each pass over a fresh pipeline. The warm-up is long
+ * (10 passes): in a fresh process on this machine the passes took 204–349, 148–235 and 70–119 µs per call
+ * second before settling near 50, and some were still settling in the fifth to eighth pass, when V8 had not
+ * finished optimizing the pipeline. A server's calls last minutes; what they cost is the settled figure.
  *
  * One call alone keeps all its state in the CPU caches. A server with a thousand calls does not: by the time
  * a call's next frame arrives, a thousand other calls' frames have gone through the caches. The interleaved
@@ -105,7 +108,7 @@ export function measureAnalysisCost(
   conversation: Conversation,
   options: AnalysisCostOptions = {},
 ): AnalysisCost {
-  const { passes = 9, warmup = 3, callSeconds = 600, interleavedCalls = 1000, interleavedSeconds = 10 } =
+  const { passes = 15, warmup = 10, callSeconds = 600, interleavedCalls = 1000, interleavedSeconds = 10 } =
     options;
   const agent = toPayloads(conversation.agent);
   const customer = toPayloads(conversation.customer);

@@ -200,7 +200,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       log("analysis cost…");
       result.analysis = measureAnalysisCost(
         await loadConversation(),
-        options.quick ? { passes: 3, interleavedCalls: 200, interleavedSeconds: 5 } : { passes: 9 },
+        options.quick ? { passes: 5, warmup: 8, interleavedCalls: 200, interleavedSeconds: 5 } : {},
       );
     });
   }
