@@ -2,10 +2,10 @@
  * Reads a `media` message of a known stream straight from its text, without `JSON.parse`.
  *
  * A live call sends 100 media messages a second, and `JSON.parse` builds two objects and six strings for each
- * only to have three of them read. Twilio writes every media message the same way (compact JSON, keys in a
- * fixed order, digits and base64 that never need escapes), so the reader matches that exact text: the fixed
- * parts as whole substrings, the counters digit by digit, the payload's end with one `indexOf`, and the payload
- * is decoded into the caller's buffer.
+ * only to have three of them read. A media message has one expected layout (compact JSON, the keys in the order
+ * of the project's Twilio notes, digits and base64 that never need escapes), so the reader matches that exact
+ * text: the fixed parts as whole substrings, the counters digit by digit, the payload's end with one `indexOf`,
+ * and the payload is decoded into the caller's buffer.
  *
  * It never rejects anything. Whatever it does not recognise, it declines (`read` returns false) and the caller
  * takes the general path (`parseTwilioMessage`), which gives the verdict; should Twilio ever lay its messages
@@ -26,7 +26,7 @@ import type { TrackName } from "../config.ts";
 import { MAX_PAYLOAD_CHARS } from "./twilio_messages.ts";
 
 const HEAD = '{"event":"media","sequenceNumber":"';
-/** Key orders seen: `streamSid` before `media` (the order of Twilio's live messages), or after it (its docs). */
+/** `streamSid` before `media` (the order of the project's Twilio notes) or after it: both are read. */
 const MEDIA_FIRST = ',"media":{"track":"';
 /** A track and the key after it. */
 const INBOUND = 'inbound","chunk":"';
