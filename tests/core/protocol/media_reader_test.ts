@@ -9,7 +9,9 @@ const FRAME = Uint8Array.from({ length: 160 }, (_, i) => (i * 37 + 11) & 0xff);
 const PAYLOAD = FRAME.toBase64();
 
 /** A media message as the project's Twilio notes write it: `streamSid` before `media`. */
-function live(fields: { seq?: string; track?: string; chunk?: string; ts?: string; payload?: string } = {}) {
+function asInNotes(
+  fields: { seq?: string; track?: string; chunk?: string; ts?: string; payload?: string } = {},
+) {
   const { seq = "4", track = "outbound", chunk = "2", ts = "40", payload = PAYLOAD } = fields;
   return `{"event":"media","sequenceNumber":"${seq}","streamSid":"${SID}",` +
     `"media":{"track":"${track}","chunk":"${chunk}","timestamp":"${ts}","payload":"${payload}"}}`;
@@ -56,11 +58,11 @@ function fastPath(text: string): Frame | null {
 
 Deno.test("Media reader - reads Twilio's media messages in both key orders, as the general path does", () => {
   const cases = [
-    live(),
-    live({ track: "inbound", seq: "123456789012345", chunk: "0", ts: "007" }),
-    live({ payload: FRAME.subarray(0, 159).toBase64() }), // one `=`
-    live({ payload: FRAME.subarray(0, 159).toBase64().slice(0, -1) }), // padding left off
-    live({ payload: new Uint8Array(8000).fill(0xff).toBase64() }), // one second at once
+    asInNotes(),
+    asInNotes({ track: "inbound", seq: "123456789012345", chunk: "0", ts: "007" }),
+    asInNotes({ payload: FRAME.subarray(0, 159).toBase64() }), // one `=`
+    asInNotes({ payload: FRAME.subarray(0, 159).toBase64().slice(0, -1) }), // padding left off
+    asInNotes({ payload: new Uint8Array(8000).fill(0xff).toBase64() }), // one second at once
     swapped(),
     swapped({ track: "outbound", ts: "999999999999999" }),
   ];
@@ -69,37 +71,45 @@ Deno.test("Media reader - reads Twilio's media messages in both key orders, as t
     assert.ok(fast, `read: ${text.slice(0, 140)}`);
     assert.deepEqual(fast, generalPath(text));
   }
-  assert.deepEqual(fastPath(live()), { track: "outbound", timestampMs: 40, bytes: [...FRAME] });
+  assert.deepEqual(fastPath(asInNotes()), { track: "outbound", timestampMs: 40, bytes: [...FRAME] });
 });
 
 Deno.test("Media reader - declines what it does not recognise, whatever the general path says of it", () => {
-  const pretty = JSON.stringify(JSON.parse(live()), null, 2);
+  const pretty = JSON.stringify(JSON.parse(asInNotes()), null, 2);
   const cases: [string, string, boolean][] = [
     // [name, text, does the general path accept it]
     ["pretty-printed", pretty, true],
     [
       "keys in another order",
-      live().replace('"event":"media","sequenceNumber":"4"', '"sequenceNumber":"4","event":"media"'),
+      asInNotes().replace('"event":"media","sequenceNumber":"4"', '"sequenceNumber":"4","event":"media"'),
       true,
     ],
-    ["an escape in the payload", live({ payload: "\\u0041" + PAYLOAD.slice(1) }), true],
-    ["a space in the payload", live({ payload: PAYLOAD.slice(0, 8) + " " + PAYLOAD.slice(8) }), true],
-    ["a raw newline in the payload", live({ payload: PAYLOAD.slice(0, 8) + "\n" + PAYLOAD.slice(8) }), false],
-    ["a raw tab in the payload", live({ payload: PAYLOAD.slice(0, 8) + "\t" + PAYLOAD.slice(8) }), false],
-    ["a raw newline after the padding", live({ payload: PAYLOAD + "\n" }), false],
-    ["another stream", live().replace(SID, "MZ00000000000000000000000000000000"), false],
-    ["16 digits", live({ ts: "1234567890123456" }), false],
-    ["no digits", live({ chunk: "" }), false],
-    ["a sign", live({ seq: "-4" }), false],
-    ["a timestamp as a number", live().replace('"timestamp":"40"', '"timestamp":40'), false],
-    ["another track", live({ track: "both" }), false],
-    ["an extra key", live().replace('"chunk"', '"x":"1","chunk"'), true],
-    ["trailing whitespace", live() + "\n", true],
-    ["cut short", live().slice(0, -1), false],
-    ["not base64", live({ payload: "!!!!" }), false],
-    ["an empty payload", live({ payload: "" }), false],
-    ["one byte too many", live({ payload: new Uint8Array(8001).toBase64() }), false],
-    ["a lone final character", live({ payload: PAYLOAD.slice(0, -2) + "AAA" }), false],
+    ["an escape in the payload", asInNotes({ payload: "\\u0041" + PAYLOAD.slice(1) }), true],
+    ["a space in the payload", asInNotes({ payload: PAYLOAD.slice(0, 8) + " " + PAYLOAD.slice(8) }), true],
+    [
+      "a raw newline in the payload",
+      asInNotes({ payload: PAYLOAD.slice(0, 8) + "\n" + PAYLOAD.slice(8) }),
+      false,
+    ],
+    [
+      "a raw tab in the payload",
+      asInNotes({ payload: PAYLOAD.slice(0, 8) + "\t" + PAYLOAD.slice(8) }),
+      false,
+    ],
+    ["a raw newline after the padding", asInNotes({ payload: PAYLOAD + "\n" }), false],
+    ["another stream", asInNotes().replace(SID, "MZ00000000000000000000000000000000"), false],
+    ["16 digits", asInNotes({ ts: "1234567890123456" }), false],
+    ["no digits", asInNotes({ chunk: "" }), false],
+    ["a sign", asInNotes({ seq: "-4" }), false],
+    ["a timestamp as a number", asInNotes().replace('"timestamp":"40"', '"timestamp":40'), false],
+    ["another track", asInNotes({ track: "both" }), false],
+    ["an extra key", asInNotes().replace('"chunk"', '"x":"1","chunk"'), true],
+    ["trailing whitespace", asInNotes() + "\n", true],
+    ["cut short", asInNotes().slice(0, -1), false],
+    ["not base64", asInNotes({ payload: "!!!!" }), false],
+    ["an empty payload", asInNotes({ payload: "" }), false],
+    ["one byte too many", asInNotes({ payload: new Uint8Array(8001).toBase64() }), false],
+    ["a lone final character", asInNotes({ payload: PAYLOAD.slice(0, -2) + "AAA" }), false],
     ["not media", '{"event":"stop","sequenceNumber":"5"}', false],
   ];
   for (const [name, text, general] of cases) {
@@ -140,7 +150,7 @@ const EDIT_CHARS = [
 
 /** A Twilio media message (either order, random fields) with up to three characters inserted, deleted or replaced. */
 const mutatedText = fc.record({
-  order: fc.constantFrom("live", "swapped"),
+  order: fc.constantFrom("notes", "swapped"),
   track: fc.constantFrom("inbound", "outbound"),
   ts: fc.stringMatching(/^\d{1,16}$/),
   bytes: fc.uint8Array({ minLength: 0, maxLength: 200 }),
@@ -154,7 +164,7 @@ const mutatedText = fc.record({
   ),
 }).map(({ order, track, ts, bytes, edits }) => {
   const payload = bytes.toBase64();
-  let text = order === "live" ? live({ track, ts, payload }) : swapped({ track, ts, payload });
+  let text = order === "notes" ? asInNotes({ track, ts, payload }) : swapped({ track, ts, payload });
   for (const { at, op, char } of edits) {
     const i = at % (text.length + 1);
     if (op === "insert") text = text.slice(0, i) + char + text.slice(i);
