@@ -11,6 +11,7 @@
  * @module
  */
 import v8 from "node:v8";
+import { lastResortCollector } from "../routes/memory_release.ts";
 import { cpuMicros, Histogram, round, wallMs } from "./stats.ts";
 
 /** A frame processed later than this after it was due counts as missing real time. */
@@ -99,8 +100,9 @@ export class ServerProbe {
    * `release` also runs, before that, the collection the product's idle release runs (V8's last resort).
    */
   snapshot(options: { reset?: boolean; gc?: boolean; release?: boolean } = {}): ProbeSnapshot {
-    const gc = (globalThis as { gc?: (options?: Record<string, string>) => void }).gc;
-    if (options.release && gc) gc({ type: "major", execution: "sync", flavor: "last-resort" });
+    const gc = (globalThis as { gc?: () => void }).gc;
+    // The product's own idle-release collection, so the baseline's readings get exactly the same.
+    if (options.release) lastResortCollector()?.();
     if (options.gc && gc) {
       gc();
       gc();

@@ -185,7 +185,7 @@ export function renderReport(result: BenchResult): string {
         ],
         ["  of which JSON.parse alone", a.json_parse_us_per_frame, round(a.json_parse_us_per_frame * 100, 1)],
         [
-          "total per frame (read + align + analyse + rules)",
+          "total per frame, as the server does it (read in place + align + analyse + rules)",
           a.total_us_per_frame,
           round(a.total_us_per_frame * 100, 1),
         ],

@@ -73,25 +73,22 @@ export class BufferPool {
     return reused;
   }
 
-  /** @internal Takes arrays back (the caller no longer touches them). */
-  give(kind: Kind, arrays: PooledArray[]): void {
-    for (const array of arrays) {
-      if (this.#idleBytes + array.byteLength > this.#maxIdleBytes) continue;
-      const key = `${kind}:${array.length}`;
-      let list = this.#idle.get(key);
-      if (list === undefined) this.#idle.set(key, list = []);
-      list.push(array);
-      this.#idleBytes += array.byteLength;
-    }
+  /** @internal Takes an array back (the caller no longer touches it). */
+  give(kind: Kind, array: PooledArray): void {
+    if (this.#idleBytes + array.byteLength > this.#maxIdleBytes) return;
+    const key = `${kind}:${array.length}`;
+    let list = this.#idle.get(key);
+    if (list === undefined) this.#idle.set(key, list = []);
+    list.push(array);
+    this.#idleBytes += array.byteLength;
   }
 }
 
 /** One call's arrays from a {@linkcode BufferPool}; {@linkcode BufferLease.release} gives them all back. */
 export class BufferLease implements BufferSource {
   readonly #pool: BufferPool;
-  #float64: Float64Array[] = [];
-  #uint8: Uint8Array[] = [];
-  #int16: Int16Array[] = [];
+  /** Every array this lease handed out, with its kind, to give back on release. */
+  #held: [Kind, PooledArray][] = [];
   #released = false;
 
   constructor(pool: BufferPool) {
@@ -99,24 +96,15 @@ export class BufferLease implements BufferSource {
   }
 
   float64(length: number): Float64Array {
-    this.#assertHeld();
-    const array = this.#pool.take("float64", length, (n) => new Float64Array(n));
-    this.#float64.push(array);
-    return array;
+    return this.#take("float64", length, (n) => new Float64Array(n));
   }
 
   uint8(length: number): Uint8Array {
-    this.#assertHeld();
-    const array = this.#pool.take("uint8", length, (n) => new Uint8Array(n));
-    this.#uint8.push(array);
-    return array;
+    return this.#take("uint8", length, (n) => new Uint8Array(n));
   }
 
   int16(length: number): Int16Array {
-    this.#assertHeld();
-    const array = this.#pool.take("int16", length, (n) => new Int16Array(n));
-    this.#int16.push(array);
-    return array;
+    return this.#take("int16", length, (n) => new Int16Array(n));
   }
 
   /**
@@ -126,17 +114,16 @@ export class BufferLease implements BufferSource {
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.#pool.give("float64", this.#float64);
-    this.#pool.give("uint8", this.#uint8);
-    this.#pool.give("int16", this.#int16);
-    this.#float64 = [];
-    this.#uint8 = [];
-    this.#int16 = [];
+    for (const [kind, array] of this.#held) this.#pool.give(kind, array);
+    this.#held = [];
   }
 
-  #assertHeld(): void {
+  #take<T extends PooledArray>(kind: Kind, length: number, create: (length: number) => T): T {
     if (this.#released) {
       throw new Error("this call's buffers were released: a call cannot lease after it ended");
     }
+    const array = this.#pool.take(kind, length, create);
+    this.#held.push([kind, array]);
+    return array;
   }
 }
