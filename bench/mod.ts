@@ -161,7 +161,11 @@ async function climb(
         `${kind} N=${calls}: ${
           (row.within_100ms * 100).toFixed(2)
         } % ≤100 ms, lag p99 ${row.loop_lag_p99_ms} ms, ` +
-          `CPU ${row.server_cpu_pct} %, ${row.holds_real_time ? "holds" : "FAILS"} ${row.note}`,
+          `CPU ${row.server_cpu_pct} % (socket thread ${row.server_main_thread_cpu_pct} %)` +
+          (row.analysis_queue_ms
+            ? `, analysis wait p99/max ${row.analysis_queue_ms.p99}/${row.analysis_queue_ms.max} ms`
+            : "") +
+          `, ${row.holds_real_time ? "holds" : "FAILS"} ${row.note}`,
       );
       if (!row.holds_real_time) break;
     } catch (error) {

@@ -11,8 +11,9 @@
  * @module
  */
 import v8 from "node:v8";
+import type { QueueDelay } from "../routes/analysis_thread.ts";
 import { lastResortCollector } from "../routes/memory_release.ts";
-import { cpuMicros, Histogram, round, wallMs } from "./stats.ts";
+import { cpuMicros, Histogram, mainThreadCpuMicros, round, wallMs } from "./stats.ts";
 
 /** A frame processed later than this after it was due counts as missing real time. */
 export const REAL_TIME_BUDGET_MS = 100;
@@ -36,6 +37,17 @@ export class ServerProbe {
   #peakRss = 0;
   #peakHeapUsed = 0;
   #timers: ReturnType<typeof setInterval>[] = [];
+  #analysis: (() => { delay: QueueDelay; dropped: number }) | null = null;
+  #droppedAtReset = 0;
+
+  /**
+   * The server analyses on a second thread: a frame is done only once analysed there. `source` gives how
+   * long frames waited for that thread since it was last asked (and resets), and the frames it dropped.
+   * A frame then counts within budget only if its lateness here plus the window's longest wait is.
+   */
+  watchAnalysis(source: () => { delay: QueueDelay; dropped: number }): void {
+    this.#analysis = source;
+  }
 
   /** Starts the 10 ms lag timer and the memory sampler. */
   start(): void {
@@ -110,15 +122,22 @@ export class ServerProbe {
     this.#sampleMemory();
     const memory = Deno.memoryUsage();
     const heap = v8.getHeapStatistics();
+    const analysis = this.#analysis?.() ?? null;
+    const dropped = analysis === null ? 0 : analysis.dropped - this.#droppedAtReset;
     const snapshot: ProbeSnapshot = {
       wall_ms: wallMs(),
       window_ms: round(wallMs() - this.#windowStart, 1),
       frames: this.#frames,
-      frames_within_budget: this.#withinBudget,
+      frames_within_budget: analysis === null
+        ? this.#withinBudget
+        : Math.max(0, this.latency.countAtMost(REAL_TIME_BUDGET_MS - analysis.delay.max) - dropped),
+      analysis_queue_ms: analysis?.delay ?? null,
+      analysis_dropped: analysis === null ? null : dropped,
       frames_unstamped: this.#unstamped,
       frame_late_ms: this.latency.summary(),
       loop_lag_ms: this.lag.summary(),
       cpu_us: cpuMicros(),
+      main_thread_cpu_us: mainThreadCpuMicros(),
       rss: memory.rss,
       heap_used: memory.heapUsed,
       heap_total: memory.heapTotal,
@@ -134,7 +153,10 @@ export class ServerProbe {
       open_media_sockets: this.#openSockets,
       gc_forced: Boolean(options.gc && gc),
     };
-    if (options.reset) this.#reset();
+    if (options.reset) {
+      this.#reset();
+      this.#droppedAtReset = analysis?.dropped ?? 0;
+    }
     return snapshot;
   }
 
@@ -157,9 +179,14 @@ export interface ProbeSnapshot {
   frames: number;
   frames_within_budget: number;
   frames_unstamped: number;
+  /** Only with the analysis thread: how long frames waited for it in the window, and how many it dropped. */
+  analysis_queue_ms: QueueDelay | null;
+  analysis_dropped: number | null;
   frame_late_ms: ReturnType<Histogram["summary"]>;
   loop_lag_ms: ReturnType<Histogram["summary"]>;
   cpu_us: number | null;
+  /** CPU of the main thread alone, cumulative (Linux only). */
+  main_thread_cpu_us: number | null;
   rss: number;
   heap_used: number;
   heap_total: number;

@@ -211,8 +211,9 @@ export function renderReport(result: BenchResult): string {
           "frames/s (expected)",
           "≤100 ms",
           "late p50/p99 ms",
+          "analysis wait p99/max ms",
           "loop lag p99 ms",
-          "server CPU %",
+          "server CPU % (socket thread)",
           "RSS MB",
           "gen late p99 ms",
           "gen CPU %",
@@ -226,8 +227,11 @@ export function renderReport(result: BenchResult): string {
           `${r.frames_per_s} (${r.expected_frames_per_s})`,
           `${(r.within_100ms * 100).toFixed(2)} %`,
           `${r.frame_late_ms.p50}/${r.frame_late_ms.p99}`,
+          r.analysis_queue_ms ? `${r.analysis_queue_ms.p99}/${r.analysis_queue_ms.max}` : "—",
           r.loop_lag_p99_ms,
-          fmt(r.server_cpu_pct),
+          r.server_main_thread_cpu_pct === null || r.server === "baseline"
+            ? fmt(r.server_cpu_pct)
+            : `${fmt(r.server_cpu_pct)} (${fmt(r.server_main_thread_cpu_pct)})`,
           r.rss_mb,
           r.generator_send_late_p99_ms,
           fmt(r.generator_cpu_pct),

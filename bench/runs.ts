@@ -110,8 +110,17 @@ export interface RungResult {
   expected_frames_per_s: number;
   within_100ms: number;
   frame_late_ms: QuantileSummary;
+  /**
+   * With the analysis thread: how long frames then waited for it (ms, whole ms rounded up), and frames it
+   * dropped. A frame is within budget when its lateness on the socket thread plus the window's longest
+   * wait is. Null when the server analyses on the socket thread (and for the bare baseline).
+   */
+  analysis_queue_ms: { p50: number; p99: number; max: number } | null;
+  analysis_dropped: number | null;
   loop_lag_p99_ms: number;
   server_cpu_pct: number | null;
+  /** The server's main thread alone (sockets and, with `ANALYSIS_THREAD=main`, the analysis too). */
+  server_main_thread_cpu_pct: number | null;
   rss_mb: number;
   generator_send_late_p99_ms: number;
   generator_cpu_pct: number | null;
@@ -201,10 +210,14 @@ function rungRow(
   const cpu = after.cpu_us !== null && before.cpu_us !== null
     ? (after.cpu_us - before.cpu_us) / 1e4 / windowS
     : null;
+  const mainCpu = after.main_thread_cpu_us !== null && before.main_thread_cpu_us !== null
+    ? (after.main_thread_cpu_us - before.main_thread_cpu_us) / 1e4 / windowS
+    : null;
   const sendLate = (done.send_late_ms as QuantileSummary).p99;
   const notes: string[] = [];
   if (connected < calls) notes.push(`${calls - connected} calls failed to connect (${ready.first_error})`);
   if (framesPerS < 0.99 * expected) notes.push("frames missing");
+  if (after.analysis_dropped) notes.push(`${after.analysis_dropped} frames dropped by a full analysis queue`);
   if (sendLate > 50) notes.push("generator late");
   const transport = (done.transport ?? "websocket") as GeneratorTransport;
   const writeWaits = transport === "raw" ? Number(done.write_waits) : null;
@@ -223,8 +236,15 @@ function rungRow(
     expected_frames_per_s: expected,
     within_100ms: round(within, 4),
     frame_late_ms: after.frame_late_ms,
+    analysis_queue_ms: after.analysis_queue_ms === null ? null : {
+      p50: after.analysis_queue_ms.p50,
+      p99: after.analysis_queue_ms.p99,
+      max: after.analysis_queue_ms.max,
+    },
+    analysis_dropped: after.analysis_dropped,
     loop_lag_p99_ms: after.loop_lag_ms.p99,
     server_cpu_pct: cpu === null ? null : round(cpu, 1),
+    server_main_thread_cpu_pct: mainCpu === null ? null : round(mainCpu, 1),
     rss_mb: round(after.rss / MB, 1),
     generator_send_late_p99_ms: sendLate,
     generator_cpu_pct: done.cpu_pct as number | null,

@@ -5,7 +5,7 @@
  *
  * Run by `bench/mod.ts`: `deno run -A --v8-flags=--expose-gc bench/server_process.ts`, with
  * `TWILIO_AUTH_TOKEN` (so the load generator can sign and compute stream tokens) and optionally
- * `COACH_SETTINGS` in the environment.
+ * `COACH_SETTINGS` and `ANALYSIS_THREAD` in the environment.
  *
  * @module
  */
@@ -20,6 +20,7 @@ const config = loadConfig({
   LOG_LEVEL: env.LOG_LEVEL ?? "warn",
   TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN,
   COACH_SETTINGS: env.COACH_SETTINGS,
+  ANALYSIS_THREAD: env.ANALYSIS_THREAD,
 });
 const probe = new ServerProbe();
 watchUpgrades(probe, (path) => path.startsWith("/ws/twilio/media/"));
@@ -29,6 +30,10 @@ const log = createLogger({
   write: (line) => console.error(line),
 });
 const server = await startServer(config, { hostname: "127.0.0.1", log });
+const analysis = server.analysis;
+if (analysis !== null) {
+  probe.watchAnalysis(() => ({ delay: analysis.takeQueueDelay(), dropped: analysis.droppedFrames }));
+}
 probe.start();
 await serveProbe(
   probe,

@@ -37,6 +37,8 @@ export interface AppConfig {
   /** Key for viewing the page from anywhere but this machine; generated at start when unset. */
   uiAccessKey?: string;
   logLevel: LogLevel;
+  /** Where calls are analysed: on a second thread (`worker`, the default) or on the socket thread (`main`). */
+  analysisThread: "worker" | "main";
   analysis: AnalysisConfig;
   coaching: CoachingConfig;
   session: SessionConfig;
@@ -94,6 +96,10 @@ const VARIABLES = {
     schema: z.enum(LOG_LEVELS).default("info"),
     fix: `use one of ${LOG_LEVELS.join(", ")}`,
   },
+  ANALYSIS_THREAD: {
+    schema: z.enum(["worker", "main"]).default("worker"),
+    fix: 'use "worker" (calls are analysed on a second thread) or "main" (on the thread that serves sockets)',
+  },
   COACH_SETTINGS: {
     schema: z.string().optional(),
     fix: 'give JSON such as {"coaching":{…},"analysis":{…},"session":{…}} or leave it unset',
@@ -139,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     agentTrack: value("AGENT_TRACK"),
     uiAccessKey: value("UI_ACCESS_KEY"),
     logLevel: value("LOG_LEVEL"),
+    analysisThread: value("ANALYSIS_THREAD"),
     ...settings,
   };
 }

@@ -15,6 +15,7 @@
 import type { AppConfig } from "../core/config.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { SessionRegistry } from "../core/session/registry.ts";
+import { AnalysisThread } from "./analysis_thread.ts";
 import { createApp } from "./app.ts";
 import { removeLocalToken, writeLocalToken } from "./local_token.ts";
 import { IdleMemoryRelease, lastResortCollector } from "./memory_release.ts";
@@ -41,6 +42,8 @@ export interface RunningServer {
   /** Whether {@linkcode RunningServer.accessKey} was generated (so it should be shown to the user). */
   accessKeyGenerated: boolean;
   registry: SessionRegistry;
+  /** The thread calls are analysed on (null with `ANALYSIS_THREAD=main`). */
+  analysis: AnalysisThread | null;
   config: AppConfig;
   /** How many times the server gave memory back after its calls ended (see routes/memory_release.ts). */
   readonly memoryReleases: number;
@@ -58,7 +61,16 @@ export async function startServer(
   const log = options.log ??
     createLogger({ level: config.logLevel, now: () => new Date(), write: console.log });
   const now = () => Date.now();
-  const registry = new SessionRegistry({ ...config, now, log });
+  const analysisThread = config.analysisThread === "worker"
+    ? new AnalysisThread({ ...config, log, now })
+    : null;
+  await analysisThread?.start();
+  const registry = new SessionRegistry({
+    ...config,
+    now,
+    log,
+    pipelines: analysisThread === null ? undefined : (options) => analysisThread.open(options),
+  });
   const sockets = new Set<WebSocket>();
   const ephemeral = config.twilio.authToken === undefined;
   const authToken = config.twilio.authToken ?? randomKey();
@@ -107,7 +119,10 @@ export async function startServer(
   }
   const release = new IdleMemoryRelease({
     idleReleaseMs: config.session.idleReleaseMs,
-    collect: options.collectGarbage === undefined ? lastResortCollector() : options.collectGarbage,
+    collect: collectBoth(
+      options.collectGarbage === undefined ? lastResortCollector() : options.collectGarbage,
+      analysisThread,
+    ),
     log,
   });
   const sweep = setInterval(() => {
@@ -124,6 +139,7 @@ export async function startServer(
     stopping ??= (async () => {
       clearInterval(sweep);
       registry.endAll("shutdown");
+      analysisThread?.close();
       for (const socket of sockets) {
         if (socket.readyState === WebSocket.OPEN) socket.close(1001, "server shutting down");
       }
@@ -139,6 +155,7 @@ export async function startServer(
     accessKey,
     accessKeyGenerated: config.uiAccessKey === undefined,
     registry,
+    analysis: analysisThread,
     config: effective,
     get memoryReleases() {
       return release.releases;
@@ -150,4 +167,13 @@ export async function startServer(
 /** 144 random bits, base64url. */
 function randomKey(): string {
   return crypto.getRandomValues(new Uint8Array(18)).toBase64({ alphabet: "base64url" });
+}
+
+/** The idle release's collection for this thread and, when calls are analysed on one, for that thread. */
+function collectBoth(collect: (() => void) | null, analysis: AnalysisThread | null): (() => void) | null {
+  if (collect === null || analysis === null) return collect;
+  return () => {
+    collect();
+    analysis.releaseMemory();
+  };
 }

@@ -6,7 +6,6 @@
  * @module
  */
 import type { AnalysisConfig } from "../audio/config.ts";
-import type { PushOutcome } from "../audio/stream_aligner.ts";
 import type { BufferPool } from "../buffers.ts";
 import type { CoachingConfig } from "../coaching/config.ts";
 import type { Suggestion } from "../coaching/types.ts";
@@ -19,8 +18,28 @@ import type {
   SessionStatus,
   SuggestionData,
 } from "../protocol/ui_messages.ts";
-import { CallPipeline } from "./call_pipeline.ts";
+import { CallPipeline, type CallPipelineOptions } from "./call_pipeline.ts";
 import type { SessionConfig } from "./config.ts";
+
+/**
+ * What a session needs from its call's analysis: a {@linkcode CallPipeline} on this thread, or one run
+ * elsewhere (routes/analysis_thread.ts), whose results then arrive through the same callbacks.
+ */
+export interface SessionPipeline {
+  /** Stream time analysed so far (or reported so far, when the analysis runs elsewhere). */
+  readonly streamMs: number;
+  readonly alignment: object;
+  /** Feeds one frame; `wallNow` is when it arrived. Throws when this call's analysis failed. */
+  ingest(track: TrackName, timestampMs: number, mulaw: Uint8Array, wallNow: number): unknown;
+  /** Analyses what is left; every result is delivered before it returns. */
+  flush(): void;
+  /** The latest metrics (null if none were made). */
+  metrics(): MetricsData | null;
+  dispose(): void;
+}
+
+/** Makes a call's analysis. */
+export type PipelineFactory = (options: CallPipelineOptions) => SessionPipeline;
 
 /** What a session needs from its registry. */
 export interface SessionContext {
@@ -34,6 +53,8 @@ export interface SessionContext {
   publish: (sessionId: string, message: ServerMessage) => void;
   /** The process's typed-array pool the call's pipeline leases from (default: none). */
   buffers?: BufferPool;
+  /** Where calls are analysed (default: a {@linkcode CallPipeline} on this thread). */
+  pipelines?: PipelineFactory;
 }
 
 /** Why a session ended, as logged and sent in `call_ended`. */
@@ -58,7 +79,7 @@ export class CallSession {
   readonly createdAt: number;
   #status: SessionStatus = "waiting";
   #agentTrack: TrackName;
-  #pipeline: CallPipeline | null = null;
+  #pipeline: SessionPipeline | null = null;
   #latestMetrics: MetricsData | null = null;
   #recent: SuggestionData[] = [];
   #lastMediaAt: number;
@@ -110,7 +131,7 @@ export class CallSession {
     this.#agentTrack = agentTrack;
     this.#status = "live";
     this.#lastMediaAt = this.#context.now();
-    this.#pipeline = new CallPipeline({
+    const options: CallPipelineOptions = {
       agentTrack,
       analysis: this.#context.analysis,
       coaching: this.#context.coaching,
@@ -118,7 +139,8 @@ export class CallSession {
       onSuggestion: (suggestion) => this.#suggest(suggestion),
       onMetrics: (metrics) => this.#metrics(metrics),
       buffers: this.#context.buffers,
-    });
+    };
+    this.#pipeline = this.#context.pipelines?.(options) ?? new CallPipeline(options);
     this.#context.publish(this.id, {
       type: "stream_started",
       session_id: this.id,
@@ -132,14 +154,14 @@ export class CallSession {
    *
    * @throws {SessionStateError} when the stream has not started or has ended.
    */
-  ingest(track: TrackName, timestampMs: number, mulaw: Uint8Array, wallNow: number): PushOutcome {
+  ingest(track: TrackName, timestampMs: number, mulaw: Uint8Array, wallNow: number): void {
     if (this.#pipeline === null || this.#status !== "live") {
       throw new SessionStateError(
         `session ${this.id} is ${this.#status}: media is accepted only after start`,
       );
     }
     this.#lastMediaAt = wallNow;
-    return this.#pipeline.ingest(track, timestampMs, mulaw);
+    this.#pipeline.ingest(track, timestampMs, mulaw, wallNow);
   }
 
   /** Ends the session once: remaining audio is analysed, pages get `call_ended`. Later calls do nothing. */
@@ -148,7 +170,7 @@ export class CallSession {
     if (this.#pipeline) {
       try {
         this.#pipeline.flush();
-        this.#latestMetrics = this.#pipeline.metrics();
+        this.#latestMetrics = this.#pipeline.metrics() ?? this.#latestMetrics;
       } finally {
         this.#pipeline.dispose();
       }

@@ -17,7 +17,7 @@ import type { CoachingConfig } from "../coaching/config.ts";
 import type { TrackName } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { ServerMessage, SessionSnapshot } from "../protocol/ui_messages.ts";
-import { CallSession, type EndReason, SessionStateError } from "./call_session.ts";
+import { CallSession, type EndReason, type PipelineFactory, SessionStateError } from "./call_session.ts";
 import type { SessionConfig } from "./config.ts";
 
 /** Options for {@linkcode SessionRegistry}. */
@@ -30,6 +30,8 @@ export interface SessionRegistryOptions {
   /** Wall clock, ms since the epoch. */
   now: () => number;
   log: Logger;
+  /** Where calls are analysed (default: on this thread). */
+  pipelines?: PipelineFactory;
 }
 
 /** How many ended CallSids are remembered to refuse replays (a few hundred KB at most). */
@@ -96,6 +98,7 @@ export class SessionRegistry {
       log: this.#options.log,
       publish: (sessionId, message) => this.#publish(sessionId, message),
       buffers: this.#buffers,
+      pipelines: this.#options.pipelines,
     });
     this.#sessions.set(callSid, session);
     this.#options.log.info("session_created", { session_id: callSid, agent_track: agentTrack });

@@ -107,6 +107,12 @@ Deno.test("Bench runs - one tiny rung against the real server gives a well-forme
   assert.equal(typeof row.holds_real_time, "boolean");
   assert.equal(row.generator_transport, "raw");
   assert.equal(typeof row.generator_write_waits, "number");
+  // The server analyses on its second thread: the frames' wait there is measured and none were dropped.
+  assert.ok(row.analysis_queue_ms !== null, "the analysis wait is reported");
+  assertFiniteNonNegative(row.analysis_queue_ms as unknown as Record<string, unknown>, ["p50", "p99", "max"]);
+  assert.equal(row.analysis_dropped, 0);
+  assert.ok(row.server_main_thread_cpu_pct !== null && row.server_cpu_pct !== null);
+  assert.ok(row.server_main_thread_cpu_pct <= row.server_cpu_pct + 1, "one thread is part of the process");
   assert.equal(runningChildren(), 0, "every child process is gone");
 });
 
@@ -114,6 +120,7 @@ Deno.test("Bench runs - the baseline server answers the same generator", async (
   const row = await runRung("baseline", 2, { warmupMs: 300, windowMs: 1000 });
   assert.equal(row.server, "baseline");
   assert.equal(row.connected, 2);
+  assert.equal(row.analysis_queue_ms, null, "the bare server has no analysis thread");
   assert.ok(row.frames_per_s > 0);
   assert.equal(row.tip_latency_ms.count, 0);
   assert.equal(runningChildren(), 0);
@@ -213,8 +220,11 @@ function row(calls: number, holds: boolean): RungResult {
     expected_frames_per_s: calls * 100,
     within_100ms: holds ? 1 : 0.5,
     frame_late_ms: q,
+    analysis_queue_ms: { p50: 1, p99: 2, max: 3 },
+    analysis_dropped: 0,
     loop_lag_p99_ms: 1,
     server_cpu_pct: 10,
+    server_main_thread_cpu_pct: 8,
     rss_mb: 100,
     generator_send_late_p99_ms: 1,
     generator_cpu_pct: 5,

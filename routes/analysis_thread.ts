@@ -1,0 +1,421 @@
+/**
+ * Runs every call's analysis on a second thread, so the thread that serves the sockets only reads
+ * Twilio's messages and hands their audio over.
+ *
+ * A thousand calls send a hundred thousand media messages a second. Reading them (the runtime's socket
+ * work, then {@linkcode MediaReader}) is most of a core; the analysis, with a thousand calls' state
+ * going through the caches, is about another seventh (docs/performance.md). On one thread the two add
+ * up to the whole core. Here, each frame is copied into a shared ring ({@linkcode RecordRing}) with the
+ * call's id; the worker (routes/analysis_worker.ts) runs the {@linkcode CallPipeline}s and writes metrics
+ * and suggestions to a second ring, which this thread reads every {@linkcode DRAIN_MS} while calls are
+ * open and hands to each call's session, in order. A call's end waits for its last results, so a session
+ * ends exactly as it would with its pipeline in this thread.
+ *
+ * If the analysis falls behind by a whole input ring (a fifth of a second of a thousand calls), frames are
+ * dropped and counted; their slots count as silence, as for frames Twilio never delivered. A fault in one
+ * call's analysis reaches only that call: its next frame throws and its media socket closes (1011). If
+ * the worker itself dies, every call it analysed gets that fault and the next call starts a new one.
+ *
+ * @module
+ */
+import type { AnalysisConfig } from "../core/audio/config.ts";
+import type { CoachingConfig } from "../core/coaching/config.ts";
+import type { Suggestion } from "../core/coaching/types.ts";
+import type { TrackName } from "../core/config.ts";
+import type { Logger } from "../core/log.ts";
+import type { MetricsData } from "../core/protocol/ui_messages.ts";
+import type { CallPipelineOptions } from "../core/session/call_pipeline.ts";
+import type { SessionPipeline } from "../core/session/call_session.ts";
+import type { SessionConfig } from "../core/session/config.ts";
+import { RecordRing } from "./analysis_ring.ts";
+import {
+  type AnalysisWorkerInit,
+  type AnalysisWorkerReady,
+  type CallEnded,
+  DELAY_BUCKETS,
+  In,
+  MAX_CALLS,
+  METRICS_FIELDS,
+  Out,
+  unpackMetrics,
+} from "./analysis_protocol.ts";
+
+/** How often this thread collects the worker's results while calls are open. */
+export const DRAIN_MS = 5;
+/** How long a call's end waits for its last results before it ends without them (logged). */
+const END_WAIT_MS = 2_000;
+/** Input ring: about 22,000 frames, a fifth of a second of a thousand calls (resident from the start). */
+const INPUT_RING_BYTES = 4 * 1024 * 1024;
+const OUTPUT_RING_BYTES = 1024 * 1024;
+/** Dropped frames are logged at most this often. */
+const DROP_LOG_MS = 10_000;
+
+/** Options for {@linkcode AnalysisThread}. */
+export interface AnalysisThreadOptions {
+  analysis: AnalysisConfig;
+  coaching: CoachingConfig;
+  session: SessionConfig;
+  log: Logger;
+  /** Wall clock, ms since the epoch (the worker measures queue delay with `Date.now()`). */
+  now: () => number;
+  /** Input ring size in bytes (tests make it small to see frames dropped). */
+  inputBytes?: number;
+  /** The worker's module (tests give one that fails on cue); default routes/analysis_worker.ts. */
+  workerUrl?: URL;
+}
+
+/** How long frames waited for the analysis thread, since the last {@linkcode AnalysisThread.takeQueueDelay}. */
+export interface QueueDelay {
+  frames: number;
+  /** ms, rounded up to the whole ms; `max` is Infinity beyond {@linkcode DELAY_BUCKETS} ms. */
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** One worker thread analysing the calls of this process. */
+export class AnalysisThread {
+  readonly #options: AnalysisThreadOptions;
+  readonly #delays = new SharedArrayBuffer((DELAY_BUCKETS + 1) * 4);
+  #worker: WorkerHandle | null = null;
+  #dropped = 0;
+  #droppedLogged = 0;
+  #lastDropLog = -Infinity;
+  #closed = false;
+
+  constructor(options: AnalysisThreadOptions) {
+    this.#options = options;
+  }
+
+  /** Frames dropped because the analysis had fallen a whole ring behind. */
+  get droppedFrames(): number {
+    return this.#dropped;
+  }
+
+  /** Calls being analysed. */
+  get openCalls(): number {
+    return this.#worker?.calls.size ?? 0;
+  }
+
+  /**
+   * Starts the worker and resolves once it runs (it compiles its modules first: tens of ms, more under
+   * load), so the first call's frames do not wait for that. Calls may open before; their frames queue.
+   */
+  start(): Promise<void> {
+    if (this.#closed) throw new Error("the analysis thread was stopped (server shutting down)");
+    return (this.#worker ??= this.#startWorker()).ready;
+  }
+
+  /**
+   * Starts one call's analysis; the result is what the call's session feeds and ends.
+   *
+   * @throws {Error} after {@linkcode close}, or with {@linkcode MAX_CALLS} calls open.
+   */
+  open(options: CallPipelineOptions): SessionPipeline {
+    if (this.#closed) throw new Error("the analysis thread was stopped (server shutting down)");
+    const worker = this.#worker ??= this.#startWorker();
+    const call = new RemotePipeline(worker.allocate(), worker, options, this);
+    worker.calls.set(call.id, call);
+    worker.send(In.Start, call.id, options.agentTrack === "outbound" ? 1 : 0, 0, 0, null);
+    worker.input.wake();
+    if (worker.calls.size === 1) worker.startDraining();
+    return call;
+  }
+
+  /** Queue delay of the frames analysed since the last call, then starts counting afresh. */
+  takeQueueDelay(): QueueDelay {
+    const counts = new Int32Array(this.#delays);
+    const taken = new Array<number>(counts.length);
+    let frames = 0;
+    for (let i = 0; i < counts.length; i++) frames += taken[i] = Atomics.exchange(counts, i, 0);
+    const at = (share: number) => {
+      const rank = Math.ceil(share * frames);
+      let seen = 0;
+      for (let i = 0; i < taken.length; i++) {
+        seen += taken[i];
+        if (seen >= rank && seen > 0) return i === DELAY_BUCKETS ? Infinity : i + 1;
+      }
+      return 0;
+    };
+    return { frames, p50: at(0.5), p99: at(0.99), max: at(1) };
+  }
+
+  /** Asks the analysis thread to give memory back (the server is idle; see routes/memory_release.ts). */
+  releaseMemory(): void {
+    const worker = this.#worker;
+    if (worker === null || !worker.send(In.Release, 0, 0, 0, 0, null)) return;
+    worker.input.wake();
+  }
+
+  /** Stops the worker (server shutdown); open calls should have ended first. */
+  close(): void {
+    this.#closed = true;
+    this.#worker?.stop();
+    this.#worker = null;
+  }
+
+  /** Counts a frame the full ring could not take. */
+  dropped(): void {
+    this.#dropped++;
+    const now = this.#options.now();
+    if (now - this.#lastDropLog < DROP_LOG_MS) return;
+    this.#options.log.warn("analysis_behind", {
+      dropped_frames: this.#dropped - this.#droppedLogged,
+      message:
+        "the analysis thread is a whole ring behind: frames are dropped (their slots count as silence)",
+    });
+    this.#droppedLogged = this.#dropped;
+    this.#lastDropLog = now;
+  }
+
+  #startWorker(): WorkerHandle {
+    const handle = new WorkerHandle(this.#options, this.#delays, () => {
+      if (this.#worker === handle) this.#worker = null;
+    });
+    return handle;
+  }
+}
+
+/** One worker, its rings, and the calls it analyses. */
+class WorkerHandle {
+  readonly input: RecordRing;
+  readonly output: RecordRing;
+  readonly calls = new Map<number, RemotePipeline>();
+  /** Resolves when the worker has started. */
+  readonly ready: Promise<void>;
+  readonly #progress = new Int32Array(new SharedArrayBuffer(MAX_CALLS * 4));
+  /** Call ids given back by ended calls; ids above `#highestId` were never used. */
+  readonly #freeIds: number[] = [];
+  #highestId = 0;
+  readonly #worker: Worker;
+  readonly #log: Logger;
+  readonly #onGone: () => void;
+  readonly #metrics = new Float64Array(METRICS_FIELDS);
+  readonly #metricsBytes = new Uint8Array(this.#metrics.buffer);
+  readonly #decoder = new TextDecoder();
+  readonly #visit = (ring: RecordRing, at: number) => this.#result(ring, at);
+  #drain: ReturnType<typeof setInterval> | null = null;
+  #failStart: (error: Error) => void = () => {};
+  #dead: string | null = null;
+
+  constructor(options: AnalysisThreadOptions, delays: SharedArrayBuffer, onGone: () => void) {
+    this.#log = options.log;
+    this.#onGone = onGone;
+    const input = RecordRing.allocate(options.inputBytes ?? INPUT_RING_BYTES);
+    const output = RecordRing.allocate(OUTPUT_RING_BYTES);
+    this.input = new RecordRing(input);
+    this.output = new RecordRing(output);
+    const url = options.workerUrl ?? new URL("./analysis_worker.ts", import.meta.url);
+    this.#worker = new Worker(url, { type: "module" });
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.ready = promise;
+    // A worker restarted for a new call is not awaited; #die has logged why it failed.
+    promise.catch(() => {});
+    this.#failStart = reject;
+    this.#worker.onmessage = (event: MessageEvent<AnalysisWorkerReady>) => {
+      this.#log.info("analysis_thread_started", { priority: event.data.priority });
+      resolve();
+    };
+    this.#worker.onerror = (event) => {
+      // Handled here: an unhandled worker error would end the whole process.
+      event.preventDefault();
+      this.#die(event.message || "the analysis thread failed");
+    };
+    const init: AnalysisWorkerInit = {
+      analysis: options.analysis,
+      coaching: options.coaching,
+      session: options.session,
+      input,
+      output,
+      delays,
+      progress: this.#progress.buffer as SharedArrayBuffer,
+    };
+    this.#worker.postMessage(init);
+  }
+
+  /** A free call id. */
+  allocate(): number {
+    const id = this.#freeIds.pop() ?? ++this.#highestId;
+    if (id >= MAX_CALLS) {
+      this.#highestId--;
+      throw new Error(`the analysis thread already has ${MAX_CALLS - 1} calls open`);
+    }
+    return id;
+  }
+
+  /** Stream ms the worker has analysed of call `id`. */
+  progress(id: number): number {
+    return Atomics.load(this.#progress, id);
+  }
+
+  /** Why the worker died, or null while it runs (its calls fail once it has died). */
+  get dead(): string | null {
+    return this.#dead;
+  }
+
+  send(kind: number, id: number, spare: number, a: number, b: number, payload: Uint8Array | null): boolean {
+    return this.#dead === null && this.input.write(kind, id, spare, a, b, payload);
+  }
+
+  startDraining(): void {
+    this.#drain ??= setInterval(() => this.drain(), DRAIN_MS);
+  }
+
+  /** Hands every result written so far to its call. */
+  drain(): void {
+    this.output.read(this.#visit);
+    if (this.calls.size === 0 && this.#drain !== null) {
+      clearInterval(this.#drain);
+      this.#drain = null;
+    }
+  }
+
+  /** Blocks until `call` has its last results or `END_WAIT_MS` passed; handles every result meanwhile. */
+  awaitEnd(call: RemotePipeline): void {
+    const deadline = performance.now() + END_WAIT_MS;
+    for (;;) {
+      const seen = this.output.writeOffset;
+      this.drain();
+      if (call.ended || this.#dead !== null) return;
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      this.output.waitForWrite(seen, Math.min(left, DRAIN_MS));
+    }
+    this.#log.error("analysis_end_timeout", {
+      call: call.id,
+      message:
+        `the analysis thread sent no last results within ${END_WAIT_MS} ms; the call ends without them`,
+    });
+  }
+
+  stop(): void {
+    this.input.write(In.Stop, 0, 0, 0, 0, null);
+    this.input.wake();
+    this.drain();
+    if (this.#drain !== null) clearInterval(this.#drain);
+    this.#drain = null;
+    this.#worker.terminate();
+  }
+
+  #result(ring: RecordRing, at: number): void {
+    if (ring.callId(at) === 0) return this.#die(this.#decoder.decode(ring.payload(at)));
+    const call = this.calls.get(ring.callId(at));
+    if (call === undefined) return;
+    const kind = ring.kind(at);
+    if (kind === Out.Metrics) {
+      ring.copyPayload(at, this.#metricsBytes);
+      return call.deliverMetrics(unpackMetrics(this.#metrics));
+    }
+    const text = this.#decoder.decode(ring.payload(at));
+    if (kind === Out.Suggestion) return call.deliverSuggestion(JSON.parse(text) as Suggestion);
+    if (kind === Out.Fault) return call.deliverFault(text);
+    if (kind === Out.Ended) {
+      this.calls.delete(call.id);
+      // Nothing more comes for this id: the next call may have it.
+      this.#freeIds.push(call.id);
+      call.deliverEnd(JSON.parse(text) as CallEnded);
+    }
+  }
+
+  #die(message: string): void {
+    if (this.#dead !== null) return;
+    this.#dead = message;
+    this.#failStart(new Error(`the analysis thread failed to start: ${message}`));
+    this.#log.error("analysis_thread_failed", { error: message, calls: this.calls.size });
+    for (const call of this.calls.values()) call.deliverFault(`the analysis thread failed: ${message}`);
+    this.calls.clear();
+    if (this.#drain !== null) clearInterval(this.#drain);
+    this.#drain = null;
+    this.#onGone();
+    this.#worker.terminate();
+  }
+}
+
+/** A call whose {@linkcode CallPipeline} runs on the analysis thread. */
+class RemotePipeline implements SessionPipeline {
+  readonly id: number;
+  readonly #worker: WorkerHandle;
+  readonly #options: CallPipelineOptions;
+  readonly #thread: AnalysisThread;
+  #streamMs = 0;
+  #metrics: MetricsData | null = null;
+  #alignment: Record<string, number> = {};
+  #fault: string | null = null;
+  #ended = false;
+
+  constructor(id: number, worker: WorkerHandle, options: CallPipelineOptions, thread: AnalysisThread) {
+    this.id = id;
+    this.#worker = worker;
+    this.#options = options;
+    this.#thread = thread;
+  }
+
+  get streamMs(): number {
+    return this.#ended || this.#fault !== null ? this.#streamMs : this.#worker.progress(this.id);
+  }
+
+  get alignment(): Record<string, number> {
+    return this.#alignment;
+  }
+
+  /** Whether the last results arrived. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * Queues one frame for the analysis thread.
+   *
+   * @throws {Error} when this call's analysis failed (the media socket then closes with 1011).
+   */
+  ingest(track: TrackName, timestampMs: number, mulaw: Uint8Array, wallNow: number): void {
+    if (this.#fault !== null) throw new Error(`the analysis of this call failed: ${this.#fault}`);
+    if (this.#ended) throw new Error("this call's analysis has ended");
+    if (!this.#worker.send(In.Frame, this.id, track === "outbound" ? 1 : 0, timestampMs, wallNow, mulaw)) {
+      if (this.#worker.dead !== null) throw new Error(`the analysis thread failed: ${this.#worker.dead}`);
+      this.#thread.dropped();
+    }
+  }
+
+  /** Asks for the call's last results and waits for them (a few ms: the worker is woken at once). */
+  flush(): void {
+    if (this.#ended || this.#fault !== null && this.#worker.dead !== null) return;
+    const deadline = performance.now() + END_WAIT_MS;
+    while (!this.#worker.send(In.End, this.id, 0, 0, 0, null)) {
+      if (this.#worker.dead !== null || performance.now() > deadline) return;
+      this.#worker.drain();
+    }
+    this.#worker.input.wake();
+    this.#worker.awaitEnd(this);
+  }
+
+  metrics(): MetricsData | null {
+    return this.#metrics;
+  }
+
+  dispose(): void {
+    this.#ended = true;
+    this.#worker.calls.delete(this.id);
+  }
+
+  deliverMetrics(metrics: MetricsData): void {
+    this.#streamMs = metrics.stream_ms;
+    this.#metrics = metrics;
+    this.#options.onMetrics(metrics);
+  }
+
+  deliverSuggestion(suggestion: Suggestion): void {
+    this.#options.onSuggestion(suggestion);
+  }
+
+  deliverFault(message: string): void {
+    this.#fault = message;
+  }
+
+  deliverEnd(ended: CallEnded): void {
+    this.#ended = true;
+    this.#streamMs = ended.streamMs;
+    if (ended.metrics !== null) this.#metrics = ended.metrics;
+    if (ended.alignment !== null) this.#alignment = ended.alignment;
+  }
+}

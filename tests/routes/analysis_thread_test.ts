@@ -1,0 +1,225 @@
+import assert from "node:assert/strict";
+import type { Suggestion } from "../../core/coaching/types.ts";
+import { defaultAnalysisConfig } from "../../core/audio/config.ts";
+import { defaultCoachingConfig } from "../../core/coaching/config.ts";
+import type { TrackName } from "../../core/config.ts";
+import { createLogger, type LogFields } from "../../core/log.ts";
+import type { MetricsData } from "../../core/protocol/ui_messages.ts";
+import { CallPipeline } from "../../core/session/call_pipeline.ts";
+import type { SessionPipeline } from "../../core/session/call_session.ts";
+import { defaultSessionConfig } from "../../core/session/config.ts";
+import { AnalysisThread, type AnalysisThreadOptions } from "../../routes/analysis_thread.ts";
+import { FATAL_FRAME_MS, FAULTY_FRAME_MS } from "../support/analysis_faults.ts";
+
+const fixture = (name: string) =>
+  Deno.readFileSync(new URL(`../fixtures/speech/${name}.ulaw`, import.meta.url));
+
+/** Agent and customer take turns with two clips, `seconds` long; `fast` uses the fast talker. */
+function conversation(seconds: number, fast = false) {
+  const total = seconds * 8000;
+  const agent = new Uint8Array(total).fill(0xff);
+  const customer = new Uint8Array(total).fill(0xff);
+  const clips = [fixture(fast ? "agent_fast" : "agent_explain"), fixture("customer_problem")];
+  let at = 0;
+  for (let turn = 0; at < total; turn++) {
+    const clip = clips[turn % 2];
+    const length = Math.min(clip.length, total - at);
+    (turn % 2 === 0 ? agent : customer).set(clip.subarray(0, length), at);
+    at += length + 4000;
+  }
+  return { agent, customer };
+}
+
+type Audio = ReturnType<typeof conversation>;
+
+interface Recorded {
+  suggestions: Suggestion[];
+  metrics: MetricsData[];
+}
+
+function recorder(agentTrack: TrackName) {
+  const seen: Recorded = { suggestions: [], metrics: [] };
+  const options = {
+    agentTrack,
+    onSuggestion: (s: Suggestion) => seen.suggestions.push(s),
+    onMetrics: (m: MetricsData) => seen.metrics.push(m),
+  };
+  return { seen, options };
+}
+
+/** Feeds `audio` frame by frame, agent first in each slot; yields to the event loop every `yieldEvery` slots. */
+async function feed(pipeline: SessionPipeline, audio: Audio, agentTrack: TrackName, yieldEvery = 50) {
+  const customerTrack: TrackName = agentTrack === "outbound" ? "inbound" : "outbound";
+  for (let slot = 0; slot * 160 < audio.agent.length; slot++) {
+    const from = slot * 160;
+    pipeline.ingest(agentTrack, slot * 20, audio.agent.subarray(from, from + 160), Date.now());
+    pipeline.ingest(customerTrack, slot * 20, audio.customer.subarray(from, from + 160), Date.now());
+    if (slot % yieldEvery === yieldEvery - 1) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** What the same call gives with its pipeline on this thread. */
+async function inPlace(
+  audio: Audio,
+  agentTrack: TrackName,
+): Promise<Recorded & { last: MetricsData | null }> {
+  const { seen, options } = recorder(agentTrack);
+  const pipeline = new CallPipeline(options);
+  await feed(pipeline, audio, agentTrack, Infinity);
+  pipeline.flush();
+  return { ...seen, last: pipeline.metrics() };
+}
+
+function threadWith(overrides: Partial<AnalysisThreadOptions> = {}) {
+  const logged: LogFields[] = [];
+  const log = createLogger({
+    level: "debug",
+    now: () => new Date(0),
+    write: (line) => logged.push(JSON.parse(line)),
+  });
+  const thread = new AnalysisThread({
+    analysis: defaultAnalysisConfig,
+    coaching: defaultCoachingConfig,
+    session: defaultSessionConfig,
+    log,
+    now: Date.now,
+    ...overrides,
+  });
+  return { thread, logged };
+}
+
+const faultyWorker = new URL("../support/faulty_analysis_worker.ts", import.meta.url);
+
+Deno.test("Analysis thread - a call gives exactly the suggestions and metrics it gives on this thread", async () => {
+  const audio = conversation(90, true);
+  const expected = await inPlace(audio, "outbound");
+  assert.ok(expected.suggestions.length > 0, "the fast talker trips a rule");
+  const { thread } = threadWith();
+  try {
+    const { seen, options } = recorder("outbound");
+    const call = thread.open(options);
+    await feed(call, audio, "outbound");
+    call.flush();
+    assert.deepEqual(seen.suggestions, expected.suggestions);
+    assert.deepEqual(seen.metrics, expected.metrics);
+    assert.deepEqual(call.metrics(), expected.last, "the last metrics are there as soon as flush returns");
+    assert.equal(call.streamMs, 90_000);
+    assert.ok(call.streamMs > 0);
+    call.dispose();
+    assert.equal(thread.openCalls, 0);
+    const delay = thread.takeQueueDelay();
+    assert.equal(delay.frames, 9000, "every frame's wait was measured");
+    assert.ok(delay.p99 <= delay.max && delay.max < Infinity);
+  } finally {
+    thread.close();
+  }
+});
+
+Deno.test("Analysis thread - calls analysed together each get only their own results", async () => {
+  const fast = conversation(40, true);
+  const calm = conversation(40);
+  const expectedFast = await inPlace(fast, "outbound");
+  const expectedCalm = await inPlace(calm, "inbound");
+  const { thread } = threadWith();
+  try {
+    const a = recorder("outbound");
+    const b = recorder("inbound");
+    const callA = thread.open(a.options);
+    const callB = thread.open(b.options);
+    await Promise.all([feed(callA, fast, "outbound", 7), feed(callB, calm, "inbound", 11)]);
+    callA.flush();
+    callB.flush();
+    assert.deepEqual(a.seen, { suggestions: expectedFast.suggestions, metrics: expectedFast.metrics });
+    assert.deepEqual(b.seen, { suggestions: expectedCalm.suggestions, metrics: expectedCalm.metrics });
+    assert.notDeepEqual(a.seen.metrics, b.seen.metrics);
+  } finally {
+    thread.close();
+  }
+});
+
+Deno.test("Analysis thread - a fault in one call's analysis fails that call only", async () => {
+  const audio = conversation(20, true);
+  const expected = await inPlace(audio, "outbound");
+  const { thread } = threadWith({ workerUrl: faultyWorker });
+  try {
+    const broken = thread.open(recorder("outbound").options);
+    const healthy = recorder("outbound");
+    const call = thread.open(healthy.options);
+    broken.ingest("outbound", FAULTY_FRAME_MS, new Uint8Array(160), Date.now());
+    await feed(call, audio, "outbound");
+    // The worker may still be starting (it compiles its modules): wait for the fault to come back.
+    for (let i = 0; i < 300; i++) {
+      try {
+        broken.ingest("outbound", 0, new Uint8Array(160), Date.now());
+      } catch {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.throws(
+      () => broken.ingest("outbound", 0, new Uint8Array(160), Date.now()),
+      /analysis of this call failed: RangeError: injected analysis fault/,
+    );
+    broken.flush();
+    broken.dispose();
+    call.flush();
+    assert.deepEqual(healthy.seen.suggestions, expected.suggestions);
+    assert.deepEqual(healthy.seen.metrics, expected.metrics);
+  } finally {
+    thread.close();
+  }
+});
+
+Deno.test("Analysis thread - if the worker dies its calls fail, and the next call gets a new worker", async () => {
+  const audio = conversation(20, true);
+  const expected = await inPlace(audio, "outbound");
+  const { thread, logged } = threadWith({ workerUrl: faultyWorker });
+  try {
+    const doomed = thread.open(recorder("outbound").options);
+    const bystander = thread.open(recorder("outbound").options);
+    doomed.ingest("outbound", FATAL_FRAME_MS, new Uint8Array(160), Date.now());
+    const started = performance.now();
+    doomed.flush();
+    assert.ok(performance.now() - started < 1000, "the dying worker says so; flush does not wait it out");
+    const failure = logged.find((l) => l.event === "analysis_thread_failed");
+    assert.ok(failure, "the death is logged");
+    assert.match(String(failure.error), /injected worker death/);
+    assert.throws(
+      () => bystander.ingest("outbound", 0, new Uint8Array(160), Date.now()),
+      /the analysis thread failed/,
+    );
+    bystander.flush(); // returns at once: nothing to wait for
+    const next = recorder("outbound");
+    const call = thread.open(next.options);
+    await feed(call, audio, "outbound");
+    call.flush();
+    assert.deepEqual(next.seen.suggestions, expected.suggestions);
+  } finally {
+    thread.close();
+  }
+});
+
+Deno.test("Analysis thread - frames a full ring cannot take are dropped, counted and logged", () => {
+  const { thread, logged } = threadWith({ inputBytes: 4096 });
+  try {
+    const { seen, options } = recorder("outbound");
+    const call = thread.open(options);
+    // No await: the worker may read meanwhile, but 500 frames cannot all fit in 4 KB.
+    for (let slot = 0; slot < 500; slot++) {
+      call.ingest("outbound", slot * 20, new Uint8Array(160).fill(0x80), Date.now());
+    }
+    assert.ok(thread.droppedFrames > 0, `${thread.droppedFrames} dropped`);
+    const warning = logged.find((l) => l.event === "analysis_behind");
+    assert.ok(warning && Number(warning.dropped_frames) >= 1);
+    call.flush();
+    assert.ok(seen.metrics.length > 0, "what got through was analysed");
+  } finally {
+    thread.close();
+  }
+});
+
+Deno.test("Analysis thread - a stopped thread refuses new calls", () => {
+  const { thread } = threadWith();
+  thread.close();
+  assert.throws(() => thread.open(recorder("outbound").options), /stopped/);
+});
