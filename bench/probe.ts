@@ -11,7 +11,9 @@
  * @module
  */
 import v8 from "node:v8";
-import type { QueueDelay } from "../routes/analysis_thread.ts";
+import { DELAY_BUCKETS } from "../routes/analysis_protocol.ts";
+import { type QueueDelay, summarizeQueueDelay } from "../routes/analysis_thread.ts";
+import { INTERVAL_MS, TwoStageBudget } from "./analysis_budget.ts";
 import { lastResortCollector } from "../routes/memory_release.ts";
 import { cpuMicros, Histogram, mainThreadCpuMicros, round, wallMs } from "./stats.ts";
 
@@ -37,16 +39,30 @@ export class ServerProbe {
   #peakRss = 0;
   #peakHeapUsed = 0;
   #timers: ReturnType<typeof setInterval>[] = [];
-  #analysis: (() => { delay: QueueDelay; dropped: number }) | null = null;
+  #analysis: AnalysisSource | null = null;
   #droppedAtReset = 0;
+  readonly #budget = new TwoStageBudget(REAL_TIME_BUDGET_MS);
+  /** The window's analysis waits, per ms (as the server counts them). */
+  readonly #waits = new Float64Array(DELAY_BUCKETS + 1);
 
   /**
-   * The server analyses on a second thread: a frame is done only once analysed there. `source` gives how
-   * long frames waited for that thread since it was last asked (and resets), and the frames it dropped.
-   * A frame then counts within budget only if its lateness here plus the window's longest wait is.
+   * The server analyses on a second thread: a frame is done only once analysed there. `source` gives
+   * how long frames waited for that thread (counts per ms, taken every 100 ms) and the frames it dropped;
+   * which frames are then within budget is decided by {@linkcode TwoStageBudget}.
    */
-  watchAnalysis(source: () => { delay: QueueDelay; dropped: number }): void {
+  watchAnalysis(source: AnalysisSource): void {
     this.#analysis = source;
+    this.#timers.push(setInterval(() => this.#closeInterval(), INTERVAL_MS));
+  }
+
+  #closeInterval(): QueueDelay | null {
+    if (this.#analysis === null) return null;
+    const counts = new Float64Array(DELAY_BUCKETS + 1);
+    this.#analysis.takeCounts(counts);
+    const interval = summarizeQueueDelay(counts);
+    for (let i = 0; i < counts.length; i++) this.#waits[i] += counts[i];
+    this.#budget.closeInterval(interval.frames, interval.max);
+    return interval;
   }
 
   /** Starts the 10 ms lag timer and the memory sampler. */
@@ -99,6 +115,7 @@ export class ServerProbe {
     const late = wallMs() - (state.t0 + timestamp);
     this.latency.add(late);
     if (late <= REAL_TIME_BUDGET_MS) this.#withinBudget++;
+    if (this.#analysis !== null) this.#budget.addFrame(late);
   }
 
   #sampleMemory(): void {
@@ -122,16 +139,17 @@ export class ServerProbe {
     this.#sampleMemory();
     const memory = Deno.memoryUsage();
     const heap = v8.getHeapStatistics();
-    const analysis = this.#analysis?.() ?? null;
-    const dropped = analysis === null ? 0 : analysis.dropped - this.#droppedAtReset;
+    const analysis = this.#analysis;
+    this.#closeInterval();
+    const dropped = analysis === null ? 0 : analysis.dropped() - this.#droppedAtReset;
     const snapshot: ProbeSnapshot = {
       wall_ms: wallMs(),
       window_ms: round(wallMs() - this.#windowStart, 1),
       frames: this.#frames,
       frames_within_budget: analysis === null
         ? this.#withinBudget
-        : Math.max(0, this.latency.countAtMost(REAL_TIME_BUDGET_MS - analysis.delay.max) - dropped),
-      analysis_queue_ms: analysis?.delay ?? null,
+        : Math.max(0, this.#budget.within() - dropped),
+      analysis_queue_ms: analysis === null ? null : summarizeQueueDelay(this.#waits),
       analysis_dropped: analysis === null ? null : dropped,
       frames_unstamped: this.#unstamped,
       frame_late_ms: this.latency.summary(),
@@ -155,7 +173,7 @@ export class ServerProbe {
     };
     if (options.reset) {
       this.#reset();
-      this.#droppedAtReset = analysis?.dropped ?? 0;
+      this.#droppedAtReset = analysis?.dropped() ?? 0;
     }
     return snapshot;
   }
@@ -169,7 +187,17 @@ export class ServerProbe {
     this.#peakRss = 0;
     this.#peakHeapUsed = 0;
     this.#windowStart = wallMs();
+    this.#budget.reset();
+    this.#waits.fill(0);
   }
+}
+
+/** What the probe reads from a server that analyses on a second thread. */
+export interface AnalysisSource {
+  /** Adds the waits since the last call to `into`, per ms (routes/analysis_thread.ts), and resets them. */
+  takeCounts(into: Float64Array): void;
+  /** Frames dropped so far (cumulative). */
+  dropped(): number;
 }
 
 /** What the stats endpoint answers. Memory in bytes, CPU cumulative for the process. */

@@ -32,7 +32,10 @@ const log = createLogger({
 const server = await startServer(config, { hostname: "127.0.0.1", log });
 const analysis = server.analysis;
 if (analysis !== null) {
-  probe.watchAnalysis(() => ({ delay: analysis.takeQueueDelay(), dropped: analysis.droppedFrames }));
+  probe.watchAnalysis({
+    takeCounts: (into) => analysis.takeQueueDelayCounts(into),
+    dropped: () => analysis.droppedFrames,
+  });
 }
 probe.start();
 await serveProbe(

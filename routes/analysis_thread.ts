@@ -73,6 +73,22 @@ export interface QueueDelay {
   max: number;
 }
 
+/** Frames, median, p99 and longest of queue delay counts as {@linkcode AnalysisThread.takeQueueDelayCounts} adds them. */
+export function summarizeQueueDelay(counts: Float64Array): QueueDelay {
+  let frames = 0;
+  for (let i = 0; i < counts.length; i++) frames += counts[i];
+  const at = (share: number) => {
+    const rank = Math.ceil(share * frames);
+    let seen = 0;
+    for (let i = 0; i < counts.length; i++) {
+      seen += counts[i];
+      if (seen >= rank && seen > 0) return i === DELAY_BUCKETS ? Infinity : i + 1;
+    }
+    return 0;
+  };
+  return { frames, p50: at(0.5), p99: at(0.99), max: at(1) };
+}
+
 /** One worker thread analysing the calls of this process. */
 export class AnalysisThread {
   readonly #options: AnalysisThreadOptions;
@@ -124,20 +140,18 @@ export class AnalysisThread {
 
   /** Queue delay of the frames analysed since the last call, then starts counting afresh. */
   takeQueueDelay(): QueueDelay {
+    const counts = new Float64Array(DELAY_BUCKETS + 1);
+    this.takeQueueDelayCounts(counts);
+    return summarizeQueueDelay(counts);
+  }
+
+  /**
+   * Adds the queue delays since the last call to `into` (per ms up to {@linkcode DELAY_BUCKETS}, then one
+   * count for anything longer; {@linkcode summarizeQueueDelay} reads them), then starts counting afresh.
+   */
+  takeQueueDelayCounts(into: Float64Array): void {
     const counts = new Int32Array(this.#delays);
-    const taken = new Array<number>(counts.length);
-    let frames = 0;
-    for (let i = 0; i < counts.length; i++) frames += taken[i] = Atomics.exchange(counts, i, 0);
-    const at = (share: number) => {
-      const rank = Math.ceil(share * frames);
-      let seen = 0;
-      for (let i = 0; i < taken.length; i++) {
-        seen += taken[i];
-        if (seen >= rank && seen > 0) return i === DELAY_BUCKETS ? Infinity : i + 1;
-      }
-      return 0;
-    };
-    return { frames, p50: at(0.5), p99: at(0.99), max: at(1) };
+    for (let i = 0; i < counts.length; i++) into[i] += Atomics.exchange(counts, i, 0);
   }
 
   /** Asks the analysis thread to give memory back (the server is idle; see routes/memory_release.ts). */

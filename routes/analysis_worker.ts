@@ -34,9 +34,9 @@ import {
  * How often the thread takes the frames that arrived while calls are open: a 20 ms frame of each party of
  * each call per tick, analysed call by call (see `run`). A frame waits a tick at most, plus the batch.
  */
-export const TICK_MS = 20;
+export const TICK_MS = 40;
 /** The analysis thread's nice value (0 is the socket thread's; higher yields the core to it). */
-export const ANALYSIS_NICE = 10;
+export const ANALYSIS_NICE = 5;
 /** How long a write waits for the socket thread to make room in the output ring before it retries. */
 const OUTPUT_FULL_WAIT_MS = 1;
 

@@ -71,6 +71,7 @@ Deno.test("Config - a wrong value names the variable and the fix", () => {
     [{ AGENT_PHONE_NUMBER: "0044 20 1234" }, "AGENT_PHONE_NUMBER", /E\.164/],
     [{ AGENT_TRACK: "both" }, "AGENT_TRACK", /"outbound".*"inbound"/],
     [{ LOG_LEVEL: "verbose" }, "LOG_LEVEL", /debug, info, warn, error/],
+    [{ ANALYSIS_THREAD: "both" }, "ANALYSIS_THREAD", /"worker".*"main"/],
     [{ UI_ACCESS_KEY: "short" }, "UI_ACCESS_KEY", /at least 16 characters/],
     [{ COACH_SETTINGS: "{oops" }, "COACH_SETTINGS", /not JSON/],
     [{ COACH_SETTINGS: '{"coaching":{"noSuchThreshold":1}}' }, "COACH_SETTINGS", /noSuchThreshold/],
@@ -81,6 +82,21 @@ Deno.test("Config - a wrong value names the variable and the fix", () => {
     assert.equal(error.variable, variable, JSON.stringify(env));
     assert.match(error.message, new RegExp(`^${variable}: `));
     assert.match(error.message, fix, error.message);
+  }
+});
+
+Deno.test("Config - calls are analysed on a second thread unless ANALYSIS_THREAD=main", () => {
+  assert.equal(loadConfig({}).analysisThread, "worker");
+  assert.equal(loadConfig({ ANALYSIS_THREAD: "main" }).analysisThread, "main");
+  assert.equal(loadConfig({ ANALYSIS_THREAD: "" }).analysisThread, "worker", "blank counts as unset");
+});
+
+Deno.test("Config - every variable is in .env.example and in the README's configuration table", () => {
+  const example = Deno.readTextFileSync(new URL("../../.env.example", import.meta.url));
+  const readme = Deno.readTextFileSync(new URL("../../README.md", import.meta.url));
+  for (const name of CONFIG_VARIABLES) {
+    assert.match(example, new RegExp(`^${name}=`, "m"), `${name} in .env.example`);
+    assert.match(readme, new RegExp(`^\\| \`${name}\` +\\|`, "m"), `${name} in the README table`);
   }
 });
 
