@@ -35,6 +35,8 @@ export const Out = {
   Ended: 3,
   /** The call's analysis failed; the message as UTF-8. Its frames are ignored from then on. */
   Fault: 4,
+  /** Stream ms analysed so far (`a`), after each batch of the call's frames and the results they gave. */
+  Progress: 5,
 } as const;
 
 /** The worker's first and only message. */
@@ -46,12 +48,7 @@ export interface AnalysisWorkerInit {
   output: SharedRing;
   /** Queue delay histogram: {@linkcode DELAY_BUCKETS} int32 counts of 1 ms, then one for anything longer. */
   delays: SharedArrayBuffer;
-  /** Stream ms analysed so far, int32 per call id (ids are below {@linkcode MAX_CALLS}). */
-  progress: SharedArrayBuffer;
 }
-
-/** Calls one analysis thread takes at once (call ids run from 1 to this; 0 is the thread itself). */
-export const MAX_CALLS = 16_384;
 
 /** The worker's one message back, once it runs. */
 export interface AnalysisWorkerReady {

@@ -11,7 +11,7 @@
  * open and hands to each call's session, in order. A call's end waits for its last results, so a session
  * ends exactly as it would with its pipeline in this thread.
  *
- * If the analysis falls behind by a whole input ring (a fifth of a second of a thousand calls), frames are
+ * If the analysis falls behind by a whole input ring (close to half a second of a thousand calls), frames are
  * dropped and counted; their slots count as silence, as for frames Twilio never delivered. A fault in one
  * call's analysis reaches only that call: its next frame throws and its media socket closes (1011). If
  * the worker itself dies, every call it analysed gets that fault and the next call starts a new one.
@@ -34,7 +34,6 @@ import {
   type CallEnded,
   DELAY_BUCKETS,
   In,
-  MAX_CALLS,
   METRICS_FIELDS,
   Out,
   unpackMetrics,
@@ -44,8 +43,12 @@ import {
 export const DRAIN_MS = 5;
 /** How long a call's end waits for its last results before it ends without them (logged). */
 const END_WAIT_MS = 2_000;
-/** Input ring: about 22,000 frames, a fifth of a second of a thousand calls (resident from the start). */
-const INPUT_RING_BYTES = 4 * 1024 * 1024;
+/**
+ * Input ring: about 45,000 frames, close to half a second of a thousand calls (resident from the start).
+ * A quarter of that dropped frames while a thousand calls started at once and the worker was still being
+ * optimized by V8.
+ */
+const INPUT_RING_BYTES = 8 * 1024 * 1024;
 const OUTPUT_RING_BYTES = 1024 * 1024;
 /** Dropped frames are logged at most this often. */
 const DROP_LOG_MS = 10_000;
@@ -94,6 +97,8 @@ export class AnalysisThread {
   readonly #options: AnalysisThreadOptions;
   readonly #delays = new SharedArrayBuffer((DELAY_BUCKETS + 1) * 4);
   #worker: WorkerHandle | null = null;
+  /** Call ids; 0 stands for the worker itself in its messages. */
+  #nextId = 1;
   #dropped = 0;
   #droppedLogged = 0;
   #lastDropLog = -Infinity;
@@ -125,12 +130,12 @@ export class AnalysisThread {
   /**
    * Starts one call's analysis; the result is what the call's session feeds and ends.
    *
-   * @throws {Error} after {@linkcode close}, or with {@linkcode MAX_CALLS} calls open.
+   * @throws {Error} after {@linkcode close}.
    */
   open(options: CallPipelineOptions): SessionPipeline {
     if (this.#closed) throw new Error("the analysis thread was stopped (server shutting down)");
     const worker = this.#worker ??= this.#startWorker();
-    const call = new RemotePipeline(worker.allocate(), worker, options, this);
+    const call = new RemotePipeline(this.#nextId++, worker, options, this);
     worker.calls.set(call.id, call);
     worker.send(In.Start, call.id, options.agentTrack === "outbound" ? 1 : 0, 0, 0, null);
     worker.input.wake();
@@ -197,10 +202,6 @@ class WorkerHandle {
   readonly calls = new Map<number, RemotePipeline>();
   /** Resolves when the worker has started. */
   readonly ready: Promise<void>;
-  readonly #progress = new Int32Array(new SharedArrayBuffer(MAX_CALLS * 4));
-  /** Call ids given back by ended calls; ids above `#highestId` were never used. */
-  readonly #freeIds: number[] = [];
-  #highestId = 0;
   readonly #worker: Worker;
   readonly #log: Logger;
   readonly #onGone: () => void;
@@ -242,24 +243,8 @@ class WorkerHandle {
       input,
       output,
       delays,
-      progress: this.#progress.buffer as SharedArrayBuffer,
     };
     this.#worker.postMessage(init);
-  }
-
-  /** A free call id. */
-  allocate(): number {
-    const id = this.#freeIds.pop() ?? ++this.#highestId;
-    if (id >= MAX_CALLS) {
-      this.#highestId--;
-      throw new Error(`the analysis thread already has ${MAX_CALLS - 1} calls open`);
-    }
-    return id;
-  }
-
-  /** Stream ms the worker has analysed of call `id`. */
-  progress(id: number): number {
-    return Atomics.load(this.#progress, id);
   }
 
   /** Why the worker died, or null while it runs (its calls fail once it has died). */
@@ -316,6 +301,7 @@ class WorkerHandle {
     const call = this.calls.get(ring.callId(at));
     if (call === undefined) return;
     const kind = ring.kind(at);
+    if (kind === Out.Progress) return call.deliverProgress(ring.a(at));
     if (kind === Out.Metrics) {
       ring.copyPayload(at, this.#metricsBytes);
       return call.deliverMetrics(unpackMetrics(this.#metrics));
@@ -325,8 +311,6 @@ class WorkerHandle {
     if (kind === Out.Fault) return call.deliverFault(text);
     if (kind === Out.Ended) {
       this.calls.delete(call.id);
-      // Nothing more comes for this id: the next call may have it.
-      this.#freeIds.push(call.id);
       call.deliverEnd(JSON.parse(text) as CallEnded);
     }
   }
@@ -365,7 +349,7 @@ class RemotePipeline implements SessionPipeline {
   }
 
   get streamMs(): number {
-    return this.#ended || this.#fault !== null ? this.#streamMs : this.#worker.progress(this.id);
+    return this.#streamMs;
   }
 
   get alignment(): Record<string, number> {
@@ -416,6 +400,10 @@ class RemotePipeline implements SessionPipeline {
     this.#streamMs = metrics.stream_ms;
     this.#metrics = metrics;
     this.#options.onMetrics(metrics);
+  }
+
+  deliverProgress(streamMs: number): void {
+    this.#streamMs = streamMs;
   }
 
   deliverSuggestion(suggestion: Suggestion): void {

@@ -82,7 +82,6 @@ class AnalysisLoop {
   readonly #input: RecordRing;
   readonly #output: RecordRing;
   readonly #delays: Int32Array;
-  readonly #progress: Int32Array;
   readonly #init: AnalysisWorkerInit;
   readonly #calls = new Map<number, Call>();
   readonly #buffers = new BufferPool();
@@ -101,7 +100,6 @@ class AnalysisLoop {
     this.#input = new RecordRing(init.input);
     this.#output = new RecordRing(init.output);
     this.#delays = new Int32Array(init.delays);
-    this.#progress = new Int32Array(init.progress);
   }
 
   run(): void {
@@ -151,19 +149,23 @@ class AnalysisLoop {
     batch.length = 0;
   }
 
-  /** Analyses the frames `call` has in the batch (an ending call's, before its end). */
+  /**
+   * Analyses the frames `call` has in the batch (an ending call's, before its end), then reports how far its
+   * stream is analysed, after the results those frames gave.
+   */
   #analyseFrames(call: Call): void {
     const frames = call.frames;
+    if (frames.length === 0) return;
     for (let i = 0; i < frames.length && call.pipeline !== null; i++) {
       this.#onFrame(this.#input, frames[i], call);
     }
     frames.length = 0;
+    if (call.pipeline !== null) this.#send(Out.Progress, call.id, null, call.pipeline.streamMs);
   }
 
   #onStart(id: number, agentTrack: number): void {
     const call: Call = { id, pipeline: null, fault: null, frames: [] };
     this.#calls.set(id, call);
-    Atomics.store(this.#progress, id, 0);
     try {
       call.pipeline = new CallPipeline({
         agentTrack: TRACKS[agentTrack],
@@ -190,7 +192,6 @@ class AnalysisLoop {
         ring.a(at),
         length === SLOT_SAMPLES ? this.#slotView : this.#frame.subarray(0, length),
       );
-      Atomics.store(this.#progress, id, pipeline.streamMs);
     } catch (error) {
       this.#fail(id, call, error);
     }
@@ -236,8 +237,8 @@ class AnalysisLoop {
   }
 
   /** Writes a record, waiting for the socket thread to drain the output ring if it is full. */
-  #send(kind: number, id: number, payload: Uint8Array): void {
-    while (!this.#output.write(kind, id, 0, 0, 0, payload)) {
+  #send(kind: number, id: number, payload: Uint8Array | null, a = 0): void {
+    while (!this.#output.write(kind, id, 0, a, 0, payload)) {
       this.#output.notifyWritten();
       // Nothing else writes this ring, so this is a plain pause of OUTPUT_FULL_WAIT_MS.
       this.#output.waitForWrite(this.#output.writeOffset, OUTPUT_FULL_WAIT_MS);
