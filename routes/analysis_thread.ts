@@ -3,9 +3,9 @@
  * Twilio's messages and hands their audio over.
  *
  * A thousand calls send a hundred thousand media messages a second. Reading them (the runtime's socket
- * work, then {@linkcode MediaReader}) is most of a core; the analysis, with a thousand calls' state
- * going through the caches, is about another seventh (docs/performance.md). On one thread the two add
- * up to the whole core. Here, each frame is copied into a shared ring ({@linkcode RecordRing}) with the
+ * work, then `MediaReader`) takes most of a core here; the analysis, with a thousand calls' state going
+ * through the caches, another 15–20 % (docs/performance.md, "Analysing on a second thread"). On one
+ * thread the two came close to the whole core. Here, each frame is copied into a shared ring ({@linkcode RecordRing}) with the
  * call's id; the worker (routes/analysis_worker.ts) runs the {@linkcode CallPipeline}s and writes metrics
  * and suggestions to a second ring, which this thread reads every {@linkcode DRAIN_MS} while calls are
  * open and hands to each call's session, in order. A call's end waits for its last results, so a session
@@ -130,14 +130,20 @@ export class AnalysisThread {
   /**
    * Starts one call's analysis; the result is what the call's session feeds and ends.
    *
-   * @throws {Error} after {@linkcode close}.
+   * @throws {Error} after {@linkcode close}, or when the worker cannot take the call (its queue is full).
    */
   open(options: CallPipelineOptions): SessionPipeline {
     if (this.#closed) throw new Error("the analysis thread was stopped (server shutting down)");
     const worker = this.#worker ??= this.#startWorker();
     const call = new RemotePipeline(this.#nextId++, worker, options, this);
+    if (!worker.send(In.Start, call.id, options.agentTrack === "outbound" ? 1 : 0, 0, 0, null)) {
+      throw new Error(
+        worker.dead === null
+          ? "the analysis thread is a whole queue behind: no new call can start until it catches up"
+          : `the analysis thread failed: ${worker.dead}`,
+      );
+    }
     worker.calls.set(call.id, call);
-    worker.send(In.Start, call.id, options.agentTrack === "outbound" ? 1 : 0, 0, 0, null);
     worker.input.wake();
     if (worker.calls.size === 1) worker.startDraining();
     return call;
