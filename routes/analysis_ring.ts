@@ -97,7 +97,8 @@ export class RecordRing {
 
   /**
    * Appends a record. `payload` (may be null) is copied. Returns false, writing nothing, when the ring is
-   * too full: the reader has fallen behind by the whole ring.
+   * too full: the reader has fallen behind by the whole ring. With `reserveBytes`, the record is refused
+   * unless that much room would still be left (so bulk records leave room for rare, important ones).
    */
   write(
     kind: number,
@@ -106,13 +107,14 @@ export class RecordRing {
     a: number,
     b: number,
     payload: Uint8Array | null,
+    reserveBytes = 0,
   ): boolean {
     const length = payload === null ? 0 : payload.length;
     const size = HEADER_BYTES + ((length + 7) & ~7);
     const capacity = this.#capacity;
     // Only this side writes WRITE, so reading it back is cheap; READ is re-read only when needed.
     let at = Atomics.load(this.#control, WRITE);
-    const needed = at + size > capacity ? capacity - at + size : size;
+    const needed = (at + size > capacity ? capacity - at + size : size) + reserveBytes;
     if (free(at, this.#readSeen, capacity) < needed) {
       this.#readSeen = Atomics.load(this.#control, READ);
       if (free(at, this.#readSeen, capacity) < needed) return false;

@@ -50,6 +50,8 @@ const END_WAIT_MS = 2_000;
  */
 const INPUT_RING_BYTES = 8 * 1024 * 1024;
 const OUTPUT_RING_BYTES = 1024 * 1024;
+/** Room in the input ring that frames leave for starts and ends (2,000 of them; a quarter of a small ring). */
+const CONTROL_RESERVE_BYTES = 64 * 1024;
 /** Dropped frames are logged at most this often. */
 const DROP_LOG_MS = 10_000;
 
@@ -209,7 +211,9 @@ class WorkerHandle {
   /** Resolves when the worker has started. */
   readonly ready: Promise<void>;
   readonly #worker: Worker;
-  readonly #log: Logger;
+  readonly log: Logger;
+  /** Bytes of the input ring frames leave free for starts and ends. */
+  readonly #controlReserve: number;
   readonly #onGone: () => void;
   readonly #metrics = new Float64Array(METRICS_FIELDS);
   readonly #metricsBytes = new Uint8Array(this.#metrics.buffer);
@@ -220,9 +224,11 @@ class WorkerHandle {
   #dead: string | null = null;
 
   constructor(options: AnalysisThreadOptions, delays: SharedArrayBuffer, onGone: () => void) {
-    this.#log = options.log;
+    this.log = options.log;
     this.#onGone = onGone;
-    const input = RecordRing.allocate(options.inputBytes ?? INPUT_RING_BYTES);
+    const inputBytes = options.inputBytes ?? INPUT_RING_BYTES;
+    this.#controlReserve = Math.min(CONTROL_RESERVE_BYTES, Math.floor(inputBytes / 4));
+    const input = RecordRing.allocate(inputBytes);
     const output = RecordRing.allocate(OUTPUT_RING_BYTES);
     this.input = new RecordRing(input);
     this.output = new RecordRing(output);
@@ -234,7 +240,7 @@ class WorkerHandle {
     promise.catch(() => {});
     this.#failStart = reject;
     this.#worker.onmessage = (event: MessageEvent<AnalysisWorkerReady>) => {
-      this.#log.info("analysis_thread_started", { priority: event.data.priority });
+      this.log.info("analysis_thread_started", { priority: event.data.priority });
       resolve();
     };
     this.#worker.onerror = (event) => {
@@ -259,7 +265,9 @@ class WorkerHandle {
   }
 
   send(kind: number, id: number, spare: number, a: number, b: number, payload: Uint8Array | null): boolean {
-    return this.#dead === null && this.input.write(kind, id, spare, a, b, payload);
+    // Frames leave room for control records, so a call can always start and end on a full queue.
+    const reserve = kind === In.Frame ? this.#controlReserve : 0;
+    return this.#dead === null && this.input.write(kind, id, spare, a, b, payload, reserve);
   }
 
   startDraining(): void {
@@ -286,7 +294,7 @@ class WorkerHandle {
       if (left <= 0) break;
       this.output.waitForWrite(seen, Math.min(left, DRAIN_MS));
     }
-    this.#log.error("analysis_end_timeout", {
+    this.log.error("analysis_end_timeout", {
       call: call.id,
       message:
         `the analysis thread sent no last results within ${END_WAIT_MS} ms; the call ends without them`,
@@ -299,6 +307,11 @@ class WorkerHandle {
     this.drain();
     if (this.#drain !== null) clearInterval(this.#drain);
     this.#drain = null;
+    this.#dead = "stopped (server shutting down)";
+    // Calls still open (the server ends its sessions first) fail at their next frame instead of feeding a
+    // queue nobody reads.
+    for (const call of this.calls.values()) call.deliverFault("the analysis thread was stopped");
+    this.calls.clear();
     this.#worker.terminate();
   }
 
@@ -325,7 +338,7 @@ class WorkerHandle {
     if (this.#dead !== null) return;
     this.#dead = message;
     this.#failStart(new Error(`the analysis thread failed to start: ${message}`));
-    this.#log.error("analysis_thread_failed", { error: message, calls: this.calls.size });
+    this.log.error("analysis_thread_failed", { error: message, calls: this.calls.size });
     for (const call of this.calls.values()) call.deliverFault(`the analysis thread failed: ${message}`);
     this.calls.clear();
     if (this.#drain !== null) clearInterval(this.#drain);
@@ -383,11 +396,14 @@ class RemotePipeline implements SessionPipeline {
 
   /** Asks for the call's last results and waits for them (a few ms: the worker is woken at once). */
   flush(): void {
-    if (this.#ended || this.#fault !== null && this.#worker.dead !== null) return;
-    const deadline = performance.now() + END_WAIT_MS;
-    while (!this.#worker.send(In.End, this.id, 0, 0, 0, null)) {
-      if (this.#worker.dead !== null || performance.now() > deadline) return;
-      this.#worker.drain();
+    if (this.#ended || this.#worker.dead !== null) return;
+    if (!this.#worker.send(In.End, this.id, 0, 0, 0, null)) {
+      // Only thousands of starts and ends at once fill the room frames leave for them.
+      this.#worker.log.error("analysis_end_refused", {
+        call: this.id,
+        message: "the analysis queue is full even for a call's end; the call ends without its last results",
+      });
+      return;
     }
     this.#worker.input.wake();
     this.#worker.awaitEnd(this);
@@ -417,12 +433,15 @@ class RemotePipeline implements SessionPipeline {
   }
 
   deliverFault(message: string): void {
+    if (this.#fault !== null) return;
     this.#fault = message;
+    this.#worker.log.error("analysis_fault", { call: this.id, error: message });
   }
 
   deliverEnd(ended: CallEnded): void {
     this.#ended = true;
-    this.#streamMs = ended.streamMs;
+    // A call whose analysis failed reports 0; keep what it reported before.
+    this.#streamMs = Math.max(this.#streamMs, ended.streamMs);
     if (ended.metrics !== null) this.#metrics = ended.metrics;
     if (ended.alignment !== null) this.#alignment = ended.alignment;
   }

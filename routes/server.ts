@@ -64,7 +64,6 @@ export async function startServer(
   const analysisThread = config.analysisThread === "worker"
     ? new AnalysisThread({ ...config, log, now })
     : null;
-  await analysisThread?.start();
   const registry = new SessionRegistry({
     ...config,
     now,
@@ -132,6 +131,16 @@ export async function startServer(
     registry.sweep(time);
     release.tick(busy, time);
   }, SWEEP_INTERVAL_MS);
+  try {
+    // Started last, after everything that can fail: a running worker would keep the process alive.
+    await analysisThread?.start();
+  } catch (error) {
+    clearInterval(sweep);
+    analysisThread?.close();
+    await server.shutdown();
+    if (ephemeral) await removeLocalToken(port);
+    throw error;
+  }
   log.info("server_started", { url: `http://127.0.0.1:${port}`, public_url: effective.publicUrl });
 
   let stopping: Promise<void> | null = null;

@@ -128,9 +128,6 @@ export class CallSession {
     if (this.#status !== "waiting") {
       throw new SessionStateError(`session ${this.id} is ${this.#status}; a stream can start only once`);
     }
-    this.#agentTrack = agentTrack;
-    this.#status = "live";
-    this.#lastMediaAt = this.#context.now();
     const options: CallPipelineOptions = {
       agentTrack,
       analysis: this.#context.analysis,
@@ -140,7 +137,11 @@ export class CallSession {
       onMetrics: (metrics) => this.#metrics(metrics),
       buffers: this.#context.buffers,
     };
+    // Made before the session goes live: if the analysis cannot take the call, the session stays waiting.
     this.#pipeline = this.#context.pipelines?.(options) ?? new CallPipeline(options);
+    this.#agentTrack = agentTrack;
+    this.#status = "live";
+    this.#lastMediaAt = this.#context.now();
     this.#context.publish(this.id, {
       type: "stream_started",
       session_id: this.id,

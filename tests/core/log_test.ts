@@ -124,9 +124,9 @@ Deno.test("Log - the server logs JSON lines on stdout at LOG_LEVEL", async () =>
   const info = await runAt("info");
   // Tests run without --expose-gc, so the server also says its idle memory release is off.
   assert.deepEqual(info.map((l) => l.event), [
-    "analysis_thread_started",
     "local_token",
     "memory_release_off",
+    "analysis_thread_started",
     "server_started",
     "server_stopped",
   ]);

@@ -211,6 +211,10 @@ Deno.test("Analysis thread - frames a full ring cannot take are dropped, counted
     assert.ok(thread.droppedFrames > 0, `${thread.droppedFrames} dropped`);
     const warning = logged.find((l) => l.event === "analysis_behind");
     assert.ok(warning && Number(warning.dropped_frames) >= 1);
+    // Frames leave room for starts and ends: a call still starts and ends on the full queue.
+    const other = thread.open(recorder("inbound").options);
+    other.flush();
+    assert.ok(!logged.some((l) => l.event === "analysis_end_refused" || l.event === "analysis_end_timeout"));
     call.flush();
     assert.ok(seen.metrics.length > 0, "what got through was analysed");
   } finally {
@@ -218,8 +222,13 @@ Deno.test("Analysis thread - frames a full ring cannot take are dropped, counted
   }
 });
 
-Deno.test("Analysis thread - a stopped thread refuses new calls", () => {
-  const { thread } = threadWith();
+Deno.test("Analysis thread - a stopped thread refuses new calls and fails the open ones", async () => {
+  const { thread, logged } = threadWith();
+  await thread.start();
+  const call = thread.open(recorder("outbound").options);
   thread.close();
   assert.throws(() => thread.open(recorder("outbound").options), /stopped/);
+  assert.throws(() => call.ingest("outbound", 0, new Uint8Array(160), Date.now()), /stopped/);
+  assert.ok(logged.some((l) => l.event === "analysis_fault"), "the fault is logged, not kept quiet");
+  call.flush(); // returns at once
 });

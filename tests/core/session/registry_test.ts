@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../../core/config.ts";
 import { createLogger } from "../../../core/log.ts";
 import type { ServerMessage } from "../../../core/protocol/ui_messages.ts";
+import { CallPipeline } from "../../../core/session/call_pipeline.ts";
 import { SessionRegistry, SessionStateError } from "../../../core/session/registry.ts";
 
 /** A registry on a fake wall clock, with its log lines collected. */
@@ -183,4 +184,24 @@ Deno.test("Registry - a call that ended and was dropped cannot be reopened by a 
   assert.equal(registry.size, 0);
   assert.throws(() => registry.open("CA1"), /already ended/);
   assert.equal(registry.size, 0);
+});
+
+Deno.test("Registry - a call whose analysis cannot start stays waiting, and may start again", () => {
+  let refuse = true;
+  const registry = new SessionRegistry({
+    ...loadConfig({}),
+    now: () => 0,
+    log: createLogger({ level: "error", now: () => new Date(0), write: () => {} }),
+    pipelines: (options) => {
+      if (refuse) throw new Error("the analysis queue is full");
+      return new CallPipeline(options);
+    },
+  });
+  const session = registry.open("CA1");
+  assert.throws(() => session.startStream(), /queue is full/);
+  assert.equal(session.status, "waiting", "not live without an analysis");
+  refuse = false;
+  session.startStream();
+  assert.equal(session.status, "live");
+  session.ingest("outbound", 0, silence, 0);
 });
