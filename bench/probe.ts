@@ -55,14 +55,13 @@ export class ServerProbe {
     this.#timers.push(setInterval(() => this.#closeInterval(), INTERVAL_MS));
   }
 
-  #closeInterval(): QueueDelay | null {
-    if (this.#analysis === null) return null;
+  #closeInterval(): void {
+    if (this.#analysis === null) return;
     const counts = new Float64Array(DELAY_BUCKETS + 1);
     this.#analysis.takeCounts(counts);
     const interval = summarizeQueueDelay(counts);
     for (let i = 0; i < counts.length; i++) this.#waits[i] += counts[i];
     this.#budget.closeInterval(interval.frames, interval.max);
-    return interval;
   }
 
   /** Starts the 10 ms lag timer and the memory sampler. */

@@ -5,10 +5,10 @@
  * A thousand calls send a hundred thousand media messages a second. Reading them (the runtime's socket
  * work, then `MediaReader`) takes most of a core here; the analysis, with a thousand calls' state going
  * through the caches, another 15–20 % (docs/performance.md, "Analysing on a second thread"). On one
- * thread the two came close to the whole core. Here, each frame is copied into a shared ring ({@linkcode RecordRing}) with the
- * call's id; the worker (routes/analysis_worker.ts) runs the {@linkcode CallPipeline}s and writes metrics
- * and suggestions to a second ring, which this thread reads every {@linkcode DRAIN_MS} while calls are
- * open and hands to each call's session, in order. A call's end waits for its last results, so a session
+ * thread the two came close to the whole core. Here, each frame is copied into a shared ring
+ * ({@linkcode RecordRing}) with the call's id; the worker (routes/analysis_worker.ts) runs the
+ * {@linkcode CallPipeline}s and writes metrics and suggestions to a second ring, which this thread reads
+ * every {@linkcode DRAIN_MS} while calls are open and hands to each call's session, in order. A call's end waits for its last results, so a session
  * ends exactly as it would with its pipeline in this thread.
  *
  * If the analysis falls behind by a whole input ring (close to half a second of a thousand calls), frames are
@@ -78,7 +78,10 @@ export interface QueueDelay {
   max: number;
 }
 
-/** Frames, median, p99 and longest of queue delay counts as {@linkcode AnalysisThread.takeQueueDelayCounts} adds them. */
+/**
+ * Frames, median, p99 and longest of queue delay counts, as {@linkcode AnalysisThread.takeQueueDelayCounts}
+ * adds them up.
+ */
 export function summarizeQueueDelay(counts: Float64Array): QueueDelay {
   let frames = 0;
   for (let i = 0; i < counts.length; i++) frames += counts[i];
@@ -125,8 +128,7 @@ export class AnalysisThread {
    * load), so the first call's frames do not wait for that. Calls may open before; their frames queue.
    */
   start(): Promise<void> {
-    if (this.#closed) throw new Error("the analysis thread was stopped (server shutting down)");
-    return (this.#worker ??= this.#startWorker()).ready;
+    return this.#running().ready;
   }
 
   /**
@@ -135,8 +137,7 @@ export class AnalysisThread {
    * @throws {Error} after {@linkcode close}, or when the worker cannot take the call (its queue is full).
    */
   open(options: CallPipelineOptions): SessionPipeline {
-    if (this.#closed) throw new Error("the analysis thread was stopped (server shutting down)");
-    const worker = this.#worker ??= this.#startWorker();
+    const worker = this.#running();
     const call = new RemotePipeline(this.#nextId++, worker, options, this);
     if (!worker.send(In.Start, call.id, options.agentTrack === "outbound" ? 1 : 0, 0, 0, null)) {
       throw new Error(
@@ -195,10 +196,14 @@ export class AnalysisThread {
     this.#lastDropLog = now;
   }
 
-  #startWorker(): WorkerHandle {
+  /** The worker, started if there is none (the first time, or after one died). */
+  #running(): WorkerHandle {
+    if (this.#closed) throw new Error("the analysis thread was stopped (server shutting down)");
+    if (this.#worker !== null) return this.#worker;
     const handle = new WorkerHandle(this.#options, this.#delays, () => {
       if (this.#worker === handle) this.#worker = null;
     });
+    this.#worker = handle;
     return handle;
   }
 }

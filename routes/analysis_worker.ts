@@ -157,7 +157,7 @@ class AnalysisLoop {
     const frames = call.frames;
     if (frames.length === 0) return;
     for (let i = 0; i < frames.length && call.pipeline !== null; i++) {
-      this.#onFrame(this.#input, frames[i], call);
+      this.#onFrame(frames[i], call);
     }
     frames.length = 0;
     if (call.pipeline !== null) this.#send(Out.Progress, call.id, null, call.pipeline.streamMs);
@@ -177,13 +177,13 @@ class AnalysisLoop {
         onMetrics: (metrics) => this.#sendMetrics(id, metrics),
       });
     } catch (error) {
-      this.#fail(id, call, error);
+      this.#fail(call, error);
     }
   }
 
-  #onFrame(ring: RecordRing, at: number, call: Call): void {
-    const id = call.id;
+  #onFrame(at: number, call: Call): void {
     if (call.pipeline === null) return;
+    const ring = this.#input;
     const length = ring.copyPayload(at, this.#frame);
     try {
       const pipeline = call.pipeline;
@@ -193,7 +193,7 @@ class AnalysisLoop {
         length === SLOT_SAMPLES ? this.#slotView : this.#frame.subarray(0, length),
       );
     } catch (error) {
-      this.#fail(id, call, error);
+      this.#fail(call, error);
     }
     const delay = Date.now() - ring.b(at);
     Atomics.add(this.#delays, delay < DELAY_BUCKETS ? (delay < 0 ? 0 : Math.floor(delay)) : DELAY_BUCKETS, 1);
@@ -210,7 +210,7 @@ class AnalysisLoop {
         pipeline.flush();
         ended.metrics = pipeline.metrics();
       } catch (error) {
-        this.#fail(id, call!, error);
+        this.#fail(call!, error);
       } finally {
         ended.streamMs = pipeline.streamMs;
         ended.alignment = { ...pipeline.alignment };
@@ -220,11 +220,11 @@ class AnalysisLoop {
     this.#send(Out.Ended, id, this.#encoder.encode(JSON.stringify(ended)));
   }
 
-  #fail(id: number, call: Call, error: unknown): void {
+  #fail(call: Call, error: unknown): void {
     call.fault = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     call.pipeline?.dispose();
     call.pipeline = null;
-    this.#send(Out.Fault, id, this.#encoder.encode(call.fault));
+    this.#send(Out.Fault, call.id, this.#encoder.encode(call.fault));
   }
 
   #suggest(id: number, suggestion: Suggestion): void {
