@@ -41,7 +41,11 @@ import {
 
 /** How often this thread collects the worker's results while calls are open. */
 export const DRAIN_MS = 5;
-/** How long a call's end waits for its last results before it ends without them (logged). */
+/**
+ * How long a call's end waits for its last results. The worker is woken at once and is never more than one
+ * input ring (close to half a second) behind, so a worker that has not answered by then is stuck or gone: it
+ * is given up (its calls fail, the next call starts a new one) instead of stalling every later call's end.
+ */
 const END_WAIT_MS = 2_000;
 /**
  * Input ring: about 45,000 frames, close to half a second of a thousand calls (resident from the start).
@@ -67,6 +71,8 @@ export interface AnalysisThreadOptions {
   inputBytes?: number;
   /** The worker's module (tests give one that fails on cue); default routes/analysis_worker.ts. */
   workerUrl?: URL;
+  /** How long a call's end waits for its last results before the worker counts as stuck (ms). */
+  endWaitMs?: number;
 }
 
 /** How long frames waited for the analysis thread, since the last {@linkcode AnalysisThread.takeQueueDelay}. */
@@ -220,6 +226,7 @@ class WorkerHandle {
   /** Bytes of the input ring frames leave free for starts and ends. */
   readonly #controlReserve: number;
   readonly #onGone: () => void;
+  readonly #endWaitMs: number;
   readonly #metrics = new Float64Array(METRICS_FIELDS);
   readonly #metricsBytes = new Uint8Array(this.#metrics.buffer);
   readonly #decoder = new TextDecoder();
@@ -231,6 +238,7 @@ class WorkerHandle {
   constructor(options: AnalysisThreadOptions, delays: SharedArrayBuffer, onGone: () => void) {
     this.log = options.log;
     this.#onGone = onGone;
+    this.#endWaitMs = options.endWaitMs ?? END_WAIT_MS;
     const inputBytes = options.inputBytes ?? INPUT_RING_BYTES;
     this.#controlReserve = Math.min(CONTROL_RESERVE_BYTES, Math.floor(inputBytes / 4));
     const input = RecordRing.allocate(inputBytes);
@@ -288,9 +296,13 @@ class WorkerHandle {
     }
   }
 
-  /** Blocks until `call` has its last results or `END_WAIT_MS` passed; handles every result meanwhile. */
+  /**
+   * Blocks until `call` has its last results, handling every result meanwhile. A worker that sends nothing
+   * for `endWaitMs` is given up: a dying worker's error event cannot arrive while this thread blocks, and a
+   * stuck one would make every later call's end wait as long, with every socket of the process unread.
+   */
   awaitEnd(call: RemotePipeline): void {
-    const deadline = performance.now() + END_WAIT_MS;
+    const deadline = performance.now() + this.#endWaitMs;
     for (;;) {
       const seen = this.output.writeOffset;
       this.drain();
@@ -299,11 +311,9 @@ class WorkerHandle {
       if (left <= 0) break;
       this.output.waitForWrite(seen, Math.min(left, DRAIN_MS));
     }
-    this.log.error("analysis_end_timeout", {
-      call: call.id,
-      message:
-        `the analysis thread sent no last results within ${END_WAIT_MS} ms; the call ends without them`,
-    });
+    this.#die(
+      `no last results for call ${call.id} within ${this.#endWaitMs} ms: the thread is stuck or gone`,
+    );
   }
 
   stop(): void {

@@ -9,7 +9,7 @@ import { CallPipeline } from "../../core/session/call_pipeline.ts";
 import type { SessionPipeline } from "../../core/session/call_session.ts";
 import { defaultSessionConfig } from "../../core/session/config.ts";
 import { AnalysisThread, type AnalysisThreadOptions } from "../../routes/analysis_thread.ts";
-import { FATAL_FRAME_MS, FAULTY_FRAME_MS } from "../support/analysis_faults.ts";
+import { FATAL_FRAME_MS, FAULTY_FRAME_MS, STUCK_FRAME_MS } from "../support/analysis_faults.ts";
 
 const fixture = (name: string) =>
   Deno.readFileSync(new URL(`../fixtures/speech/${name}.ulaw`, import.meta.url));
@@ -199,6 +199,48 @@ Deno.test("Analysis thread - if the worker dies its calls fail, and the next cal
   }
 });
 
+Deno.test("Analysis thread - a stuck worker is given up after one call's end, and the next call gets a new one", async () => {
+  const audio = conversation(20, true);
+  const expected = await inPlace(audio, "outbound");
+  const endWaitMs = 300;
+  const { thread, logged } = threadWith({ workerUrl: faultyWorker, endWaitMs });
+  try {
+    await thread.start();
+    const stuck = thread.open(recorder("outbound").options);
+    const bystander = thread.open(recorder("outbound").options);
+    stuck.ingest("outbound", STUCK_FRAME_MS, new Uint8Array(160), Date.now());
+    let started = performance.now();
+    stuck.flush();
+    const waited = performance.now() - started;
+    assert.ok(waited >= endWaitMs && waited < endWaitMs + 1000, `the first end waited ${waited} ms`);
+    const failure = logged.find((l) => l.event === "analysis_thread_failed");
+    assert.ok(failure, "giving up is logged");
+    assert.match(String(failure.error), /no last results .* within 300 ms/);
+    assert.equal(failure.calls, 2);
+    // The other call fails at once instead of waiting out the limit again.
+    assert.throws(
+      () => bystander.ingest("outbound", 0, new Uint8Array(160), Date.now()),
+      /the analysis thread failed/,
+    );
+    started = performance.now();
+    bystander.flush();
+    assert.ok(performance.now() - started < 50, "a later end does not wait for the stuck worker");
+    const next = recorder("outbound");
+    const call = thread.open(next.options);
+    await feed(call, audio, "outbound");
+    call.flush();
+    assert.deepEqual(next.seen.suggestions, expected.suggestions);
+    await thread.start(); // the new worker's start message, if it was not handled yet
+    assert.equal(
+      logged.filter((l) => l.event === "analysis_thread_started").length,
+      2,
+      "a second worker ran",
+    );
+  } finally {
+    thread.close();
+  }
+});
+
 Deno.test("Analysis thread - frames a full ring cannot take are dropped, counted and logged", () => {
   const { thread, logged } = threadWith({ inputBytes: 4096 });
   try {
@@ -214,7 +256,9 @@ Deno.test("Analysis thread - frames a full ring cannot take are dropped, counted
     // Frames leave room for starts and ends: a call still starts and ends on the full queue.
     const other = thread.open(recorder("inbound").options);
     other.flush();
-    assert.ok(!logged.some((l) => l.event === "analysis_end_refused" || l.event === "analysis_end_timeout"));
+    assert.ok(
+      !logged.some((l) => l.event === "analysis_end_refused" || l.event === "analysis_thread_failed"),
+    );
     call.flush();
     assert.ok(seen.metrics.length > 0, "what got through was analysed");
   } finally {

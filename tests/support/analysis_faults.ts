@@ -1,3 +1,7 @@
-/** Frame stamps that make tests/support/faulty_analysis_worker.ts fail: one call, or the whole worker. */
+/**
+ * Frame stamps that make tests/support/faulty_analysis_worker.ts fail: one call, the whole worker, or the
+ * worker stuck for good.
+ */
 export const FAULTY_FRAME_MS = 4_242_000;
 export const FATAL_FRAME_MS = 4_343_000;
+export const STUCK_FRAME_MS = 4_444_000;
