@@ -13,7 +13,7 @@
 import v8 from "node:v8";
 import { DELAY_BUCKETS } from "../routes/analysis_protocol.ts";
 import { type QueueDelay, summarizeQueueDelay } from "../routes/analysis_thread.ts";
-import { INTERVAL_MS, TwoStageBudget } from "./analysis_budget.ts";
+import { FrameBudget, INTERVAL_MS, TwoStageBudget } from "./analysis_budget.ts";
 import { lastResortCollector } from "../routes/memory_release.ts";
 import { cpuMicros, Histogram, mainThreadCpuMicros, round, wallMs } from "./stats.ts";
 
@@ -21,6 +21,8 @@ import { cpuMicros, Histogram, mainThreadCpuMicros, round, wallMs } from "./stat
 export const REAL_TIME_BUDGET_MS = 100;
 const LAG_INTERVAL_MS = 10;
 const MEMORY_SAMPLE_MS = 250;
+/** How often a snapshot checks whether the analysis thread has taken the frames of its window. */
+const SETTLE_POLL_MS = 5;
 
 /** Per-socket state: the call's wall start once its `start` message has been seen. */
 interface SocketState {
@@ -41,14 +43,20 @@ export class ServerProbe {
   #timers: ReturnType<typeof setInterval>[] = [];
   #analysis: AnalysisSource | null = null;
   #droppedAtReset = 0;
+  /** Each frame paired with the analysis batch that took it. */
+  readonly #frameBudget = new FrameBudget(REAL_TIME_BUDGET_MS);
+  /** The frame budget's checkpoint where the window started. */
+  #windowCheckpoint = this.#frameBudget.checkpoint();
+  /** The coarser rule of runs M–Q, for comparison. */
   readonly #budget = new TwoStageBudget(REAL_TIME_BUDGET_MS);
   /** The window's analysis waits, per ms (as the server counts them). */
   readonly #waits = new Float64Array(DELAY_BUCKETS + 1);
 
   /**
-   * The server analyses on a second thread: a frame is done only once analysed there. `source` gives
-   * how long frames waited for that thread (counts per ms, taken every 100 ms) and the frames it dropped;
-   * which frames are then within budget is decided by {@linkcode TwoStageBudget}.
+   * The server analyses on a second thread: a frame is done only once analysed there. `source` gives when
+   * that thread's batches ran, how long frames waited for it (counts per ms) and the frames it dropped, all
+   * taken every 100 ms; which frames are then within budget is decided by {@linkcode FrameBudget} (and, for
+   * comparison, by the coarser {@linkcode TwoStageBudget}).
    */
   watchAnalysis(source: AnalysisSource): void {
     this.#analysis = source;
@@ -62,6 +70,24 @@ export class ServerProbe {
     const interval = summarizeQueueDelay(counts);
     for (let i = 0; i < counts.length; i++) this.#waits[i] += counts[i];
     this.#budget.closeInterval(interval.frames, interval.max);
+    this.#settleFrames();
+  }
+
+  #settleFrames(): void {
+    const budget = this.#frameBudget;
+    this.#analysis?.takeBatches((start, end) => budget.addBatch(start, end));
+    budget.settle(wallMs());
+  }
+
+  /** Frames within budget among those seen before `checkpoint`, once the analysis thread has taken them all. */
+  async #withinBefore(checkpoint: number): Promise<number> {
+    for (;;) {
+      this.#settleFrames();
+      const within = this.#frameBudget.withinBefore(checkpoint);
+      // Frames no batch takes settle as late once past their budget, so this ends within about 100 ms.
+      if (within !== null) return within;
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    }
   }
 
   /** Starts the 10 ms lag timer and the memory sampler. */
@@ -111,10 +137,15 @@ export class ServerProbe {
       this.#unstamped++;
       return;
     }
-    const late = wallMs() - (state.t0 + timestamp);
+    const now = wallMs();
+    const due = state.t0 + timestamp;
+    const late = now - due;
     this.latency.add(late);
     if (late <= REAL_TIME_BUDGET_MS) this.#withinBudget++;
-    if (this.#analysis !== null) this.#budget.addFrame(late);
+    if (this.#analysis !== null) {
+      this.#frameBudget.addFrame(now, due);
+      this.#budget.addFrame(late);
+    }
   }
 
   #sampleMemory(): void {
@@ -127,7 +158,7 @@ export class ServerProbe {
    * The window's figures; `reset` starts a new window after reading. `gc` collects garbage first;
    * `release` also runs, before that, the collection the product's idle release runs (V8's last resort).
    */
-  snapshot(options: { reset?: boolean; gc?: boolean; release?: boolean } = {}): ProbeSnapshot {
+  async snapshot(options: { reset?: boolean; gc?: boolean; release?: boolean } = {}): Promise<ProbeSnapshot> {
     const gc = (globalThis as { gc?: () => void }).gc;
     // The product's own idle-release collection, so the baseline's readings get exactly the same.
     if (options.release) lastResortCollector()?.();
@@ -141,12 +172,16 @@ export class ServerProbe {
     const analysis = this.#analysis;
     this.#closeInterval();
     const dropped = analysis === null ? 0 : analysis.dropped() - this.#droppedAtReset;
+    // The window ends here; whether its last frames were analysed in time is known a batch or two later.
+    const windowCheckpoint = this.#windowCheckpoint;
+    const checkpoint = this.#frameBudget.checkpoint();
     const snapshot: ProbeSnapshot = {
       wall_ms: wallMs(),
       window_ms: round(wallMs() - this.#windowStart, 1),
       frames: this.#frames,
-      frames_within_budget: analysis === null
-        ? this.#withinBudget
+      frames_within_budget: this.#withinBudget, // with the analysis thread: set below
+      frames_within_budget_interval_rule: analysis === null
+        ? null
         : Math.max(0, this.#budget.within() - dropped),
       analysis_queue_ms: analysis === null ? null : summarizeQueueDelay(this.#waits),
       analysis_dropped: analysis === null ? null : dropped,
@@ -173,6 +208,14 @@ export class ServerProbe {
     if (options.reset) {
       this.#reset();
       this.#droppedAtReset = analysis?.dropped() ?? 0;
+      this.#windowCheckpoint = checkpoint;
+    }
+    if (analysis !== null) {
+      const within = await this.#withinBefore(checkpoint) - await this.#withinBefore(windowCheckpoint);
+      // Dropped frames were never analysed, though a later batch "took" them.
+      snapshot.frames_within_budget = Math.max(0, within - dropped);
+      if (windowCheckpoint !== this.#windowCheckpoint) this.#frameBudget.forget(windowCheckpoint);
+      if (checkpoint !== this.#windowCheckpoint) this.#frameBudget.forget(checkpoint);
     }
     return snapshot;
   }
@@ -197,6 +240,8 @@ export interface AnalysisSource {
   takeCounts(into: Float64Array): void;
   /** Frames dropped so far (cumulative). */
   dropped(): number;
+  /** Hands `visit` each batch the analysis thread ran since the last call (`AnalysisThread.takeBatches`). */
+  takeBatches(visit: (startMs: number, endMs: number) => void): void;
 }
 
 /** What the stats endpoint answers. Memory in bytes, CPU cumulative for the process. */
@@ -205,6 +250,8 @@ export interface ProbeSnapshot {
   window_ms: number;
   frames: number;
   frames_within_budget: number;
+  /** With the analysis thread: frames within budget by the coarser rule of runs M–Q (TwoStageBudget). */
+  frames_within_budget_interval_rule: number | null;
   frames_unstamped: number;
   /** Only with the analysis thread: how long frames waited for it in the window, and how many it dropped. */
   analysis_queue_ms: QueueDelay | null;
@@ -359,22 +406,25 @@ export async function serveProbe(
   })();
   let resolvePort: (port: number) => void;
   const listening = new Promise<number>((resolve) => resolvePort = resolve);
-  Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: (addr) => resolvePort(addr.port) }, (request) => {
-    const url = new URL(request.url);
-    if (url.pathname === "/stats") {
-      const snapshot = probe.snapshot({
-        reset: url.searchParams.has("reset"),
-        gc: url.searchParams.has("gc"),
-        release: url.searchParams.has("release"),
-      });
-      return Response.json({ ...snapshot, ...extra() });
-    }
-    if (url.pathname === "/shutdown" && request.method === "POST") {
-      setTimeout(shutdown, 0);
-      return new Response("bye\n");
-    }
-    return new Response("not found\n", { status: 404 });
-  });
+  Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: (addr) => resolvePort(addr.port) },
+    async (request) => {
+      const url = new URL(request.url);
+      if (url.pathname === "/stats") {
+        const snapshot = await probe.snapshot({
+          reset: url.searchParams.has("reset"),
+          gc: url.searchParams.has("gc"),
+          release: url.searchParams.has("release"),
+        });
+        return Response.json({ ...snapshot, ...extra() });
+      }
+      if (url.pathname === "/shutdown" && request.method === "POST") {
+        setTimeout(shutdown, 0);
+        return new Response("bye\n");
+      }
+      return new Response("not found\n", { status: 404 });
+    },
+  );
   const port = await listening;
   console.log(JSON.stringify({ bench: "listening", stats_url: `http://127.0.0.1:${port}`, ...info }));
 }

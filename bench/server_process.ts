@@ -35,6 +35,7 @@ if (analysis !== null) {
   probe.watchAnalysis({
     takeCounts: (into) => analysis.takeQueueDelayCounts(into),
     dropped: () => analysis.droppedFrames,
+    takeBatches: (visit) => analysis.takeBatches(visit),
   });
 }
 probe.start();

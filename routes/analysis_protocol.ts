@@ -48,6 +48,8 @@ export interface AnalysisWorkerInit {
   output: SharedRing;
   /** Queue delay histogram: {@linkcode DELAY_BUCKETS} int32 counts of 1 ms, then one for anything longer. */
   delays: SharedArrayBuffer;
+  /** The {@linkcode BatchLog}'s memory. */
+  batches: SharedArrayBuffer;
 }
 
 /** The worker's one message back, once it runs. */
@@ -99,4 +101,50 @@ export function unpackMetrics(from: Float64Array): MetricsData {
 
 function orNull(value: number): number | null {
   return Number.isNaN(value) ? null : value;
+}
+
+/**
+ * When the analysis thread's batches ran: for each batch that took any record, when it took what had arrived
+ * and when it was done, in ms on the `performance.timeOrigin + performance.now()` clock (which the threads of
+ * a process share). A frame written before a batch started was analysed by the time it ended: that pairs a
+ * frame with its wait, which the benchmark needs (bench/analysis_budget.ts). One writer (the worker), one
+ * reader; the last {@linkcode BatchLog.ENTRIES} batches are kept.
+ */
+export class BatchLog {
+  /** About 40 s of batches, one every 40 ms. */
+  static readonly ENTRIES = 1024;
+  /** Bytes of a log's memory: the int32 count of batches logged, then two float64 per batch from byte 8. */
+  static readonly BYTES = 8 + BatchLog.ENTRIES * 16;
+  readonly #count: Int32Array;
+  readonly #times: Float64Array;
+  /** Batches the reader has taken. */
+  #taken: number;
+
+  constructor(memory: SharedArrayBuffer) {
+    this.#count = new Int32Array(memory, 0, 1);
+    this.#times = new Float64Array(memory, 8, 2 * BatchLog.ENTRIES);
+    this.#taken = Atomics.load(this.#count, 0);
+  }
+
+  /** Logs a batch (the writer). */
+  add(startMs: number, endMs: number): void {
+    const count = Atomics.load(this.#count, 0);
+    const at = 2 * (count % BatchLog.ENTRIES);
+    this.#times[at] = startMs;
+    this.#times[at + 1] = endMs;
+    Atomics.store(this.#count, 0, count + 1);
+  }
+
+  /**
+   * Hands `visit` every batch logged since the last call, oldest first (the reader). Batches overwritten
+   * before they were taken are skipped: a later batch still bounds when a frame was done, only less tightly.
+   */
+  take(visit: (startMs: number, endMs: number) => void): void {
+    const count = Atomics.load(this.#count, 0);
+    for (let i = Math.max(this.#taken, count - BatchLog.ENTRIES); i < count; i++) {
+      const at = 2 * (i % BatchLog.ENTRIES);
+      visit(this.#times[at], this.#times[at + 1]);
+    }
+    this.#taken = count;
+  }
 }

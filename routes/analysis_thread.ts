@@ -31,6 +31,7 @@ import { RecordRing } from "./analysis_ring.ts";
 import {
   type AnalysisWorkerInit,
   type AnalysisWorkerReady,
+  BatchLog,
   type CallEnded,
   DELAY_BUCKETS,
   In,
@@ -107,6 +108,9 @@ export function summarizeQueueDelay(counts: Float64Array): QueueDelay {
 export class AnalysisThread {
   readonly #options: AnalysisThreadOptions;
   readonly #delays = new SharedArrayBuffer((DELAY_BUCKETS + 1) * 4);
+  /** Outlives a worker, like the delays: a worker started after one died logs on after it. */
+  readonly #batchMemory = new SharedArrayBuffer(BatchLog.BYTES);
+  readonly #batches = new BatchLog(this.#batchMemory);
   #worker: WorkerHandle | null = null;
   /** Call ids; 0 stands for the worker itself in its messages. */
   #nextId = 1;
@@ -174,6 +178,15 @@ export class AnalysisThread {
     for (let i = 0; i < counts.length; i++) into[i] += Atomics.exchange(counts, i, 0);
   }
 
+  /**
+   * Hands `visit` each batch of the analysis thread since the last call: when it took the records that had
+   * arrived and when it had analysed them (ms, `performance.timeOrigin + performance.now()`). A frame handed
+   * over before a batch started was analysed by the time that batch ended (bench/analysis_budget.ts).
+   */
+  takeBatches(visit: (startMs: number, endMs: number) => void): void {
+    this.#batches.take(visit);
+  }
+
   /** Asks the analysis thread to give memory back (the server is idle; see routes/memory_release.ts). */
   releaseMemory(): void {
     const worker = this.#worker;
@@ -206,7 +219,7 @@ export class AnalysisThread {
   #running(): WorkerHandle {
     if (this.#closed) throw new Error("the analysis thread was stopped (server shutting down)");
     if (this.#worker !== null) return this.#worker;
-    const handle = new WorkerHandle(this.#options, this.#delays, () => {
+    const handle = new WorkerHandle(this.#options, this.#delays, this.#batchMemory, () => {
       if (this.#worker === handle) this.#worker = null;
     });
     this.#worker = handle;
@@ -235,7 +248,12 @@ class WorkerHandle {
   #failStart: (error: Error) => void = () => {};
   #dead: string | null = null;
 
-  constructor(options: AnalysisThreadOptions, delays: SharedArrayBuffer, onGone: () => void) {
+  constructor(
+    options: AnalysisThreadOptions,
+    delays: SharedArrayBuffer,
+    batches: SharedArrayBuffer,
+    onGone: () => void,
+  ) {
     this.log = options.log;
     this.#onGone = onGone;
     this.#endWaitMs = options.endWaitMs ?? END_WAIT_MS;
@@ -268,6 +286,7 @@ class WorkerHandle {
       input,
       output,
       delays,
+      batches,
     };
     this.#worker.postMessage(init);
   }

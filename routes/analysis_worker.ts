@@ -21,6 +21,7 @@ import { lastResortCollector } from "./memory_release.ts";
 import {
   type AnalysisWorkerInit,
   type AnalysisWorkerReady,
+  BatchLog,
   type CallEnded,
   DELAY_BUCKETS,
   In,
@@ -82,6 +83,7 @@ class AnalysisLoop {
   readonly #input: RecordRing;
   readonly #output: RecordRing;
   readonly #delays: Int32Array;
+  readonly #batches: BatchLog;
   readonly #init: AnalysisWorkerInit;
   readonly #calls = new Map<number, Call>();
   readonly #buffers = new BufferPool();
@@ -100,6 +102,7 @@ class AnalysisLoop {
     this.#input = new RecordRing(init.input);
     this.#output = new RecordRing(init.output);
     this.#delays = new Int32Array(init.delays);
+    this.#batches = new BatchLog(init.batches);
   }
 
   run(): void {
@@ -112,9 +115,13 @@ class AnalysisLoop {
         const records = this.#input.scan(this.#visit);
         this.#analyseBatch();
         this.#input.commit();
-        if (records > 0) this.#output.notifyWritten();
+        const ended = performance.now();
+        if (records > 0) {
+          this.#output.notifyWritten();
+          this.#batches.add(performance.timeOrigin + started, performance.timeOrigin + ended);
+        }
         if (this.#stopped) return;
-        const busy = performance.now() - started;
+        const busy = ended - started;
         this.#input.sleep(this.#calls.size > 0 ? Math.max(1, TICK_MS - busy) : Infinity);
       }
     } catch (error) {

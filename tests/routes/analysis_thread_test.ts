@@ -115,6 +115,33 @@ Deno.test("Analysis thread - a call gives exactly the suggestions and metrics it
   }
 });
 
+Deno.test("Analysis thread - it logs when its batches ran, each frame analysed before its batch ended", async () => {
+  const { thread } = threadWith();
+  try {
+    await thread.start();
+    thread.takeBatches(() => {}); // none yet; starts the reader at the log's end
+    const { seen, options } = recorder("outbound");
+    const call = thread.open(options);
+    const handedOver = performance.timeOrigin + performance.now();
+    // 2 s of audio: 200 frames, metrics at 4 Hz of stream time.
+    await feed(call, conversation(2), "outbound");
+    call.flush();
+    const batches: number[][] = [];
+    thread.takeBatches((start, end) => batches.push([start, end]));
+    const after = performance.timeOrigin + performance.now();
+    assert.ok(batches.length >= 1, "the frames were analysed in logged batches");
+    for (let i = 0; i < batches.length; i++) {
+      const [start, end] = batches[i];
+      assert.ok(start <= end && end <= after + 1, `batch ${i} ran ${start}–${end}, before ${after}`);
+      if (i > 0) assert.ok(start >= batches[i - 1][1], "batches run one after another");
+    }
+    assert.ok(batches.at(-1)![1] >= handedOver, "the last batch ended after the frames were handed over");
+    assert.ok(seen.metrics.length >= 8);
+  } finally {
+    thread.close();
+  }
+});
+
 Deno.test("Analysis thread - calls analysed together each get only their own results", async () => {
   const fast = conversation(40, true);
   const calm = conversation(40);
