@@ -77,18 +77,30 @@ export function largestHolding(rows: readonly RungResult[]): { max: number; capp
   return { max, capped: rows.length > 0 };
 }
 
+/** Concurrent real-time calls one server process must hold (issue 7's target). */
+const CALLS_GOAL = 1000;
+
 /** Judges the targets of the brief against a result. */
 export function judge(result: BenchResult): Target[] {
   const { headline, analysis, latency, memory } = result;
   const half = latency.at_half;
   const ladderRan = result.ladder.coach.length > 0;
   const atLeast = (n: number, capped: boolean) => `${capped ? "≥ " : ""}${n}`;
+  // The machine's speed moves every server's N (docs/performance.md): when the bare baseline itself misses
+  // the goal in the same run, the verdict says so, so a slow hour is not read as the product's regression.
+  const baselineShort = result.ladder.baseline.length > 0 && !headline.baseline_capped &&
+    headline.baseline_max_calls < CALLS_GOAL;
   return [
     {
       name: "concurrent real-time calls",
-      goal: "≥ 1000",
-      measured: ladderRan ? atLeast(headline.coach_max_calls, headline.coach_capped) : "not measured",
-      pass: ladderRan ? headline.coach_max_calls >= 1000 : null,
+      goal: `≥ ${CALLS_GOAL}`,
+      measured: ladderRan
+        ? atLeast(headline.coach_max_calls, headline.coach_capped) +
+          (baselineShort
+            ? ` (the bare baseline held only ${headline.baseline_max_calls} in this run: the machine was slow)`
+            : "")
+        : "not measured",
+      pass: ladderRan ? headline.coach_max_calls >= CALLS_GOAL : null,
     },
     {
       name: "share of bare baseline N",

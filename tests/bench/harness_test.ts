@@ -276,6 +276,13 @@ Deno.test("Bench report - headline, targets and tables", () => {
     null,
     "no ratio verdict on a capped baseline",
   );
+  assert.match(
+    targets[0].measured,
+    /^50 \(the bare baseline held only 100 in this run: the machine was slow\)$/,
+    "a baseline short of the goal is named beside the verdict",
+  );
+  const fastMachine = judge({ ...result, headline: { ...result.headline, baseline_max_calls: 1200 } });
+  assert.equal(fastMachine[0].measured, "50", "no remark when the baseline reached the goal");
   const text = renderReport({ ...result, targets });
   assert.match(text, /\| coach \| 100 \|/);
   assert.match(text, /FAIL/);
