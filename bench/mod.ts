@@ -2,10 +2,11 @@
  * `deno task bench`: how many live calls one server process coaches, at what latency and memory.
  *
  * 1. analysis cost in-process; 2. a ladder of N concurrent real-time calls over real sockets (server and
- * load generator in separate processes); 3. the same ladder against a bare WebSocket server; 4. tip latency
- * at N=1 and at half the headline N; 5. memory over a long call and many short calls, as many again (the
- * steady state), and the bare baseline over the same short calls. Prints Markdown tables and PASS/FAIL per
- * target; `--json FILE` writes the same figures. Method: docs/performance.md.
+ * load generator in separate processes); 3. the same ladder against a bare WebSocket server, climbed in
+ * lockstep with the product's (`ladder.ts`); 4. tip latency at N=1 and at half the headline N; 5. memory
+ * over a long call and many short calls, as many again (the steady state), and the bare baseline over the same
+ * short calls. Prints Markdown tables and PASS/FAIL per target; `--json FILE` writes the same figures.
+ * Method: docs/performance.md.
  *
  * Flags: `--quick` (short ladder and runs, under a minute), `--json FILE`, `--ladder 50,100,…`,
  * `--profile N` (also profile the server at N calls with `--cpu-prof`), `--only analysis,ladder,latency,memory`
@@ -17,6 +18,7 @@
 import { measureAnalysisCost } from "./analysis_cost.ts";
 import { loadConversation } from "./audio.ts";
 import { stopAllChildren } from "./child.ts";
+import { climbLadders } from "./ladder.ts";
 import { summarizeProfileDir } from "./profile.ts";
 import {
   type BenchResult,
@@ -111,7 +113,7 @@ function loadAverage(): number[] | null {
   return Deno.build.os === "linux" || Deno.build.os === "darwin" ? Deno.loadavg() : null;
 }
 
-/** Tries per rung at most (see {@linkcode climb}). */
+/** Tries per rung at most (see {@linkcode runRungWithRetries}). */
 const MAX_TRIES = 3;
 /** Other processes above this CPU (% of one core) during a window mean the window was disturbed. */
 const DISTURBED_OTHERS_PCT = 50;
@@ -124,57 +126,55 @@ function percent(row: RungResult): string {
   return `${(row.within_100ms * 100).toFixed(2)} %`;
 }
 
-/** Climbs the ladder until a rung fails real time (or errors). */
-async function climb(
+/**
+ * Runs one rung of `kind` at `calls`, re-running a miss (see below), and logs it; null when it could not be
+ * run (the reason goes to `errors`).
+ */
+async function runRungWithRetries(
   kind: ServerKind,
-  ladder: number[],
+  calls: number,
   timing: RungTiming,
   transport: GeneratorTransport,
   errors: string[],
-): Promise<RungResult[]> {
-  const rows: RungResult[] = [];
-  for (const calls of ladder) {
-    log(`${kind}: ${calls} calls…`);
-    try {
-      const tries: RungResult[] = [await runRung(kind, calls, timing, { transport })];
-      // A miss is re-run once: on a shared machine one stall of another process can sink a short window.
-      // A second miss is re-run once more only if other processes took over half a core during it.
-      while (
-        !tries.at(-1)!.holds_real_time &&
-        (tries.length < 2 || (tries.length < MAX_TRIES && disturbed(tries.at(-1)!)))
-      ) {
-        const last = tries.at(-1)!;
-        log(
-          `${kind} N=${calls} missed real time (${
-            percent(last)
-          }, others ${last.other_cpu_pct} % CPU); retrying`,
-        );
-        tries.push(await runRung(kind, calls, timing, { transport }));
-      }
+): Promise<RungResult | null> {
+  log(`${kind}: ${calls} calls…`);
+  try {
+    const tries: RungResult[] = [await runRung(kind, calls, timing, { transport })];
+    // A miss is re-run once: on a shared machine one stall of another process can sink a short window.
+    // A second miss is re-run once more only if other processes took over half a core during it.
+    while (
+      !tries.at(-1)!.holds_real_time &&
+      (tries.length < 2 || (tries.length < MAX_TRIES && disturbed(tries.at(-1)!)))
+    ) {
       const last = tries.at(-1)!;
-      const earlier = tries.slice(0, -1).map((t) => `${percent(t)} with others at ${t.other_cpu_pct} % CPU`);
-      const row = earlier.length
-        ? { ...last, note: [`earlier tries: ${earlier.join(", ")}`, last.note].filter(Boolean).join("; ") }
-        : last;
-      rows.push(row);
       log(
-        `${kind} N=${calls}: ${
-          (row.within_100ms * 100).toFixed(2)
-        } % ≤100 ms, lag p99 ${row.loop_lag_p99_ms} ms, ` +
-          `CPU ${row.server_cpu_pct} % (socket thread ${row.server_main_thread_cpu_pct} %)` +
-          (row.analysis_queue_ms
-            ? `, analysis wait p99/max ${row.analysis_queue_ms.p99}/${row.analysis_queue_ms.max} ms`
-            : "") +
-          `, ${row.holds_real_time ? "holds" : "FAILS"} ${row.note}`,
+        `${kind} N=${calls} missed real time (${
+          percent(last)
+        }, others ${last.other_cpu_pct} % CPU); retrying`,
       );
-      if (!row.holds_real_time) break;
-    } catch (error) {
-      errors.push(`${kind} N=${calls}: ${(error as Error).message}`);
-      log(`${kind} N=${calls} failed: ${(error as Error).message}`);
-      break;
+      tries.push(await runRung(kind, calls, timing, { transport }));
     }
+    const last = tries.at(-1)!;
+    const earlier = tries.slice(0, -1).map((t) => `${percent(t)} with others at ${t.other_cpu_pct} % CPU`);
+    const row = earlier.length
+      ? { ...last, note: [`earlier tries: ${earlier.join(", ")}`, last.note].filter(Boolean).join("; ") }
+      : last;
+    log(
+      `${kind} N=${calls}: ${
+        (row.within_100ms * 100).toFixed(2)
+      } % ≤100 ms, lag p99 ${row.loop_lag_p99_ms} ms, ` +
+        `CPU ${row.server_cpu_pct} % (socket thread ${row.server_main_thread_cpu_pct} %)` +
+        (row.analysis_queue_ms
+          ? `, analysis wait p99/max ${row.analysis_queue_ms.p99}/${row.analysis_queue_ms.max} ms`
+          : "") +
+        `, ${row.holds_real_time ? "holds" : "FAILS"} ${row.note}`,
+    );
+    return row;
+  } catch (error) {
+    errors.push(`${kind} N=${calls}: ${(error as Error).message}`);
+    log(`${kind} N=${calls} failed: ${(error as Error).message}`);
+    return null;
   }
-  return rows;
 }
 
 /** Runs the benchmark. */
@@ -211,18 +211,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   }
   const ladder = options.only.has("ladder");
   if (ladder || options.only.has("coach") || options.only.has("baseline")) {
-    if (ladder || options.only.has("coach")) {
-      result.ladder.coach = await climb("coach", options.ladder, timing, options.transport, result.errors);
-    }
-    if (ladder || options.only.has("baseline")) {
-      result.ladder.baseline = await climb(
-        "baseline",
-        options.ladder,
-        timing,
-        options.transport,
-        result.errors,
-      );
-    }
+    const kinds = (["coach", "baseline"] as const).filter((kind) => ladder || options.only.has(kind));
+    result.ladder = await climbLadders(
+      kinds,
+      options.ladder,
+      (kind, calls) => runRungWithRetries(kind, calls, timing, options.transport, result.errors),
+    );
     const coach = largestHolding(result.ladder.coach);
     const baseline = largestHolding(result.ladder.baseline);
     result.headline = {
