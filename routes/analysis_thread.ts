@@ -104,13 +104,21 @@ export function summarizeQueueDelay(counts: Float64Array): QueueDelay {
   return { frames, p50: at(0.5), p99: at(0.99), max: at(1) };
 }
 
+/** Shared memory the thread keeps across workers: the queue-delay counts and the batch log. */
+interface LastingMemory {
+  delays: SharedArrayBuffer;
+  batches: SharedArrayBuffer;
+}
+
 /** One worker thread analysing the calls of this process. */
 export class AnalysisThread {
   readonly #options: AnalysisThreadOptions;
-  readonly #delays = new SharedArrayBuffer((DELAY_BUCKETS + 1) * 4);
-  /** Outlives a worker, like the delays: a worker started after one died logs on after it. */
-  readonly #batchMemory = new SharedArrayBuffer(BatchLog.BYTES);
-  readonly #batches = new BatchLog(this.#batchMemory);
+  /** Outlives a worker: a worker started after one died counts and logs on after it. */
+  readonly #shared: LastingMemory = {
+    delays: new SharedArrayBuffer((DELAY_BUCKETS + 1) * 4),
+    batches: new SharedArrayBuffer(BatchLog.BYTES),
+  };
+  readonly #batches = new BatchLog(this.#shared.batches);
   #worker: WorkerHandle | null = null;
   /** Call ids; 0 stands for the worker itself in its messages. */
   #nextId = 1;
@@ -174,7 +182,7 @@ export class AnalysisThread {
    * count for anything longer; {@linkcode summarizeQueueDelay} reads them), then starts counting afresh.
    */
   takeQueueDelayCounts(into: Float64Array): void {
-    const counts = new Int32Array(this.#delays);
+    const counts = new Int32Array(this.#shared.delays);
     for (let i = 0; i < counts.length; i++) into[i] += Atomics.exchange(counts, i, 0);
   }
 
@@ -219,7 +227,7 @@ export class AnalysisThread {
   #running(): WorkerHandle {
     if (this.#closed) throw new Error("the analysis thread was stopped (server shutting down)");
     if (this.#worker !== null) return this.#worker;
-    const handle = new WorkerHandle(this.#options, this.#delays, this.#batchMemory, () => {
+    const handle = new WorkerHandle(this.#options, this.#shared, () => {
       if (this.#worker === handle) this.#worker = null;
     });
     this.#worker = handle;
@@ -248,12 +256,7 @@ class WorkerHandle {
   #failStart: (error: Error) => void = () => {};
   #dead: string | null = null;
 
-  constructor(
-    options: AnalysisThreadOptions,
-    delays: SharedArrayBuffer,
-    batches: SharedArrayBuffer,
-    onGone: () => void,
-  ) {
+  constructor(options: AnalysisThreadOptions, shared: LastingMemory, onGone: () => void) {
     this.log = options.log;
     this.#onGone = onGone;
     this.#endWaitMs = options.endWaitMs ?? END_WAIT_MS;
@@ -285,8 +288,8 @@ class WorkerHandle {
       session: options.session,
       input,
       output,
-      delays,
-      batches,
+      delays: shared.delays,
+      batches: shared.batches,
     };
     this.#worker.postMessage(init);
   }
