@@ -37,6 +37,8 @@ export const Out = {
   Fault: 4,
   /** Stream ms analysed so far (`a`), after each batch of the call's frames and the results they gave. */
   Progress: 5,
+  /** The thread runs (call id 0): it has compiled its modules and reads the input ring from now on. */
+  Started: 6,
 } as const;
 
 /** The worker's first and only message. */

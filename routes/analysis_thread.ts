@@ -49,6 +49,11 @@ export const DRAIN_MS = 5;
  */
 const END_WAIT_MS = 2_000;
 /**
+ * How long a call's end waits for a worker that has not started yet (it compiles its modules first: tens
+ * of ms with a warm cache, seconds on a fresh machine under load) before the end's own wait begins.
+ */
+const START_WAIT_MS = 30_000;
+/**
  * Input ring: about 45,000 frames, close to half a second of a thousand calls (resident from the start).
  * A quarter of that dropped frames while a thousand calls started at once and the worker was still being
  * optimized by V8.
@@ -255,6 +260,8 @@ class WorkerHandle {
   #drain: ReturnType<typeof setInterval> | null = null;
   #failStart: (error: Error) => void = () => {};
   #dead: string | null = null;
+  /** Whether the worker's `Started` record has been read: until then it is starting, not stuck. */
+  #started = false;
 
   constructor(options: AnalysisThreadOptions, shared: LastingMemory, onGone: () => void) {
     this.log = options.log;
@@ -324,12 +331,21 @@ class WorkerHandle {
    * stuck one would make every later call's end wait as long, with every socket of the process unread.
    */
   awaitEnd(call: RemotePipeline): void {
-    const deadline = performance.now() + this.#endWaitMs;
+    const startBy = performance.now() + START_WAIT_MS;
+    let deadline = performance.now() + this.#endWaitMs;
     for (;;) {
       const seen = this.output.writeOffset;
       this.drain();
       if (call.ended || this.#dead !== null) return;
-      const left = deadline - performance.now();
+      const now = performance.now();
+      if (!this.#started) {
+        if (now >= startBy) {
+          return this.#die(`the thread did not start within ${START_WAIT_MS} ms (call ${call.id} ending)`);
+        }
+        // A worker still starting has not had the end's time yet.
+        deadline = now + this.#endWaitMs;
+      }
+      const left = deadline - now;
       if (left <= 0) break;
       this.output.waitForWrite(seen, Math.min(left, DRAIN_MS));
     }
@@ -353,7 +369,12 @@ class WorkerHandle {
   }
 
   #result(ring: RecordRing, at: number): void {
-    if (ring.callId(at) === 0) return this.#die(this.#decoder.decode(ring.payload(at)));
+    if (ring.callId(at) === 0) {
+      // Call id 0 is the thread itself: it has started, or it is dying (the error as UTF-8).
+      if (ring.kind(at) === Out.Started) this.#started = true;
+      else this.#die(this.#decoder.decode(ring.payload(at)));
+      return;
+    }
     const call = this.calls.get(ring.callId(at));
     if (call === undefined) return;
     const kind = ring.kind(at);

@@ -53,6 +53,7 @@ self.onmessage = (event: MessageEvent<AnalysisWorkerInit>) => {
   self.onmessage = null;
   const loop = new AnalysisLoop(event.data);
   const ready: AnalysisWorkerReady = { priority: lowerPriority() };
+  loop.started();
   self.postMessage(ready);
   loop.run();
   self.close();
@@ -103,6 +104,15 @@ class AnalysisLoop {
     this.#output = new RecordRing(init.output);
     this.#delays = new Int32Array(init.delays);
     this.#batches = new BatchLog(init.batches);
+  }
+
+  /**
+   * Tells the socket thread through the ring that this thread runs: a call's end blocks that thread, which
+   * then sees no message, and must not take a thread still compiling its modules for a stuck one.
+   */
+  started(): void {
+    this.#output.write(Out.Started, 0, 0, 0, 0, null);
+    this.#output.notifyWritten();
   }
 
   run(): void {

@@ -9,7 +9,12 @@ import { CallPipeline } from "../../core/session/call_pipeline.ts";
 import type { SessionPipeline } from "../../core/session/call_session.ts";
 import { defaultSessionConfig } from "../../core/session/config.ts";
 import { AnalysisThread, type AnalysisThreadOptions } from "../../routes/analysis_thread.ts";
-import { FATAL_FRAME_MS, FAULTY_FRAME_MS, STUCK_FRAME_MS } from "../support/analysis_faults.ts";
+import {
+  FATAL_FRAME_MS,
+  FAULTY_FRAME_MS,
+  SLOW_START_MS,
+  STUCK_FRAME_MS,
+} from "../support/analysis_faults.ts";
 
 const fixture = (name: string) =>
   Deno.readFileSync(new URL(`../fixtures/speech/${name}.ulaw`, import.meta.url));
@@ -89,6 +94,7 @@ function threadWith(overrides: Partial<AnalysisThreadOptions> = {}) {
 }
 
 const faultyWorker = new URL("../support/faulty_analysis_worker.ts", import.meta.url);
+const slowStartWorker = new URL("../support/slow_start_analysis_worker.ts", import.meta.url);
 
 Deno.test("Analysis thread - a call gives exactly the suggestions and metrics it gives on this thread", async () => {
   const audio = conversation(90, true);
@@ -96,6 +102,7 @@ Deno.test("Analysis thread - a call gives exactly the suggestions and metrics it
   assert.ok(expected.suggestions.length > 0, "the fast talker trips a rule");
   const { thread } = threadWith();
   try {
+    await thread.start(); // frames queued during a cold start would wait seconds (measured below)
     const { seen, options } = recorder("outbound");
     const call = thread.open(options);
     await feed(call, audio, "outbound");
@@ -176,13 +183,16 @@ Deno.test("Analysis thread - a fault in one call's analysis fails that call only
   const expected = await inPlace(audio, "outbound");
   const { thread } = threadWith({ workerUrl: faultyWorker });
   try {
+    // On a fresh machine the worker's first start compiles its modules: seconds while the suite runs.
+    await thread.start();
     const broken = thread.open(recorder("outbound").options);
     const healthy = recorder("outbound");
     const call = thread.open(healthy.options);
     broken.ingest("outbound", FAULTY_FRAME_MS, new Uint8Array(160), Date.now());
     await feed(call, audio, "outbound");
-    // The worker may still be starting (it compiles its modules): wait for the fault to come back.
-    for (let i = 0; i < 300; i++) {
+    // The fault comes back with the next collection of results (every few ms): wait for it, 5 s at most.
+    const deadline = performance.now() + 5000;
+    while (performance.now() < deadline) {
       try {
         broken.ingest("outbound", 0, new Uint8Array(160), Date.now());
       } catch {
@@ -209,6 +219,7 @@ Deno.test("Analysis thread - if the worker dies its calls fail, and the next cal
   const expected = await inPlace(audio, "outbound");
   const { thread, logged } = threadWith({ workerUrl: faultyWorker });
   try {
+    await thread.start(); // the time asserted below is the death's, not a cold start's
     const doomed = thread.open(recorder("outbound").options);
     const bystander = thread.open(recorder("outbound").options);
     doomed.ingest("outbound", FATAL_FRAME_MS, new Uint8Array(160), Date.now());
@@ -272,6 +283,35 @@ Deno.test("Analysis thread - a stuck worker is given up after one call's end, an
       2,
       "a second worker ran",
     );
+  } finally {
+    thread.close();
+  }
+});
+
+Deno.test("Analysis thread - a call's end waits for a worker still starting instead of giving it up", async () => {
+  const audio = conversation(2);
+  const expected = await inPlace(audio, "outbound");
+  // The end's own wait is far shorter than the worker's start: only a worker that runs can be stuck.
+  const endWaitMs = 300;
+  const { thread, logged } = threadWith({ workerUrl: slowStartWorker, endWaitMs });
+  try {
+    const opened = performance.now();
+    const { seen, options } = recorder("outbound");
+    const call = thread.open(options);
+    await feed(call, audio, "outbound");
+    call.flush();
+    assert.ok(
+      performance.now() - opened >= SLOW_START_MS,
+      "the end returned only once the late worker had analysed the call",
+    );
+    assert.ok(
+      !logged.some((l) => l.event === "analysis_thread_failed"),
+      "the starting worker was not given up",
+    );
+    assert.equal(call.streamMs, 2000, "the last results arrived");
+    assert.deepEqual(seen.suggestions, expected.suggestions);
+    assert.deepEqual(seen.metrics, expected.metrics);
+    assert.ok(seen.metrics.length >= 8);
   } finally {
     thread.close();
   }
