@@ -79,6 +79,8 @@ export interface AnalysisThreadOptions {
   workerUrl?: URL;
   /** How long a call's end waits for its last results before the worker counts as stuck (ms). */
   endWaitMs?: number;
+  /** How long a call's end waits for a worker that has not started yet, before its own wait (ms). */
+  startWaitMs?: number;
 }
 
 /** How long frames waited for the analysis thread, since the last {@linkcode AnalysisThread.takeQueueDelay}. */
@@ -253,6 +255,7 @@ class WorkerHandle {
   readonly #controlReserve: number;
   readonly #onGone: () => void;
   readonly #endWaitMs: number;
+  readonly #startWaitMs: number;
   readonly #metrics = new Float64Array(METRICS_FIELDS);
   readonly #metricsBytes = new Uint8Array(this.#metrics.buffer);
   readonly #decoder = new TextDecoder();
@@ -267,6 +270,7 @@ class WorkerHandle {
     this.log = options.log;
     this.#onGone = onGone;
     this.#endWaitMs = options.endWaitMs ?? END_WAIT_MS;
+    this.#startWaitMs = options.startWaitMs ?? START_WAIT_MS;
     const inputBytes = options.inputBytes ?? INPUT_RING_BYTES;
     this.#controlReserve = Math.min(CONTROL_RESERVE_BYTES, Math.floor(inputBytes / 4));
     const input = RecordRing.allocate(inputBytes);
@@ -329,9 +333,11 @@ class WorkerHandle {
    * Blocks until `call` has its last results, handling every result meanwhile. A worker that sends nothing
    * for `endWaitMs` is given up: a dying worker's error event cannot arrive while this thread blocks, and a
    * stuck one would make every later call's end wait as long, with every socket of the process unread.
+   * A worker that has not started yet is waited for up to `startWaitMs` first: it is not stuck, and giving
+   * it up would fail every call that ends while it compiles.
    */
   awaitEnd(call: RemotePipeline): void {
-    const startBy = performance.now() + START_WAIT_MS;
+    const startBy = performance.now() + this.#startWaitMs;
     let deadline = performance.now() + this.#endWaitMs;
     for (;;) {
       const seen = this.output.writeOffset;
@@ -340,7 +346,9 @@ class WorkerHandle {
       const now = performance.now();
       if (!this.#started) {
         if (now >= startBy) {
-          return this.#die(`the thread did not start within ${START_WAIT_MS} ms (call ${call.id} ending)`);
+          return this.#die(
+            `the thread did not start within ${this.#startWaitMs} ms (call ${call.id} ending)`,
+          );
         }
         // A worker still starting has not had the end's time yet.
         deadline = now + this.#endWaitMs;

@@ -317,6 +317,30 @@ Deno.test("Analysis thread - a call's end waits for a worker still starting inst
   }
 });
 
+Deno.test("Analysis thread - a worker that does not start in time is given up at a call's end", async () => {
+  const startWaitMs = 300;
+  assert.ok(startWaitMs < SLOW_START_MS, "the worker starts later than the end waits for it");
+  const { thread, logged } = threadWith({ workerUrl: slowStartWorker, startWaitMs, endWaitMs: 300 });
+  try {
+    const ending = thread.open(recorder("outbound").options);
+    const bystander = thread.open(recorder("outbound").options);
+    await feed(ending, conversation(1), "outbound");
+    const started = performance.now();
+    ending.flush();
+    const waited = performance.now() - started;
+    assert.ok(waited >= startWaitMs && waited < SLOW_START_MS, `the end waited ${waited} ms`);
+    const failure = logged.find((l) => l.event === "analysis_thread_failed");
+    assert.ok(failure, "giving up is logged");
+    assert.match(String(failure.error), /did not start within 300 ms/);
+    assert.throws(
+      () => bystander.ingest("outbound", 0, new Uint8Array(160), Date.now()),
+      /the analysis thread failed/,
+    );
+  } finally {
+    thread.close();
+  }
+});
+
 Deno.test("Analysis thread - frames a full ring cannot take are dropped, counted and logged", () => {
   const { thread, logged } = threadWith({ inputBytes: 4096 });
   try {
