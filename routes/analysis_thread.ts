@@ -337,8 +337,9 @@ class WorkerHandle {
    * it up would fail every call that ends while it compiles.
    */
   awaitEnd(call: RemotePipeline): void {
-    const startBy = performance.now() + this.#startWaitMs;
-    let deadline = performance.now() + this.#endWaitMs;
+    const begun = performance.now();
+    const startBy = begun + this.#startWaitMs;
+    let deadline = begun + this.#endWaitMs;
     for (;;) {
       const seen = this.output.writeOffset;
       this.drain();
