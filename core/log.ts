@@ -2,6 +2,8 @@
  * Structured logging: one JSON line per event, filtered by level.
  *
  * The wall clock and the output are injected so `core/` stays free of them; `routes/` wires the real ones.
+ * Phone numbers never reach the output whole: any `+` followed by digits in a string field (a caller's
+ * `From`, a number quoted in an error message) keeps its last 4 digits only ({@linkcode maskPhoneNumbers}).
  *
  * @example
  * ```ts
@@ -53,6 +55,21 @@ export function createLogger(options: LoggerOptions): Logger {
 /** A logger that drops everything, for tests that do not look at logs. */
 export const silentLogger: Logger = createLogger({ level: "error", now: () => new Date(0), write: () => {} });
 
+/** A `+` and 5 or more digits: E.164 numbers, also inside SIP URIs (`sip:+1555…@…`) and error messages. */
+const PHONE_NUMBER = /\+(\d+)(\d{4})(?!\d)/g;
+
+/** `text` with every phone number in it cut to its last 4 digits: `+15551234567` → `+*******4567`. */
+export function maskPhoneNumbers(text: string): string {
+  return text.includes("+")
+    ? text.replace(
+      PHONE_NUMBER,
+      (_match, hidden: string, last: string) => `+${"*".repeat(hidden.length)}${last}`,
+    )
+    : text;
+}
+
 function errorReplacer(_key: string, value: unknown): unknown {
+  // JSON.stringify hands the replacer every nested value too, an error's message included.
+  if (typeof value === "string") return maskPhoneNumbers(value);
   return value instanceof Error ? { name: value.name, message: value.message } : value;
 }

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../core/config.ts";
-import { createLogger, LOG_LEVELS, type LogLevel, silentLogger } from "../../core/log.ts";
+import { createLogger, LOG_LEVELS, type LogLevel, maskPhoneNumbers, silentLogger } from "../../core/log.ts";
 import { startServer } from "../../routes/server.ts";
 
 const NOW = new Date("2026-03-04T05:06:07.089Z");
@@ -135,4 +135,30 @@ Deno.test("Log - the server logs JSON lines on stdout at LOG_LEVEL", async () =>
   assert.deepEqual(await runAt("error"), []);
   const debug = await runAt("debug");
   assert.ok(debug.some((l) => l.event === "server_started"));
+});
+
+Deno.test("Log - phone numbers keep their last 4 digits only, in any string field and in error messages", () => {
+  assert.equal(maskPhoneNumbers("+15551234567"), "+*******4567");
+  assert.equal(
+    maskPhoneNumbers("from +447700900123 to sip:+15557654321@pbx"),
+    "from +********0123 to sip:+*******4321@pbx",
+  );
+  assert.equal(maskPhoneNumbers("+1234"), "+1234", "nothing to hide in 4 digits");
+  assert.equal(maskPhoneNumbers("CA123 a+b"), "CA123 a+b");
+  const { log, lines } = capture("info");
+  log.info("voice_webhook", {
+    from: "+15551234567",
+    to: ["+15557654321"],
+    error: new Error("The number +15559876543 is unverified."),
+    count: 15551234567,
+  });
+  assert.deepEqual(JSON.parse(lines[0]), {
+    ts: NOW.toISOString(),
+    level: "info",
+    event: "voice_webhook",
+    from: "+*******4567",
+    to: ["+*******4321"],
+    error: { name: "Error", message: "The number +*******6543 is unverified." },
+    count: 15551234567,
+  });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { loadConfig } from "../../core/config.ts";
-import { silentLogger } from "../../core/log.ts";
+import { createLogger, silentLogger } from "../../core/log.ts";
 import { apiCallRoutes } from "../../routes/api_calls.ts";
 import { startServer } from "../../routes/server.ts";
 import { FakeTwilioRest, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from "../support/fake_twilio_rest.ts";
@@ -21,10 +21,14 @@ const CONFIGURED = {
 };
 
 /** The routes as the app mounts them, with a fake Twilio API; `post` sends like the page on this machine. */
-function setup(env: Record<string, string> = CONFIGURED, twilio = FakeTwilioRest.start()) {
+function setup(
+  env: Record<string, string> = CONFIGURED,
+  twilio = FakeTwilioRest.start(),
+  log = silentLogger,
+) {
   const app = new Hono().route(
     "/api/calls",
-    apiCallRoutes({ config: loadConfig(env), log: silentLogger, twilioClient: twilio.client() }),
+    apiCallRoutes({ config: loadConfig(env), log, twilioClient: twilio.client() }),
   );
   /** Posts like the page on this machine; a header given as "" is left out. */
   const post = (body: string, headers: Record<string, string> = {}) => {
@@ -177,7 +181,7 @@ Deno.test("API calls - requests through the tunnel or from another site get 403 
   }
 });
 
-Deno.test("API calls - a Twilio API error becomes 502 with Twilio's message", async () => {
+Deno.test("API calls - a Twilio API error becomes 502 with Twilio's message, logged with the number masked", async () => {
   const twilio = FakeTwilioRest.start({
     callError: {
       status: 400,
@@ -186,7 +190,9 @@ Deno.test("API calls - a Twilio API error becomes 502 with Twilio's message", as
         "The number +15557654321 is unverified. Trial accounts may only make calls to verified numbers.",
     },
   });
-  const { post } = setup(CONFIGURED, twilio);
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", now: () => new Date(), write: (line) => lines.push(line) });
+  const { post } = setup(CONFIGURED, twilio, log);
   try {
     const response = await post(JSON.stringify({ to: CUSTOMER }));
     assert.equal(response.status, 502);
@@ -194,6 +200,12 @@ Deno.test("API calls - a Twilio API error becomes 502 with Twilio's message", as
     assert.match(error, /Twilio did not place the call/);
     assert.match(error, /HTTP 400, Twilio error 21219/);
     assert.match(error, /Trial accounts may only make calls to verified numbers/);
+    // The person who clicked sees the number; the log keeps its last 4 digits only.
+    const failed = lines.map((line) => JSON.parse(line)).find((line) =>
+      line.event === "click_to_call_failed"
+    );
+    assert.match(failed.error, /The number \+\*{7}4321 is unverified/);
+    assert.ok(!lines.join("\n").includes(AGENT), "no full number in the log");
   } finally {
     await twilio.stop();
   }
