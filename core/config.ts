@@ -55,7 +55,11 @@ export class ConfigError extends Error {
 const E164 = /^\+[1-9]\d{6,14}$/;
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-/** One entry per variable: its schema and the fix to print when the value is wrong. */
+/**
+ * One entry per variable: its schema and the fix to print when the value is wrong. A `secret` is never
+ * printed, not even a refused one: its entry states the rule instead of quoting the value (or zod's
+ * message, which may quote it).
+ */
 const VARIABLES = {
   PORT: {
     schema: z.coerce.number().int().min(0).max(65535).default(8000),
@@ -74,6 +78,7 @@ const VARIABLES = {
   },
   TWILIO_AUTH_TOKEN: {
     schema: z.string().min(8).optional(),
+    secret: "must be at least 8 characters",
     fix: "copy the Auth Token from the Twilio console, or leave it unset to use a local simulator token",
   },
   TWILIO_PHONE_NUMBER: {
@@ -90,6 +95,7 @@ const VARIABLES = {
   },
   UI_ACCESS_KEY: {
     schema: z.string().min(16).optional(),
+    secret: "must be at least 16 characters",
     fix: "use a random string of at least 16 characters, or leave it unset to get one printed at start",
   },
   LOG_LEVEL: {
@@ -123,8 +129,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     const raw = env[name]?.trim() || undefined;
     const result = VARIABLES[name].schema.safeParse(raw);
     if (!result.success) {
+      const { fix, secret }: { fix: string; secret?: string } = VARIABLES[name];
+      if (secret !== undefined) {
+        throw new ConfigError(
+          name,
+          `the value is refused: it ${secret} (a secret's value is never printed): ${fix}`,
+        );
+      }
       const why = result.error.issues.map((issue) => issue.message).join("; ");
-      throw new ConfigError(name, `invalid value ${JSON.stringify(raw)} (${why}): ${VARIABLES[name].fix}`);
+      throw new ConfigError(name, `invalid value ${JSON.stringify(raw)} (${why}): ${fix}`);
     }
     return result.data as z.output<(typeof VARIABLES)[K]["schema"]>;
   };

@@ -10,37 +10,7 @@ import {
   PageSocket,
 } from "./support/fake_twilio.ts";
 import { signTwilioRequest } from "../core/twilio/signature.ts";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
-/** Starts `deno task start` as a user would and waits until it serves. */
-async function startMain(port: number) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
-    cwd: new URL("..", import.meta.url),
-    env: { PORT: String(port), LOG_LEVEL: "warn", TWILIO_AUTH_TOKEN: "" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let output = "";
-  const deadline = Date.now() + 60_000;
-  while (!output.includes("Live Call Coach is running")) {
-    if (Date.now() > deadline) throw new Error(`server did not start: ${output}`);
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited: ${output}`);
-    output += value;
-  }
-  const rest = (async () => {
-    while (!(await reader.read()).done) { /* drain */ }
-  })();
-  return { child, rest };
-}
+import { freePort, startMain } from "./support/main_process.ts";
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(`main - ${signal} tells pages the call ended, closes sockets and exits 0 within 2 s`, async () => {
@@ -151,5 +121,25 @@ for (const { variable, value, fix } of BAD_CONFIGS) {
       assert.equal(result.accepted, 0, `nothing listened on ${port}`);
       assert.equal(await readLocalToken(port), null, "no token file was written");
     }
+  });
+}
+
+const SECRETS = [
+  { variable: "UI_ACCESS_KEY", value: "short-secret", rule: "must be at least 16 characters" },
+  { variable: "TWILIO_AUTH_TOKEN", value: "abc1234", rule: "must be at least 8 characters" },
+];
+
+for (const { variable, value, rule } of SECRETS) {
+  Deno.test(`main - a refused ${variable} stops start-up naming the variable and the rule, never the value`, async () => {
+    const port = freePort();
+    const result = await runMainUntilExit({ PORT: String(port), [variable]: value }, port);
+    const all = result.stdout + result.stderr;
+    assert.equal(result.code, 1, all);
+    assert.match(
+      result.stderr,
+      new RegExp(`^Configuration error: ${variable}: the value is refused: it ${rule}`, "m"),
+    );
+    assert.ok(!all.includes(value), `the refused value is not in the output: ${all}`);
+    assert.equal(result.accepted, 0, "nothing listened");
   });
 }

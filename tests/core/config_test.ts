@@ -111,3 +111,18 @@ Deno.test("Config - COACH_SETTINGS overrides session settings and keeps other de
   assert.equal(config.session.endGraceMs, 5000);
   assert.deepEqual(config.coaching, loadConfig({}).coaching);
 });
+
+Deno.test("Config - a refused secret is named with its rule, and its value is never in the message", () => {
+  const cases: [Record<string, string>, string, RegExp][] = [
+    [{ UI_ACCESS_KEY: "short-secret" }, "UI_ACCESS_KEY", /must be at least 16 characters/],
+    [{ TWILIO_AUTH_TOKEN: "abc1234" }, "TWILIO_AUTH_TOKEN", /must be at least 8 characters/],
+  ];
+  for (const [env, variable, rule] of cases) {
+    const error = configError(env);
+    assert.equal(error.variable, variable);
+    assert.match(error.message, new RegExp(`^${variable}: the value is refused: it `));
+    assert.match(error.message, rule);
+    assert.ok(!error.message.includes(env[variable]), `the value is not printed: ${error.message}`);
+    assert.ok(!/invalid value/.test(error.message), error.message);
+  }
+});
