@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps): Hono {
         content_length: c.req.header("content-length") ?? null,
       });
       return c.json({ error: `Request body over ${MAX_CALL_REQUEST_BYTES} bytes.` }, 413);
-    }),
+    }, { log }),
   );
   app.route("/api/calls", apiCallRoutes({ config: deps.config, log }));
   app.route("/", pageRoutes());

@@ -16,6 +16,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import type { Logger } from "../core/log.ts";
 import { isLocalRequest, isSameOrigin, peerAddress } from "./access.ts";
 import { bodyCap } from "./body_limit.ts";
+import { loginClient, LoginLimiter } from "./login_limit.ts";
 import { contentSecurityPolicy, inlineStyleHashes } from "./security_headers.ts";
 
 /** Name of the cookie that carries the access key. */
@@ -31,6 +32,8 @@ const PUBLIC_PREFIXES = ["/webhooks/twilio/", "/ws/twilio/", "/health", "/login"
 export interface UiAccessOptions {
   accessKey: string;
   log: Logger;
+  /** Wall clock, ms (default `Date.now`): paces login attempts. */
+  now?: () => number;
 }
 
 /** Whether `given` is the access key, compared in constant time. */
@@ -58,7 +61,11 @@ export function uiAccess(options: UiAccessOptions): MiddlewareHandler {
     if (
       isLocalRequest(c.req.raw, peerAddress(c.env)) || isKey(options.accessKey, getCookie(c, ACCESS_COOKIE))
     ) {
-      return await next();
+      await next();
+      // What only key holders may see must not sit in a shared cache (a proxy's, or the tunnel's).
+      const cache = c.res.headers.get("cache-control");
+      if (cache?.includes("public")) c.res.headers.set("cache-control", cache.replace("public", "private"));
+      return;
     }
     options.log.warn("ui_access_denied", { path, reason: "no access key" });
     if (c.req.method === "GET" && !upgrade && path === "/") return c.redirect("/login", 303);
@@ -78,7 +85,8 @@ export function loginRoutes(options: UiAccessOptions): Hono {
       content_length: c.req.header("content-length") ?? null,
     });
     return c.text(`Payload too large: the login form is limited to ${MAX_LOGIN_BYTES} bytes.`, 413);
-  });
+  }, { log: options.log });
+  const limiter = new LoginLimiter({ now: options.now ?? Date.now });
   app.post(
     "/login",
     async (c, next) => {
@@ -86,17 +94,36 @@ export function loginRoutes(options: UiAccessOptions): Hono {
       options.log.warn("login_rejected", { reason: "cross-site login", origin: c.req.header("origin") });
       return c.text("Forbidden: cross-site login.", 403);
     },
+    // Before the body is read, so a refused attempt costs the server next to nothing.
+    async (c, next) => {
+      const client = loginClient(c.req.raw, peerAddress(c.env));
+      const verdict = limiter.attempt(client);
+      if (verdict.allowed) return await next();
+      // One line per client per minute while it keeps trying, with how many were refused since the last.
+      if (verdict.toLog > 0) {
+        options.log.warn("login_rate_limited", {
+          client,
+          refused: verdict.toLog,
+          retry_after_s: verdict.retryAfterS,
+        });
+      }
+      c.header("Retry-After", String(verdict.retryAfterS));
+      const message = `Too many wrong keys from your address. Try again in ${verdict.retryAfterS} s.`;
+      return loginResponse(c, message, 429);
+    },
     capped,
     async (c) => {
+      const client = loginClient(c.req.raw, peerAddress(c.env));
       const key = new URLSearchParams(await c.req.text()).get("key")?.trim();
       if (!isKey(options.accessKey, key)) {
-        options.log.warn("login_failed", { reason: "wrong access key" });
+        options.log.warn("login_failed", { reason: "wrong access key", client });
         return loginResponse(
           c,
           "That key is not right. Use the access key the server printed at start.",
           401,
         );
       }
+      limiter.succeeded(client);
       setAccessCookie(c, options.accessKey);
       return c.redirect("/", 303);
     },
@@ -115,7 +142,7 @@ function setAccessCookie(c: Context, accessKey: string): void {
 }
 
 /** The login form, with a policy that admits its own inline `<style>` by hash and nothing else. */
-function loginResponse(c: Context, error?: string, status: 200 | 401 = 200): Response {
+function loginResponse(c: Context, error?: string, status: 200 | 401 | 429 = 200): Response {
   const html = loginPage(error);
   c.header("Content-Security-Policy", contentSecurityPolicy(inlineStyleHashes(html)));
   return c.html(html, status);

@@ -38,7 +38,7 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
   // Cheap checks first: the content type, then the size, counted while the body streams in (a chunked
   // body has no Content-Length to trust), so an oversize body is refused after 64 KiB, never read whole.
   const form = requireForm(log);
-  const capped = bodyCap(MAX_WEBHOOK_BYTES, (c) => tooLarge(c, log));
+  const capped = bodyCap(MAX_WEBHOOK_BYTES, (c) => tooLarge(c, log), { log });
 
   app.post("/voice", form, capped, async (c) => {
     const params = await signedParams(c, deps);
