@@ -11,7 +11,8 @@
  *   suggestions' arrival is compared with `t0 + stream_ms`. `mark` on stdin starts a new measurement
  *   window. Media sockets use the raw-TCP client (`raw_twilio_call.ts`) unless `transport` is
  *   `"websocket"`: every 4 ms tick, each call whose slots are due queues them (both tracks, catch-up
- *   slots too) and flushes them in one write.
+ *   slots too) and flushes them in one write. Each call sends `connected` and `start` right after its
+ *   socket opens, as Twilio does; its frames start at its place on the ramp.
  * - `sequential`: N short calls one after another, each sent at up to 80× real time; every tenth also opens
  *   a page socket unless `pages` is false.
  * - `burst`: one long call sent at 80× real time (under the server's flood limit); prints `halfway` and
@@ -72,6 +73,8 @@ export type GeneratorTransport = "raw" | "websocket";
 export const GENERATOR_TRANSPORTS: readonly GeneratorTransport[] = ["raw", "websocket"];
 
 const TICK_MS = 4;
+/** A call's first frame leaves at least this long after its `start`. */
+const START_LEAD_MS = 100;
 /** A late call sends at most this many slots per tick while it catches up (bounds one tick's work). */
 const MAX_CATCH_UP_SLOTS = 25;
 const CLOSE_WAIT_MS = 5000;
@@ -177,10 +180,16 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
   let latency: LatencySample[] = [];
   let failedOpens = 0;
   let firstError = "";
+  // Like Twilio, a call sends `start` as soon as its socket is open (the server closes a socket that waits
+  // 5 s for it). Its frames begin at its place on the ramp, or just after the open when opening took longer.
+  const base = startedAt + START_LEAD_MS;
+  const rampAt = new Map(calls.map((call, i) => [call, base + (i / calls.length) * config.rampMs]));
   await withLimit(calls, config.connectConcurrency, async (call) => {
     try {
       if (call.loud) await openPage(config, call, latency);
       await call.open(config);
+      call.begin(config.authToken, Math.max(rampAt.get(call)!, wallMs() + START_LEAD_MS));
+      call.flush();
     } catch (error) {
       failedOpens++;
       firstError ||= (error as Error).message;
@@ -212,9 +221,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
   });
 
   const live = calls.filter((call) => call.isOpen);
-  const base = wallMs() + 100;
-  live.forEach((call, i) => call.t0 = base + (i / live.length) * config.rampMs);
-  const readyAt = base + config.rampMs;
+  const readyAt = live.reduce((last, call) => Math.max(last, call.t0), wallMs());
   let readySent = false;
   const deadline = startedAt + config.maxSeconds * 1000;
   let maxBuffered = 0;
@@ -230,7 +237,6 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
     }
     for (const call of live) {
       if (now < call.t0 || !call.isOpen) continue;
-      if (!call.started) call.begin(config.authToken, call.t0);
       for (let n = 0; n < MAX_CATCH_UP_SLOTS; n++) {
         const due = call.t0 + call.nextSlot * SLOT_MS;
         if (due > now) break;

@@ -110,7 +110,6 @@ export class RawTwilioCall implements MediaCall {
   page: WebSocket | null = null;
   t0 = NaN;
   nextSlot = 0;
-  started = false;
   closeCode: number | null = null;
   readonly streamSid = "MZ" + crypto.randomUUID().replaceAll("-", "");
   readonly closed: Promise<void>;
@@ -143,7 +142,6 @@ export class RawTwilioCall implements MediaCall {
 
   begin(authToken: string, t0: number): void {
     this.t0 = t0;
-    this.started = true;
     if (!this.isOpen) return;
     this.socket!.queueText(connectedMessage());
     this.socket!.queueText(startMessage(this, ++this.#sequence, authToken, t0));

@@ -94,7 +94,6 @@ export interface MediaCall {
   /** Wall start of the stream: slot k is due at `t0 + 20k` ms. */
   t0: number;
   nextSlot: number;
-  started: boolean;
   /** Close code of the media socket once closed (1006 when TCP ended without a close frame). */
   closeCode: number | null;
   readonly closed: Promise<void>;
@@ -118,7 +117,6 @@ export class TwilioCall implements MediaCall {
   page: WebSocket | null = null;
   t0 = NaN;
   nextSlot = 0;
-  started = false;
   closeCode: number | null = null;
   #sequence = 0;
   readonly streamSid = "MZ" + crypto.randomUUID().replaceAll("-", "");
@@ -160,7 +158,6 @@ export class TwilioCall implements MediaCall {
 
   begin(authToken: string, t0: number): void {
     this.t0 = t0;
-    this.started = true;
     this.#send(connectedMessage());
     this.#send(startMessage(this, ++this.#sequence, authToken, t0));
   }

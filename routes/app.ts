@@ -14,6 +14,7 @@ import type { SessionRegistry } from "../core/session/registry.ts";
 import { apiCallRoutes, MAX_CALL_REQUEST_BYTES } from "./api_calls.ts";
 import { bodyCap } from "./body_limit.ts";
 import { pageRoutes } from "./index.tsx";
+import { MediaUpgradeGuard } from "./media_guard.ts";
 import { upgradeMediaSocket } from "./media_socket.ts";
 import { upgradeUiSocket } from "./ui_socket.ts";
 import { securityHeaders } from "./security_headers.ts";
@@ -57,13 +58,15 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route("/webhooks/twilio", twilioWebhooks(deps));
 
+  const guard = new MediaUpgradeGuard({ authToken: deps.authToken, publicUrl: deps.config.publicUrl, log });
+
   app.get("/ws/twilio/media/:callSid", (c) => {
     const callSid = c.req.param("callSid");
     if (!isWebSocketUpgrade(c.req.raw)) {
       return c.text("Expected a WebSocket upgrade (Twilio Media Streams).", 426);
     }
     if (!SESSION_ID.test(callSid)) return c.text("Bad request: malformed CallSid in the path.", 400);
-    return upgradeMediaSocket(c.req.raw, callSid, { ...deps, publicUrl: deps.config.publicUrl });
+    return upgradeMediaSocket(c.req.raw, callSid, { ...deps, guard });
   });
 
   const ui = (sessionId: string | null) => (c: { req: { raw: Request } }) => {

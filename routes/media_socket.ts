@@ -15,9 +15,8 @@ import { SLOT_SAMPLES } from "../core/audio/types.ts";
 import { MediaReader } from "../core/protocol/media_reader.ts";
 import { MAX_MEDIA_BYTES, parseTwilioMessage, type TwilioMessage } from "../core/protocol/twilio_messages.ts";
 import { type CallSession, type SessionRegistry, SessionStateError } from "../core/session/registry.ts";
-import { isValidTwilioSignature } from "../core/twilio/signature.ts";
 import { verifyStreamToken } from "../core/twilio/stream_token.ts";
-import { mediaStreamUrl } from "../core/twilio/twiml.ts";
+import type { MediaUpgradeGuard, PendingStream } from "./media_guard.ts";
 
 /** Largest text frame accepted on the media socket. */
 export const MAX_MEDIA_MESSAGE_BYTES = 64 * 1024;
@@ -33,7 +32,8 @@ export const MAX_MESSAGES_PER_SECOND = 10_000;
 export interface MediaSocketDeps {
   registry: SessionRegistry;
   authToken: string;
-  publicUrl: string;
+  /** Signature, pre-start cap and start deadline (routes/media_guard.ts). */
+  guard: MediaUpgradeGuard;
   log: Logger;
   /** Wall clock, ms. */
   now: () => number;
@@ -49,18 +49,15 @@ class ProtocolError extends Error {
 }
 
 /**
- * Upgrades the request to the media socket for `callSid`. A wrong `x-twilio-signature` header is refused
- * with 403 before the upgrade; without the header the `start` token alone proves the stream.
+ * Upgrades the request to the media socket for `callSid`, once the guard has admitted it (a valid
+ * `x-twilio-signature`, room among the sockets waiting for `start`); otherwise answers the guard's refusal.
  */
 export function upgradeMediaSocket(request: Request, callSid: string, deps: MediaSocketDeps): Response {
-  const signature = request.headers.get("x-twilio-signature");
-  const url = mediaStreamUrl(deps.publicUrl, callSid);
-  if (signature !== null && !isValidTwilioSignature(deps.authToken, signature, url, {})) {
-    deps.log.warn("media_socket_rejected", { session_id: callSid, reason: "signature does not match", url });
-    return new Response("Forbidden: invalid Twilio signature.", { status: 403 });
-  }
+  const pending = deps.guard.admit(request, callSid);
+  if (pending instanceof Response) return pending;
   const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
-  new MediaConnection(socket, callSid, deps);
+  pending.watch(socket);
+  new MediaConnection(socket, callSid, deps, pending);
   return response;
 }
 
@@ -83,7 +80,12 @@ class MediaConnection {
   #windowCount = 0;
   #messagesBeforeStart = 0;
 
-  constructor(readonly socket: WebSocket, readonly callSid: string, readonly deps: MediaSocketDeps) {
+  constructor(
+    readonly socket: WebSocket,
+    readonly callSid: string,
+    readonly deps: MediaSocketDeps,
+    readonly pending: PendingStream,
+  ) {
     socket.onopen = () => this.#untrack = deps.trackSocket(socket);
     // A listener, not `onmessage`: the runtime calls an `on…` handler through one more wrapper per message.
     socket.addEventListener("message", (event) => this.#onMessage(event.data));
@@ -174,6 +176,7 @@ class MediaConnection {
     this.#session = session;
     this.#streamSid = message.streamSid;
     this.#reader = MediaReader.forStream(message.streamSid);
+    this.pending.started();
     this.deps.log.info("stream_started", { session_id: callSid, stream_sid: message.streamSid });
   }
 
