@@ -1,11 +1,14 @@
 /**
  * `WS /ws/twilio/media/{CallSid}`: the Twilio Media Streams adapter.
  *
- * Validates every frame, checks the `start` token against the CallSid in the path, then hands μ-law frames
- * to the call's session. A bad frame gets a logged reason and a close code; it never reaches other calls.
+ * The upgrade is admitted by routes/media_guard.ts (signature, sockets waiting for `start`, the start
+ * deadline). Validates every frame, checks the `start` token against the CallSid in the path, then hands
+ * μ-law frames to the call's session. A bad frame gets a logged reason and a close code; it never reaches
+ * other calls.
  *
  * Close codes: 1000 after `stop`; 1003 binary frame; 1007 malformed frame; 1008 policy (bad token,
- * media before start, second start, wrong CallSid, call already ended); 1009 oversize; 1011 server fault.
+ * media before start, second start, wrong CallSid, call already ended, no start in time); 1009 oversize;
+ * 1011 server fault.
  *
  * @module
  */
