@@ -16,7 +16,14 @@ import {
   START_DEADLINE_MS,
 } from "../../routes/media_guard.ts";
 import type { RunningServer } from "../../routes/server.ts";
-import { answerCall, closed, MediaStream, newCallSid, openSocket, waitFor } from "../support/fake_twilio.ts";
+import {
+  answerCall,
+  closed,
+  newCallSid,
+  openSocket,
+  startLiveCall,
+  waitFor,
+} from "../support/fake_twilio.ts";
 import { largeFrameHeader, RawClient, upgradeHead } from "../../bench/raw_http.ts";
 import { type LogLine, withLoggedServer } from "../support/server.ts";
 
@@ -112,14 +119,8 @@ Deno.test("Media guard - a signed socket that sends nothing is closed with 1008 
 
 Deno.test("Media guard - a socket that started in time is not touched by the start deadline", async () => {
   await withServer(async (server) => {
-    const callSid = newCallSid();
-    const answer = await answerCall(server, callSid);
-    const socket = await openSocket(answer.url, {
-      "x-twilio-signature": signTwilioRequest(server.authToken, answer.url, {}),
-    });
-    const stream = new MediaStream(socket, callSid);
-    stream.connected();
-    stream.start(answer.parameters);
+    const { callSid, stream } = await startLiveCall(server);
+    const socket = stream.socket;
     let closedEarly = false;
     socket.addEventListener("close", () => closedEarly = true);
     // Silent after its start for longer than the deadline: the session's own idle rule (15 s) applies, not this.
@@ -180,20 +181,13 @@ Deno.test("Media guard - at most 64 sockets wait for their start, one per call; 
 
 Deno.test("Media guard - a started stream frees its place among the waiting sockets", async () => {
   await withServer(async (server) => {
-    const callSid = newCallSid();
-    const answer = await answerCall(server, callSid);
-    const socket = await openSocket(answer.url, {
-      "x-twilio-signature": signTwilioRequest(server.authToken, answer.url, {}),
-    });
-    const stream = new MediaStream(socket, callSid);
-    stream.connected();
-    stream.start(answer.parameters);
+    const { callSid, stream } = await startLiveCall(server);
     await waitFor(() => server.registry.get(callSid)?.status === "live", "the stream to start");
     const waiting = await Promise.all(
       Array.from({ length: MAX_PENDING_STREAMS }, () => openSigned(server, newCallSid())),
     );
     assert.equal(waiting.length, MAX_PENDING_STREAMS, "the started stream left every place free");
-    await Promise.all([socket, ...waiting].map((each) => {
+    await Promise.all([stream.socket, ...waiting].map((each) => {
       const done = closed(each);
       each.close();
       return done;
