@@ -44,6 +44,8 @@ export interface PendingStream {
   watch(socket: WebSocket): void;
   /** The stream's `start` was accepted: it no longer counts as waiting. */
   started(): void;
+  /** The upgrade failed (a malformed request): the place is given back. */
+  abandon(): void;
 }
 
 /** The media-socket checks of one process. */
@@ -125,12 +127,13 @@ export class MediaUpgradeGuard {
         }, this.#deadlineMs);
       },
       started: release,
+      abandon: release,
     };
   }
 }
 
 /** A refused upgrade: the connection is not kept for another request either. */
-function refusal(status: number, text: string, headers: Record<string, string> = {}): Response {
+export function refusal(status: number, text: string, headers: Record<string, string> = {}): Response {
   return new Response(text, {
     status,
     headers: { "content-type": "text/plain; charset=utf-8", connection: "close", ...headers },

@@ -19,7 +19,7 @@ import { MediaReader } from "../core/protocol/media_reader.ts";
 import { MAX_MEDIA_BYTES, parseTwilioMessage, type TwilioMessage } from "../core/protocol/twilio_messages.ts";
 import { type CallSession, type SessionRegistry, SessionStateError } from "../core/session/registry.ts";
 import { verifyStreamToken } from "../core/twilio/stream_token.ts";
-import type { MediaUpgradeGuard, PendingStream } from "./media_guard.ts";
+import { type MediaUpgradeGuard, type PendingStream, refusal } from "./media_guard.ts";
 
 /** Largest text frame accepted on the media socket. */
 export const MAX_MEDIA_MESSAGE_BYTES = 64 * 1024;
@@ -58,7 +58,17 @@ class ProtocolError extends Error {
 export function upgradeMediaSocket(request: Request, callSid: string, deps: MediaSocketDeps): Response {
   const pending = deps.guard.admit(request, callSid);
   if (pending instanceof Response) return pending;
-  const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
+  let upgrade: { socket: WebSocket; response: Response };
+  try {
+    upgrade = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
+  } catch (error) {
+    pending.abandon();
+    // The runtime refuses a malformed handshake (no Sec-WebSocket-Key, …) with a TypeError: the client's fault.
+    if (!(error instanceof TypeError)) throw error;
+    deps.log.warn("media_socket_rejected", { session_id: callSid, reason: error.message });
+    return refusal(400, `Bad request: ${error.message}.`);
+  }
+  const { socket, response } = upgrade;
   pending.watch(socket);
   new MediaConnection(socket, callSid, deps, pending);
   return response;

@@ -79,6 +79,27 @@ Deno.test("Media guard - an upgrade without a valid signature is refused with 40
   });
 });
 
+Deno.test("Media guard - a signed but malformed upgrade is a 400, logged as a rejection, and frees its place", async () => {
+  await withServer(async (server, logs) => {
+    const callSid = newCallSid();
+    const url = mediaStreamUrl(server.config.publicUrl, callSid);
+    const signed = { "x-twilio-signature": signTwilioRequest(server.authToken, url, {}) };
+    for (let i = 0; i < 2; i++) {
+      // fetch sends no Sec-WebSocket-Key: the runtime cannot upgrade that.
+      const malformed = await upgradeStatus(server, callSid, signed);
+      assert.equal(malformed.status, 400, "not a 409: the first attempt gave its place back");
+      assert.match(malformed.text, /^Bad request: .*sec-websocket-key/i);
+    }
+    const rejected = logs.filter((l) => l.event === "media_socket_rejected" && l.session_id === callSid);
+    assert.equal(rejected.length, 2);
+    assert.deepEqual(logs.filter((l) => l.level === "error"), [], "a client's mistake, not a server fault");
+    const socket = await openSocket(url, signed);
+    const done = closed(socket);
+    socket.close();
+    await done;
+  });
+});
+
 Deno.test("Media guard - a large frame sent behind an unsigned upgrade never reaches a WebSocket: 403, then the connection ends", async () => {
   await withServer(async (server) => {
     const client = await RawClient.connect(server.port);
