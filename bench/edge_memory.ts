@@ -29,10 +29,10 @@ const FRAME_BYTES = 63 * 2 ** 20;
 const MIB = 2 ** 20;
 const SETTLE_MS = 1_500;
 
-type Case = "unsigned" | "signed, no start" | "signed, started";
+export type Case = "unsigned" | "signed, no start" | "signed, started";
 
 /** One case's readings, MiB of server RSS. */
-interface EdgeRow {
+export interface EdgeRow {
   case: Case;
   clients: number;
   sent_mib_per_client: number;
@@ -77,7 +77,8 @@ async function stall(server: ServerUnderTest, kind: Case, sentMiB: number): Prom
   return client;
 }
 
-async function measure(kind: Case, clients: number, sentMiB: number): Promise<EdgeRow> {
+/** Runs one case on a fresh server process. */
+export async function measure(kind: Case, clients: number, sentMiB: number): Promise<EdgeRow> {
   const server = await ServerUnderTest.start("coach");
   const held: RawClient[] = [];
   try {
