@@ -8,6 +8,10 @@
  * provided its condition still holds then. At most one tip per slot: the most severe due tip first, then the
  * one that has waited longest, then table order.
  *
+ * Each firing of a rule takes the next of its wordings (`messages` in the rule table), by how often the rule
+ * fired before in the call: consecutive tips of one rule never read the same, and a replayed call reads the
+ * same.
+ *
  * @example
  * ```ts
  * const engine = new CoachingEngine();
@@ -82,6 +86,8 @@ export class CoachingEngine {
   /** 0 after an once-per-episode rule fired, until its condition stops holding. */
   readonly #armed: number[];
   readonly #lastFiredMs: number[];
+  /** How often each rule fired in this call. */
+  readonly #fired: number[];
   readonly #conversation: ConversationState;
   /**
    * What the rules read. `agent` and `customer` are the results passed to the current `step` (no copies: two
@@ -105,6 +111,7 @@ export class CoachingEngine {
     this.#heldMs = rules.map(() => 0);
     this.#armed = rules.map(() => 1);
     this.#lastFiredMs = rules.map(() => -Infinity);
+    this.#fired = rules.map(() => 0);
     this.#conversation = new ConversationState(this.#config, buffers);
     const nobody: PartySnapshot = { speaking: false, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
     this.#context = {
@@ -191,12 +198,31 @@ export class CoachingEngine {
 
   #fire(i: number, streamMs: number): Suggestion {
     const rule = this.#rules[i];
-    const reason = rule.reason(this.#context, this.#heldMs[i]);
+    const context = this.#context;
+    const held = this.#heldMs[i];
+    const repeat = this.#fired[i]++;
+    const wording = rule.messages[repeat % rule.messages.length];
+    const message = typeof wording === "string" ? wording : wording(context, held);
+    const reason = rule.reason(context, held);
     this.#lastFiredMs[i] = streamMs;
     this.#lastTipMs = streamMs;
     this.#heldMs[i] = 0;
     if (rule.oncePerEpisode) this.#armed[i] = 0;
-    return { type: rule.type, message: rule.message, severity: rule.severity, streamMs, reason };
+    const conversation = this.#conversation;
+    const aboveUsual = conversation.customerAboveBaselineDb;
+    return {
+      type: rule.type,
+      message,
+      severity: rule.severity,
+      streamMs,
+      reason,
+      situation: {
+        repeat,
+        customerRaisedVoice: aboveUsual !== null && aboveUsual >= this.#config.raisedVoiceDb,
+        customerAboveUsualDb: aboveUsual === null ? null : Math.round(aboveUsual),
+        talkRatio: conversation.talkRatio === null ? null : Math.round(conversation.talkRatio * 100) / 100,
+      },
+    };
   }
 }
 

@@ -5,6 +5,10 @@
  * `holdMs`), how long it then stays quiet (`cooldownMs`), how urgent it is and what the agent reads.
  * The engine (`engine.ts`) does the timing, cooldowns and the global throttle; nothing here keeps state.
  *
+ * What the agent reads: each rule has 3–4 wordings, each at most 12 words, some built from the evidence
+ * ("You've held the floor for 50 s: ask a question"). A call goes through them in turn, so one rule never
+ * shows the same words twice in a row, and a replayed call shows the same words (no randomness).
+ *
  * Hold clocks:
  * - `stream`: every 20 ms slot counts; the condition is checked every slot.
  * - `agentSpeech` / `customerSpeech`: only that party's speaking slots count and the condition is checked
@@ -35,12 +39,21 @@ export interface RuleContext {
 /** Which time counts towards a rule's hold. */
 export type HoldClock = "stream" | "agentSpeech" | "customerSpeech";
 
+/**
+ * One wording of a tip: fixed text, or text built from the evidence when the rule fires (`heldMs` as for
+ * `reason`).
+ */
+export type TipWording = string | ((ctx: RuleContext, heldMs: number) => string);
+
 /** One row of the rule table. */
 export interface CoachingRule {
   type: SuggestionType;
   severity: Severity;
-  /** Short and kind, addressed to the agent. */
-  message: string;
+  /**
+   * What the agent reads, in the order a call uses them: short, kind and concrete, addressed to the agent,
+   * at most 12 words each. The first is the rule's own message.
+   */
+  messages: readonly TipWording[];
   clock: HoldClock;
   /** How long `when` must hold on `clock` before the tip is due. */
   holdMs: (config: CoachingConfig) => number;
@@ -67,7 +80,13 @@ export const RULES: readonly CoachingRule[] = [
   {
     type: "INTERRUPTING_CUSTOMER",
     severity: "high",
-    message: "Let the customer finish",
+    messages: [
+      "Let the customer finish",
+      ({ conversation }) =>
+        `You talked over them for ${seconds(conversation.interruptOverlapMs)}: let them finish`,
+      "Hold your reply until the customer has finished",
+      "Pause and let them complete their thought",
+    ],
     clock: "stream",
     // The conversation state measures the overlap (interruptOverlapMs) and marks the customer's turn as
     // interrupted, so the rule and the `interruptions` metric count exactly the same event (once per
@@ -81,7 +100,15 @@ export const RULES: readonly CoachingRule[] = [
   {
     type: "CUSTOMER_RAISED_VOICE",
     severity: "high",
-    message: "The customer sounds upset: stay calm and acknowledge it",
+    messages: [
+      "The customer sounds upset: stay calm and acknowledge it",
+      ({ conversation }) =>
+        `Customer is ${
+          conversation.customerAboveBaselineDb?.toFixed(0)
+        } dB louder than usual: keep your voice calm`,
+      "Acknowledge their frustration before you answer",
+      "Lower your pace and say you understand",
+    ],
     clock: "customerSpeech",
     holdMs: (c) => c.raisedHoldMs,
     cooldownMs: (c) => c.raisedCooldownMs,
@@ -95,7 +122,12 @@ export const RULES: readonly CoachingRule[] = [
   {
     type: "SPEAKING_TOO_FAST",
     severity: "medium",
-    message: "Slow down a little",
+    messages: [
+      "Slow down a little",
+      ({ agent }) => `You're at ${agent.wpm?.toFixed(0)} words a minute: ease the pace`,
+      "Take a breath between sentences",
+      "Give the customer time to follow: slow down",
+    ],
     clock: "agentSpeech",
     holdMs: (c) => c.fastHoldMs,
     cooldownMs: (c) => c.fastCooldownMs,
@@ -108,7 +140,12 @@ export const RULES: readonly CoachingRule[] = [
   {
     type: "SPEAKING_TOO_LOUD",
     severity: "medium",
-    message: "You sound a bit loud: ease off a little",
+    messages: [
+      "You sound a bit loud: ease off a little",
+      "Lower your voice a touch",
+      (_, held) => `Loud for ${seconds(held)}: sit back from the microphone a little`,
+      "Try a softer voice: the line carries it fine",
+    ],
     clock: "agentSpeech",
     holdMs: (c) => c.loudHoldMs,
     cooldownMs: (c) => c.loudCooldownMs,
@@ -119,7 +156,12 @@ export const RULES: readonly CoachingRule[] = [
   {
     type: "TOO_MUCH_SILENCE",
     severity: "medium",
-    message: "It has gone quiet: check in with the customer",
+    messages: [
+      "It has gone quiet: check in with the customer",
+      ({ conversation }) => `Silent for ${seconds(conversation.silenceMs)}: ask if they are still with you`,
+      "Say what you are doing so they are not left waiting",
+      "Check the customer is still there",
+    ],
     clock: "stream",
     holdMs: (c) => c.silenceMs,
     cooldownMs: (c) => c.silenceCooldownMs,
@@ -130,7 +172,12 @@ export const RULES: readonly CoachingRule[] = [
   {
     type: "CONTINUOUS_SPEAKING",
     severity: "medium",
-    message: "Pause and let the customer speak",
+    messages: [
+      "Pause and let the customer speak",
+      ({ conversation }) => `You've held the floor for ${seconds(conversation.floorHeldMs)}: ask a question`,
+      "Stop and check they are following",
+      "Give the customer a turn to respond",
+    ],
     clock: "stream",
     // The conversation state measures the floor from the start of the spurt with which the agent took it
     // (backchannels do not end it), so monologueMs sits in the condition and there is no extra hold. While
@@ -145,7 +192,12 @@ export const RULES: readonly CoachingRule[] = [
   {
     type: "SPEAKING_TOO_SLOW",
     severity: "low",
-    message: "You could pick up the pace a little",
+    messages: [
+      "You could pick up the pace a little",
+      ({ agent }) => `You're at ${agent.wpm?.toFixed(0)} words a minute: a bit quicker is fine`,
+      "Keep it moving with shorter pauses between points",
+      "Pick up the pace slightly to keep them engaged",
+    ],
     clock: "agentSpeech",
     holdMs: (c) => c.slowHoldMs,
     cooldownMs: (c) => c.slowCooldownMs,
@@ -156,7 +208,12 @@ export const RULES: readonly CoachingRule[] = [
   {
     type: "SPEAKING_TOO_SOFT",
     severity: "low",
-    message: "Speak up a little",
+    messages: [
+      "Speak up a little",
+      "Raise your voice a touch so they hear you clearly",
+      (_, held) => `Quiet for ${seconds(held)} of speech: move closer to the microphone`,
+      "Project a bit more: the customer may be straining",
+    ],
     clock: "agentSpeech",
     holdMs: (c) => c.softHoldMs,
     cooldownMs: (c) => c.softCooldownMs,
@@ -167,7 +224,13 @@ export const RULES: readonly CoachingRule[] = [
   {
     type: "TALK_RATIO_HIGH",
     severity: "low",
-    message: "Ask a question and let the customer talk",
+    messages: [
+      "Ask a question and let the customer talk",
+      ({ conversation }) =>
+        `You've talked ${((conversation.talkRatio ?? 0) * 100).toFixed(0)} % of the time: ask a question`,
+      "Invite their view with an open question",
+      "Listen more: ask what matters most to them",
+    ],
     clock: "stream",
     holdMs: (c) => c.talkRatioHoldMs,
     cooldownMs: (c) => c.talkRatioCooldownMs,

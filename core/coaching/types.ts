@@ -8,12 +8,29 @@ import type { Severity, SuggestionType } from "../protocol/ui_messages.ts";
 /** A coaching tip as the engine emits it (stream time only; the session adds wall time). */
 export interface Suggestion {
   type: SuggestionType;
+  /** This firing's wording from the rule table. */
   message: string;
   severity: Severity;
   /** Stream time at which the tip was emitted. */
   streamMs: number;
   /** The evidence, e.g. "182 WPM for 5.0 s of speech". */
   reason: string;
+  situation: TipSituation;
+}
+
+/**
+ * The moment a tip fired, as numbers: what the optional phrasing of tips may tell a model besides the tip
+ * itself (server/phrasing). Nothing in it identifies the call or quotes anyone.
+ */
+export interface TipSituation {
+  /** How often this rule fired earlier in the call (0 the first time). */
+  repeat: number;
+  /** The customer's voice is raised (as `CUSTOMER_RAISED_VOICE` tests it). */
+  customerRaisedVoice: boolean;
+  /** The customer's recent level over their usual one, whole dB; null until their usual level is known. */
+  customerAboveUsualDb: number | null;
+  /** The agent's share of talk time in the recent window (0..1, two decimals); null before anyone talked. */
+  talkRatio: number | null;
 }
 
 /** Conversation-level measurements the engine keeps up to date. */

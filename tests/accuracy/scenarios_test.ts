@@ -54,6 +54,7 @@ Deno.test("Accuracy - a tip outside its window counts as missing and unexpected"
     message: "",
     severity: "medium",
     reason: "",
+    situation: { repeat: 0, customerRaisedVoice: false, customerAboveUsualDb: null, talkRatio: null },
   });
   const early = judgeScenario("x", windows, [tip("SPEAKING_TOO_FAST", 9_000)]);
   assert.deepEqual([early.missing, early.unexpected, early.pass], [
