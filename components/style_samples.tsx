@@ -17,6 +17,9 @@ function sampleTip(severity: Severity): TipView {
   const data: SuggestionData = {
     type: "SPEAKING_TOO_FAST",
     message: "Slow down a little",
+    fixed_message: "Slow down a little",
+    // One sample worded by a model, so the AI marker's classes are collected too.
+    phrased_by: severity === "high" ? "model" : "rules",
     severity,
     timestamp: "2026-01-01T00:00:00.000Z",
     stream_ms: 1000,

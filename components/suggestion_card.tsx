@@ -9,6 +9,24 @@ export type TipView = SuggestionData & { key: string };
 /** `shown`: fresh tip at full strength; `leaving`: fading out (5 s passed or a newer tip replaced it). */
 export type TipPhase = "shown" | "leaving";
 
+/**
+ * The small marker on a tip a language model worded: "AI" on screen, "worded by AI" for screen readers, and
+ * the rule's own words on hover. Nothing for a tip in the rules' words.
+ */
+function AiMarker(props: { tip: TipView }) {
+  if (props.tip.phrased_by !== "model") return null;
+  return (
+    <span
+      data-testid="ai-marker"
+      title={`Worded by AI. The rule's own words: ${props.tip.fixed_message}`}
+      class="ml-2 inline-block rounded border border-violet-300 bg-violet-50 px-1.5 align-middle text-xs font-bold text-violet-800"
+    >
+      <span aria-hidden="true">AI</span>
+      <span class="sr-only">(worded by AI)</span>
+    </span>
+  );
+}
+
 /** One large card: message, severity label, reason, time. Fades in on mount; fades out when `leaving`. */
 export function SuggestionCard(props: { tip: TipView; phase: TipPhase }) {
   const { tip, phase } = props;
@@ -30,7 +48,10 @@ export function SuggestionCard(props: { tip: TipView; phase: TipPhase }) {
         </span>
         <time class="text-xs text-gray-600" dateTime={tip.timestamp}>{formatClockTime(tip.timestamp)}</time>
       </div>
-      <p class="mt-2 text-2xl sm:text-3xl font-semibold leading-snug text-gray-900">{tip.message}</p>
+      <p class="mt-2 text-2xl sm:text-3xl font-semibold leading-snug text-gray-900">
+        {tip.message}
+        <AiMarker tip={tip} />
+      </p>
       <p class="mt-1 text-sm text-gray-700">{tip.reason}</p>
     </article>
   );
@@ -49,7 +70,10 @@ export function EarlierTips(props: { tips: TipView[] }) {
             <li key={tip.key} data-testid="earlier-tip" class="flex items-baseline gap-2 px-3 py-2 text-sm">
               <span aria-hidden="true" class={`inline-block h-2 w-2 shrink-0 rounded-full ${style.dot}`} />
               <span class="sr-only">{style.label}:</span>
-              <span class="flex-1 text-slate-900">{tip.message}</span>
+              <span class="flex-1 text-slate-900">
+                {tip.message}
+                <AiMarker tip={tip} />
+              </span>
               <time class="text-xs text-gray-600" dateTime={tip.timestamp}>
                 {formatClockTime(tip.timestamp)}
               </time>

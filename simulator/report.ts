@@ -16,11 +16,14 @@ export function formatStreamTime(ms: number): string {
   return `${String(minutes).padStart(2, "0")}:${seconds.toFixed(1).padStart(4, "0")}`;
 }
 
-/** One tip: `[00:12.4] medium SPEAKING_TOO_FAST  Slow down a little — 182 WPM for 5.0 s of speech`. */
+/**
+ * One tip: `[00:12.4] medium SPEAKING_TOO_FAST  Slow down a little — 182 WPM for 5.0 s of speech`, with
+ * `(AI)` after the message when a language model worded it.
+ */
 export function formatTip(tip: SuggestionData): string {
   return `[${formatStreamTime(tip.stream_ms)}] ${tip.severity.padEnd(6)} ${
     tip.type.padEnd(22)
-  } ${tip.message} — ${tip.reason}`;
+  } ${tip.message}${tip.phrased_by === "model" ? " (AI)" : ""} — ${tip.reason}`;
 }
 
 /** The scenario list for `--list`. */

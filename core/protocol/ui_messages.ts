@@ -48,10 +48,18 @@ export const MetricsDataSchema = z.object({
 });
 export type MetricsData = z.infer<typeof MetricsDataSchema>;
 
+/** Who worded a tip: the rule table's own wordings, or the optional language model (server/phrasing). */
+export const PhrasedBySchema = z.enum(["model", "rules"]);
+export type PhrasedBy = z.infer<typeof PhrasedBySchema>;
+
 /** Body of a `suggestion` message. */
 export const SuggestionDataSchema = z.object({
   type: SuggestionTypeSchema,
+  /** The text to show. */
   message: z.string(),
+  /** The rule table's wording of this tip; the same as `message` unless a model worded it. */
+  fixed_message: z.string(),
+  phrased_by: PhrasedBySchema,
   severity: SeveritySchema,
   /** Wall-clock time the tip was sent, ISO 8601. */
   timestamp: z.string(),

@@ -20,6 +20,7 @@ import type {
 } from "../protocol/ui_messages.ts";
 import { CallPipeline, type CallPipelineOptions } from "./call_pipeline.ts";
 import type { SessionConfig } from "./config.ts";
+import { rulesWording, type TipStage, type TipStageFactory, type TipWording } from "./tip_stage.ts";
 
 /**
  * What a session needs from its call's analysis: a {@linkcode CallPipeline} on this thread, or one run
@@ -55,6 +56,8 @@ export interface SessionContext {
   buffers?: BufferPool;
   /** Where calls are analysed (default: a {@linkcode CallPipeline} on this thread). */
   pipelines?: PipelineFactory;
+  /** What each call's tips pass through before pages see them (default: nothing, the rules' words). */
+  tipStages?: TipStageFactory;
 }
 
 /** Why a session ended, as logged and sent in `call_ended`. */
@@ -80,6 +83,7 @@ export class CallSession {
   #status: SessionStatus = "waiting";
   #agentTrack: TrackName;
   #pipeline: SessionPipeline | null = null;
+  #tips: TipStage | null = null;
   #latestMetrics: MetricsData | null = null;
   #recent: SuggestionData[] = [];
   #lastMediaAt: number;
@@ -139,6 +143,7 @@ export class CallSession {
     };
     // Made before the session goes live: if the analysis cannot take the call, the session stays waiting.
     this.#pipeline = this.#context.pipelines?.(options) ?? new CallPipeline(options);
+    this.#tips = this.#context.tipStages?.(this.id) ?? null;
     this.#agentTrack = agentTrack;
     this.#status = "live";
     this.#lastMediaAt = this.#context.now();
@@ -165,7 +170,10 @@ export class CallSession {
     this.#pipeline.ingest(track, timestampMs, mulaw, wallNow);
   }
 
-  /** Ends the session once: remaining audio is analysed, pages get `call_ended`. Later calls do nothing. */
+  /**
+   * Ends the session once: remaining audio is analysed, a tip still being worded is shown in the rules' words,
+   * then pages get `call_ended` (it always follows the call's last tip). Later calls do nothing.
+   */
   end(reason: EndReason): boolean {
     if (this.#status === "ended") return false;
     if (this.#pipeline) {
@@ -174,6 +182,7 @@ export class CallSession {
         this.#latestMetrics = this.#pipeline.metrics() ?? this.#latestMetrics;
       } finally {
         this.#pipeline.dispose();
+        this.#tips?.close();
       }
     }
     this.#status = "ended";
@@ -204,9 +213,21 @@ export class CallSession {
   }
 
   #suggest(suggestion: Suggestion): void {
+    if (this.#tips === null) this.#show(suggestion, rulesWording(suggestion));
+    else this.#tips.submit(suggestion, (wording) => this.#show(suggestion, wording));
+  }
+
+  #show(suggestion: Suggestion, wording: TipWording): void {
+    if (this.#status === "ended") {
+      // A stage broke its contract (nothing after close): never a tip after call_ended.
+      this.#context.log.error("tip_after_end", { session_id: this.id, type: suggestion.type });
+      return;
+    }
     const data: SuggestionData = {
       type: suggestion.type,
-      message: suggestion.message,
+      message: wording.message,
+      fixed_message: suggestion.message,
+      phrased_by: wording.phrasedBy,
       severity: suggestion.severity,
       timestamp: new Date(this.#context.now()).toISOString(),
       stream_ms: suggestion.streamMs,

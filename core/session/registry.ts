@@ -19,6 +19,7 @@ import type { Logger } from "../log.ts";
 import type { ServerMessage, SessionSnapshot } from "../protocol/ui_messages.ts";
 import { CallSession, type EndReason, type PipelineFactory, SessionStateError } from "./call_session.ts";
 import type { SessionConfig } from "./config.ts";
+import type { TipStageFactory } from "./tip_stage.ts";
 
 /** Options for {@linkcode SessionRegistry}. */
 export interface SessionRegistryOptions {
@@ -32,6 +33,8 @@ export interface SessionRegistryOptions {
   log: Logger;
   /** Where calls are analysed (default: on this thread). */
   pipelines?: PipelineFactory;
+  /** What each call's tips pass through before pages see them (default: nothing). */
+  tipStages?: TipStageFactory;
 }
 
 /** How many ended CallSids are remembered to refuse replays (a few hundred KB at most). */
@@ -99,6 +102,7 @@ export class SessionRegistry {
       publish: (sessionId, message) => this.#publish(sessionId, message),
       buffers: this.#buffers,
       pipelines: this.#options.pipelines,
+      tipStages: this.#options.tipStages,
     });
     this.#sessions.set(callSid, session);
     this.#options.log.info("session_created", { session_id: callSid, agent_track: agentTrack });

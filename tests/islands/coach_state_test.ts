@@ -19,6 +19,8 @@ function tip(streamMs: number, severity: SuggestionData["severity"] = "medium"):
   return {
     type: "SPEAKING_TOO_FAST",
     message: "Slow down a little",
+    fixed_message: "Slow down a little",
+    phrased_by: "rules",
     severity,
     timestamp: iso(T0 + streamMs),
     stream_ms: streamMs,

@@ -33,6 +33,8 @@ const SUGGESTION: ServerMessage = {
   data: {
     type: "SPEAKING_TOO_FAST",
     message: "Slow down a little",
+    fixed_message: "Slow down a little",
+    phrased_by: "rules",
     severity: "medium",
     timestamp: new Date(0).toISOString(),
     stream_ms: 6000,

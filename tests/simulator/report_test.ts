@@ -15,6 +15,8 @@ Deno.test("Report - a tip line has time, severity, type, message and reason", ()
   const line = formatTip({
     type: "SPEAKING_TOO_FAST",
     message: "Slow down a little",
+    fixed_message: "Slow down a little",
+    phrased_by: "rules",
     severity: "medium",
     timestamp: new Date(0).toISOString(),
     stream_ms: 12_400,
@@ -24,6 +26,20 @@ Deno.test("Report - a tip line has time, severity, type, message and reason", ()
     line,
     "[00:12.4] medium SPEAKING_TOO_FAST      Slow down a little — 182 WPM for 5.0 s of speech",
   );
+});
+
+Deno.test("Report - a tip a model worded is marked (AI)", () => {
+  const line = formatTip({
+    type: "SPEAKING_TOO_FAST",
+    message: "Ease off the pace so they can follow",
+    fixed_message: "Slow down a little",
+    phrased_by: "model",
+    severity: "medium",
+    timestamp: new Date(0).toISOString(),
+    stream_ms: 12_400,
+    reason: "182 WPM for 5.0 s of speech",
+  });
+  assert.match(line, /Ease off the pace so they can follow \(AI\) — 182 WPM/);
 });
 
 Deno.test("Report - the summary names missing and unexpected tips", () => {
