@@ -42,6 +42,27 @@ export interface AppConfig {
   analysis: AnalysisConfig;
   coaching: CoachingConfig;
   session: SessionConfig;
+  /** The optional AI phrasing of tips; null (the default) without `COACH_LLM_BASE_URL`. */
+  phrasing: PhrasingSettings | null;
+}
+
+/** Languages the AI phrasing can be asked for and its answers checked in (server/phrasing/answer.ts). */
+export const PHRASING_LANGUAGES = ["en", "de", "fr", "es"] as const;
+export type PhrasingLanguage = (typeof PHRASING_LANGUAGES)[number];
+
+/** Settings of the optional AI phrasing of tips (server/phrasing). */
+export interface PhrasingSettings {
+  /** Any OpenAI-compatible endpoint, e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`. */
+  baseUrl: string;
+  /** A secret: never logged, echoed in an error or shown. Optional for local servers. */
+  apiKey?: string;
+  model: string;
+  /** Past this a tip is shown in the rules' words (capped so a tip reaches the page within 1.5 s). */
+  timeoutMs: number;
+  /** Model requests in flight per process; a tip over the cap is shown in the rules' words at once. */
+  maxInFlight: number;
+  /** The language the model writes in and its answers are checked in. */
+  language: PhrasingLanguage;
 }
 
 /** A configuration problem, with the variable and the fix in the message. */
@@ -110,6 +131,35 @@ const VARIABLES = {
     schema: z.string().optional(),
     fix: 'give JSON such as {"coaching":{…},"analysis":{…},"session":{…}} or leave it unset',
   },
+  // The AI phrasing of tips. The base URL and the key are checked in phrasingSettings, whose messages never
+  // quote them (a key pasted into the wrong variable must not end up in a log).
+  COACH_LLM_BASE_URL: {
+    schema: z.string().optional(),
+    fix: "set an OpenAI-compatible endpoint such as https://api.openai.com/v1 or http://127.0.0.1:11434/v1 " +
+      "(Ollama), or leave it unset to keep the fixed tips",
+  },
+  COACH_LLM_API_KEY: {
+    // Any text may be a key, so none is refused; `secret` keeps it unprinted should a rule ever be added.
+    schema: z.string().optional(),
+    secret: "must be the endpoint's API key",
+    fix: "set the endpoint's API key, or leave it unset for a local server that needs none",
+  },
+  COACH_LLM_MODEL: {
+    schema: z.string().max(200).regex(/^[\w.:/@+-]+$/).optional(),
+    fix: "set the model name the endpoint knows, e.g. gpt-4o-mini or llama3.2",
+  },
+  COACH_LLM_TIMEOUT_MS: {
+    schema: z.coerce.number().int().min(100).max(1400).default(1000),
+    fix: "use a number of milliseconds from 100 to 1400 (a tip must reach the page within 1.5 s of its rule)",
+  },
+  COACH_LLM_MAX_IN_FLIGHT: {
+    schema: z.coerce.number().int().min(1).max(1000).default(16),
+    fix: "use a whole number from 1 to 1000",
+  },
+  COACH_LANGUAGE: {
+    schema: z.enum(PHRASING_LANGUAGES).default("en"),
+    fix: `use one of ${PHRASING_LANGUAGES.join(", ")}`,
+  },
 } as const;
 
 type VariableName = keyof typeof VARIABLES;
@@ -160,7 +210,44 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     logLevel: value("LOG_LEVEL"),
     analysisThread: value("ANALYSIS_THREAD"),
     ...settings,
+    phrasing: phrasingSettings(value),
   };
+}
+
+/** The AI phrasing's settings, or null without `COACH_LLM_BASE_URL`. */
+function phrasingSettings(
+  value: <K extends VariableName>(name: K) => z.output<(typeof VARIABLES)[K]["schema"]>,
+): PhrasingSettings | null {
+  const raw = value("COACH_LLM_BASE_URL");
+  const apiKey = value("COACH_LLM_API_KEY");
+  const model = value("COACH_LLM_MODEL");
+  const timeoutMs = value("COACH_LLM_TIMEOUT_MS");
+  const maxInFlight = value("COACH_LLM_MAX_IN_FLIGHT");
+  const language = value("COACH_LANGUAGE");
+  if (raw === undefined) return null;
+  const fail = (why: string, fix: string = VARIABLES.COACH_LLM_BASE_URL.fix) => {
+    throw new ConfigError("COACH_LLM_BASE_URL", `${why}: ${fix}`);
+  };
+  const url = URL.parse(raw);
+  if (url === null || !/^https?:$/.test(url.protocol)) fail("is not an http:// or https:// URL");
+  if (url!.username || url!.password) {
+    fail("must not carry credentials", "put the key in COACH_LLM_API_KEY and the bare URL here");
+  }
+  if (url!.search || url!.hash) fail("must not have a query string or fragment");
+  if (apiKey !== undefined && url!.protocol === "http:" && !LOOPBACK_HOSTS.has(url!.hostname)) {
+    fail(
+      "is plain http:// to another machine while COACH_LLM_API_KEY is set (the key would cross the network " +
+        "unencrypted)",
+      "use the endpoint's https:// URL, or a server on this machine",
+    );
+  }
+  if (model === undefined) {
+    throw new ConfigError(
+      "COACH_LLM_MODEL",
+      `is required with COACH_LLM_BASE_URL: ${VARIABLES.COACH_LLM_MODEL.fix}`,
+    );
+  }
+  return { baseUrl: raw.replace(/\/+$/, ""), apiKey, model, timeoutMs, maxInFlight, language };
 }
 
 function parseCoachSettings(raw: string | undefined): Pick<AppConfig, "analysis" | "coaching" | "session"> {

@@ -36,6 +36,8 @@ export interface AppDeps {
   startedAt: number;
   /** Registers an open page socket for shutdown; returns the function that unregisters it. */
   trackSocket: (socket: WebSocket) => () => void;
+  /** The optional AI phrasing of tips, for its counts on `/health` (null: off). */
+  phrasing?: { health(): object } | null;
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -54,6 +56,7 @@ export function createApp(deps: AppDeps): Hono {
       status: "ok",
       active_sessions: registry.activeCount,
       uptime_s: Math.floor((deps.now() - deps.startedAt) / 1000),
+      phrasing: deps.phrasing?.health() ?? { enabled: false },
     }));
 
   app.route("/webhooks/twilio", twilioWebhooks(deps));

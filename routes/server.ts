@@ -15,6 +15,7 @@
 import type { AppConfig } from "../core/config.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { SessionRegistry } from "../core/session/registry.ts";
+import { SuggestionPhraser } from "../server/phrasing/phraser.ts";
 import { AnalysisThread } from "./analysis_thread.ts";
 import { createApp } from "./app.ts";
 import { removeLocalToken, writeLocalToken } from "./local_token.ts";
@@ -28,6 +29,8 @@ export interface StartServerOptions {
   log?: Logger;
   /** The idle memory release's collection (default V8's last-resort GC when exposed; null: none). */
   collectGarbage?: (() => void) | null;
+  /** The AI phrasing's transport to its model (default: the global `fetch`). */
+  fetch?: typeof fetch;
 }
 
 /** A started server. */
@@ -44,6 +47,8 @@ export interface RunningServer {
   registry: SessionRegistry;
   /** The thread calls are analysed on (null with `ANALYSIS_THREAD=main`). */
   analysis: AnalysisThread | null;
+  /** The optional AI phrasing of tips (null without `COACH_LLM_BASE_URL`). */
+  phraser: SuggestionPhraser | null;
   config: AppConfig;
   /** How many times the server gave memory back after its calls ended (see routes/memory_release.ts). */
   readonly memoryReleases: number;
@@ -64,11 +69,15 @@ export async function startServer(
   const analysisThread = config.analysisThread === "worker"
     ? new AnalysisThread({ ...config, log, now })
     : null;
+  const phraser = config.phrasing === null
+    ? null
+    : new SuggestionPhraser({ settings: config.phrasing, log, now, fetch: options.fetch });
   const registry = new SessionRegistry({
     ...config,
     now,
     log,
     pipelines: analysisThread === null ? undefined : (options) => analysisThread.open(options),
+    tipStages: phraser === null ? undefined : (sessionId) => phraser.stage(sessionId),
   });
   const sockets = new Set<WebSocket>();
   const ephemeral = config.twilio.authToken === undefined;
@@ -102,6 +111,7 @@ export async function startServer(
     log,
     now,
     startedAt: now(),
+    phrasing: phraser,
     trackSocket: (socket) => {
       sockets.add(socket);
       return () => sockets.delete(socket);
@@ -130,6 +140,7 @@ export async function startServer(
     const busy = registry.size > 0;
     registry.sweep(time);
     release.tick(busy, time);
+    phraser?.tick(time);
   }, SWEEP_INTERVAL_MS);
   try {
     // Started last, after everything that can fail: a running worker would keep the process alive.
@@ -141,7 +152,16 @@ export async function startServer(
     if (ephemeral) await removeLocalToken(port);
     throw error;
   }
-  log.info("server_started", { url: `http://127.0.0.1:${port}`, public_url: effective.publicUrl });
+  log.info("server_started", {
+    url: `http://127.0.0.1:${port}`,
+    public_url: effective.publicUrl,
+    // Where tips may be sent for rewording (never the key), so an operator sees it at a glance.
+    ai_phrasing: config.phrasing === null ? "off" : {
+      base_url: config.phrasing.baseUrl,
+      model: config.phrasing.model,
+      language: config.phrasing.language,
+    },
+  });
 
   let stopping: Promise<void> | null = null;
   const shutdown = () =>
@@ -149,6 +169,8 @@ export async function startServer(
       clearInterval(sweep);
       registry.endAll("shutdown");
       analysisThread?.close();
+      // Ended calls aborted their model requests; wait for them to wind down.
+      await phraser?.idle();
       for (const socket of sockets) {
         if (socket.readyState === WebSocket.OPEN) socket.close(1001, "server shutting down");
       }
@@ -165,6 +187,7 @@ export async function startServer(
     accessKeyGenerated: config.uiAccessKey === undefined,
     registry,
     analysis: analysisThread,
+    phraser,
     config: effective,
     get memoryReleases() {
       return release.releases;

@@ -126,3 +126,65 @@ Deno.test("Config - a refused secret is named with its rule, and its value is ne
     assert.ok(!/invalid value/.test(error.message), error.message);
   }
 });
+
+Deno.test("Config - AI phrasing is off without COACH_LLM_BASE_URL, whatever else is set", () => {
+  assert.equal(loadConfig({}).phrasing, null);
+  assert.equal(loadConfig({ COACH_LLM_MODEL: "llama3.2", COACH_LLM_API_KEY: "sk-secret" }).phrasing, null);
+});
+
+Deno.test("Config - AI phrasing settings and their defaults", () => {
+  assert.deepEqual(
+    loadConfig({ COACH_LLM_BASE_URL: "http://127.0.0.1:11434/v1/", COACH_LLM_MODEL: "llama3.2:3b" }).phrasing,
+    {
+      baseUrl: "http://127.0.0.1:11434/v1",
+      apiKey: undefined,
+      model: "llama3.2:3b",
+      timeoutMs: 1000,
+      maxInFlight: 16,
+      language: "en",
+    },
+  );
+  const full = loadConfig({
+    COACH_LLM_BASE_URL: "https://api.openai.com/v1",
+    COACH_LLM_API_KEY: "sk-test-0123456789",
+    COACH_LLM_MODEL: "gpt-4o-mini",
+    COACH_LLM_TIMEOUT_MS: "800",
+    COACH_LLM_MAX_IN_FLIGHT: "4",
+    COACH_LANGUAGE: "de",
+  }).phrasing;
+  assert.equal(full?.apiKey, "sk-test-0123456789");
+  assert.equal(full?.timeoutMs, 800);
+  assert.equal(full?.maxInFlight, 4);
+  assert.equal(full?.language, "de");
+});
+
+Deno.test("Config - a wrong AI phrasing setting names the variable and the fix, never the key", () => {
+  const key = "sk-live-SECRET-0123456789abcdef";
+  const base = { COACH_LLM_MODEL: "m", COACH_LLM_API_KEY: key };
+  const cases: [Record<string, string>, string, RegExp][] = [
+    [{ ...base, COACH_LLM_BASE_URL: key }, "COACH_LLM_BASE_URL", /not an http/],
+    [{ ...base, COACH_LLM_BASE_URL: "ftp://example.com/v1" }, "COACH_LLM_BASE_URL", /OpenAI-compatible/],
+    [{ ...base, COACH_LLM_BASE_URL: `https://u:${key}@example.com/v1` }, "COACH_LLM_BASE_URL", /credentials/],
+    [{ ...base, COACH_LLM_BASE_URL: "https://example.com/v1?key=1" }, "COACH_LLM_BASE_URL", /query/],
+    [{ ...base, COACH_LLM_BASE_URL: "http://10.0.0.5:11434/v1" }, "COACH_LLM_BASE_URL", /https/],
+    [{ COACH_LLM_BASE_URL: "https://example.com/v1" }, "COACH_LLM_MODEL", /required.*model name/],
+    [
+      { ...base, COACH_LLM_BASE_URL: "https://x.example/v1", COACH_LLM_TIMEOUT_MS: "5000" },
+      "COACH_LLM_TIMEOUT_MS",
+      /1\.5 s/,
+    ],
+    [{ ...base, COACH_LLM_MAX_IN_FLIGHT: "0" }, "COACH_LLM_MAX_IN_FLIGHT", /1 to 1000/],
+    [{ ...base, COACH_LANGUAGE: "klingon" }, "COACH_LANGUAGE", /en, de, fr, es/],
+  ];
+  for (const [env, variable, fix] of cases) {
+    const error = configError(env);
+    assert.equal(error.variable, variable, JSON.stringify(env));
+    assert.match(error.message, fix, error.message);
+    assert.ok(!error.message.includes("SECRET"), `the key is not in "${error.message}"`);
+  }
+  // Plain http to another machine is fine without a key (a local-network model server).
+  assert.equal(
+    loadConfig({ COACH_LLM_BASE_URL: "http://10.0.0.5:11434/v1", COACH_LLM_MODEL: "m" }).phrasing?.baseUrl,
+    "http://10.0.0.5:11434/v1",
+  );
+});

@@ -208,7 +208,7 @@ Deno.test("Fuzz - thousands of mutated media messages during a whole real call c
     // Spread over the whole call, not bunched at its start: every quarter of it was under fire.
     const quarter = (endedAt - startedAt) / 4;
     for (let q = 0; q < 4; q++) {
-      const inQuarter = during.filter((t) =>
+      const inQuarter: number[] = during.filter((t) =>
         t >= startedAt + q * quarter && t < startedAt + (q + 1) * quarter
       );
       assert.ok(inQuarter.length >= during.length / 10, `quarter ${q + 1}: ${inQuarter.length}; ${summary}`);

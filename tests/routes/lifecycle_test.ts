@@ -61,8 +61,9 @@ const SPEECH = Deno.readFileSync(new URL("../fixtures/speech/agent_explain.ulaw"
 Deno.test("Lifecycle - webhook, media socket, page sees stream_started … call_ended, registry empties", async () => {
   await withServer(async (server) => {
     const health = await (await fetch(`${server.url}/health`)).json();
-    assert.deepEqual(Object.keys(health), ["status", "active_sessions", "uptime_s"]);
+    assert.deepEqual(Object.keys(health), ["status", "active_sessions", "uptime_s", "phrasing"]);
     assert.equal(health.active_sessions, 0);
+    assert.deepEqual(health.phrasing, { enabled: false }, "no model unless COACH_LLM_BASE_URL is set");
 
     const page = await PageSocket.open(server);
     const callSid = newCallSid();

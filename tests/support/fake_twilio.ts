@@ -141,12 +141,15 @@ export async function startLiveCall(
 /** A page socket that records every message and can wait for one. */
 export class PageSocket {
   readonly messages: ServerMessage[] = [];
+  /** When each of `messages` arrived (`performance.now()`). */
+  readonly arrivedAt: number[] = [];
   #waiters: { test: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
 
   private constructor(readonly socket: WebSocket) {
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data) as ServerMessage;
       this.messages.push(message);
+      this.arrivedAt.push(performance.now());
       this.#waiters = this.#waiters.filter((w) => !(w.test(message) && (w.resolve(message), true)));
     };
   }
