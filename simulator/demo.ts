@@ -41,7 +41,12 @@ async function main(): Promise<void> {
   let server: RunningServer;
   try {
     // The demo prints its own story; the server's JSON log only shows warnings unless LOG_LEVEL says more.
-    const config = loadConfig({ LOG_LEVEL: "warn", ...readEnvironment() });
+    // It stays offline and free: tips keep their fixed words even when .env configures the AI phrasing.
+    const environment = readEnvironment();
+    const config = loadConfig({ LOG_LEVEL: "warn", ...environment, COACH_LLM_BASE_URL: "" });
+    if (environment.COACH_LLM_BASE_URL?.trim()) {
+      console.log("The demo shows the fixed tips only; the AI phrasing is for `deno task start`.");
+    }
     await buildIslands();
     server = await startServer(config);
   } catch (error) {

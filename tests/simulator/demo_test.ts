@@ -4,11 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { FakeModel } from "../support/fake_model.ts";
 
 const DEMO = fileURLToPath(new URL("../../simulator/demo.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
 
-Deno.test("Demo - serves the page, plays the call, keeps running until Ctrl-C, stops cleanly", async () => {
+Deno.test("Demo - serves the page, plays the call, keeps running until Ctrl-C, stops cleanly, offline", async () => {
+  // A model is configured, as a user's .env may do: the demo must not use it (offline and free).
+  const model = FakeModel.start(() => ({ content: "Ease off a little" }));
   const keep = ["PATH", "HOME", "DENO_DIR", "XDG_RUNTIME_DIR", "TMPDIR", "XDG_CACHE_HOME"];
   const env = Object.fromEntries(
     keep.flatMap((name) => Deno.env.get(name) ? [[name, Deno.env.get(name)!]] : []),
@@ -17,7 +20,7 @@ Deno.test("Demo - serves the page, plays the call, keeps running until Ctrl-C, s
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--config", CONFIG, DEMO, "--wait", "0", "--speed", "0", "--scenario", "silence"],
     cwd,
-    env: { ...env, PORT: "0" },
+    env: { ...env, PORT: "0", COACH_LLM_BASE_URL: model.url, COACH_LLM_MODEL: "fake-model" },
     clearEnv: true,
     stdout: "piped",
     stderr: "piped",
@@ -48,11 +51,14 @@ Deno.test("Demo - serves the page, plays the call, keeps running until Ctrl-C, s
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) output += chunk.value;
     assert.equal((await status).code, 0, `${output}\n${await stderr}`);
     assert.match(output, /Stopping/);
+    assert.match(output, /fixed tips only/);
+    assert.equal(model.requests.length, 0, "the demo asked no model");
   } finally {
     if (!exited) child.kill("SIGKILL");
     await status;
     await reader.cancel();
     await stderr;
     await Deno.remove(cwd, { recursive: true });
+    await model.close();
   }
 });

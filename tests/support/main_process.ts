@@ -24,7 +24,8 @@ export async function startMain(port: number, env: Record<string, string> = {}):
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "main.ts"],
     cwd: new URL("../..", import.meta.url),
-    env: { PORT: String(port), LOG_LEVEL: "warn", TWILIO_AUTH_TOKEN: "", ...env },
+    // No model, whatever a developer's .env says (unless `env` asks for one): the tests stay offline.
+    env: { PORT: String(port), LOG_LEVEL: "warn", TWILIO_AUTH_TOKEN: "", COACH_LLM_BASE_URL: "", ...env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
