@@ -119,7 +119,11 @@ async function openPage(config: GeneratorConfig, call: MediaCall, samples: Laten
     const message = JSON.parse(event.data);
     if (message.type !== "suggestion" || !Number.isFinite(call.t0)) return;
     if (samples.length < 200_000) {
-      samples.push({ rule: message.data.type, ms: arrived - (call.t0 + message.data.stream_ms) });
+      samples.push({
+        rule: message.data.type,
+        ms: arrived - (call.t0 + message.data.stream_ms),
+        model: message.data.phrased_by === "model",
+      });
     }
   };
   call.page = page;
@@ -128,6 +132,8 @@ async function openPage(config: GeneratorConfig, call: MediaCall, samples: Laten
 interface LatencySample {
   rule: string;
   ms: number;
+  /** The tip came in a model's words (the AI phrasing was on and answered in time). */
+  model: boolean;
 }
 
 /** Commands from the benchmark on stdin; EOF counts as `stop`. */
@@ -307,6 +313,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
     closes: closeCounts(calls),
     tip_latency_ms: summarize(samples.map((s) => s.ms)),
     tip_rules: countBy(samples.map((s) => s.rule)),
+    tips_phrased_by_model: samples.filter((s) => s.model).length,
   });
 }
 

@@ -3,7 +3,8 @@
  *
  * 1. analysis cost in-process; 2. a ladder of N concurrent real-time calls over real sockets (server and
  * load generator in separate processes); 3. the same ladder against a bare WebSocket server, climbed in
- * lockstep with the product's (`ladder.ts`); 4. tip latency at N=1 and at half the headline N; 5. memory
+ * lockstep with the product's (`ladder.ts`); 4. tip latency at N=1 and at half the headline N, the latter
+ * also with the AI phrasing asking a fake model that answers in 300 ms (`phrasing_run.ts`); 5. memory
  * over a long call and many short calls, as many again (the steady state), and the bare baseline over the same
  * short calls. Prints Markdown tables and PASS/FAIL per target; `--json FILE` writes the same figures.
  * Method: docs/performance.md.
@@ -29,6 +30,7 @@ import {
   renderReport,
 } from "./report.ts";
 import { runMemory } from "./memory_run.ts";
+import { runPhrasedLatency } from "./phrasing_run.ts";
 import { GENERATOR_TRANSPORTS, type GeneratorTransport } from "./load_generator.ts";
 import { type RungResult, type RungTiming, runRung, type ServerKind } from "./runs.ts";
 
@@ -237,11 +239,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       });
     });
     const half = Math.max(2, Math.floor((result.headline.coach_max_calls || options.ladder[0]) / 2));
+    const halfRun = { latencyCalls: Math.min(half, LATENCY_PAGES), coachSettings: LATENCY_SETTINGS };
     await attempt(`latency N=${half}`, async () => {
       log(`tip latency at N=${half}…`);
       result.latency.at_half = await runRung("coach", half, latencyTiming, {
-        latencyCalls: Math.min(half, LATENCY_PAGES),
-        coachSettings: LATENCY_SETTINGS,
+        ...halfRun,
+        transport: options.transport,
+      });
+    });
+    await attempt(`latency N=${half} with a model`, async () => {
+      log(`tip latency at N=${half}, AI phrasing with a model answering in 300 ms…`);
+      result.latency.at_half_model = await runPhrasedLatency(half, latencyTiming, {
+        ...halfRun,
         transport: options.transport,
       });
     });

@@ -30,7 +30,7 @@ export class ServerUnderTest {
   /** Starts the server process and waits until it listens. */
   static async start(
     kind: ServerKind,
-    options: { coachSettings?: object; cpuProfileDir?: string } = {},
+    options: { coachSettings?: object; cpuProfileDir?: string; env?: Record<string, string> } = {},
   ): Promise<ServerUnderTest> {
     const script = new URL(
       kind === "coach" ? "./server_process.ts" : "./baseline_server.ts",
@@ -40,6 +40,7 @@ export class ServerUnderTest {
     const env: Record<string, string> = {
       LOG_LEVEL: Deno.env.get("BENCH_LOG") ?? "warn",
       TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      ...options.env,
     };
     if (options.coachSettings) env.COACH_SETTINGS = JSON.stringify(options.coachSettings);
     const denoFlags = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
@@ -148,6 +149,8 @@ export interface RungResult {
   /** CPU the hypervisor gave to other guests while we wanted it, % of one core. */
   steal_pct: number | null;
   tip_latency_ms: QuantileSummary;
+  /** Of those tips, how many came in a model's words (0 without the AI phrasing). */
+  tips_phrased_by_model: number;
   holds_real_time: boolean;
   note: string;
 }
@@ -167,6 +170,8 @@ export async function runRung(
     coachSettings?: object;
     cpuProfileDir?: string;
     transport?: GeneratorTransport;
+    /** More of the server's environment (e.g. the AI phrasing's `COACH_LLM_*`). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<RungResult> {
   const server = await ServerUnderTest.start(kind, options);
@@ -269,6 +274,7 @@ function rungRow(
       : null,
     steal_pct: machine ? round(machine.steal, 1) : null,
     tip_latency_ms: done.tip_latency_ms as QuantileSummary,
+    tips_phrased_by_model: Number(done.tips_phrased_by_model ?? 0),
     holds_real_time: connected === calls && within >= REAL_TIME_SHARE,
     note: notes.join("; "),
   };

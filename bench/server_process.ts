@@ -5,7 +5,7 @@
  *
  * Run by `bench/mod.ts`: `deno run -A --v8-flags=--expose-gc bench/server_process.ts`, with
  * `TWILIO_AUTH_TOKEN` (so the load generator can sign and compute stream tokens) and optionally
- * `COACH_SETTINGS` and `ANALYSIS_THREAD` in the environment.
+ * `COACH_SETTINGS`, `ANALYSIS_THREAD` and the AI phrasing's `COACH_LLM_*` in the environment.
  *
  * @module
  */
@@ -21,6 +21,7 @@ const config = loadConfig({
   TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN,
   COACH_SETTINGS: env.COACH_SETTINGS,
   ANALYSIS_THREAD: env.ANALYSIS_THREAD,
+  ...Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith("COACH_LLM_"))),
 });
 const probe = new ServerProbe();
 watchUpgrades(probe, (path) => path.startsWith("/ws/twilio/media/"));

@@ -6,6 +6,7 @@ import { parseBenchArgs } from "../../bench/mod.ts";
 import { summarizeProfile } from "../../bench/profile.ts";
 import { type BenchResult, emptyResult, judge, largestHolding, renderReport } from "../../bench/report.ts";
 import { runMemory } from "../../bench/memory_run.ts";
+import { MODEL_DELAY_MS, runPhrasedLatency } from "../../bench/phrasing_run.ts";
 import { type RungResult, runRung } from "../../bench/runs.ts";
 import { Histogram, summarize } from "../../bench/stats.ts";
 
@@ -114,6 +115,21 @@ Deno.test("Bench runs - one tiny rung against the real server gives a well-forme
   assert.ok(row.server_main_thread_cpu_pct !== null && row.server_cpu_pct !== null);
   assert.ok(row.server_main_thread_cpu_pct <= row.server_cpu_pct + 1, "one thread is part of the process");
   assert.equal(runningChildren(), 0, "every child process is gone");
+});
+
+Deno.test("Bench runs - a tiny rung with the AI phrasing: tips wait for the fake model, in its words", async () => {
+  const row = await runPhrasedLatency(2, { warmupMs: 300, windowMs: 2000 }, {
+    latencyCalls: 1,
+    coachSettings: { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } },
+    transport: "raw",
+  });
+  assert.ok(row.tip_latency_ms.count > 0, "tips were measured");
+  assert.ok(row.tips_phrased_by_model > 0, `${row.tips_phrased_by_model} tips in the model's words`);
+  assert.ok(
+    row.tip_latency_ms.p50 >= MODEL_DELAY_MS,
+    `they waited for the model: ${row.tip_latency_ms.p50} ms`,
+  );
+  assert.equal(runningChildren(), 0);
 });
 
 Deno.test("Bench runs - the baseline server answers the same generator", async () => {
@@ -235,6 +251,7 @@ function row(calls: number, holds: boolean): RungResult {
     other_cpu_pct: 35,
     steal_pct: 0,
     tip_latency_ms: q,
+    tips_phrased_by_model: 0,
     holds_real_time: holds,
     note: "",
   };
@@ -262,7 +279,14 @@ Deno.test("Bench report - headline, targets and tables", () => {
       baseline_capped: false,
       ratio: 0.5,
     },
-    latency: { at_1: null, at_half: row(25, true) },
+    latency: {
+      at_1: null,
+      at_half: row(25, true),
+      at_half_model: {
+        ...row(25, true),
+        tip_latency_ms: { count: 9, p50: 320, p99: 1600, max: 1700, mean: 400 },
+      },
+    },
   });
   const targets = judge(result);
   const verdict = Object.fromEntries(targets.map((t) => [t.name.split(" ")[0], t.pass]));
@@ -270,6 +294,7 @@ Deno.test("Bench report - headline, targets and tables", () => {
   assert.equal(verdict.share, false);
   assert.equal(verdict.analysis, null);
   assert.equal(verdict.tip, true);
+  assert.equal(verdict["AI-phrased"], false, "1600 ms is over the 1.5 s budget");
   const capped = judge({ ...result, headline: { ...result.headline, baseline_capped: true } });
   assert.equal(
     capped.find((t) => t.name.startsWith("share"))?.pass,
@@ -288,6 +313,7 @@ Deno.test("Bench report - headline, targets and tables", () => {
   assert.match(text, /FAIL/);
   assert.match(text, /NOT MEASURED/);
   assert.match(text, /Headline: 50 concurrent calls/);
+  assert.match(text, /\| 25 \| model \(300 ms\) \| 25 \| 9 \| 0 \| 320 \| 1600 \|/);
 });
 
 Deno.test("Bench profile - self and total time per function", () => {
