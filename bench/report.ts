@@ -304,6 +304,16 @@ export function renderReport(result: BenchResult): string {
         ]),
       ),
     );
+    const counts = at_half_model?.phrasing;
+    if (counts) {
+      parts.push(
+        `\nThe AI phrasing over the model run (the server's /health, warm-up included): ${counts.requests} ` +
+          `requests, ${counts.phrased} tips in the model's words, ${counts.fallbacks} in the fixed words ` +
+          `(${
+            JSON.stringify(counts.fallback_reasons)
+          }), ${counts.timeouts} timeouts, breaker ${counts.breaker}.`,
+      );
+    }
   }
   const m = result.memory;
   if (m) {

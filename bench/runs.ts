@@ -68,7 +68,7 @@ export class ServerUnderTest {
   }
 
   /** `/health` of the product server. */
-  async health(): Promise<{ status: string; active_sessions: number }> {
+  async health(): Promise<{ status: string; active_sessions: number; phrasing: Record<string, unknown> }> {
     const response = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(10_000) });
     return await response.json();
   }
@@ -151,6 +151,8 @@ export interface RungResult {
   tip_latency_ms: QuantileSummary;
   /** Of those tips, how many came in a model's words (0 without the AI phrasing). */
   tips_phrased_by_model: number;
+  /** The AI phrasing's counts from `/health` at the end of the run; null when it was off. */
+  phrasing: Record<string, unknown> | null;
   holds_real_time: boolean;
   note: string;
 }
@@ -199,7 +201,9 @@ export async function runRung(
     const machine = machineCpu(machineBefore, await readMachineCpu());
     await generator.send("stop");
     const done = await generator.waitFor((e) => e.event === "done", 30_000, "done");
-    return rungRow(kind, calls, ready, done, before, after, machine);
+    // With the AI phrasing on, what it did over the whole run (warm-up included): its /health counts.
+    const phrasing = options.env?.COACH_LLM_BASE_URL ? (await server.health()).phrasing : null;
+    return { ...rungRow(kind, calls, ready, done, before, after, machine), phrasing };
   } finally {
     await generator?.stop(5_000);
     await server.stop();
@@ -214,7 +218,7 @@ function rungRow(
   before: ProbeSnapshot,
   after: ProbeSnapshot,
   machine: { busy: number; steal: number } | null,
-): RungResult {
+): Omit<RungResult, "phrasing"> {
   const windowS = after.window_ms / 1000;
   const connected = Number(ready.calls);
   const expected = calls * 100;

@@ -129,6 +129,8 @@ Deno.test("Bench runs - a tiny rung with the AI phrasing: tips wait for the fake
     row.tip_latency_ms.p50 >= MODEL_DELAY_MS,
     `they waited for the model: ${row.tip_latency_ms.p50} ms`,
   );
+  assert.equal(row.phrasing?.enabled, true, "the server's phrasing counts are in the row");
+  assert.ok(Number(row.phrasing?.requests) >= row.tips_phrased_by_model);
   assert.equal(runningChildren(), 0);
 });
 
@@ -252,6 +254,7 @@ function row(calls: number, holds: boolean): RungResult {
     steal_pct: 0,
     tip_latency_ms: q,
     tips_phrased_by_model: 0,
+    phrasing: null,
     holds_real_time: holds,
     note: "",
   };
