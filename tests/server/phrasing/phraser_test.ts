@@ -303,3 +303,25 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5_0
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+Deno.test("AI phrasing - the log repeats the counts once a minute while they change", async () => {
+  const { phraser, clock, lines, close } = setup(() => ({ content: GOOD }));
+  try {
+    await phrase(phraser.stage("CA1"), tip("SPEAKING_TOO_FAST"));
+    await phraser.idle();
+    const stats = () => lines.filter((line) => line.event === "phrasing_stats");
+    phraser.tick(clock.now + 59_999);
+    assert.equal(stats().length, 0, "not before a minute");
+    clock.now += 60_000;
+    phraser.tick(clock.now);
+    assert.equal(stats().length, 1);
+    const { event: _, ts: __, level: ___, ...counts } = stats()[0];
+    const { in_flight: ____, ...health } = phraser.health();
+    assert.deepEqual(counts, health, "the same counts as /health");
+    clock.now += 60_000;
+    phraser.tick(clock.now);
+    assert.equal(stats().length, 1, "nothing new, nothing logged");
+  } finally {
+    await close();
+  }
+});
