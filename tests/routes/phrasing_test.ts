@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { ServerMessage, SuggestionData } from "../../core/protocol/ui_messages.ts";
+import type { RunningServer } from "../../routes/server.ts";
 import { buildScenarios } from "../../simulator/scenarios.ts";
 import { runSimulation } from "../../simulator/simulation.ts";
 import { newCallSid, PageSocket } from "../support/fake_twilio.ts";
@@ -55,21 +56,31 @@ function metricsArrivals(page: PageSocket, sessionId: string, fromMs = 0, toMs =
   );
 }
 
+/** Plays `scenario` through `server` as one call that a page follows; resolves once the page saw it end. */
+async function playFollowed(
+  server: RunningServer,
+  scenario: "loud" | "tour",
+  options: { speed: number; accountSid?: string },
+) {
+  const callSid = newCallSid();
+  const page = await PageSocket.open(server, callSid);
+  const result = await runSimulation({
+    scenario: buildScenarios(server.config.coaching)[scenario],
+    url: server.url,
+    authToken: server.authToken,
+    callSid,
+    ...options,
+  });
+  await page.next((m) => m.type === "call_ended");
+  return { callSid, page, result };
+}
+
 Deno.test("AI phrasing, server - a good answer reaches the page as the model's words", async () => {
   const fake = FakeModel.start((request) => ({ content: answerFor(request), delayMs: 20 }));
   try {
     await withPhrasingServer(fake, {}, async (server) => {
-      const callSid = newCallSid();
-      const page = await PageSocket.open(server, callSid);
-      const result = await runSimulation({
-        scenario: buildScenarios(server.config.coaching).loud,
-        url: server.url,
-        authToken: server.authToken,
-        speed: 10,
-        callSid,
-      });
+      const { callSid, page, result } = await playFollowed(server, "loud", { speed: 10 });
       assert.ok(result.ok, `the call went as scripted: ${JSON.stringify(result.verdict)}`);
-      await page.next((m) => m.type === "call_ended");
       const [tip] = tipsOf(page, callSid);
       assert.equal(tip.data.type, "SPEAKING_TOO_LOUD");
       assert.equal(tip.data.message, ANSWERS.SPEAKING_TOO_LOUD);
@@ -150,18 +161,8 @@ Deno.test("AI phrasing, server - no request body carries an identifier, a number
   const fake = FakeModel.start((request) => ({ content: answerFor(request) }));
   try {
     await withPhrasingServer(fake, { UI_ACCESS_KEY: "access-key-0123456789abcdef" }, async (server) => {
-      const callSid = newCallSid();
       const accountSid = "AC" + "0123456789abcdef".repeat(2);
-      const page = await PageSocket.open(server, callSid);
-      const result = await runSimulation({
-        scenario: buildScenarios(server.config.coaching).tour,
-        url: server.url,
-        authToken: server.authToken,
-        speed: 0,
-        callSid,
-        accountSid,
-      });
-      await page.next((m) => m.type === "call_ended");
+      const { callSid, page, result } = await playFollowed(server, "tour", { speed: 0, accountSid });
       assert.ok(fake.requests.length >= 5, `${fake.requests.length} requests`);
 
       const secrets = [callSid, accountSid, result.streamSid, server.authToken, server.accessKey, "+1555"];

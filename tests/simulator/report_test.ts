@@ -1,5 +1,6 @@
 /** The simulator's printed lines. */
 import assert from "node:assert/strict";
+import type { SuggestionData } from "../../core/protocol/ui_messages.ts";
 import { formatScenarioList, formatStreamTime, formatTip, formatVerdict } from "../../simulator/report.ts";
 import { buildScenarios } from "../../simulator/scenarios.ts";
 import { judgeTips } from "../../simulator/verdict.ts";
@@ -11,8 +12,9 @@ Deno.test("Report - stream time is mm:ss.d", () => {
   assert.equal(formatStreamTime(-5), "00:00.0");
 });
 
-Deno.test("Report - a tip line has time, severity, type, message and reason", () => {
-  const line = formatTip({
+/** A tip as the page socket carries it, in the rules' words unless `words` says otherwise. */
+function sampleTip(words: Partial<SuggestionData> = {}): SuggestionData {
+  return {
     type: "SPEAKING_TOO_FAST",
     message: "Slow down a little",
     fixed_message: "Slow down a little",
@@ -21,7 +23,12 @@ Deno.test("Report - a tip line has time, severity, type, message and reason", ()
     timestamp: new Date(0).toISOString(),
     stream_ms: 12_400,
     reason: "182 WPM for 5.0 s of speech",
-  });
+    ...words,
+  };
+}
+
+Deno.test("Report - a tip line has time, severity, type, message and reason", () => {
+  const line = formatTip(sampleTip());
   assert.equal(
     line,
     "[00:12.4] medium SPEAKING_TOO_FAST      Slow down a little — 182 WPM for 5.0 s of speech",
@@ -29,16 +36,7 @@ Deno.test("Report - a tip line has time, severity, type, message and reason", ()
 });
 
 Deno.test("Report - a tip a model worded is marked (AI)", () => {
-  const line = formatTip({
-    type: "SPEAKING_TOO_FAST",
-    message: "Ease off the pace so they can follow",
-    fixed_message: "Slow down a little",
-    phrased_by: "model",
-    severity: "medium",
-    timestamp: new Date(0).toISOString(),
-    stream_ms: 12_400,
-    reason: "182 WPM for 5.0 s of speech",
-  });
+  const line = formatTip(sampleTip({ message: "Ease off the pace so they can follow", phrased_by: "model" }));
   assert.match(line, /Ease off the pace so they can follow \(AI\) — 182 WPM/);
 });
 
