@@ -61,7 +61,10 @@ export function openAiChatModel(settings: PhrasingSettings, options: OpenAiChatM
       try {
         // The timeout is the client's: with a per-request `timeout` (openai 7.60 on Deno) an abort rejects the
         // promise but leaves the HTTP request running, holding a slot of the model server.
-        answer = await client.chat.completions.create({ ...request, stream: false }, { signal, maxRetries: 0 });
+        answer = await client.chat.completions.create({ ...request, stream: false }, {
+          signal,
+          maxRetries: 0,
+        });
       } catch (error) {
         throw modelError(error, redact);
       }
