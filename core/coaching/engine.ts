@@ -219,7 +219,8 @@ export class CoachingEngine {
       situation: {
         repeat,
         customerRaisedVoice: aboveUsual !== null && aboveUsual >= this.#config.raisedVoiceDb,
-        customerAboveUsualDb: aboveUsual === null ? null : Math.round(aboveUsual),
+        // `|| 0`: a level just under the usual one rounds to -0, which JSON (the worker's ring) turns into 0.
+        customerAboveUsualDb: aboveUsual === null ? null : Math.round(aboveUsual) || 0,
         talkRatio: conversation.talkRatio === null ? null : Math.round(conversation.talkRatio * 100) / 100,
       },
     };

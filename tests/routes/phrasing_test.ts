@@ -78,16 +78,19 @@ async function playFollowed(
 Deno.test("AI phrasing, server - a good answer reaches the page as the model's words", async () => {
   const fake = FakeModel.start((request) => ({ content: answerFor(request), delayMs: 20 }));
   try {
-    await withPhrasingServer(fake, {}, async (server) => {
+    // The longest wait allowed: this test is about the words, and a loaded machine must not turn them into a
+    // timeout.
+    await withPhrasingServer(fake, { COACH_LLM_TIMEOUT_MS: "1400" }, async (server) => {
       const { callSid, page, result } = await playFollowed(server, "loud", { speed: 10 });
       assert.ok(result.ok, `the call went as scripted: ${JSON.stringify(result.verdict)}`);
+      const health = await (await fetch(`${server.url}/health`)).json();
       const [tip] = tipsOf(page, callSid);
+      assert.equal(tip.data.phrased_by, "model", `phrasing counts: ${JSON.stringify(health.phrasing)}`);
       assert.equal(tip.data.type, "SPEAKING_TOO_LOUD");
       assert.equal(tip.data.message, ANSWERS.SPEAKING_TOO_LOUD);
       assert.equal(tip.data.fixed_message, "You sound a bit loud: ease off a little");
       assert.equal(tip.data.phrased_by, "model");
       assert.deepEqual(result.tips, tipsOf(page, callSid).map((t) => t.data), "the simulator saw the same");
-      const health = await (await fetch(`${server.url}/health`)).json();
       assert.equal(health.phrasing.enabled, true);
       assert.equal(health.phrasing.requests, fake.requests.length);
       assert.equal(health.phrasing.phrased, 1);
