@@ -27,8 +27,9 @@ import type { PhrasingSettings } from "../../core/config.ts";
 import type { Logger } from "../../core/log.ts";
 import type { SuggestionType } from "../../core/protocol/ui_messages.ts";
 import { rulesWording, type TipStage, type TipWording } from "../../core/session/tip_stage.ts";
-import { type AnswerProblem, checkAnswer } from "./answer.ts";
+import { checkAnswer } from "./answer.ts";
 import { CircuitBreaker } from "./breaker.ts";
+import { type FallbackReason, PhrasingCounts, type PhrasingHealth } from "./counts.ts";
 import { type ChatModel, ModelError, type ModelFailure, openAiChatModel } from "./model.ts";
 import { chatRequest } from "./prompt.ts";
 
@@ -36,37 +37,6 @@ import { chatRequest } from "./prompt.ts";
 export const BREAKER_FAILURES = 3;
 /** How long the model is skipped once the breaker opens. */
 export const BREAKER_OPEN_MS = 60_000;
-/** The counts are logged at most this often. */
-const STATS_LOG_MS = 60_000;
-
-/** Why a tip was shown in the rule table's words. */
-export type FallbackReason =
-  | Exclude<ModelFailure, "aborted">
-  | AnswerProblem
-  | "busy"
-  | "breaker_open"
-  | "superseded"
-  | "call_ended";
-
-/** The phrasing's counts, as `/health` shows them under `phrasing`. */
-export interface PhrasingHealth {
-  enabled: true;
-  /** Requests sent to the model. */
-  requests: number;
-  /** Tips shown in the model's words. */
-  phrased: number;
-  /** Tips shown in the rule table's words although phrasing is on, with `fallback_reasons`. */
-  fallbacks: number;
-  fallback_reasons: Partial<Record<FallbackReason, number>>;
-  /** Requests that had no answer within `COACH_LLM_TIMEOUT_MS`. */
-  timeouts: number;
-  in_flight: number;
-  max_in_flight: number;
-  breaker: "open" | "closed";
-  /** How often the breaker opened. */
-  breaker_opened: number;
-}
-
 /** Options for {@linkcode SuggestionPhraser}. */
 export interface SuggestionPhraserOptions {
   settings: PhrasingSettings;
@@ -108,21 +78,15 @@ export class SuggestionPhraser {
   readonly #log: Logger;
   readonly #model: ChatModel;
   readonly #breaker: CircuitBreaker;
+  readonly #counts: PhrasingCounts;
   #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
-  #requests = 0;
-  #phrased = 0;
-  #fallbacks = 0;
-  #timeouts = 0;
-  readonly #reasons: Partial<Record<FallbackReason, number>> = {};
-  #lastStatsAt: number;
-  #lastStatsKey = "";
 
   constructor(options: SuggestionPhraserOptions) {
     this.#settings = options.settings;
     this.#log = options.log;
     this.#model = openAiChatModel(options.settings, { fetch: options.fetch });
-    this.#lastStatsAt = options.now();
+    this.#counts = new PhrasingCounts(options.now());
     this.#breaker = new CircuitBreaker({
       failures: BREAKER_FAILURES,
       openMs: BREAKER_OPEN_MS,
@@ -145,20 +109,21 @@ export class SuggestionPhraser {
       submit: (tip, show) => this.#submit(call, tip, show),
       close: () => {
         call.closed = true;
-        if (call.pending) this.#settle(call, call.pending, null, "call_ended");
+        if (call.pending) this.#fallBack(call, call.pending, "call_ended");
       },
     };
   }
 
   /** The counts and the breaker's state. */
   health(): PhrasingHealth {
+    const counts = this.#counts;
     return {
       enabled: true,
-      requests: this.#requests,
-      phrased: this.#phrased,
-      fallbacks: this.#fallbacks,
-      fallback_reasons: { ...this.#reasons },
-      timeouts: this.#timeouts,
+      requests: counts.requests,
+      phrased: counts.phrased,
+      fallbacks: counts.fallbacks,
+      fallback_reasons: counts.reasons,
+      timeouts: counts.timeouts,
       in_flight: this.#inFlight,
       max_in_flight: this.#settings.maxInFlight,
       breaker: this.#breaker.state,
@@ -172,13 +137,8 @@ export class SuggestionPhraser {
    */
   tick(now: number): void {
     if (this.#breaker.state === "open") this.#breaker.allows();
-    if (now - this.#lastStatsAt < STATS_LOG_MS) return;
     const { in_flight: _, ...counts } = this.health();
-    const key = JSON.stringify(counts);
-    if (key === this.#lastStatsKey) return;
-    this.#lastStatsAt = now;
-    this.#lastStatsKey = key;
-    this.#log.info("phrasing_stats", counts);
+    this.#counts.logEveryMinute(now, this.#log, counts);
   }
 
   /** Resolves once no request is in flight (requests of ended calls are aborted, so this is soon). */
@@ -188,7 +148,7 @@ export class SuggestionPhraser {
   }
 
   #submit(call: CallState, tip: Suggestion, show: (wording: TipWording) => void): void {
-    if (call.pending) this.#settle(call, call.pending, null, "superseded");
+    if (call.pending) this.#fallBack(call, call.pending, "superseded");
     const deliver = (wording: TipWording) => {
       call.lastShown = [...call.lastShown, wording.message].slice(-2);
       call.lastByRule.set(tip.type, wording.message);
@@ -201,9 +161,9 @@ export class SuggestionPhraser {
       timer: undefined,
       settled: false,
     };
-    if (call.closed) return this.#settle(call, pending, null, "call_ended");
-    if (!this.#breaker.allows()) return this.#settle(call, pending, null, "breaker_open");
-    if (this.#inFlight >= this.#settings.maxInFlight) return this.#settle(call, pending, null, "busy");
+    if (call.closed) return this.#fallBack(call, pending, "call_ended");
+    if (!this.#breaker.allows()) return this.#fallBack(call, pending, "breaker_open");
+    if (this.#inFlight >= this.#settings.maxInFlight) return this.#fallBack(call, pending, "busy");
 
     call.pending = pending;
     const request = chatRequest(this.#settings.model, this.#settings.language, tip, call.lastShown);
@@ -213,7 +173,7 @@ export class SuggestionPhraser {
       this.#settings.timeoutMs,
     );
     this.#inFlight++;
-    this.#requests++;
+    this.#counts.requests++;
     this.#model.complete(request, pending.controller.signal)
       .then(
         (content) => this.#answered(call, pending, content),
@@ -238,13 +198,13 @@ export class SuggestionPhraser {
     });
     if (check.ok) {
       this.#breaker.succeeded();
-      return this.#settle(call, pending, check.text, null);
+      return this.#showModelWords(call, pending, check.text);
     }
     // A repeat or a copy of the rules' words is a working model with nothing new to say; anything else is not
     // a usable answer, and counts towards the breaker.
     if (check.problem === "repeat" || check.problem === "same_as_fixed") this.#breaker.succeeded();
     else this.#breaker.failed();
-    this.#settle(call, pending, null, check.problem);
+    this.#fallBack(call, pending, check.problem);
   }
 
   #failed(
@@ -254,7 +214,7 @@ export class SuggestionPhraser {
     message: string,
   ): void {
     if (pending.settled) return;
-    if (failure === "timeout") this.#timeouts++;
+    if (failure === "timeout") this.#counts.timeouts++;
     this.#log.warn("phrasing_failed", {
       session_id: call.sessionId,
       type: pending.tip.type,
@@ -262,25 +222,31 @@ export class SuggestionPhraser {
       error: message,
     });
     this.#breaker.failed();
-    this.#settle(call, pending, null, failure);
+    this.#fallBack(call, pending, failure);
   }
 
-  /** Shows a tip once: in the model's words (`text`), or in the rules' words for `reason`. */
-  #settle(call: CallState, pending: Pending, text: string | null, reason: FallbackReason | null): void {
-    if (pending.settled) return;
+  /** Shows a waiting tip in the model's words. */
+  #showModelWords(call: CallState, pending: Pending, text: string): void {
+    if (!this.#settle(call, pending)) return;
+    this.#counts.phrased++;
+    pending.deliver({ message: text, phrasedBy: "model" });
+  }
+
+  /** Shows a tip in the rules' words, for `reason`; a request still running is of no use any more. */
+  #fallBack(call: CallState, pending: Pending, reason: FallbackReason): void {
+    if (!this.#settle(call, pending)) return;
+    pending.controller.abort(); // frees the model and our cap at once
+    this.#counts.fallback(reason);
+    this.#log.debug("phrasing_fallback", { session_id: call.sessionId, type: pending.tip.type, reason });
+    pending.deliver(rulesWording(pending.tip));
+  }
+
+  /** Marks a tip as shown; false if it was already (each tip is shown once). */
+  #settle(call: CallState, pending: Pending): boolean {
+    if (pending.settled) return false;
     pending.settled = true;
     clearTimeout(pending.timer);
     if (call.pending === pending) call.pending = null;
-    if (text !== null) {
-      this.#phrased++;
-      pending.deliver({ message: text, phrasedBy: "model" });
-      return;
-    }
-    // A request still running is of no use any more: free the model (and our cap) from it.
-    pending.controller.abort();
-    this.#fallbacks++;
-    if (reason !== null) this.#reasons[reason] = (this.#reasons[reason] ?? 0) + 1;
-    this.#log.debug("phrasing_fallback", { session_id: call.sessionId, type: pending.tip.type, reason });
-    pending.deliver(rulesWording(pending.tip));
+    return true;
   }
 }
