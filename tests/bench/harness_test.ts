@@ -79,7 +79,8 @@ Deno.test("Bench analysis - a short conversation yields well-formed costs", asyn
     "suggestions_per_pass",
   ]);
   assert.ok(cost.frames_per_core_s > 0);
-  assert.equal(cost.calls_per_core, Math.round(cost.frames_per_core_s / 100));
+  // Both are rounded from the same quotient: they may differ by the rounding of frames_per_core_s.
+  assert.ok(Math.abs(cost.calls_per_core - cost.frames_per_core_s / 100) <= 0.51, JSON.stringify(cost));
 });
 
 Deno.test("Bench audio - the loud agent track is louder and frames are 20 ms", async () => {
