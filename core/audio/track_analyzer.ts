@@ -17,6 +17,7 @@
 import { type BufferSource, freshBuffers } from "../buffers.ts";
 import { perConfig } from "../per_config.ts";
 import { type AnalysisConfig, defaultAnalysisConfig } from "./config.ts";
+import type { EchoPath } from "./echo.ts";
 import { ActiveLevelMeter } from "./level.ts";
 import { energyToDbov, MULAW_SQUARE } from "./mulaw.ts";
 import { SpeechRateWindow } from "./speech_rate.ts";
@@ -45,8 +46,18 @@ export class TrackAnalyzer {
     wpmWindowSpeechS: 0,
   };
   #lastCode = 0xff;
+  // The measured slot (`measure`), read by `decide`.
+  #e1 = 0;
+  #e2 = 0;
+  #z1 = 0;
+  #z2 = 0;
+  #n1 = 0;
+  #n = 0;
   #activeEnergy = 0;
-  #otherSpokeInGap = false;
+  #wasVoiced = false;
+  #otherWasSpeaking = false;
+  /** The other party started talking during this track's current silence. */
+  #otherStartedInGap = false;
 
   /**
    * @param config validated settings; defaults to {@linkcode defaultAnalysisConfig}
@@ -73,6 +84,38 @@ export class TrackAnalyzer {
    * @throws RangeError if the frame holds more than 160 bytes (split longer payloads into slots first)
    */
   processFrame(frame: Uint8Array | null, otherSpeaking = false): TrackFrameResult {
+    this.measure(frame);
+    return this.decide(otherSpeaking, null);
+  }
+
+  /** The last measured slot's first half-slot energy (mean square; 0 for none). */
+  get firstHalfEnergy(): number {
+    return this.#n1 > 0 ? this.#e1 / this.#n1 : 0;
+  }
+
+  /** The last measured slot's second half-slot energy (the first again for a slot of ≤ 80 bytes). */
+  get secondHalfEnergy(): number {
+    const n2 = this.#n - this.#n1;
+    return n2 > 0 ? this.#e2 / n2 : this.firstHalfEnergy;
+  }
+
+  /** The energy a slot had to exceed to be voice, as of the last decided slot (`vad.ts`). */
+  get voiceThreshold(): number {
+    return this.#vad.threshold;
+  }
+
+  /** The active speech level as energy, 0 while unknown. */
+  get activeEnergy(): number {
+    return this.#activeEnergy;
+  }
+
+  /**
+   * First step of a slot: the per-sample work (energies and sign changes of both half-slots). A pair of
+   * tracks measures both before either decides, so each can see the other's slot (`call_analyzer.ts`).
+   *
+   * @throws RangeError if the frame holds more than 160 bytes
+   */
+  measure(frame: Uint8Array | null): void {
     const n = frame === null ? 0 : frame.length;
     if (n > SLOT_SAMPLES) {
       throw new RangeError(
@@ -114,31 +157,62 @@ export class TrackAnalyzer {
       }
       this.#lastCode = prev;
     }
+    this.#e1 = e1;
+    this.#e2 = e2;
+    this.#z1 = z1;
+    this.#z2 = z2;
+    this.#n1 = n1;
+    this.#n = n;
+  }
+
+  /**
+   * Second step of a slot: voice activity, level and rate from the measured slot.
+   *
+   * @param otherSpeaking see {@linkcode TrackAnalyzer.processFrame}
+   * @param echo the echo path from the other party's track into this one, null for a track on its own
+   */
+  decide(otherSpeaking: boolean, echo: EchoPath | null): TrackFrameResult {
+    const e1 = this.#e1, e2 = this.#e2, z1 = this.#z1, z2 = this.#z2, n1 = this.#n1, n = this.#n;
     const energy = n > 0 ? (e1 + e2) / n : 0;
     const vad = this.#vad;
-    vad.update(energy, this.#activeEnergy);
+    vad.update(energy, this.#activeEnergy, echo);
     const result = this.#result;
     if (vad.voiced) {
       this.#level.push(energy);
       this.#activeEnergy = this.#level.activeEnergy;
       result.activeLevelDb = this.#activeEnergy > 0 ? energyToDbov(this.#activeEnergy) : null;
-      this.#rate.addSpeechFrames(this.#otherSpokeInGap ? 1 : 1 + vad.bridgedFrames);
-      this.#otherSpokeInGap = false;
-    } else if (otherSpeaking) {
-      this.#otherSpokeInGap = true;
+      // A pause is this party's own, inside their turn, unless the other party took the turn in it: started
+      // talking in it and is still talking (a backchannel in the pause, or talk the other party was already
+      // doing when this one paused, as in a talk-over, leaves it this party's pause).
+      const otherTookTurn = this.#otherStartedInGap && otherSpeaking;
+      if (!this.#wasVoiced && (vad.bridgedFrames === 0 || otherTookTurn)) {
+        this.#rate.startSpurt();
+        this.#rate.addSpeechFrames(1);
+      } else {
+        this.#rate.addSpeechFrames(1 + vad.bridgedFrames);
+      }
+      this.#otherStartedInGap = false;
+    } else if (otherSpeaking && !this.#otherWasSpeaking) {
+      this.#otherStartedInGap = true;
     }
+    this.#wasVoiced = vad.voiced;
+    this.#otherWasSpeaking = otherSpeaking;
 
-    // Two half-slots into the contour; a slot of ≤ 80 bytes repeats its only half.
-    let minPeak = this.#activeEnergy * this.#peakFloor.belowActive;
-    if (vad.threshold > minPeak) minPeak = vad.threshold;
-    const h1 = n1 > 0 ? e1 / n1 : 0;
-    const zc1 = n1 > 0 ? z1 / n1 : 0;
-    const n2 = n - n1;
-    let nuclei = this.#syllables.update(h1, zc1, vad.speaking, minPeak);
-    nuclei += n2 > 0
-      ? this.#syllables.update(e2 / n2, z2 / n2, vad.speaking, minPeak)
-      : this.#syllables.update(h1, zc1, vad.speaking, minPeak);
-    if (nuclei > 0) this.#rate.addSyllables(nuclei);
+    // Two half-slots into the contour; a slot of ≤ 80 bytes repeats its only half. A slot with no audio (a
+    // frame lost on the line) leaves the contour as it was: a hole in a vowel is not a dip between syllables.
+    let nuclei = 0;
+    if (n > 0) {
+      let minPeak = this.#activeEnergy * this.#peakFloor.belowActive;
+      if (vad.threshold > minPeak) minPeak = vad.threshold;
+      const h1 = e1 / n1;
+      const zc1 = z1 / n1;
+      const n2 = n - n1;
+      nuclei = this.#syllables.update(h1, zc1, vad.speaking, minPeak);
+      nuclei += n2 > 0
+        ? this.#syllables.update(e2 / n2, z2 / n2, vad.speaking, minPeak)
+        : this.#syllables.update(h1, zc1, vad.speaking, minPeak);
+      if (nuclei > 0) this.#rate.addSyllables(nuclei);
+    }
     // The rate only changes with new speech or new nuclei; skipping the rest avoids boxing a number.
     if (vad.voiced || nuclei > 0) {
       result.wpm = this.#rate.wordsPerMinute;

@@ -13,7 +13,8 @@
  * A slot is voiced when its energy is above all of: floor + `vadNoiseMarginDb` (only
  * `vadContinueMarginDb` while a talkspurt is going on, a Schmitt trigger: weak consonants inside speech
  * stay speech, noise never starts a talkspurt), active speech level -
- * `vadBelowActiveDb` (once known), and `vadMinLevelDb`. Relative thresholds make a -40 dBov caller and
+ * `vadBelowActiveDb` (once known), `vadMinLevelDb`, and the echo the other party's voice can leave in this
+ * track (`echo.ts`): energy the echo explains is not this party speaking. Relative thresholds make a -40 dBov caller and
  * a -12 dBov caller equally detectable; there is no fixed speech level.
  *
  * @module
@@ -21,6 +22,7 @@
 import { type BufferSource, freshBuffers } from "../buffers.ts";
 import { perConfig } from "../per_config.ts";
 import type { AnalysisConfig } from "./config.ts";
+import type { EchoPath } from "./echo.ts";
 import { dbovToEnergy } from "./mulaw.ts";
 import { SLOT_MS } from "./types.ts";
 
@@ -87,8 +89,9 @@ export class VoiceActivityDetector {
    *
    * @param energy mean square of the slot (0 for digital silence or a missing slot)
    * @param activeEnergy active speech level as energy, 0 while unknown
+   * @param echo the echo path from the other party's track: a slot its echo explains is not voice
    */
-  update(energy: number, activeEnergy: number): void {
+  update(energy: number, activeEnergy: number, echo: EchoPath | null = null): void {
     const s = this.#settings;
     this.#trackFloor(energy);
     const floor = this.noiseFloor;
@@ -97,6 +100,11 @@ export class VoiceActivityDetector {
     if (floor !== Infinity && floor * margin > threshold) threshold = floor * margin;
     const relative = activeEnergy * s.belowActiveFactor;
     if (relative > threshold) threshold = relative;
+    // The echo only matters for a slot that would otherwise be voice: predict it only then.
+    if (echo !== null && energy > threshold) {
+      const echoEnergy = echo.echoEnergy();
+      if (echoEnergy > threshold) threshold = echoEnergy;
+    }
     this.threshold = threshold;
 
     const noisy = activeEnergy > 0 && floor !== Infinity && activeEnergy < floor * s.noisySnrFactor;

@@ -59,8 +59,9 @@ export const CoachingConfigSchema = z.strictObject({
   softCooldownMs: ms(25_000),
 
   /**
-   * INTERRUPTING_CUSTOMER when the agent starts while the customer is mid-turn and both talk this long
-   * (shorter overlaps are backchannels such as "mm-hmm"); the `interruptions` metric counts the same event.
+   * INTERRUPTING_CUSTOMER when the agent starts while the customer is mid-turn and both talk this long, in a
+   * spurt at least `turnMinMs` long (shorter spurts are backchannels such as "mm-hmm", however much of them
+   * overlaps); the `interruptions` metric counts the same event.
    */
   interruptOverlapMs: ms(600),
   /** INTERRUPTING_CUSTOMER is not repeated within this long. */

@@ -144,7 +144,10 @@ export class ConversationState {
     if (customerSpeaking) this.#updateCustomerLevel(customerEnergy);
   }
 
-  /** True from the slot the agent's overlap reaches `interruptOverlapMs` until the customer's spurt ends. */
+  /**
+   * True from the slot the agent's overlap reaches `interruptOverlapMs` (in a spurt that has lasted
+   * `turnMinMs`) until the customer's spurt ends.
+   */
   get customerInterrupted(): boolean {
     return this.#customer.active && this.#interruptedSpurtStartMs === this.#customer.startMs;
   }
@@ -162,7 +165,12 @@ export class ConversationState {
     }
     if (!this.agentSpeaking || !this.customerSpeaking) return;
     this.interruptOverlapMs += SLOT_MS;
-    if (this.interruptOverlapMs >= c.interruptOverlapMs && !this.customerInterrupted) {
+    // A backchannel ("mm-hm", "I see": shorter than a turn) said over the customer is listening, not
+    // interrupting, however much of it overlaps: the agent's spurt must be as long as a turn.
+    if (
+      this.interruptOverlapMs >= c.interruptOverlapMs && this.#agent.lengthMs >= c.turnMinMs &&
+      !this.customerInterrupted
+    ) {
       this.#interruptedSpurtStartMs = this.#customer.startMs;
       this.interruptions++;
     }

@@ -1,6 +1,6 @@
 /**
- * The analysis pipeline of one call: Twilio frames → stream aligner → one {@linkcode TrackAnalyzer} per
- * party → {@linkcode CoachingEngine} → metrics (4 Hz of stream time) and suggestions.
+ * The analysis pipeline of one call: Twilio frames → stream aligner → {@linkcode CallAnalyzer} (both
+ * parties, echo-aware) → {@linkcode CoachingEngine} → metrics (4 Hz of stream time) and suggestions.
  *
  * Everything runs on stream time, so replaying a recorded call at any speed gives identical output.
  *
@@ -19,7 +19,7 @@
  */
 import { type AnalysisConfig, defaultAnalysisConfig } from "../audio/config.ts";
 import { type PushOutcome, StreamAligner, type TrackIndex } from "../audio/stream_aligner.ts";
-import { TrackAnalyzer } from "../audio/track_analyzer.ts";
+import { CallAnalyzer } from "../audio/call_analyzer.ts";
 import { SLOT_MS, type TrackFrameResult } from "../audio/types.ts";
 import { type BufferLease, type BufferPool, freshBuffers } from "../buffers.ts";
 import { type CoachingConfig, defaultCoachingConfig } from "../coaching/config.ts";
@@ -49,8 +49,7 @@ const CUSTOMER: TrackIndex = 1;
 /** Analyses one call's two tracks and runs the coaching rules on them. */
 export class CallPipeline {
   readonly #aligner: StreamAligner;
-  readonly #agent: TrackAnalyzer;
-  readonly #customer: TrackAnalyzer;
+  readonly #call: CallAnalyzer;
   readonly #engine: CoachingEngine;
   readonly #agentTrack: TrackName;
   readonly #options: CallPipelineOptions;
@@ -70,8 +69,7 @@ export class CallPipeline {
     this.#agentTrack = options.agentTrack;
     this.#lease = options.buffers?.lease() ?? null;
     const buffers = this.#lease ?? freshBuffers;
-    this.#agent = new TrackAnalyzer(analysis, buffers);
-    this.#customer = new TrackAnalyzer(analysis, buffers);
+    this.#call = new CallAnalyzer(analysis, buffers);
     this.#engine = new CoachingEngine(options.coaching ?? defaultCoachingConfig, buffers);
     this.#aligner = new StreamAligner({
       windowSlots: Math.ceil(session.alignmentWindowMs / SLOT_MS),
@@ -119,10 +117,9 @@ export class CallPipeline {
   #processSlot(slot: number, agentFrame: Uint8Array | null, customerFrame: Uint8Array | null): void {
     const streamMs = slot * SLOT_MS;
     this.#streamMs = streamMs + SLOT_MS;
-    // Each analyzer hears whether the other party spoke, so a silence filled by the other voice is a turn
-    // change and not a pause inside the turn (the agent sees the customer's previous slot).
-    const agent = this.#agent.processFrame(agentFrame, this.#lastCustomer?.speaking ?? false);
-    const customer = this.#customer.processFrame(customerFrame, agent.speaking);
+    const call = this.#call;
+    call.processSlot(agentFrame, customerFrame);
+    const agent = call.agent, customer = call.customer;
     this.#lastAgent = agent;
     this.#lastCustomer = customer;
     const suggestion = this.#engine.step(streamMs, agent, customer);

@@ -55,32 +55,45 @@ Deno.test("TrackAnalyzer - returns one reused result object", () => {
   assert.equal(analyzer.processFrame(new Uint8Array(160).fill(0xff)), first);
 });
 
-Deno.test("TrackAnalyzer - wpm is null until 3 s of turn time; pauses that end the turn do not count", () => {
-  // 1 s of syllables, 1 s of silence (longer than turnPauseMs), repeated: the pauses must not dilute the rate.
+/** The analyzer without the calibration (which is for natural speech): the turn-time logic alone. */
+const RAW = AnalysisConfigSchema.parse({ rateCalibrationSlope: 1, rateCalibrationInterceptWpm: 0 });
+
+Deno.test("TrackAnalyzer - wpm is null until 2 s of turn time; pauses that end the turn do not count", () => {
+  // 1.5 s of syllables, 1 s of silence (longer than turnPauseMs), repeated: the pauses must not dilute the rate.
   const parts = [];
-  for (let i = 0; i < 6; i++) parts.push(syllableTrain(4, -26, 1), silence(1));
-  const results = analyze(toMulaw(concat(silence(0.5), ...parts)));
+  for (let i = 0; i < 6; i++) parts.push(syllableTrain(4, -26, 1.5), silence(1));
+  const results = analyze(toMulaw(concat(silence(0.5), ...parts)), new TrackAnalyzer(RAW));
   const at = (seconds: number) => results[Math.round(seconds * 50) - 1];
-  assert.equal(at(0.5 + 4.9).wpm, null, "2.5 s of speech is not enough");
-  assert.ok(at(0.5 + 4.9).wpmWindowSpeechS > 2 && at(0.5 + 4.9).wpmWindowSpeechS < 3.2);
+  assert.equal(at(0.5 + 2.5 + 0.6).wpm, null, "1.5 s and a spurt not yet 1 s long are not enough");
+  assert.ok(at(0.5 + 2.5 + 1.2).wpm !== null, "a reading once 2 s of turn time are in");
   const end = results.at(-1)!;
-  assert.ok(Math.abs(end.wpmWindowSpeechS - 6) < 0.5, `speech time ${end.wpmWindowSpeechS}`);
+  assert.ok(Math.abs(end.wpmWindowSpeechS - 9) < 0.5, `speech time ${end.wpmWindowSpeechS}`);
   const expected = (4 * 60) / SYLLABLES_PER_WORD;
   assert.ok(Math.abs(end.wpm! - expected) / expected < 0.1, `${end.wpm} vs ${expected}`);
 });
 
-/** 1 s of 4 syllables per second, then `pauseS` of silence, six times; the last reading. */
-function pausedSpeech(pauseS: number, otherSpeaking = false) {
+/**
+ * 1.2 s of 4 syllables per second, then `pauseS` of silence, six times; the last reading. The other party
+ * talks in every silence: from its middle on, and `untilResume` past its end or not.
+ */
+function pausedSpeech(pauseS: number, other: "none" | "in the pause" | "until after resuming" = "none") {
   const parts = [];
-  for (let i = 0; i < 6; i++) parts.push(syllableTrain(4, -26, 1), silence(pauseS));
+  for (let i = 0; i < 6; i++) parts.push(syllableTrain(4, -26, 1.2), silence(pauseS));
   const audio = toMulaw(concat(silence(0.5), ...parts));
-  const analyzer = new TrackAnalyzer();
+  const analyzer = new TrackAnalyzer(RAW);
   let last = analyzer.processFrame(null);
+  // Slot arithmetic (20 ms slots): the schedule must not drift with floating-point seconds.
+  const period = Math.round((1.2 + pauseS) * 50), spurt = 60;
   for (let slot = 0; slot * 160 < audio.length; slot++) {
     const frame = audio.subarray(slot * 160, (slot + 1) * 160);
-    // The other party talks in the middle of every silence of this track.
-    const t = (slot * 20) / 1000 - 0.5;
-    last = analyzer.processFrame(frame, otherSpeaking && t % (1 + pauseS) > 1.1);
+    const k = (slot - 25 + period) % period;
+    const inPause = k >= spurt + (period - spurt) / 2;
+    const speaking = other === "in the pause"
+      ? inPause
+      : other === "until after resuming"
+      ? inPause || k < 15
+      : false;
+    last = analyzer.processFrame(frame, speaking);
   }
   return last;
 }
@@ -88,21 +101,58 @@ function pausedSpeech(pauseS: number, otherSpeaking = false) {
 Deno.test("TrackAnalyzer - pauses inside the turn count as turn time: the conversational rate", () => {
   const articulation = (4 * 60) / SYLLABLES_PER_WORD;
   const end = pausedSpeech(0.4);
-  // Six turns' worth of 1 s speech and five 0.4 s pauses in between; the trailing pause is not counted.
-  assert.ok(Math.abs(end.wpmWindowSpeechS - 8) < 0.5, `turn time ${end.wpmWindowSpeechS}`);
-  const expected = articulation / 1.4;
+  // Six spurts of 1.2 s and five 0.4 s pauses in between; the trailing pause is not counted.
+  assert.ok(Math.abs(end.wpmWindowSpeechS - 9.2) < 0.5, `turn time ${end.wpmWindowSpeechS}`);
+  const expected = articulation * 1.2 / 1.6;
   assert.ok(Math.abs(end.wpm! - expected) / expected < 0.1, `${end.wpm} vs ${expected}`);
 });
 
-Deno.test("TrackAnalyzer - a short silence in which the other party spoke is a turn change, not turn time", () => {
+Deno.test("TrackAnalyzer - a short silence in which the other party took the turn is not turn time", () => {
   const articulation = (4 * 60) / SYLLABLES_PER_WORD;
-  const end = pausedSpeech(0.4, true);
-  assert.ok(Math.abs(end.wpmWindowSpeechS - 6) < 0.5, `turn time ${end.wpmWindowSpeechS}`);
+  // The other party starts in the pause and is still talking when this one resumes: a turn change.
+  const end = pausedSpeech(0.4, "until after resuming");
+  assert.ok(Math.abs(end.wpmWindowSpeechS - 7.2) < 0.5, `turn time ${end.wpmWindowSpeechS}`);
   assert.ok(Math.abs(end.wpm! - articulation) / articulation < 0.1, `${end.wpm} vs ${articulation}`);
 });
 
+Deno.test("TrackAnalyzer - the other party's backchannel in a pause leaves it this party's pause", () => {
+  // "Mm-hm" from the other party, over before this one resumes: not a turn, so no inflated rate.
+  const withBackchannels = pausedSpeech(0.4, "in the pause");
+  const alone = pausedSpeech(0.4);
+  assert.equal(withBackchannels.wpmWindowSpeechS, alone.wpmWindowSpeechS);
+  assert.equal(withBackchannels.wpm, alone.wpm);
+});
+
+Deno.test("TrackAnalyzer - this party's backchannels do not count towards their rate", () => {
+  // A 12 s turn at 4 syllables per second, then "mm-hm"s (0.4 s, two syllables) with long pauses.
+  const parts = [syllableTrain(4, -26, 12)];
+  for (let i = 0; i < 8; i++) parts.push(silence(2), syllableTrain(5, -26, 0.4));
+  const results = analyze(toMulaw(concat(silence(0.5), ...parts)), new TrackAnalyzer(RAW));
+  const afterTurn = results[Math.round(12.5 * 50) + 5];
+  const end = results.at(-1)!;
+  assert.ok(afterTurn.wpm !== null && end.wpm !== null);
+  assert.ok(Math.abs(end.wpm - afterTurn.wpm) <= afterTurn.wpm * 0.02, `${afterTurn.wpm} then ${end.wpm}`);
+  assert.ok(Math.abs(end.wpmWindowSpeechS - afterTurn.wpmWindowSpeechS) < 0.1);
+});
+
+Deno.test("TrackAnalyzer - a frame lost in a vowel is not a dip between syllables", () => {
+  const audio = toMulaw(concat(silence(0.5), syllableTrain(3, -26, 12)));
+  const read = (lose: (slot: number) => boolean) => {
+    const analyzer = new TrackAnalyzer(RAW);
+    let last = analyzer.processFrame(null);
+    for (let slot = 0; slot * 160 < audio.length; slot++) {
+      last = analyzer.processFrame(lose(slot) ? null : audio.subarray(slot * 160, (slot + 1) * 160));
+    }
+    return last.wpm!;
+  };
+  const whole = read(() => false);
+  // One frame in twenty lost (5 %), landing anywhere in the syllables.
+  const lossy = read((slot) => slot % 20 === 7);
+  assert.ok(Math.abs(lossy - whole) <= whole * 0.05, `${whole} whole, ${lossy} with lost frames`);
+});
+
 Deno.test("TrackAnalyzer - the rate window slides: a speaker who speeds up reads fast after a window", () => {
-  const config = AnalysisConfigSchema.parse({ wpmWindowS: 8 });
+  const config = AnalysisConfigSchema.parse({ ...RAW, wpmWindowS: 8 });
   const results = analyze(
     toMulaw(concat(syllableTrain(3, -26, 15), syllableTrain(6, -26, 10))),
     new TrackAnalyzer(config),

@@ -1,0 +1,94 @@
+/**
+ * Both tracks of a call, analysed slot by slot in one place: the one place that decides whether each party
+ * is really speaking.
+ *
+ * Each party's track may carry the other party's voice as echo (`echo.ts`), so a track cannot decide alone.
+ * Per slot, both tracks are measured first (the per-sample work), each track's echo path learns from the
+ * other track's slot, and only then does each track decide, with its echo path: energy that the other
+ * party's echo explains is not voice. Voice activity, level, pace, and through them every rule (turns,
+ * interruptions, talk ratio, silence, raised voice), rest on that decision.
+ *
+ * @example
+ * ```ts
+ * const call = new CallAnalyzer();
+ * call.processSlot(agentFrame, customerFrame); // 160 μ-law bytes each, or null when none arrived
+ * if (call.agent.speaking && !call.customer.speaking) console.log("agent talking");
+ * ```
+ *
+ * @module
+ */
+import { type BufferSource, freshBuffers } from "../buffers.ts";
+import { type AnalysisConfig, defaultAnalysisConfig } from "./config.ts";
+import { EchoPath } from "./echo.ts";
+import { TrackAnalyzer } from "./track_analyzer.ts";
+import type { TrackFrameResult } from "./types.ts";
+
+/** The two parties of a call, analysed together. */
+export class CallAnalyzer {
+  readonly #agent: TrackAnalyzer;
+  readonly #customer: TrackAnalyzer;
+  /** The customer's voice in the agent's track, and the agent's in the customer's. */
+  readonly #agentEcho: EchoPath;
+  readonly #customerEcho: EchoPath;
+  #agentResult: TrackFrameResult;
+  #customerResult: TrackFrameResult;
+
+  /**
+   * @param config validated settings; defaults to {@linkcode defaultAnalysisConfig}
+   * @param buffers where the rings come from (a call's lease from a pool in the server; new arrays otherwise)
+   */
+  constructor(config: AnalysisConfig = defaultAnalysisConfig, buffers: BufferSource = freshBuffers) {
+    this.#agent = new TrackAnalyzer(config, buffers);
+    this.#customer = new TrackAnalyzer(config, buffers);
+    this.#agentEcho = new EchoPath(config, buffers);
+    this.#customerEcho = new EchoPath(config, buffers);
+    this.#agentResult = this.#agent.processFrame(null);
+    this.#customerResult = this.#customer.processFrame(null);
+  }
+
+  /** The agent's result for the last slot (the same object every slot: read it before the next). */
+  get agent(): TrackFrameResult {
+    return this.#agentResult;
+  }
+
+  /** The customer's result for the last slot (the same object every slot: read it before the next). */
+  get customer(): TrackFrameResult {
+    return this.#customerResult;
+  }
+
+  /** The echo paths as learnt so far (diagnostics and tests). */
+  get echo(): { agent: EchoPath; customer: EchoPath } {
+    return { agent: this.#agentEcho, customer: this.#customerEcho };
+  }
+
+  /**
+   * Analyses the next 20 ms slot of both tracks, in stream order.
+   *
+   * @param agentFrame up to 160 μ-law bytes of the agent's track, or null when none arrived
+   * @param customerFrame the same of the customer's track
+   * @throws RangeError if a frame holds more than 160 bytes
+   */
+  processSlot(agentFrame: Uint8Array | null, customerFrame: Uint8Array | null): void {
+    const agent = this.#agent, customer = this.#customer;
+    agent.measure(agentFrame);
+    customer.measure(customerFrame);
+    this.#agentEcho.push(
+      customer.firstHalfEnergy,
+      customer.secondHalfEnergy,
+      customer.voiceThreshold,
+      customer.activeEnergy,
+      agent.secondHalfEnergy,
+    );
+    this.#customerEcho.push(
+      agent.firstHalfEnergy,
+      agent.secondHalfEnergy,
+      agent.voiceThreshold,
+      agent.activeEnergy,
+      customer.secondHalfEnergy,
+    );
+    // Each hears whether the other party spoke, so a silence filled by the other voice is a turn change and
+    // not a pause inside the turn (the agent sees the customer's previous slot).
+    this.#agentResult = agent.decide(this.#customerResult.speaking, this.#agentEcho);
+    this.#customerResult = customer.decide(this.#agentResult.speaking, this.#customerEcho);
+  }
+}
