@@ -1,104 +1,203 @@
 /**
- * Accuracy of `TrackAnalyzer` on the real-speech fixtures (tests/fixtures/speech): speaking rate
- * against the labels' `trueWpm` (words / turn time: speech plus the pauses shorter than `turnPauseMs`,
- * the conversational rate), and per-slot voice activity against the labelled speech segments.
- * `tools/accuracy.ts` prints the report; `tests/accuracy/clips_test.ts` asserts it.
+ * Accuracy of the speaking rate and the voice activity on speech of known rate, reported leave-one-speaker-
+ * out: `tools/accuracy.ts` prints it, `tests/accuracy/clips_test.ts` asserts it.
  *
- * The measured WPM of a clip is the analyzer's `wpm` after the clip's last slot: the window (12 s of
- * turn time by default) spans nearly the whole turn time of a clip, so it is the clip's overall rate.
+ * The clips: the espeak-ng fixtures (tests/fixtures/speech, `kind: "rate"`; each voice and variant is a
+ * speaker) and the recordings of people (tests/fixtures/real; three speakers), the latter also played at
+ * other tempos (WSOLA time-stretch, pitch kept: the same voices at 0.6-1.5 times their pace), so the real
+ * voices cover the whole range of rates too. The truth is words per minute of turn time (speech plus the
+ * pauses shorter than `turnPauseMs`), from the labels.
+ *
+ * The analyzer's reading is a syllable-nucleus rate, calibrated by a straight line fitted on these clips
+ * (`rateCalibrationSlope`, `rateCalibrationInterceptWpm` in `core/audio/config.ts`); the dip a nucleus
+ * needs (`syllableDipDb`) is chosen from a few values the same way. A speaker's figures must not come from
+ * settings tuned on that speaker, so each speaker's clips are read with the dip and the line chosen on all
+ * the OTHER speakers' clips only. The choice over every speaker is what the defaults hold. The line is
+ * fitted on the clips as recorded or synthesized; the tempo-changed ones are only measured (WSOLA leaves
+ * artefacts that natural speech at that pace does not have).
+ *
+ * A clip's reading is the rate over the whole clip (the window is made as long as the clip, so reading and
+ * truth cover the same speech); a clip with no reading at all counts as infinitely wrong.
  *
  * @module
  */
-import { defaultAnalysisConfig } from "../core/audio/config.ts";
+import alawmulaw from "alawmulaw";
+import {
+  type AnalysisConfig,
+  AnalysisConfigSchema,
+  defaultAnalysisConfig,
+  SYLLABLES_PER_WORD,
+} from "../core/audio/config.ts";
 import { TrackAnalyzer } from "../core/audio/track_analyzer.ts";
 import { SLOT_MS, SLOT_SAMPLES } from "../core/audio/types.ts";
+import { timeStretch } from "./scenario_audio.ts";
 
-/** Result for one clip. `wpmErrorPct` is signed: (measured - true) / true · 100. */
-export interface ClipAccuracy {
+/** Where a clip comes from. */
+export type ClipSet = "synthetic" | "real" | "real_tempo";
+export const CLIP_SETS: readonly ClipSet[] = ["synthetic", "real", "real_tempo"];
+
+/** The nucleus dips tried (dB): each speaker is read with the one that fits the other speakers best. */
+export const DIP_GRID: readonly number[] = [2, 3, 4];
+
+/** The tempo factors the real recordings are also played at (> 1 is slower). */
+export const REAL_TEMPOS: readonly number[] = [0.65, 0.8, 1.25, 1.5];
+
+/** The rate bands the report splits the errors by, WPM (lower bound inclusive). */
+export const RATE_BANDS: readonly { name: string; from: number; to: number }[] = [
+  { name: "< 120", from: 0, to: 120 },
+  { name: "120-160", from: 120, to: 160 },
+  { name: "160-220", from: 160, to: 220 },
+  { name: "> 220", from: 220, to: Infinity },
+];
+
+/** A straight line from the true rate to the raw reading: raw = slope · true + interceptWpm. */
+export interface Calibration {
+  slope: number;
+  interceptWpm: number;
+}
+
+/** One clip's measurement. `errorPct` is signed: (reading - true) / true · 100, null without a reading. */
+export interface ClipReading {
   name: string;
-  voice: string;
-  espeakRate: number;
+  speaker: string;
+  set: ClipSet;
+  /** Sentences of a call, or text read aloud (longer words). */
+  text: "call" | "read";
   trueWpm: number;
-  measuredWpm: number | null;
-  wpmErrorPct: number | null;
-  vadAgreement: number;
+  /** Reading with no calibration (the syllable-nucleus rate in WPM). */
+  rawWpm: number | null;
+  /** Reading calibrated with a line fitted WITHOUT this clip's speaker. */
+  wpm: number | null;
+  /** The nucleus dip this clip was read with (chosen without its speaker), dB. */
+  dipDb: number;
+  /**
+   * The calibrated reading against the transcript's syllable rate (espeak-ng's phonemes) in the same unit,
+   * signed %: what the analyzer heard against what was said, before syllables become words.
+   */
+  syllableErrorPct: number | null;
+  errorPct: number | null;
+  /** Share of slots where the voice activity matches the labelled speech (clips as stored only). */
+  vadAgreement: number | null;
 }
 
-/** All clips plus the headline figures (median of |WPM error|, share within ±20 %, overall VAD agreement). */
+/** Figures of a set of clips. */
+export interface PaceFigures {
+  count: number;
+  /** Median |error| %, and the share of clips within ±20 %. */
+  medianErrorPct: number;
+  within20Share: number;
+  /** Pearson r of reading against truth, and the fitted slope of reading against truth. */
+  pearsonR: number;
+  slope: number;
+  /** Clips without any reading. */
+  noReading: number;
+  /** Median |error| % of the syllable rate (what the analyzer hears, before words come in). */
+  medianSyllableErrorPct: number;
+}
+
+/** Everything `measureClipAccuracy` finds. */
 export interface ClipAccuracySummary {
-  clips: ClipAccuracy[];
-  medianWpmErrorPct: number;
-  within20PctShare: number;
+  clips: ClipReading[];
+  /** The dip and the line chosen on every speaker: what the analysis defaults should hold. */
+  fit: Calibration & { dipDb: number };
+  /** What the analyzer runs with now (its defaults). */
+  configured: Calibration & { dipDb: number };
+  /** Leave-one-speaker-out figures per set, and per set and rate band. */
+  sets: Record<ClipSet, PaceFigures>;
+  bands: Record<ClipSet, (PaceFigures & { band: string })[]>;
+  /** Leave-one-speaker-out figures per set and kind of text (call sentences, or read aloud). */
+  texts: Record<ClipSet, (PaceFigures & { band: string })[]>;
+  /** The slope of the readings against the truth on the dev set (the clips the line is fitted on), full fit. */
+  devSlope: number;
+  /** Voice activity agreement over the stored clips. */
   vadAgreement: number;
 }
 
-interface ClipLabel {
+interface Label {
   name: string;
   file: string;
   kind: string;
-  voice: string;
-  espeakRate: number;
+  voice?: string;
+  speaker?: string;
+  textKind: "call" | "read";
   trueWpm: number;
+  syllables: number;
+  words: number;
   speechSegmentsMs: [number, number][];
 }
 
-const DEFAULT_DIR = new URL("../tests/fixtures/speech/", import.meta.url);
+interface Clip {
+  name: string;
+  speaker: string;
+  set: ClipSet;
+  text: "call" | "read";
+  trueWpm: number;
+  /** Transcript syllables per word. */
+  syllablesPerWord: number;
+  /** The true syllable rate in the calibration's unit: WPM of a text with `SYLLABLES_PER_WORD`. */
+  trueSyllableWpm: number;
+  audio: Uint8Array;
+  segments: [number, number][] | null;
+}
 
-function median(values: number[]): number {
+const SYNTHETIC_DIR = new URL("../tests/fixtures/speech/", import.meta.url);
+const REAL_DIR = new URL("../tests/fixtures/real/", import.meta.url);
+
+/** The analyzer with its calibration taken out, reading over the whole clip, with a nucleus dip. */
+function rawConfig(dipDb: number): AnalysisConfig {
+  return Object.freeze(AnalysisConfigSchema.parse({
+    ...defaultAnalysisConfig,
+    syllableDipDb: dipDb,
+    wpmWindowS: 120,
+    rateCalibrationSlope: 1,
+    rateCalibrationInterceptWpm: 0,
+  }));
+}
+
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function measureClip(
-  label: ClipLabel,
-  audio: Uint8Array,
-): { clip: ClipAccuracy; agree: number; frames: number } {
-  const analyzer = new TrackAnalyzer();
-  const frames = Math.ceil(audio.length / SLOT_SAMPLES);
-  let agree = 0;
-  let segment = 0;
-  let wpm: number | null = null;
-  for (let f = 0; f < frames; f++) {
-    const result = analyzer.processFrame(audio.subarray(f * SLOT_SAMPLES, (f + 1) * SLOT_SAMPLES));
-    const startMs = f * SLOT_MS;
-    const segments = label.speechSegmentsMs;
-    while (segment < segments.length && segments[segment][1] <= startMs) segment++;
-    const truth = segment < segments.length && segments[segment][0] <= startMs;
-    if (truth === result.speaking) agree++;
-    wpm = result.wpm;
+/** Least squares line of `y` on `x`, and Pearson's r. */
+export function regression(x: number[], y: number[]): { slope: number; intercept: number; r: number } {
+  const n = x.length;
+  const mx = x.reduce((a, b) => a + b, 0) / n;
+  const my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
   }
-  const error = wpm === null ? null : ((wpm - label.trueWpm) / label.trueWpm) * 100;
-  return {
-    clip: {
-      name: label.name,
-      voice: label.voice,
-      espeakRate: label.espeakRate,
-      trueWpm: label.trueWpm,
-      measuredWpm: wpm,
-      wpmErrorPct: error,
-      vadAgreement: agree / frames,
-    },
-    agree,
-    frames,
-  };
+  const slope = sxy / sxx;
+  return { slope, intercept: my - slope * mx, r: sxy / Math.sqrt(sxx * syy) };
 }
 
 /**
- * Plays every speaking-rate clip (`kind: "rate"` in labels.json) through a fresh `TrackAnalyzer` in
- * 160-byte slots and compares with the labels.
- *
- * @param fixturesDir folder holding labels.json and the `.ulaw` clips (default: tests/fixtures/speech)
+ * Fits raw = slope · true + intercept over clips that have a raw reading, where "true" is the clip's true
+ * SYLLABLE rate (as WPM at `SYLLABLES_PER_WORD`): the calibration is acoustic, the same for any text.
  */
-export async function measureClipAccuracy(fixturesDir?: string): Promise<ClipAccuracySummary> {
-  const dir = fixturesDir === undefined ? DEFAULT_DIR : new URL(`file://${Deno.realPathSync(fixturesDir)}/`);
+export function fitCalibration(points: { trueSyllableWpm: number; rawWpm: number | null }[]): Calibration {
+  const usable = points.filter((p) => p.rawWpm !== null);
+  const line = regression(usable.map((p) => p.trueSyllableWpm), usable.map((p) => p.rawWpm!));
+  return { slope: line.slope, interceptWpm: line.intercept };
+}
+
+/** The calibrated reading of a raw one, as the analyzer computes it (never below 0). */
+export function calibrate(rawWpm: number, calibration: Calibration): number {
+  return Math.max(0, (rawWpm - calibration.interceptWpm) / calibration.slope);
+}
+
+async function readLabels(dir: URL): Promise<Label[]> {
   let text: string;
   try {
     text = await Deno.readTextFile(new URL("labels.json", dir));
   } catch (cause) {
     throw new Error(`cannot read ${dir.pathname}labels.json; run \`deno task fixtures\``, { cause });
   }
-  const labels = JSON.parse(text) as { turnPauseMs?: number; clips: ClipLabel[] };
+  const labels = JSON.parse(text) as { turnPauseMs?: number; clips: Label[] };
   // The truth must be the rate the analyzer measures: the same split between pauses and turn gaps.
   if (labels.turnPauseMs !== defaultAnalysisConfig.turnPauseMs) {
     throw new Error(
@@ -106,47 +205,249 @@ export async function measureClipAccuracy(fixturesDir?: string): Promise<ClipAcc
         `under ${defaultAnalysisConfig.turnPauseMs} ms; run \`deno task fixtures\``,
     );
   }
-  const rateClips = labels.clips.filter((c) => c.kind === "rate");
-  if (rateClips.length === 0) {
-    throw new Error(`no rate clips in ${dir.pathname}labels.json; run deno task fixtures`);
+  return labels.clips;
+}
+
+function truth(trueWpm: number, syllablesPerWord: number) {
+  return { trueWpm, syllablesPerWord, trueSyllableWpm: (trueWpm * syllablesPerWord) / SYLLABLES_PER_WORD };
+}
+
+/** Every clip: the synthetic rate clips, the real recordings, and the real ones at other tempos. */
+async function loadClips(): Promise<Clip[]> {
+  const clips: Clip[] = [];
+  for (const label of await readLabels(SYNTHETIC_DIR)) {
+    if (label.kind !== "rate") continue;
+    clips.push({
+      name: label.name,
+      speaker: `espeak ${label.voice}`,
+      set: "synthetic",
+      text: label.textKind,
+      ...truth(label.trueWpm, label.syllables / label.words),
+      audio: await Deno.readFile(new URL(label.file, SYNTHETIC_DIR)),
+      segments: label.speechSegmentsMs,
+    });
   }
-  const clips: ClipAccuracy[] = [];
+  for (const label of await readLabels(REAL_DIR)) {
+    const audio = await Deno.readFile(new URL(label.file, REAL_DIR));
+    const base = {
+      speaker: label.speaker!,
+      text: label.textKind,
+      ...truth(label.trueWpm, label.syllables / label.words),
+    };
+    clips.push({ ...base, name: label.name, set: "real", audio, segments: label.speechSegmentsMs });
+    const pcm = Float32Array.from(alawmulaw.mulaw.decode(audio));
+    for (const tempo of REAL_TEMPOS) {
+      const stretched = timeStretch(pcm, tempo);
+      clips.push({
+        ...base,
+        name: `${label.name} x${tempo}`,
+        set: "real_tempo",
+        ...truth(label.trueWpm / tempo, base.syllablesPerWord),
+        audio: alawmulaw.mulaw.encode(
+          Int16Array.from(stretched, (x) => Math.max(-32768, Math.min(32767, x))),
+        ),
+        segments: null,
+      });
+    }
+  }
+  return clips;
+}
+
+/** Plays a clip through a fresh analyzer: the last reading, and the slots whose voice activity matches. */
+function playClip(clip: Clip, config: AnalysisConfig): { wpm: number | null; agree: number; frames: number } {
+  const analyzer = new TrackAnalyzer(config);
+  const frames = Math.ceil(clip.audio.length / SLOT_SAMPLES);
   let agree = 0;
-  let frames = 0;
-  for (const label of rateClips) {
-    const measured = measureClip(label, await Deno.readFile(new URL(label.file, dir)));
-    clips.push(measured.clip);
-    agree += measured.agree;
-    frames += measured.frames;
+  let segment = 0;
+  let wpm: number | null = null;
+  const segments = clip.segments ?? [];
+  for (let f = 0; f < frames; f++) {
+    const result = analyzer.processFrame(clip.audio.subarray(f * SLOT_SAMPLES, (f + 1) * SLOT_SAMPLES));
+    const startMs = f * SLOT_MS;
+    while (segment < segments.length && segments[segment][1] <= startMs) segment++;
+    const truth = segment < segments.length && segments[segment][0] <= startMs;
+    if (truth === result.speaking) agree++;
+    wpm = result.wpm;
   }
-  // A clip without a rate counts as infinitely wrong for the median and as outside ±20 %.
-  const absErrors = clips.map((c) => (c.wpmErrorPct === null ? Infinity : Math.abs(c.wpmErrorPct)));
+  return { wpm, agree, frames };
+}
+
+/** Figures of some clips' readings. */
+export function paceFigures(clips: ClipReading[]): PaceFigures {
+  // A clip without a reading counts as infinitely wrong for the median and as outside ±20 %.
+  const absErrors = clips.map((c) => (c.errorPct === null ? Infinity : Math.abs(c.errorPct)));
+  const read = clips.filter((c) => c.wpm !== null);
+  const line = read.length >= 3
+    ? regression(read.map((c) => c.trueWpm), read.map((c) => c.wpm!))
+    : { slope: NaN, r: NaN };
   return {
-    clips,
-    medianWpmErrorPct: median(absErrors),
-    within20PctShare: absErrors.filter((e) => e <= 20).length / clips.length,
+    count: clips.length,
+    medianErrorPct: clips.length ? median(absErrors) : NaN,
+    within20Share: clips.length ? absErrors.filter((e) => e <= 20).length / clips.length : NaN,
+    pearsonR: line.r,
+    slope: line.slope,
+    noReading: clips.length - read.length,
+    medianSyllableErrorPct: read.length ? median(read.map((c) => Math.abs(c.syllableErrorPct!))) : NaN,
+  };
+}
+
+/** Fit-eligible clips (as recorded or synthesized) read at one dip: the line, and how well it reads them. */
+function tune(points: { set: ClipSet; trueSyllableWpm: number; rawWpm: number | null }[]) {
+  const fitted = points.filter((p) => p.set !== "real_tempo");
+  const calibration = fitCalibration(fitted);
+  const errors = fitted.map((p) =>
+    p.rawWpm === null ? Infinity : Math.abs(calibrate(p.rawWpm, calibration) / p.trueSyllableWpm - 1)
+  );
+  return { calibration, score: median(errors) };
+}
+
+/** Measures every clip, chooses dip and line leave-one-speaker-out, and sums up. */
+export async function measureClipAccuracy(): Promise<ClipAccuracySummary> {
+  const clips = await loadClips();
+  // Raw readings of every clip at every dip.
+  const raw = DIP_GRID.map((dipDb) => {
+    const config = rawConfig(dipDb);
+    return clips.map((clip) => playClip(clip, config).wpm);
+  });
+  const points = (dip: number, keep: (clip: Clip) => boolean) =>
+    clips.flatMap((clip, i) =>
+      keep(clip) ? [{ set: clip.set, trueSyllableWpm: clip.trueSyllableWpm, rawWpm: raw[dip][i] }] : []
+    );
+  /** The dip (index) and line that read the chosen clips best. */
+  const choose = (keep: (clip: Clip) => boolean) => {
+    const tuned = DIP_GRID.map((_, dip) => tune(points(dip, keep)));
+    const dip = tuned.reduce((best, t, i) => (t.score < tuned[best].score ? i : best), 0);
+    return { dip, calibration: tuned[dip].calibration };
+  };
+
+  let agree = 0, frames = 0;
+  const readings: ClipReading[] = clips.map((clip) => {
+    let vadAgreement: number | null = null;
+    if (clip.segments !== null) {
+      // Voice activity as the product runs (calibration and window do not change it).
+      const run = playClip(clip, defaultAnalysisConfig);
+      agree += run.agree;
+      frames += run.frames;
+      vadAgreement = run.agree / run.frames;
+    }
+    const { name, speaker, set, text, trueWpm } = clip;
+    return {
+      name,
+      speaker,
+      set,
+      text,
+      trueWpm,
+      rawWpm: null,
+      wpm: null,
+      errorPct: null,
+      dipDb: NaN,
+      syllableErrorPct: null,
+      vadAgreement,
+    };
+  });
+  for (const speaker of new Set(clips.map((c) => c.speaker))) {
+    const { dip, calibration } = choose((clip) => clip.speaker !== speaker);
+    clips.forEach((clip, i) => {
+      if (clip.speaker !== speaker) return;
+      const reading = readings[i];
+      reading.dipDb = DIP_GRID[dip];
+      reading.rawWpm = raw[dip][i];
+      if (reading.rawWpm === null) return;
+      reading.wpm = calibrate(reading.rawWpm, calibration);
+      reading.errorPct = ((reading.wpm - reading.trueWpm) / reading.trueWpm) * 100;
+      // What the analyzer heard against what was said, before syllables become words.
+      reading.syllableErrorPct = (reading.wpm / clip.trueSyllableWpm - 1) * 100;
+    });
+  }
+  const all = choose(() => true);
+  const fit = { ...all.calibration, dipDb: DIP_GRID[all.dip] };
+  const dev = clips.flatMap((clip, i) =>
+    raw[all.dip][i] === null || clip.set === "real_tempo" ? [] : [{ clip, raw: raw[all.dip][i]! }]
+  );
+  const devSlope = regression(
+    dev.map((d) => d.clip.trueWpm),
+    dev.map((d) => calibrate(d.raw, all.calibration)),
+  ).slope;
+  const sets = {} as ClipAccuracySummary["sets"];
+  const bands = {} as ClipAccuracySummary["bands"];
+  const texts = {} as ClipAccuracySummary["texts"];
+  for (const set of CLIP_SETS) {
+    const inSet = readings.filter((r) => r.set === set);
+    texts[set] = (["call", "read"] as const).map((text) => ({
+      band: `${text} text`,
+      ...paceFigures(inSet.filter((r) => r.text === text)),
+    }));
+    sets[set] = paceFigures(inSet);
+    bands[set] = RATE_BANDS.map((band) => ({
+      band: band.name,
+      ...paceFigures(inSet.filter((r) => r.trueWpm >= band.from && r.trueWpm < band.to)),
+    }));
+  }
+  return {
+    clips: readings,
+    fit,
+    configured: {
+      slope: defaultAnalysisConfig.rateCalibrationSlope,
+      interceptWpm: defaultAnalysisConfig.rateCalibrationInterceptWpm,
+      dipDb: defaultAnalysisConfig.syllableDipDb,
+    },
+    sets,
+    bands,
+    texts,
+    devSlope,
     vadAgreement: agree / frames,
   };
 }
 
-/** Fixed-width text table of the clips and the headline figures. */
-export function formatClipReport(summary: ClipAccuracySummary): string {
-  const lines = [
-    `${"clip".padEnd(36)} ${"voice".padEnd(10)} espeak  true WPM  measured  error %   VAD %`,
-  ];
-  for (const c of summary.clips) {
+const pct = (value: number) => Number.isNaN(value) ? "-" : `${(value * 100).toFixed(0)} %`;
+const fixed = (value: number | null, digits = 1) =>
+  value === null || Number.isNaN(value) ? "-" : value.toFixed(digits);
+
+/** Fixed-width text report: the clips, then the figures per set and per rate band. */
+export function formatClipReport(summary: ClipAccuracySummary, detail = true): string {
+  const lines: string[] = [];
+  if (detail) {
     lines.push(
-      `${c.name.padEnd(36)} ${c.voice.padEnd(10)} ${String(c.espeakRate).padStart(6)} ` +
-        `${c.trueWpm.toFixed(1).padStart(9)} ${(c.measuredWpm?.toFixed(1) ?? "-").padStart(9)} ` +
-        `${(c.wpmErrorPct?.toFixed(1) ?? "-").padStart(8)} ${(c.vadAgreement * 100).toFixed(1).padStart(7)}`,
+      `${"clip".padEnd(48)} ${"speaker".padEnd(22)} true WPM   raw  reading  error %  syll. %  dip   VAD %`,
     );
+    for (const c of summary.clips) {
+      lines.push(
+        `${c.name.padEnd(48)} ${c.speaker.slice(0, 22).padEnd(22)} ${c.trueWpm.toFixed(1).padStart(8)} ` +
+          `${fixed(c.rawWpm, 0).padStart(5)} ${fixed(c.wpm).padStart(8)} ${fixed(c.errorPct).padStart(8)} ` +
+          `${fixed(c.syllableErrorPct).padStart(8)} ${String(c.dipDb).padStart(4)} ` +
+          `${c.vadAgreement === null ? "      -" : (c.vadAgreement * 100).toFixed(1).padStart(7)}`,
+      );
+    }
+    lines.push("");
   }
+  const { fit, configured } = summary;
   lines.push(
-    `median |WPM error| ${summary.medianWpmErrorPct.toFixed(1)} %, ` +
-      `within ±20 %: ${(summary.within20PctShare * 100).toFixed(0)} % of ${summary.clips.length} clips, ` +
-      `VAD slot agreement ${(summary.vadAgreement * 100).toFixed(1)} %`,
+    `chosen on every speaker: dip ${fit.dipDb} dB, raw = ${fit.slope.toFixed(3)} x true + ` +
+      `${fit.interceptWpm.toFixed(1)} WPM (configured: dip ${configured.dipDb} dB, ${configured.slope} x ` +
+      `true + ${configured.interceptWpm}); slope of the readings against the truth on the dev set (the ` +
+      `clips the line is fitted on): ${summary.devSlope.toFixed(3)}`,
   );
+  lines.push("leave-one-speaker-out (each speaker read with the dip and line chosen without them):");
+  lines.push(
+    `${"set".padEnd(12)} ${
+      "clips".padEnd(10)
+    } count  median |err|  within 20 %  Pearson r  slope  syllable |err|`,
+  );
+  for (const set of CLIP_SETS) {
+    const rows = [{ band: "all", ...summary.sets[set] }, ...summary.bands[set], ...summary.texts[set]];
+    for (const row of rows) {
+      if (row.count === 0) continue;
+      lines.push(
+        `${set.padEnd(12)} ${row.band.padEnd(10)} ${String(row.count).padStart(5)} ` +
+          `${(fixed(row.medianErrorPct) + " %").padStart(13)} ${pct(row.within20Share).padStart(12)} ` +
+          `${fixed(row.pearsonR, 3).padStart(10)} ${fixed(row.slope, 2).padStart(6)} ` +
+          `${(fixed(row.medianSyllableErrorPct) + " %").padStart(15)}` +
+          (row.noReading ? `  (${row.noReading} without a reading)` : ""),
+      );
+    }
+  }
+  lines.push(`VAD slot agreement on the stored clips: ${(summary.vadAgreement * 100).toFixed(1)} %`);
   return lines.join("\n");
 }
 
-if (import.meta.main) console.log(formatClipReport(await measureClipAccuracy(Deno.args[0])));
+if (import.meta.main) console.log(formatClipReport(await measureClipAccuracy()));

@@ -8,10 +8,12 @@
  *
  * @module
  */
+import alawmulaw from "alawmulaw";
 import { SLOT_MS, SLOT_SAMPLES } from "../core/audio/types.ts";
 import type { Suggestion } from "../core/coaching/types.ts";
-import type { MetricsData } from "../core/protocol/ui_messages.ts";
+import { type MetricsData, SUGGESTION_TYPES } from "../core/protocol/ui_messages.ts";
 import { CallPipeline } from "../core/session/call_pipeline.ts";
+import { type LineConditions, PhoneLine } from "../simulator/line.ts";
 import {
   cutSegments,
   durationMs,
@@ -20,7 +22,14 @@ import {
   timeStretch,
   TrackTimeline,
 } from "./scenario_audio.ts";
-import { type ClipSpec, EXPECT_SLACK_MS, type Scenario, SCENARIOS, type StepPoint } from "./scenarios.ts";
+import {
+  type ClipSpec,
+  EXPECT_SLACK_MS,
+  LINES,
+  type Scenario,
+  SCENARIOS,
+  type StepPoint,
+} from "./scenarios.ts";
 
 /** Outcome of one scenario. */
 export interface ScenarioAccuracy {
@@ -37,8 +46,13 @@ export interface ScenarioAccuracy {
   windows?: TipWindow[];
   /** Conversation metrics at the end of the call (interruptions, talk ratio), for the report. */
   final?: Pick<MetricsData, "interruptions" | "talk_ratio">;
-  /** Lowest and highest agent WPM the 4 Hz metrics showed while the agent spoke; null if never known. */
+  /**
+   * Lowest and highest agent WPM the 4 Hz metrics showed while the agent spoke, after their first five
+   * seconds of speech; null if never known.
+   */
   agentWpm?: WpmRange | null;
+  /** Length of the call, ms. */
+  durationMs?: number;
 }
 
 /** A range of speaking rates, WPM. */
@@ -58,6 +72,9 @@ export interface TipWindow {
 export interface ScenarioAudio {
   agent: Uint8Array;
   customer: Uint8Array;
+  /** Per slot, 1 where the line lost the track's frame (it is never sent); absent on a perfect line. */
+  agentLost?: Uint8Array;
+  customerLost?: Uint8Array;
   durationMs: number;
   points: Map<StepPoint, number>;
 }
@@ -101,8 +118,42 @@ export function buildScenarioAudio(scenario: Scenario, clips: Map<string, Fixtur
   const agent = new TrackTimeline(total);
   const customer = new TrackTimeline(total);
   for (const p of placed) (p.party === "agent" ? agent : customer).place(p.at, p.pcm, p.gainDb);
-  return { agent: agent.toMulaw(), customer: customer.toMulaw(), durationMs: total, points };
+  if (scenario.line === undefined) {
+    return { agent: agent.toMulaw(), customer: customer.toMulaw(), durationMs: total, points };
+  }
+  return { ...throughLine(agent.pcm, customer.pcm, scenario.line), durationMs: total, points };
 }
+
+/** Both clean tracks through a {@linkcode PhoneLine}: echo, noise and lost frames as the server gets them. */
+export function throughLine(
+  agentPcm: Float32Array,
+  customerPcm: Float32Array,
+  conditions: LineConditions,
+): Pick<ScenarioAudio, "agent" | "customer" | "agentLost" | "customerLost"> {
+  const line = new PhoneLine(conditions);
+  const slots = Math.floor(agentPcm.length / SLOT_SAMPLES);
+  const agent = new Int16Array(slots * SLOT_SAMPLES);
+  const customer = new Int16Array(slots * SLOT_SAMPLES);
+  const agentLost = new Uint8Array(slots);
+  const customerLost = new Uint8Array(slots);
+  for (let slot = 0; slot < slots; slot++) {
+    const from = slot * SLOT_SAMPLES, to = from + SLOT_SAMPLES;
+    const [a, c] = line.process(agentPcm.subarray(from, to), customerPcm.subarray(from, to));
+    agent.set(a, from);
+    customer.set(c, from);
+    agentLost[slot] = line.lost[0] ? 1 : 0;
+    customerLost[slot] = line.lost[1] ? 1 : 0;
+  }
+  return {
+    agent: alawmulaw.mulaw.encode(agent),
+    customer: alawmulaw.mulaw.encode(customer),
+    agentLost,
+    customerLost,
+  };
+}
+
+/** Metrics ticks (4 Hz) of agent speech before `agentWpm` starts: about five seconds. */
+const SETTLED_TICKS = 20;
 
 /** Plays both tracks through a fresh pipeline, 20 ms frames, both tracks stamped alike. */
 export function playScenario(
@@ -110,11 +161,15 @@ export function playScenario(
 ): { tips: Suggestion[]; final: MetricsData; agentWpm: WpmRange | null } {
   const tips: Suggestion[] = [];
   let agentWpm: WpmRange | null = null;
+  let agentSpeakingTicks = 0;
   const pipeline = new CallPipeline({
     agentTrack: "outbound",
     onSuggestion: (suggestion) => tips.push(suggestion),
     onMetrics: ({ agent }) => {
       if (!agent.speaking || agent.wpm === null) return;
+      // The first readings rest on two or three seconds of speech and a few syllables: the range starts once
+      // the agent has talked for about five seconds (twenty 4 Hz ticks).
+      if (++agentSpeakingTicks <= SETTLED_TICKS) return;
       agentWpm = agentWpm === null
         ? { min: agent.wpm, max: agent.wpm }
         : { min: Math.min(agentWpm.min, agent.wpm), max: Math.max(agentWpm.max, agent.wpm) };
@@ -122,8 +177,12 @@ export function playScenario(
   });
   for (let slot = 0; slot * SLOT_SAMPLES < audio.agent.length; slot++) {
     const from = slot * SLOT_SAMPLES;
-    pipeline.ingest("outbound", slot * SLOT_MS, audio.agent.subarray(from, from + SLOT_SAMPLES));
-    pipeline.ingest("inbound", slot * SLOT_MS, audio.customer.subarray(from, from + SLOT_SAMPLES));
+    if (!audio.agentLost?.[slot]) {
+      pipeline.ingest("outbound", slot * SLOT_MS, audio.agent.subarray(from, from + SLOT_SAMPLES));
+    }
+    if (!audio.customerLost?.[slot]) {
+      pipeline.ingest("inbound", slot * SLOT_MS, audio.customer.subarray(from, from + SLOT_SAMPLES));
+    }
   }
   pipeline.flush();
   return { tips, final: pipeline.metrics(), agentWpm };
@@ -163,17 +222,103 @@ export function judgeScenario(name: string, windows: TipWindow[], tips: Suggesti
   };
 }
 
-/** Builds and plays every scenario of `scenarios.ts` with default settings. */
-export async function measureScenarioAccuracy(fixturesDir?: URL): Promise<ScenarioAccuracy[]> {
-  const clips = await loadFixtureClips(fixturesDir);
-  return SCENARIOS.map((scenario) => {
+/**
+ * Builds and plays every scenario of `scenarios.ts` with default settings: each on its own line, and each
+ * that has no line of its own also through every line of {@linkcode LINES} (rows named "fast / echo ...").
+ *
+ * @param withLines also play the scenarios through {@linkcode LINES} (default true)
+ */
+export async function measureScenarioAccuracy(
+  options: { fixturesDir?: URL; withLines?: boolean } = {},
+): Promise<ScenarioAccuracy[]> {
+  const clips = await loadFixtureClips(options.fixturesDir);
+  const runs: { name: string; scenario: Scenario }[] = SCENARIOS.map((scenario) => ({
+    name: scenario.name,
+    scenario,
+  }));
+  if (options.withLines ?? true) {
+    for (const [lineName, line] of Object.entries(LINES)) {
+      for (const scenario of SCENARIOS) {
+        if (scenario.line === undefined) {
+          runs.push({ name: `${scenario.name} / ${lineName}`, scenario: { ...scenario, line } });
+        }
+      }
+    }
+  }
+  return runs.map(({ name, scenario }) => {
     const audio = buildScenarioAudio(scenario, clips);
     const { tips, final, agentWpm } = playScenario(audio);
-    const row = judgeScenario(scenario.name, tipWindows(scenario, audio.points), tips);
+    const row = judgeScenario(name, tipWindows(scenario, audio.points), tips);
+    row.durationMs = audio.durationMs;
     row.final = { interruptions: final.interruptions, talk_ratio: final.talk_ratio };
     row.agentWpm = agentWpm;
     return row;
   });
+}
+
+/** Precision and recall of one rule over scenario rows. */
+export interface RuleScore {
+  type: string;
+  /** Expected tips that fired in their window. */
+  hits: number;
+  /** Expected tips that did not. */
+  misses: number;
+  /** Tips of this rule outside any window of it. */
+  unwanted: number;
+  precision: number | null;
+  recall: number | null;
+}
+
+/** Per-rule precision (hits over everything it fired) and recall (hits over everything expected). */
+export function ruleScores(rows: ScenarioAccuracy[]): RuleScore[] {
+  return SUGGESTION_TYPES.map((type) => {
+    let hits = 0, misses = 0, unwanted = 0;
+    for (const row of rows) {
+      const windows = (row.windows ?? []).filter((w) => w.type === type);
+      const missed = row.missing.filter((m) => m === type).length;
+      hits += windows.length - missed;
+      misses += missed;
+      unwanted += row.unexpected.filter((u) => u.startsWith(`${type} at`)).length;
+    }
+    return {
+      type,
+      hits,
+      misses,
+      unwanted,
+      precision: hits + unwanted === 0 ? null : hits / (hits + unwanted),
+      recall: hits + misses === 0 ? null : hits / (hits + misses),
+    };
+  });
+}
+
+/** Unwanted tips per 10 minutes of calm talk: over the rows that expect no tip at all. */
+export function calmTipRate(rows: ScenarioAccuracy[]): { minutes: number; tips: number; per10Min: number } {
+  const calm = rows.filter((row) => row.expected.length === 0);
+  const minutes = calm.reduce((sum, row) => sum + (row.durationMs ?? 0), 0) / 60_000;
+  const tips = calm.reduce((sum, row) => sum + row.fired.length, 0);
+  return { minutes, tips, per10Min: minutes > 0 ? (tips / minutes) * 10 : NaN };
+}
+
+/** Per-rule precision and recall, and the calm-talk rate, as text. */
+export function formatRuleReport(rows: ScenarioAccuracy[]): string {
+  const lines = [`${"rule".padEnd(24)} expected  fired in window  unwanted  precision  recall`];
+  const pct = (value: number | null) => value === null ? "-" : `${(value * 100).toFixed(0)} %`;
+  for (const score of ruleScores(rows)) {
+    lines.push(
+      `${score.type.padEnd(24)} ${String(score.hits + score.misses).padStart(8)} ${
+        String(score.hits).padStart(16)
+      } ` +
+        `${String(score.unwanted).padStart(9)} ${pct(score.precision).padStart(10)} ${
+          pct(score.recall).padStart(7)
+        }`,
+    );
+  }
+  const calm = calmTipRate(rows);
+  lines.push(
+    `unwanted tips in calm talk: ${calm.tips} in ${calm.minutes.toFixed(1)} min = ` +
+      `${calm.per10Min.toFixed(2)} per 10 minutes (rows that expect no tip)`,
+  );
+  return lines.join("\n");
 }
 
 /** Text report: one block per scenario with what fired when, and why. */
@@ -184,7 +329,7 @@ export function formatScenarioReport(rows: ScenarioAccuracy[]): string {
       `${w.type} in ${(w.fromMs / 1000).toFixed(1)}-${(w.toMs / 1000).toFixed(1)} s`
     );
     const expected = row.expected.length ? (windows ?? row.expected).join(", ") : "no tips";
-    lines.push(`${row.pass ? "PASS" : "FAIL"}  ${row.name.padEnd(11)} expected: ${expected}`);
+    lines.push(`${row.pass ? "PASS" : "FAIL"}  ${row.name.padEnd(12)} expected: ${expected}`);
     for (const tip of row.fired) {
       const reason = tip.reason ? `  (${tip.reason})` : "";
       lines.push(`        ${(tip.streamMs / 1000).toFixed(2).padStart(7)} s  ${tip.type}${reason}`);
@@ -205,4 +350,8 @@ export function formatScenarioReport(rows: ScenarioAccuracy[]): string {
   return lines.join("\n");
 }
 
-if (import.meta.main) console.log(formatScenarioReport(await measureScenarioAccuracy()));
+if (import.meta.main) {
+  const rows = await measureScenarioAccuracy();
+  console.log(formatScenarioReport(rows));
+  console.log(formatRuleReport(rows));
+}

@@ -120,6 +120,11 @@ export class TrackTimeline {
     for (let i = 0; i < pcm.length; i++) this.#pcm[start + i] += pcm[i] * gain;
   }
 
+  /** The mixed samples (16-bit scale, not yet clipped). */
+  get pcm(): Float32Array {
+    return this.#pcm;
+  }
+
   /** The track as μ-law bytes (clipped to 16 bits first, as a real codec would). */
   toMulaw(): Uint8Array {
     const samples = new Int16Array(this.#pcm.length);

@@ -18,6 +18,8 @@
  */
 import { defaultCoachingConfig as config } from "../core/coaching/config.ts";
 import type { SuggestionType } from "../core/protocol/ui_messages.ts";
+import type { LineConditions } from "../simulator/line.ts";
+import { seededRandom } from "../simulator/synth.ts";
 
 /** Which fixture audio a step plays, and how it is altered. */
 export interface ClipSpec {
@@ -71,6 +73,8 @@ export interface Scenario {
   /** Silence after the last step. */
   tailMs: number;
   steps: Step[];
+  /** What the phone line adds (echo, noise, lost frames); a perfect line when absent. */
+  line?: LineConditions;
 }
 
 /** An unremarkable agent's pace, WPM of turn time: the simulator's normal agent voice. */
@@ -89,6 +93,102 @@ function customer(clip: string, more: Omit<Step, "party" | "clip"> = {}): Step {
   return { party: "customer", clip, ...more };
 }
 
+/** An unremarkable call: turn-taking at a calm pace, customer backchannels, no tips. */
+const CALM_STEPS: Step[] = [
+  agent("agent_greeting"),
+  customer("customer_problem"),
+  agent("agent_verify"),
+  customer("backchannel_mmhmm", { over: 3_000 }),
+  customer("customer_name"),
+  agent("agent_explain"),
+  customer("backchannel_okay", { over: 4_000 }),
+  customer("backchannel_right", { over: 9_000 }),
+  customer("rate160_en-gb_m3", { segments: [0, 2] }),
+  agent("rate100_en-us", { segments: [0, 1], stretch: 1 }),
+  customer("rate180_en-us_f2", { segments: [0, 1] }),
+  agent("agent_verify"),
+  customer("customer_complaint", { after: 900 }),
+  agent("agent_closing"),
+  customer("customer_thanks"),
+  customer("rate160_en-gb_m3", { segments: [3, 4], after: 400 }),
+  agent("agent_greeting", { after: 1_000 }),
+];
+
+/**
+ * A line where each voice leaks into the other track, about 27 dB down and 60 ms late: a handset or a
+ * softphone whose echo canceller leaves the echo in (line-facts: 15-35 dB on hands-free and poor AEC).
+ */
+export const ECHO_LINE: LineConditions = {
+  agent: { echo: { lossDb: 28, delayMs: 60 } },
+  customer: { echo: { lossDb: 26, delayMs: 60 } },
+};
+
+/** The agent on a speakerphone: the customer's voice comes back in the agent's track only 15 dB down. */
+export const SPEAKERPHONE_LINE: LineConditions = {
+  agent: { echo: { lossDb: 15, delayMs: 120 }, noiseDb: -55 },
+  customer: { noiseDb: -60 },
+};
+
+/**
+ * The lines every scenario is also played through in the report (`accuracy_scenarios.ts`): what held up
+ * on real lines must keep holding, and echo must change nothing.
+ */
+export const LINES: Readonly<Record<string, LineConditions>> = {
+  "echo 26-28 dB": ECHO_LINE,
+  "speakerphone 15 dB": SPEAKERPHONE_LINE,
+  "office noise, echo 20-30 dB": {
+    agent: { echo: { lossDb: 20, delayMs: 40 }, noiseDb: -48 },
+    customer: { echo: { lossDb: 30, delayMs: 250 }, noiseDb: -44 },
+  },
+  "5 % lost frames": { agent: { lossShare: 0.05 }, customer: { lossShare: 0.05 }, seed: 7 },
+};
+
+const AGENT_BACKCHANNELS = ["backchannel_agent_mmhmm", "backchannel_agent_right", "backchannel_agent_okay"];
+const CUSTOMER_BACKCHANNELS = [
+  "backchannel_mmhmm",
+  "backchannel_okay",
+  "backchannel_right",
+  "backchannel_uhhuh",
+];
+
+/**
+ * Ten and a half minutes of calm conversation, composed with a seeded generator: the agent's turns at
+ * 125-150 WPM, the customer's in their own voice and in three other voices (a partner who takes the phone
+ * now and then), pauses of 0.3-2.4 s between turns, backchannels both ways every few seconds; each party
+ * talks about half the time.
+ */
+function longCalmSteps(): Step[] {
+  const random = seededRandom(20261210);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
+  const agentClips = ["agent_greeting", "agent_verify", "agent_explain", "agent_closing", "rate100_en-us"];
+  const customerClips: ClipSpec[] = [
+    { clip: "customer_problem" },
+    { clip: "customer_name" },
+    { clip: "customer_thanks" },
+    { clip: "customer_complaint" },
+    { clip: "rate160_en-gb_m3", segments: [0, 1] },
+    { clip: "rate180_en-us_f2", segments: [2, 3] },
+    { clip: "rate120_en-gb", segments: [0, 1] },
+  ];
+  const steps: Step[] = [];
+  while (steps.filter((s) => s.over === undefined).length < 110) {
+    const after = random() < 0.15 ? 1_500 + Math.round(random() * 900) : 300 + Math.round(random() * 900);
+    steps.push(agent(pick(agentClips), { wpm: 125 + Math.round(random() * 25), after }));
+    steps.push(customer(pick(CUSTOMER_BACKCHANNELS), { over: 2_000 + Math.round(random() * 1_500) }));
+    const said = pick(customerClips);
+    steps.push(customer(said.clip, { segments: said.segments, after: 300 + Math.round(random() * 900) }));
+    if (random() < 0.6) {
+      // The customer goes on after a breath: their turns are as long as the agent's.
+      const more = pick(customerClips);
+      steps.push(customer(more.clip, { segments: more.segments, after: 250 + Math.round(random() * 350) }));
+    }
+    if (random() < 0.7) {
+      steps.push(agent(pick(AGENT_BACKCHANNELS), { over: 1_000 + Math.round(random() * 600), stretch: 1 }));
+    }
+  }
+  return steps;
+}
+
 /** The scenarios, each expecting exactly the listed tips (calm: none). */
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -96,25 +196,7 @@ export const SCENARIOS: readonly Scenario[] = [
     expected: [],
     leadMs: 1_500,
     tailMs: 1_500,
-    steps: [
-      agent("agent_greeting"),
-      customer("customer_problem"),
-      agent("agent_verify"),
-      customer("backchannel_mmhmm", { over: 3_000 }),
-      customer("customer_name"),
-      agent("agent_explain"),
-      customer("backchannel_okay", { over: 4_000 }),
-      customer("backchannel_right", { over: 9_000 }),
-      customer("rate160_en-gb_m3", { segments: [0, 2] }),
-      agent("rate100_en-us", { segments: [0, 1], stretch: 1 }),
-      customer("rate180_en-us_f2", { segments: [0, 1] }),
-      agent("agent_verify"),
-      customer("customer_complaint", { after: 900 }),
-      agent("agent_closing"),
-      customer("customer_thanks"),
-      customer("rate160_en-gb_m3", { segments: [3, 4], after: 400 }),
-      agent("agent_greeting", { after: 1_000 }),
-    ],
+    steps: CALM_STEPS,
   },
   {
     name: "fast",
@@ -296,5 +378,94 @@ export const SCENARIOS: readonly Scenario[] = [
       agent("agent_greeting", { after: 500 }),
       customer("customer_thanks", { id: "last" }),
     ],
+  },
+  {
+    name: "echo",
+    expected: [],
+    leadMs: 1_500,
+    tailMs: 1_500,
+    steps: CALM_STEPS,
+    line: ECHO_LINE,
+  },
+  {
+    name: "speakerphone",
+    expected: [],
+    leadMs: 1_500,
+    tailMs: 1_500,
+    steps: CALM_STEPS,
+    line: SPEAKERPHONE_LINE,
+  },
+  {
+    name: "chatty",
+    expected: [],
+    leadMs: 1_000,
+    tailMs: 1_500,
+    // Backchannels both ways every two or three seconds, and once a short answer over the other's last words.
+    steps: [
+      agent("agent_greeting"),
+      customer("backchannel_mmhmm", { over: 2_200 }),
+      customer("customer_problem", { after: 500 }),
+      agent("backchannel_agent_mmhmm", { over: 1_200, stretch: 1 }),
+      agent("backchannel_agent_right", { over: 3_400, stretch: 1 }),
+      agent("agent_explain", { after: 600 }),
+      customer("backchannel_okay", { over: 2_000 }),
+      customer("backchannel_uhhuh", { over: 4_500 }),
+      customer("backchannel_right", { over: 7_500 }),
+      customer("backchannel_yeah", { over: 10_200 }),
+      customer("customer_complaint", { after: 500 }),
+      agent("backchannel_agent_isee", { over: 1_500, stretch: 1 }),
+      agent("backchannel_agent_mmhmm", { over: 3_600, stretch: 1 }),
+      agent("backchannel_agent_okay", { over: 5_400, stretch: 1 }),
+      agent("agent_verify", { after: 400 }),
+      customer("backchannel_mmhmm", { over: 2_500 }),
+      customer("backchannel_okay", { over: 5_000 }),
+      customer("customer_name", { after: 500 }),
+      agent("backchannel_agent_right", { over: 1_000, stretch: 1 }),
+      agent("agent_closing", { after: 500 }),
+      customer("backchannel_right", { over: 2_000 }),
+      customer("customer_thanks", { after: 400 }),
+      agent("backchannel_agent_okay", { over: 1_500, stretch: 1 }),
+      agent("agent_greeting", { after: 700 }),
+      customer("backchannel_uhhuh", { over: 3_000 }),
+    ],
+  },
+  {
+    name: "slow_agent",
+    expected: [{ type: "SPEAKING_TOO_SLOW", from: "slow.start", afterMs: config.slowHoldMs, to: "slow.end" }],
+    leadMs: 1_000,
+    tailMs: 1_500,
+    // Truly 100 WPM, only 10 under the threshold: a slow reading of the agents' voice (gaps between words),
+    // barely sped up, rather than a normal one slowed to half its pace.
+    steps: [
+      customer("customer_problem"),
+      agent("rate80_en-us_g2", { wpm: 100, id: "slow" }),
+      customer("customer_thanks"),
+    ],
+  },
+  {
+    name: "brisk_agent",
+    expected: [{
+      type: "SPEAKING_TOO_FAST",
+      from: "brisk.start",
+      afterMs: config.fastHoldMs,
+      to: "brisk2.end",
+    }],
+    leadMs: 1_000,
+    tailMs: 1_500,
+    // Truly 180 WPM: brisk, 20 over the threshold.
+    steps: [
+      customer("customer_problem"),
+      agent("agent_explain", { wpm: 180, id: "brisk" }),
+      agent("agent_verify", { wpm: 180, after: 400, id: "brisk2" }),
+      customer("customer_thanks"),
+    ],
+  },
+  {
+    name: "calm_10min",
+    expected: [],
+    leadMs: 1_500,
+    tailMs: 1_500,
+    steps: longCalmSteps(),
+    line: { agent: { echo: { lossDb: 30, delayMs: 80 }, noiseDb: -50 }, customer: { noiseDb: -48 }, seed: 3 },
   },
 ];
