@@ -30,7 +30,7 @@ import {
 } from "../core/audio/config.ts";
 import { TrackAnalyzer } from "../core/audio/track_analyzer.ts";
 import { SLOT_MS, SLOT_SAMPLES } from "../core/audio/types.ts";
-import { timeStretch } from "./scenario_audio.ts";
+import { encodeMulaw, timeStretch } from "./scenario_audio.ts";
 
 /** Where a clip comes from. */
 export type ClipSet = "synthetic" | "real" | "real_tempo";
@@ -243,9 +243,7 @@ async function loadClips(): Promise<Clip[]> {
         name: `${label.name} x${tempo}`,
         set: "real_tempo",
         ...truth(label.trueWpm / tempo, base.syllablesPerWord),
-        audio: alawmulaw.mulaw.encode(
-          Int16Array.from(stretched, (x) => Math.max(-32768, Math.min(32767, x))),
-        ),
+        audio: encodeMulaw(stretched),
         segments: null,
       });
     }

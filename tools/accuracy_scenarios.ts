@@ -8,7 +8,6 @@
  *
  * @module
  */
-import alawmulaw from "alawmulaw";
 import { SLOT_MS, SLOT_SAMPLES } from "../core/audio/types.ts";
 import type { Suggestion } from "../core/coaching/types.ts";
 import { type MetricsData, SUGGESTION_TYPES } from "../core/protocol/ui_messages.ts";
@@ -17,6 +16,7 @@ import { type LineConditions, PhoneLine } from "../simulator/line.ts";
 import {
   cutSegments,
   durationMs,
+  encodeMulaw,
   type FixtureClip,
   loadFixtureClips,
   timeStretch,
@@ -145,8 +145,8 @@ export function throughLine(
     customerLost[slot] = line.lost[1] ? 1 : 0;
   }
   return {
-    agent: alawmulaw.mulaw.encode(agent),
-    customer: alawmulaw.mulaw.encode(customer),
+    agent: encodeMulaw(agent),
+    customer: encodeMulaw(customer),
     agentLost,
     customerLost,
   };

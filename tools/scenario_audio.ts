@@ -127,12 +127,28 @@ export class TrackTimeline {
 
   /** The track as μ-law bytes (clipped to 16 bits first, as a real codec would). */
   toMulaw(): Uint8Array {
-    const samples = new Int16Array(this.#pcm.length);
-    for (let i = 0; i < samples.length; i++) {
-      samples[i] = Math.max(-32768, Math.min(32767, Math.round(this.#pcm[i])));
-    }
-    return alawmulaw.mulaw.encode(samples);
+    return encodeMulaw(this.#pcm);
   }
+}
+
+let mulawOf: Uint8Array | null = null;
+
+/**
+ * μ-law bytes of samples on the 16-bit scale, rounded and clipped as a codec would: `alawmulaw`'s encoder
+ * through a table of all 65,536 values, built once (encoding a long call sample by sample is slow).
+ */
+export function encodeMulaw(samples: ArrayLike<number>): Uint8Array {
+  if (mulawOf === null) {
+    const all = new Int16Array(65_536);
+    for (let i = 0; i < all.length; i++) all[i] = i - 32_768;
+    mulawOf = alawmulaw.mulaw.encode(all);
+  }
+  const out = new Uint8Array(samples.length);
+  for (let i = 0; i < out.length; i++) {
+    const x = Math.round(samples[i]);
+    out[i] = mulawOf[(x > 32_767 ? 32_767 : x < -32_768 ? -32_768 : x) + 32_768];
+  }
+  return out;
 }
 
 /** Duration of samples in ms. */

@@ -22,13 +22,16 @@ import { ActiveLevelMeter } from "./level.ts";
 import { energyToDbov, MULAW_SQUARE } from "./mulaw.ts";
 import { SpeechRateWindow } from "./speech_rate.ts";
 import { SyllableNucleusDetector } from "./syllables.ts";
-import { SLOT_SAMPLES, type TrackFrameResult } from "./types.ts";
+import { SLOT_MS, SLOT_SAMPLES, type TrackFrameResult } from "./types.ts";
 import { VoiceActivityDetector } from "./vad.ts";
 
 const HALF_SLOT = SLOT_SAMPLES / 2;
-/** How far below the active level a syllable peak may be, as an energy factor; shared per config. */
-const peakFloorFactor = perConfig((config: AnalysisConfig) => ({
+/** What the analyzer derives from its config, shared per config (`core/per_config.ts`). */
+const analyzerSettings = perConfig((config: AnalysisConfig) => ({
+  /** How far below the active level a syllable peak may be, as an energy factor. */
   belowActive: 10 ** (-config.syllableBelowActiveDb / 10),
+  /** Talk longer than this is a turn; shorter, a backchannel (slots). */
+  turnFrames: Math.max(1, Math.round(config.rateMinSpurtMs / SLOT_MS)),
 }));
 
 /** Measures speaking, speech level and speaking rate of one track. Not shared between tracks. */
@@ -37,7 +40,7 @@ export class TrackAnalyzer {
   readonly #level: ActiveLevelMeter;
   readonly #syllables: SyllableNucleusDetector;
   readonly #rate: SpeechRateWindow;
-  readonly #peakFloor: { readonly belowActive: number };
+  readonly #settings: { readonly belowActive: number; readonly turnFrames: number };
   readonly #result: TrackFrameResult = {
     speaking: false,
     frameEnergy: 0,
@@ -58,6 +61,10 @@ export class TrackAnalyzer {
   #otherWasSpeaking = false;
   /** The other party started talking during this track's current silence. */
   #otherStartedInGap = false;
+  /** Slots the other party has been speaking in a row. */
+  #otherRun = 0;
+  /** A pause of this party (slots) in which the other party started talking: theirs unless that was a turn. */
+  #pausePending = 0;
 
   /**
    * @param config validated settings; defaults to {@linkcode defaultAnalysisConfig}
@@ -68,7 +75,7 @@ export class TrackAnalyzer {
     this.#level = new ActiveLevelMeter(config, buffers);
     this.#syllables = new SyllableNucleusDetector(config);
     this.#rate = new SpeechRateWindow(config, buffers);
-    this.#peakFloor = peakFloorFactor(config);
+    this.#settings = analyzerSettings(config);
   }
 
   /**
@@ -182,11 +189,14 @@ export class TrackAnalyzer {
       this.#activeEnergy = this.#level.activeEnergy;
       result.activeLevelDb = this.#activeEnergy > 0 ? energyToDbov(this.#activeEnergy) : null;
       // A pause is this party's own, inside their turn, unless the other party took the turn in it: started
-      // talking in it and is still talking (a backchannel in the pause, or talk the other party was already
-      // doing when this one paused, as in a talk-over, leaves it this party's pause).
-      const otherTookTurn = this.#otherStartedInGap && otherSpeaking;
-      if (!this.#wasVoiced && (vad.bridgedFrames === 0 || otherTookTurn)) {
+      // talking in it and went on for as long as a turn. Whether they do is known only later, so a pause the
+      // other party is still talking in when this one resumes waits (see below); a backchannel in the pause,
+      // or talk the other party was already doing when this one paused (a talk-over), leaves it theirs.
+      if (!this.#wasVoiced && vad.bridgedFrames === 0) {
         this.#rate.startSpurt();
+        this.#rate.addSpeechFrames(1);
+      } else if (this.#otherStartedInGap && otherSpeaking) {
+        this.#pausePending = vad.bridgedFrames;
         this.#rate.addSpeechFrames(1);
       } else {
         this.#rate.addSpeechFrames(1 + vad.bridgedFrames);
@@ -195,6 +205,15 @@ export class TrackAnalyzer {
     } else if (otherSpeaking && !this.#otherWasSpeaking) {
       this.#otherStartedInGap = true;
     }
+    this.#otherRun = otherSpeaking ? this.#otherRun + 1 : 0;
+    if (this.#pausePending > 0) {
+      if (this.#otherRun >= this.#settings.turnFrames) {
+        this.#pausePending = 0; // it was the other party's turn
+      } else if (!otherSpeaking) {
+        this.#rate.addSpeechFrames(this.#pausePending); // a backchannel: the pause was this party's
+        this.#pausePending = 0;
+      }
+    }
     this.#wasVoiced = vad.voiced;
     this.#otherWasSpeaking = otherSpeaking;
 
@@ -202,7 +221,7 @@ export class TrackAnalyzer {
     // frame lost on the line) leaves the contour as it was: a hole in a vowel is not a dip between syllables.
     let nuclei = 0;
     if (n > 0) {
-      let minPeak = this.#activeEnergy * this.#peakFloor.belowActive;
+      let minPeak = this.#activeEnergy * this.#settings.belowActive;
       if (vad.threshold > minPeak) minPeak = vad.threshold;
       const h1 = e1 / n1;
       const zc1 = z1 / n1;

@@ -74,7 +74,8 @@ Deno.test("TrackAnalyzer - wpm is null until 2 s of turn time; pauses that end t
 
 /**
  * 1.2 s of 4 syllables per second, then `pauseS` of silence, six times; the last reading. The other party
- * talks in every silence: from its middle on, and `untilResume` past its end or not.
+ * talks from the middle of every silence: to its end (a backchannel), or on for 0.9 s over this party's
+ * next words (a turn of a second or more).
  */
 function pausedSpeech(pauseS: number, other: "none" | "in the pause" | "until after resuming" = "none") {
   const parts = [];
@@ -91,7 +92,7 @@ function pausedSpeech(pauseS: number, other: "none" | "in the pause" | "until af
     const speaking = other === "in the pause"
       ? inPause
       : other === "until after resuming"
-      ? inPause || k < 15
+      ? inPause || k < 45
       : false;
     last = analyzer.processFrame(frame, speaking);
   }
@@ -109,7 +110,7 @@ Deno.test("TrackAnalyzer - pauses inside the turn count as turn time: the conver
 
 Deno.test("TrackAnalyzer - a short silence in which the other party took the turn is not turn time", () => {
   const articulation = (4 * 60) / SYLLABLES_PER_WORD;
-  // The other party starts in the pause and is still talking when this one resumes: a turn change.
+  // The other party starts in the pause and talks on for a turn's length over this one: a turn change.
   const end = pausedSpeech(0.4, "until after resuming");
   assert.ok(Math.abs(end.wpmWindowSpeechS - 7.2) < 0.5, `turn time ${end.wpmWindowSpeechS}`);
   assert.ok(Math.abs(end.wpm! - articulation) / articulation < 0.1, `${end.wpm} vs ${articulation}`);
