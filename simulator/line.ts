@@ -50,6 +50,21 @@ export interface LineConditions {
   seed?: number;
 }
 
+/**
+ * A line where each voice leaks into the other track, about 27 dB down and 60 ms late: a handset or a
+ * softphone whose echo canceller leaves the echo in (line-facts: 15-35 dB on hands-free and poor AEC).
+ */
+export const ECHO_LINE: Readonly<LineConditions> = Object.freeze({
+  agent: { echo: { lossDb: 28, delayMs: 60 } },
+  customer: { echo: { lossDb: 26, delayMs: 60 } },
+});
+
+/** The agent on a speakerphone: the customer's voice comes back in the agent's track only 15 dB down. */
+export const SPEAKERPHONE_LINE: Readonly<LineConditions> = Object.freeze({
+  agent: { echo: { lossDb: 15, delayMs: 120 }, noiseDb: -55 },
+  customer: { noiseDb: -60 },
+});
+
 /** Checks a line's settings; throws a RangeError that names the bad one. */
 export function validateLine(line: LineConditions): void {
   for (const party of ["agent", "customer"] as const) {

@@ -14,7 +14,8 @@
  */
 import { type CoachingConfig, defaultCoachingConfig } from "../core/coaching/config.ts";
 import type { SuggestionType } from "../core/protocol/ui_messages.ts";
-import type { Utterance } from "./synth.ts";
+import { ECHO_LINE, type LineConditions, SPEAKERPHONE_LINE } from "./line.ts";
+import { seededRandom, type Utterance } from "./synth.ts";
 
 /** The two parties of a call. */
 export type Party = "agent" | "customer";
@@ -54,6 +55,8 @@ interface ScenarioScript {
   expect: ExpectedTip[];
   /** Tips that may appear without failing the scenario. */
   tolerate?: SuggestionType[];
+  /** What the phone line adds (echo, noise, lost frames); a perfect line when absent. */
+  line?: LineConditions;
 }
 
 /** A tip window in stream time. */
@@ -73,6 +76,7 @@ export interface Scenario {
   customer: Utterance[];
   expect: TipWindow[];
   tolerate: SuggestionType[];
+  line?: LineConditions;
 }
 
 /** How long after its window's last turn an expected tip may still arrive (holds, throttle). */
@@ -100,9 +104,60 @@ export const SCENARIO_NAMES = [
   "silence",
   "monologue",
   "tense",
+  "echo",
+  "speakerphone",
+  "chatty",
+  "slow_agent",
+  "calm_10min",
   "tour",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** A calm call: turn-taking at a normal pace and level, a customer backchannel (about 40 s). */
+const CALM_TURNS: Turn[] = [
+  { who: "customer", ms: 3_500 },
+  { who: "agent", ms: 5_000, gapMs: 700 },
+  { who: "customer", ms: 6_000, gapMs: 600 },
+  { who: "agent", ms: 8_000, gapMs: 900, backchannelsAtMs: [3_000] },
+  { who: "customer", ms: 2_500, gapMs: 500 },
+  { who: "agent", ms: 7_000, gapMs: 800 },
+  { who: "customer", ms: 4_000, gapMs: 1_200 },
+  { who: "agent", ms: 4_500, gapMs: 600 },
+];
+
+/**
+ * Ten and a half minutes of calm conversation from a seeded generator: turns of 2-10 s, pauses of
+ * 0.3-2.2 s, each voice a little different from turn to turn (pace, level, pitch), and backchannels both
+ * ways every few seconds.
+ */
+function longCalmTurns(): Turn[] {
+  const random = seededRandom(20261211);
+  const between = (low: number, high: number) => Math.round(low + (high - low) * random());
+  const turns: Turn[] = [];
+  let ms = 0;
+  while (ms < 630_000) {
+    for (const who of ["agent", "customer"] as const) {
+      const length = between(2_000, 10_000);
+      const backchannelsAtMs = [];
+      for (let at = between(1_200, 2_500); at < length - 1_000; at += between(2_000, 4_000)) {
+        backchannelsAtMs.push(at);
+      }
+      const gapMs = random() < 0.15 ? between(1_500, 2_200) : between(300, 1_000);
+      const voice = NORMAL_VOICES[who];
+      turns.push({
+        who,
+        ms: length,
+        gapMs,
+        wpm: voice.wpm + between(-15, 10),
+        levelDb: voice.levelDb + between(-2, 2),
+        pitchHz: voice.pitchHz + between(-10, 10),
+        backchannelsAtMs,
+      });
+      ms += length + gapMs;
+    }
+  }
+  return turns;
+}
 
 /** The scripts, with rule-breaking voices derived from `coaching`. */
 function scripts(c: CoachingConfig): Record<ScenarioName, ScenarioScript> {
@@ -119,16 +174,7 @@ function scripts(c: CoachingConfig): Record<ScenarioName, ScenarioScript> {
   return {
     normal: {
       description: "a calm call with turn-taking at a normal pace and level: no tips",
-      turns: [
-        { who: "customer", ms: 3_500 },
-        { who: "agent", ms: 5_000, gapMs: 700 },
-        { who: "customer", ms: 6_000, gapMs: 600 },
-        { who: "agent", ms: 8_000, gapMs: 900, backchannelsAtMs: [3_000] },
-        { who: "customer", ms: 2_500, gapMs: 500 },
-        { who: "agent", ms: 7_000, gapMs: 800 },
-        { who: "customer", ms: 4_000, gapMs: 1_200 },
-        { who: "agent", ms: 4_500, gapMs: 600 },
-      ],
+      turns: CALM_TURNS,
       expect: [],
     },
     fast: {
@@ -209,6 +255,54 @@ function scripts(c: CoachingConfig): Record<ScenarioName, ScenarioScript> {
         { who: "agent", ms: 3_000 },
       ],
       expect: [{ type: "CUSTOMER_RAISED_VOICE", turn: 4 }],
+    },
+    echo: {
+      description:
+        "a calm call where each voice leaks into the other track 26-28 dB down, 60 ms late: no tips",
+      turns: [...CALM_TURNS, ...CALM_TURNS],
+      expect: [],
+      line: ECHO_LINE,
+    },
+    speakerphone: {
+      description: "the agent on a speakerphone: the customer's voice comes back 15 dB down: no tips",
+      turns: [...CALM_TURNS, ...CALM_TURNS],
+      expect: [],
+      line: SPEAKERPHONE_LINE,
+    },
+    chatty: {
+      description:
+        "backchannels both ways every two or three seconds, short answers over the last words: no tips",
+      turns: [
+        { who: "customer", ms: 4_000, backchannelsAtMs: [1_500] },
+        { who: "agent", ms: 9_000, gapMs: 600, backchannelsAtMs: [2_000, 4_500, 7_000] },
+        { who: "customer", ms: 8_000, gapMs: 500, backchannelsAtMs: [1_800, 4_200, 6_500] },
+        { who: "agent", ms: 3_000, gapMs: -400 },
+        { who: "customer", ms: 7_000, gapMs: 700, backchannelsAtMs: [2_500, 5_000] },
+        { who: "agent", ms: 10_000, gapMs: 500, backchannelsAtMs: [2_200, 4_800, 7_500] },
+        { who: "customer", ms: 3_000, gapMs: -300 },
+        { who: "agent", ms: 5_000, gapMs: 800, backchannelsAtMs: [2_500] },
+      ],
+      expect: [],
+    },
+    slow_agent: {
+      description: `the agent at ${c.slowWpm - 10} WPM: slow, but only just`,
+      turns: [
+        { who: "customer", ms: 3_000 },
+        { who: "agent", ms: 18_000, wpm: c.slowWpm - 10 },
+        { who: "customer", ms: 2_500 },
+      ],
+      expect: [{ type: "SPEAKING_TOO_SLOW", turn: 1 }],
+    },
+    calm_10min: {
+      description:
+        "ten minutes of calm talk, backchannels both ways, echo on the agent's side, office noise: no tips",
+      turns: longCalmTurns(),
+      expect: [],
+      line: {
+        agent: { echo: { lossDb: 30, delayMs: 80 }, noiseDb: -50 },
+        customer: { noiseDb: -48 },
+        seed: 3,
+      },
     },
     tour: {
       description: "every tip in about two minutes: slow, soft, upset customer, interruption, loud, " +
@@ -304,6 +398,7 @@ function resolve(name: ScenarioName, script: ScenarioScript): Scenario {
     customer: utterances.customer,
     expect,
     tolerate: script.tolerate ?? [],
+    ...(script.line ? { line: script.line } : {}),
   };
 }
 

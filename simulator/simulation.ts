@@ -14,9 +14,11 @@
  *
  * @module
  */
+import alawmulaw from "alawmulaw";
 import type { SuggestionData } from "../core/protocol/ui_messages.ts";
 import { MAX_MESSAGES_PER_SECOND } from "../routes/media_socket.ts";
 import { MulawTrack } from "./audio_file.ts";
+import { PhoneLine } from "./line.ts";
 import { formatStreamTime, formatVerdict } from "./report.ts";
 import type { Scenario } from "./scenarios.ts";
 import { FRAME_MS, SpeechTrack } from "./synth.ts";
@@ -144,17 +146,33 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const customer = options.customerAudio ? new MulawTrack(options.customerAudio) : null;
     const audioMs = Math.max(options.scenario.durationMs, agent?.durationMs ?? 0, customer?.durationMs ?? 0);
     const seed = options.seed ?? 0;
-    const agentSource = agent ?? new SpeechTrack(options.scenario.agent, { seed: 11 + seed });
-    const customerSource = customer ?? new SpeechTrack(options.scenario.customer, { seed: 22 + seed });
+    const agentVoice = new SpeechTrack(options.scenario.agent, { seed: 11 + seed });
+    const customerVoice = new SpeechTrack(options.scenario.customer, { seed: 22 + seed });
+    const agentSource = agent ?? agentVoice;
+    const customerSource = customer ?? customerVoice;
     const sourceOf = (track: TrackName) => track === agentTrack ? agentSource : customerSource;
 
     const messages = new MediaMessageFactory({ streamSid, callSid, accountSid });
     media.send(messages.connected());
     media.send(messages.start(["inbound", "outbound"], stream.parameters));
     const frames = Math.ceil(audioMs / FRAME_MS);
+    // The scenario's phone line (echo, noise, lost frames) applies to the synthesized voices; a recording
+    // already carries the line it was made on.
+    const line = options.scenario.line && !agent && !customer ? new PhoneLine(options.scenario.line) : null;
     await playFrames(media, frames, pace, options.signal, mediaClosed.early, (k) => {
+      if (line === null) {
+        for (const track of ["inbound", "outbound"] as const) {
+          media!.send(messages.media(track, k * FRAME_MS, sourceOf(track).nextFrame()));
+        }
+        return;
+      }
+      const heard = line.process(agentVoice.nextPcm(), customerVoice.nextPcm());
       for (const track of ["inbound", "outbound"] as const) {
-        media!.send(messages.media(track, k * FRAME_MS, sourceOf(track).nextFrame()));
+        const party = track === agentTrack ? 0 : 1;
+        // A lost frame is never sent: Twilio's timestamps skip it.
+        if (!line.lost[party]) {
+          media!.send(messages.media(track, k * FRAME_MS, alawmulaw.mulaw.encode(heard[party])));
+        }
       }
     });
     media.send(messages.stop());

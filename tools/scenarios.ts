@@ -18,7 +18,7 @@
  */
 import { defaultCoachingConfig as config } from "../core/coaching/config.ts";
 import type { SuggestionType } from "../core/protocol/ui_messages.ts";
-import type { LineConditions } from "../simulator/line.ts";
+import { ECHO_LINE, type LineConditions, SPEAKERPHONE_LINE } from "../simulator/line.ts";
 import { seededRandom } from "../simulator/synth.ts";
 
 /** Which fixture audio a step plays, and how it is altered. */
@@ -113,21 +113,6 @@ const CALM_STEPS: Step[] = [
   customer("rate160_en-gb_m3", { segments: [3, 4], after: 400 }),
   agent("agent_greeting", { after: 1_000 }),
 ];
-
-/**
- * A line where each voice leaks into the other track, about 27 dB down and 60 ms late: a handset or a
- * softphone whose echo canceller leaves the echo in (line-facts: 15-35 dB on hands-free and poor AEC).
- */
-export const ECHO_LINE: LineConditions = {
-  agent: { echo: { lossDb: 28, delayMs: 60 } },
-  customer: { echo: { lossDb: 26, delayMs: 60 } },
-};
-
-/** The agent on a speakerphone: the customer's voice comes back in the agent's track only 15 dB down. */
-export const SPEAKERPHONE_LINE: LineConditions = {
-  agent: { echo: { lossDb: 15, delayMs: 120 }, noiseDb: -55 },
-  customer: { noiseDb: -60 },
-};
 
 /**
  * The lines every scenario is also played through in the report (`accuracy_scenarios.ts`): what held up

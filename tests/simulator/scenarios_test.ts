@@ -59,3 +59,35 @@ Deno.test("Scenarios - backchannels are shorter than an interruption and than a 
   assert.ok(short.length >= 5);
   for (const u of short) assert.ok(u.durationMs < Math.min(c.interruptOverlapMs, c.turnMinMs));
 });
+
+Deno.test("Scenarios - real lines: echo 25-30 dB down on both tracks, a speakerphone's 15 dB", () => {
+  const { echo, speakerphone } = buildScenarios();
+  for (const party of ["agent", "customer"] as const) {
+    const loss = echo.line?.[party]?.echo?.lossDb ?? 0;
+    assert.ok(loss >= 25 && loss <= 30, `${party} echo ${loss} dB`);
+  }
+  assert.equal(speakerphone.line?.agent?.echo?.lossDb, 15);
+  for (const s of [echo, speakerphone]) assert.deepEqual(s.expect, []);
+});
+
+Deno.test("Scenarios - a calm 10-minute call: both sides, voices that vary, backchannels both ways, echo, noise", () => {
+  const { calm_10min: call, chatty } = buildScenarios();
+  assert.ok(call.durationMs >= 600_000, `${call.durationMs} ms`);
+  assert.deepEqual(call.expect, []);
+  const backchannels = (party: "agent" | "customer", s = call) =>
+    s[party].filter((u) => u.singlePhrase).length;
+  assert.ok(backchannels("agent") >= 50 && backchannels("customer") >= 50, "backchannels both ways, often");
+  assert.ok(new Set(call.agent.map((u) => u.pitchHz)).size >= 5, "the voices vary from turn to turn");
+  assert.ok(
+    call.line?.agent?.echo && call.line.agent.noiseDb !== undefined &&
+      call.line.customer?.noiseDb !== undefined,
+  );
+  assert.ok(backchannels("agent", chatty) >= 5 && backchannels("customer", chatty) >= 5);
+});
+
+Deno.test("Scenarios - the slow agent is slow by only 10 WPM", () => {
+  const c = defaultCoachingConfig;
+  const { slow_agent } = buildScenarios(c);
+  assert.ok(slow_agent.agent.some((u) => u.wpm === c.slowWpm - 10));
+  assert.deepEqual(slow_agent.expect.map((e) => e.type), ["SPEAKING_TOO_SLOW"]);
+});
