@@ -3,9 +3,9 @@
  * is really speaking.
  *
  * Each party's track may carry the other party's voice as echo (`echo.ts`), so a track cannot decide alone.
- * Per slot, both tracks are measured first (the per-sample work), each track's echo path learns from the
- * other track's slot, and only then does each track decide, with its echo path: energy that the other
- * party's echo explains is not voice. Voice activity, level, pace, and through them every rule (turns,
+ * Each track decides with the echo path from the other's track, learnt from the slots before: energy that
+ * the other party's echo explains is not voice. Line echo arrives 20 ms late or more, so the other track's
+ * slots up to the previous one are all it needs, and each track's slot is measured once, in one pass. Voice activity, level, pace, and through them every rule (turns,
  * interruptions, talk ratio, silence, raised voice), rest on that decision.
  *
  * @example
@@ -70,25 +70,14 @@ export class CallAnalyzer {
    */
   processSlot(agentFrame: Uint8Array | null, customerFrame: Uint8Array | null): void {
     const agent = this.#agent, customer = this.#customer;
-    agent.measure(agentFrame);
-    customer.measure(customerFrame);
-    this.#agentEcho.push(
-      customer.firstHalfEnergy,
-      customer.secondHalfEnergy,
-      customer.voiceThreshold,
-      customer.activeEnergy,
-      agent.secondHalfEnergy,
-    );
-    this.#customerEcho.push(
-      agent.firstHalfEnergy,
-      agent.secondHalfEnergy,
-      agent.voiceThreshold,
-      agent.activeEnergy,
-      customer.secondHalfEnergy,
-    );
-    // Each hears whether the other party spoke, so a silence filled by the other voice is a turn change and
-    // not a pause inside the turn (the agent sees the customer's previous slot).
-    this.#agentResult = agent.decide(this.#customerResult.speaking, this.#agentEcho);
-    this.#customerResult = customer.decide(this.#agentResult.speaking, this.#customerEcho);
+    // Each hears whether the other party spoke, so talk of theirs in a pause can be a turn change (the agent
+    // sees the customer's previous slot), and each decides with the echo path from the other's track.
+    const a = agent.processFrame(agentFrame, this.#customerResult.speaking, this.#agentEcho);
+    const c = customer.processFrame(customerFrame, a.speaking, this.#customerEcho);
+    this.#agentResult = a;
+    this.#customerResult = c;
+    // Then each path learns from this slot, for the slots to come.
+    this.#agentEcho.push(c.frameEnergy, customer.voiceThreshold, customer.activeEnergy, a.frameEnergy);
+    this.#customerEcho.push(a.frameEnergy, agent.voiceThreshold, agent.activeEnergy, c.frameEnergy);
   }
 }

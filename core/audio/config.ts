@@ -90,8 +90,11 @@ export const AnalysisConfigSchema = z.strictObject({
   echoPriorLossDb: z.number().min(0).max(60).default(12),
   /** The path's lag must stand out from the other lags by this much (its low quantile, dB) to be echo. */
   echoContrastDb: z.number().min(0).max(40).default(6),
-  /** The path is learnt after this many slots of the other party's loud speech (about 3 per 5 speech slots). */
-  echoLearnSlots: z.number().int().min(10).max(10_000).default(150),
+  /**
+   * The path is learnt after this many slots with the other party's loud speech in the search window (about
+   * six seconds of their talk); until then, and while no lag stands out, the cautious bound holds.
+   */
+  echoLearnSlots: z.number().int().min(10).max(10_000).default(300),
   /** The other party's speech within this many dB of their active level teaches the path. */
   echoLoudWithinDb: z.number().min(1).max(40).default(10),
 });

@@ -49,15 +49,9 @@ export class TrackAnalyzer {
     wpmWindowSpeechS: 0,
   };
   #lastCode = 0xff;
-  // The measured slot (`measure`), read by `decide`.
-  #e1 = 0;
-  #e2 = 0;
-  #z1 = 0;
-  #z2 = 0;
-  #n1 = 0;
-  #n = 0;
   #activeEnergy = 0;
   #wasVoiced = false;
+  #levelTick = 0;
   #otherWasSpeaking = false;
   /** The other party started talking during this track's current silence. */
   #otherStartedInGap = false;
@@ -83,46 +77,20 @@ export class TrackAnalyzer {
    *
    * @param frame up to 160 μ-law bytes; shorter frames are measured over the bytes present. `null` (or
    *   an empty frame) means no audio arrived for the slot and counts as digital silence.
-   * @param otherSpeaking whether the other party of the call is speaking (their latest result). A silence
-   *   of this track in which the other party spoke is a change of turn, never this track's turn time, however
-   *   short. Leave it false for a track analysed on its own.
+   * @param otherSpeaking whether the other party of the call is speaking (their latest result): talk of
+   *   theirs that starts in a pause of this track and lasts a turn makes the pause a change of turn, not this
+   *   track's turn time. Leave it false for a track analysed on its own.
+   * @param echo the echo path from the other party's track into this one (`call_analyzer.ts`): energy its
+   *   echo explains is not voice. Null for a track analysed on its own.
    * @returns the slot's result. The SAME object is returned on every call and overwritten by the next
    *   one: read it before calling again, copy it to keep it.
    * @throws RangeError if the frame holds more than 160 bytes (split longer payloads into slots first)
    */
-  processFrame(frame: Uint8Array | null, otherSpeaking = false): TrackFrameResult {
-    this.measure(frame);
-    return this.decide(otherSpeaking, null);
-  }
-
-  /** The last measured slot's first half-slot energy (mean square; 0 for none). */
-  get firstHalfEnergy(): number {
-    return this.#n1 > 0 ? this.#e1 / this.#n1 : 0;
-  }
-
-  /** The last measured slot's second half-slot energy (the first again for a slot of ≤ 80 bytes). */
-  get secondHalfEnergy(): number {
-    const n2 = this.#n - this.#n1;
-    return n2 > 0 ? this.#e2 / n2 : this.firstHalfEnergy;
-  }
-
-  /** The energy a slot had to exceed to be voice, as of the last decided slot (`vad.ts`). */
-  get voiceThreshold(): number {
-    return this.#vad.threshold;
-  }
-
-  /** The active speech level as energy, 0 while unknown. */
-  get activeEnergy(): number {
-    return this.#activeEnergy;
-  }
-
-  /**
-   * First step of a slot: the per-sample work (energies and sign changes of both half-slots). A pair of
-   * tracks measures both before either decides, so each can see the other's slot (`call_analyzer.ts`).
-   *
-   * @throws RangeError if the frame holds more than 160 bytes
-   */
-  measure(frame: Uint8Array | null): void {
+  processFrame(
+    frame: Uint8Array | null,
+    otherSpeaking = false,
+    echo: EchoPath | null = null,
+  ): TrackFrameResult {
     const n = frame === null ? 0 : frame.length;
     if (n > SLOT_SAMPLES) {
       throw new RangeError(
@@ -164,22 +132,6 @@ export class TrackAnalyzer {
       }
       this.#lastCode = prev;
     }
-    this.#e1 = e1;
-    this.#e2 = e2;
-    this.#z1 = z1;
-    this.#z2 = z2;
-    this.#n1 = n1;
-    this.#n = n;
-  }
-
-  /**
-   * Second step of a slot: voice activity, level and rate from the measured slot.
-   *
-   * @param otherSpeaking see {@linkcode TrackAnalyzer.processFrame}
-   * @param echo the echo path from the other party's track into this one, null for a track on its own
-   */
-  decide(otherSpeaking: boolean, echo: EchoPath | null): TrackFrameResult {
-    const e1 = this.#e1, e2 = this.#e2, z1 = this.#z1, z2 = this.#z2, n1 = this.#n1, n = this.#n;
     const energy = n > 0 ? (e1 + e2) / n : 0;
     const vad = this.#vad;
     vad.update(energy, this.#activeEnergy, echo);
@@ -187,7 +139,10 @@ export class TrackAnalyzer {
     if (vad.voiced) {
       this.#level.push(energy);
       this.#activeEnergy = this.#level.activeEnergy;
-      result.activeLevelDb = this.#activeEnergy > 0 ? energyToDbov(this.#activeEnergy) : null;
+      // The level moves slowly (a 3 s window): in dB every fourth voiced slot, a logarithm saved on three.
+      if ((++this.#levelTick & 3) === 0 || result.activeLevelDb === null) {
+        result.activeLevelDb = this.#activeEnergy > 0 ? energyToDbov(this.#activeEnergy) : null;
+      }
       // A pause is this party's own, inside their turn, unless the other party took the turn in it: started
       // talking in it and went on for as long as a turn. Whether they do is known only later, so a pause the
       // other party is still talking in when this one resumes waits (see below); a backchannel in the pause,
@@ -232,14 +187,24 @@ export class TrackAnalyzer {
         : this.#syllables.update(h1, zc1, vad.speaking, minPeak);
       if (nuclei > 0) this.#rate.addSyllables(nuclei);
     }
-    // The rate only changes with new speech or new nuclei; skipping the rest avoids boxing a number.
-    if (vad.voiced || nuclei > 0) {
-      result.wpm = this.#rate.wordsPerMinute;
-      result.wpmWindowSpeechS = this.#rate.speechSeconds;
-    }
+    // The rate is read up to the newest nucleus (`speech_rate.ts`): it changes with new nuclei (and once,
+    // when the first reading appears). Reading it only then avoids boxing a number (`wpm` may be null) on
+    // every slot.
+    if (nuclei > 0 || (vad.voiced && result.wpm === null)) result.wpm = this.#rate.wordsPerMinute;
+    if (vad.voiced || nuclei > 0) result.wpmWindowSpeechS = this.#rate.speechSeconds;
 
     result.speaking = vad.speaking;
     result.frameEnergy = energy;
     return result;
+  }
+
+  /** The energy a slot had to exceed to be voice, as of the last slot (`vad.ts`). */
+  get voiceThreshold(): number {
+    return this.#vad.threshold;
+  }
+
+  /** The active speech level as energy, 0 while unknown. */
+  get activeEnergy(): number {
+    return this.#activeEnergy;
   }
 }
