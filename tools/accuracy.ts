@@ -32,7 +32,7 @@ export interface TargetVerdict {
   met: boolean;
 }
 
-const pct = (share: number) => `${(share * 100).toFixed(0)} %`;
+const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
 
 /** Judges the measurements against the issue's targets (pace on voices the tuning never used). */
 export function judgeTargets(clips: ClipAccuracySummary, scenarios: ScenarioAccuracy[]): TargetVerdict[] {

@@ -78,6 +78,8 @@ export interface ClipReading {
   errorPct: number | null;
   /** Share of slots where the voice activity matches the labelled speech (clips as stored only). */
   vadAgreement: number | null;
+  /** Active speech level measured minus labelled, dB (clips as stored only). */
+  levelErrorDb: number | null;
 }
 
 /** Figures of a set of clips. */
@@ -111,6 +113,8 @@ export interface ClipAccuracySummary {
   devSlope: number;
   /** Voice activity agreement over the stored clips. */
   vadAgreement: number;
+  /** Per set of stored clips: voice activity agreement, and the median |level error| in dB. */
+  voice: Record<"synthetic" | "real", { vadAgreement: number; medianLevelErrorDb: number }>;
 }
 
 interface Label {
@@ -123,6 +127,7 @@ interface Label {
   trueWpm: number;
   syllables: number;
   words: number;
+  activeLevelDb: number;
   speechSegmentsMs: [number, number][];
 }
 
@@ -138,6 +143,8 @@ interface Clip {
   trueSyllableWpm: number;
   audio: Uint8Array;
   segments: [number, number][] | null;
+  /** The labelled active level, dBov (null for a tempo-changed clip). */
+  levelDb: number | null;
 }
 
 const SYNTHETIC_DIR = new URL("../tests/fixtures/speech/", import.meta.url);
@@ -225,6 +232,7 @@ async function loadClips(): Promise<Clip[]> {
       ...truth(label.trueWpm, label.syllables / label.words),
       audio: await Deno.readFile(new URL(label.file, SYNTHETIC_DIR)),
       segments: label.speechSegmentsMs,
+      levelDb: label.activeLevelDb,
     });
   }
   for (const label of await readLabels(REAL_DIR)) {
@@ -234,7 +242,8 @@ async function loadClips(): Promise<Clip[]> {
       text: label.textKind,
       ...truth(label.trueWpm, label.syllables / label.words),
     };
-    clips.push({ ...base, name: label.name, set: "real", audio, segments: label.speechSegmentsMs });
+    const stored = { audio, segments: label.speechSegmentsMs, levelDb: label.activeLevelDb };
+    clips.push({ ...base, ...stored, name: label.name, set: "real" });
     const pcm = Float32Array.from(alawmulaw.mulaw.decode(audio));
     for (const tempo of REAL_TEMPOS) {
       const stretched = timeStretch(pcm, tempo);
@@ -245,6 +254,7 @@ async function loadClips(): Promise<Clip[]> {
         ...truth(label.trueWpm / tempo, base.syllablesPerWord),
         audio: encodeMulaw(stretched),
         segments: null,
+        levelDb: null,
       });
     }
   }
@@ -252,12 +262,15 @@ async function loadClips(): Promise<Clip[]> {
 }
 
 /** Plays a clip through a fresh analyzer: the last reading, and the slots whose voice activity matches. */
-function playClip(clip: Clip, config: AnalysisConfig): { wpm: number | null; agree: number; frames: number } {
+function playClip(
+  clip: Clip,
+  config: AnalysisConfig,
+): { wpm: number | null; levelDb: number | null; agree: number; frames: number } {
   const analyzer = new TrackAnalyzer(config);
   const frames = Math.ceil(clip.audio.length / SLOT_SAMPLES);
   let agree = 0;
   let segment = 0;
-  let wpm: number | null = null;
+  let wpm: number | null = null, levelDb: number | null = null;
   const segments = clip.segments ?? [];
   for (let f = 0; f < frames; f++) {
     const result = analyzer.processFrame(clip.audio.subarray(f * SLOT_SAMPLES, (f + 1) * SLOT_SAMPLES));
@@ -266,8 +279,9 @@ function playClip(clip: Clip, config: AnalysisConfig): { wpm: number | null; agr
     const truth = segment < segments.length && segments[segment][0] <= startMs;
     if (truth === result.speaking) agree++;
     wpm = result.wpm;
+    levelDb = result.activeLevelDb;
   }
-  return { wpm, agree, frames };
+  return { wpm, levelDb, agree, frames };
 }
 
 /** Figures of some clips' readings. */
@@ -287,6 +301,13 @@ export function paceFigures(clips: ClipReading[]): PaceFigures {
     noReading: clips.length - read.length,
     medianSyllableErrorPct: read.length ? median(read.map((c) => Math.abs(c.syllableErrorPct!))) : NaN,
   };
+}
+
+/** Voice activity agreement (mean over clips) and median |level error| of stored clips. */
+function voiceFigures(clips: ClipReading[]): { vadAgreement: number; medianLevelErrorDb: number } {
+  const vad = clips.flatMap((c) => c.vadAgreement === null ? [] : [c.vadAgreement]);
+  const level = clips.flatMap((c) => c.levelErrorDb === null ? [] : [Math.abs(c.levelErrorDb)]);
+  return { vadAgreement: vad.reduce((a, b) => a + b, 0) / vad.length, medianLevelErrorDb: median(level) };
 }
 
 /** Fit-eligible clips (as recorded or synthesized) read at one dip: the line, and how well it reads them. */
@@ -320,13 +341,14 @@ export async function measureClipAccuracy(): Promise<ClipAccuracySummary> {
 
   let agree = 0, frames = 0;
   const readings: ClipReading[] = clips.map((clip) => {
-    let vadAgreement: number | null = null;
+    let vadAgreement: number | null = null, levelErrorDb: number | null = null;
     if (clip.segments !== null) {
-      // Voice activity as the product runs (calibration and window do not change it).
+      // Voice activity and level as the product runs (calibration and window do not change them).
       const run = playClip(clip, defaultAnalysisConfig);
       agree += run.agree;
       frames += run.frames;
       vadAgreement = run.agree / run.frames;
+      if (run.levelDb !== null && clip.levelDb !== null) levelErrorDb = run.levelDb - clip.levelDb;
     }
     const { name, speaker, set, text, trueWpm } = clip;
     return {
@@ -341,6 +363,7 @@ export async function measureClipAccuracy(): Promise<ClipAccuracySummary> {
       dipDb: NaN,
       syllableErrorPct: null,
       vadAgreement,
+      levelErrorDb,
     };
   });
   for (const speaker of new Set(clips.map((c) => c.speaker))) {
@@ -394,6 +417,10 @@ export async function measureClipAccuracy(): Promise<ClipAccuracySummary> {
     texts,
     devSlope,
     vadAgreement: agree / frames,
+    voice: {
+      synthetic: voiceFigures(readings.filter((r) => r.set === "synthetic")),
+      real: voiceFigures(readings.filter((r) => r.set === "real")),
+    },
   };
 }
 
@@ -445,6 +472,15 @@ export function formatClipReport(summary: ClipAccuracySummary, detail = true): s
     }
   }
   lines.push(`VAD slot agreement on the stored clips: ${(summary.vadAgreement * 100).toFixed(1)} %`);
+  for (const set of ["synthetic", "real"] as const) {
+    const v = summary.voice[set];
+    lines.push(
+      `${set}: voice activity agrees on ${
+        (v.vadAgreement * 100).toFixed(1)
+      } % of slots, active level within ` +
+        `${v.medianLevelErrorDb.toFixed(2)} dB (median)`,
+    );
+  }
   return lines.join("\n");
 }
 
