@@ -10,21 +10,11 @@ import {
   formatClipReport,
   measureClipAccuracy,
 } from "../../tools/accuracy_clips.ts";
+import type { ClipTruth } from "../fixtures/speech_truth.ts";
 
-interface Label {
-  name: string;
-  file: string;
+interface Label extends ClipTruth {
   kind: string;
-  words: number;
-  syllables: number;
-  durationS: number;
-  speakingS: number;
-  turnS: number;
-  trueWpm: number;
-  articulationWpm: number;
-  speechSegmentsMs: [number, number][];
   voice?: string;
-  espeakRate?: number;
   speaker?: string;
   textKind: string;
 }
