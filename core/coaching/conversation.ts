@@ -119,6 +119,11 @@ export class ConversationState {
     return this.customerRecentDb - this.customerBaselineDb;
   }
 
+  /** The customer speaks `raisedVoiceDb` or more above their baseline (false until it is trusted). */
+  get customerRaised(): boolean {
+    return (this.customerAboveBaselineDb ?? 0) >= this.#config.raisedVoiceDb;
+  }
+
   /**
    * Advances by one 20 ms slot starting at `streamMs`.
    *

@@ -12,6 +12,11 @@
  * fired before in the call: consecutive tips of one rule never read the same, and a replayed call reads the
  * same.
  *
+ * A tip stays "open" while its rule's condition keeps holding; {@linkcode CoachingEngine.clearedNow} lists
+ * the rules whose open tip's condition stopped holding in the last slot, so the page can keep a tip on
+ * screen exactly as long as it applies. A rule measured on one party's speech is judged only while that
+ * party speaks: its last verdict stands through their pauses.
+ *
  * @example
  * ```ts
  * const engine = new CoachingEngine();
@@ -88,6 +93,10 @@ export class CoachingEngine {
   readonly #lastFiredMs: number[];
   /** How often each rule fired in this call. */
   readonly #fired: number[];
+  /** 1 while rule i's last tip is open: given, and its condition has held ever since. */
+  readonly #open: number[];
+  /** Rules whose open tip closed in the current slot. */
+  readonly #cleared: CoachingRule["type"][] = [];
   readonly #conversation: ConversationState;
   /**
    * What the rules read. `agent` and `customer` are the results passed to the current `step` (no copies: two
@@ -112,6 +121,7 @@ export class CoachingEngine {
     this.#armed = rules.map(() => 1);
     this.#lastFiredMs = rules.map(() => -Infinity);
     this.#fired = rules.map(() => 0);
+    this.#open = rules.map(() => 0);
     this.#conversation = new ConversationState(this.#config, buffers);
     const nobody: PartySnapshot = { speaking: false, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
     this.#context = {
@@ -148,6 +158,7 @@ export class CoachingEngine {
       );
     }
     this.#lastStreamMs = streamMs;
+    if (this.#cleared.length > 0) this.#cleared.length = 0;
     this.#context.agent = agent;
     this.#context.customer = customer;
     this.#conversation.update(streamMs, agent.speaking, customer.speaking, customer.frameEnergy);
@@ -162,6 +173,10 @@ export class CoachingEngine {
         else {
           held[i] = 0;
           this.#armed[i] = 1;
+          if (this.#open[i]) {
+            this.#open[i] = 0;
+            this.#cleared.push(this.#rules[i].type);
+          }
         }
       }
       // Most slots most rules have not held long enough: that test first, the rest only then.
@@ -171,6 +186,14 @@ export class CoachingEngine {
     return best < 0 ? null : this.#fire(best, streamMs);
   }
 
+  /**
+   * The types of the tips whose condition stopped holding in the last `step` (empty in most slots). Valid
+   * until the next `step`.
+   */
+  get clearedNow(): readonly CoachingRule["type"][] {
+    return this.#cleared;
+  }
+
   /** Conversation measurements as of the last slot. */
   metrics(): ConversationMetrics {
     const conversation = this.#conversation;
@@ -178,6 +201,7 @@ export class CoachingEngine {
       silenceS: conversation.silenceMs / 1000,
       interruptions: conversation.interruptions,
       talkRatio: conversation.talkRatio,
+      customerRaised: conversation.customerRaised,
     };
   }
 
@@ -207,6 +231,7 @@ export class CoachingEngine {
     this.#lastFiredMs[i] = streamMs;
     this.#lastTipMs = streamMs;
     this.#heldMs[i] = 0;
+    this.#open[i] = 1;
     if (rule.oncePerEpisode) this.#armed[i] = 0;
     const conversation = this.#conversation;
     const aboveUsual = conversation.customerAboveBaselineDb;
@@ -218,7 +243,7 @@ export class CoachingEngine {
       reason,
       situation: {
         repeat,
-        customerRaisedVoice: aboveUsual !== null && aboveUsual >= this.#config.raisedVoiceDb,
+        customerRaisedVoice: conversation.customerRaised,
         // `|| 0`: a level just under the usual one rounds to -0, which JSON (the worker's ring) turns into 0.
         customerAboveUsualDb: aboveUsual === null ? null : Math.round(aboveUsual) || 0,
         talkRatio: conversation.talkRatio === null ? null : Math.round(conversation.talkRatio * 100) / 100,

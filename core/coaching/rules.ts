@@ -5,9 +5,10 @@
  * `holdMs`), how long it then stays quiet (`cooldownMs`), how urgent it is and what the agent reads.
  * The engine (`engine.ts`) does the timing, cooldowns and the global throttle; nothing here keeps state.
  *
- * What the agent reads: each rule has 3–4 wordings, each at most 12 words, some built from the evidence
- * ("You've held the floor for 50 s: ask a question"). A call goes through them in turn, so one rule never
- * shows the same words twice in a row, and a replayed call shows the same words (no randomness).
+ * What the agent reads: each rule has 3–4 wordings, each at most six words (a glance, two lines on a phone),
+ * some built from the evidence ("Talking 50 s: ask a question"). A call goes through them in turn, so one
+ * rule never shows the same words twice in a row, and a replayed call shows the same words (no randomness).
+ * Each rule also says why it fired, in plain words (`reason`), shown small under the tip.
  *
  * Hold clocks:
  * - `stream`: every 20 ms slot counts; the condition is checked every slot.
@@ -51,7 +52,7 @@ export interface CoachingRule {
   severity: Severity;
   /**
    * What the agent reads, in the order a call uses them: short, kind and concrete, addressed to the agent,
-   * at most 12 words each. The first is the rule's own message.
+   * at most six words each. The first is the rule's own message.
    */
   messages: readonly TipWording[];
   clock: HoldClock;
@@ -62,17 +63,26 @@ export interface CoachingRule {
   /** Fire at most once while the condition keeps holding (one tip per silence, per interruption). */
   oncePerEpisode: boolean;
   when: (ctx: RuleContext) => boolean;
-  /** The evidence shown with the tip; `heldMs` is how long the condition has held on its clock. */
+  /** Why, in plain words, shown small under the tip; `heldMs` is how long the condition has held on its clock. */
   reason: (ctx: RuleContext, heldMs: number) => string;
 }
 
+/** A duration in a tip's few words: "0.6 s", "45 s". */
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
-/** A level for people: "−14" with a real minus sign. */
-function db(value: number | null): string {
-  return value === null ? "?" : `${value < 0 ? "\u2212" : ""}${Math.abs(value).toFixed(0)}`;
+/** A duration in a reason's plain words: "1 second", "45 seconds", "2 minutes". */
+function spoken(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  if (s >= 90) return `${Math.round(s / 60)} minutes`;
+  return s === 1 ? "1 second" : `${s} seconds`;
+}
+
+/** A rate for people, rounded to 5 as the page shows it: "About 185 words a minute; aim for 110–160". */
+function pace(wpm: number | null, config: CoachingConfig): string {
+  const rounded = Math.round((wpm ?? 0) / 5) * 5;
+  return `About ${rounded} words a minute; aim for ${config.slowWpm}\u2013${config.fastWpm}`;
 }
 
 /** The rules, in tie-break order (when two are due in the same slot with the same severity). */
@@ -82,10 +92,9 @@ export const RULES: readonly CoachingRule[] = [
     severity: "high",
     messages: [
       "Let the customer finish",
-      ({ conversation }) =>
-        `You talked over them for ${seconds(conversation.interruptOverlapMs)}: let them finish`,
-      "Hold your reply until the customer has finished",
-      "Pause and let them complete their thought",
+      ({ conversation }) => `Overlap ${seconds(conversation.interruptOverlapMs)}: let them finish`,
+      "Hold your reply until they finish",
+      "Let them complete their thought",
     ],
     clock: "stream",
     // The conversation state measures the overlap (interruptOverlapMs) and marks the customer's turn as
@@ -95,71 +104,65 @@ export const RULES: readonly CoachingRule[] = [
     cooldownMs: (c) => c.interruptCooldownMs,
     oncePerEpisode: true,
     when: ({ conversation }) => conversation.customerInterrupted,
-    reason: ({ conversation }) => `talked over the customer for ${seconds(conversation.interruptOverlapMs)}`,
+    reason: () => "You started talking while the customer was speaking",
   },
   {
     type: "CUSTOMER_RAISED_VOICE",
     severity: "high",
     messages: [
-      "The customer sounds upset: stay calm and acknowledge it",
+      "Customer sounds upset: stay calm",
       ({ conversation }) =>
-        `Customer is ${
-          conversation.customerAboveBaselineDb?.toFixed(0)
-        } dB louder than usual: keep your voice calm`,
-      "Acknowledge their frustration before you answer",
-      "Lower your pace and say you understand",
+        `Customer ${conversation.customerAboveBaselineDb?.toFixed(0)} dB louder: stay calm`,
+      "Acknowledge their frustration first",
+      "Slow down and show you understand",
     ],
     clock: "customerSpeech",
     holdMs: (c) => c.raisedHoldMs,
     cooldownMs: (c) => c.raisedCooldownMs,
     oncePerEpisode: false,
-    when: ({ conversation, config }) => (conversation.customerAboveBaselineDb ?? 0) >= config.raisedVoiceDb,
-    reason: ({ conversation }, held) =>
-      `customer ${conversation.customerAboveBaselineDb?.toFixed(0)} dB above their usual level for ${
-        seconds(held)
-      }`,
+    when: ({ conversation }) => conversation.customerRaised,
+    reason: (_, held) => `The customer has been louder than usual for ${spoken(held)}`,
   },
   {
     type: "SPEAKING_TOO_FAST",
     severity: "medium",
     messages: [
       "Slow down a little",
-      ({ agent }) => `You're at ${agent.wpm?.toFixed(0)} words a minute: ease the pace`,
-      "Take a breath between sentences",
-      "Give the customer time to follow: slow down",
+      ({ agent }) => `${agent.wpm?.toFixed(0)} words a minute: ease off`,
+      "Breathe between sentences",
+      "Give them time to follow",
     ],
     clock: "agentSpeech",
     holdMs: (c) => c.fastHoldMs,
     cooldownMs: (c) => c.fastCooldownMs,
     oncePerEpisode: false,
     when: ({ agent, config }) => agent.wpm !== null && agent.wpm > config.fastWpm,
-    // The rate is per minute of the agent's turn time (pauses inside the turn included, see core/audio);
-    // the seconds are how long it has stayed too fast, counted in agent speech like the hold.
-    reason: ({ agent }, held) => `${agent.wpm?.toFixed(0)} WPM for ${seconds(held)} of speech`,
+    // The rate is per minute of the agent's turn time (pauses inside the turn included, see core/audio).
+    reason: ({ agent, config }) => pace(agent.wpm, config),
   },
   {
     type: "SPEAKING_TOO_LOUD",
     severity: "medium",
     messages: [
-      "You sound a bit loud: ease off a little",
-      "Lower your voice a touch",
-      (_, held) => `Loud for ${seconds(held)}: sit back from the microphone a little`,
-      "Try a softer voice: the line carries it fine",
+      "Lower your voice a little",
+      "Ease off the volume a touch",
+      (_, held) => `Loud for ${seconds(held)}: ease off`,
+      "A softer voice carries fine",
     ],
     clock: "agentSpeech",
     holdMs: (c) => c.loudHoldMs,
     cooldownMs: (c) => c.loudCooldownMs,
     oncePerEpisode: false,
     when: ({ agent, config }) => agent.activeLevelDb !== null && agent.activeLevelDb > config.loudDb,
-    reason: ({ agent }, held) => `${db(agent.activeLevelDb)} dBov for ${seconds(held)}`,
+    reason: (_, held) => `Your voice has been loud for ${spoken(held)} of speech`,
   },
   {
     type: "TOO_MUCH_SILENCE",
     severity: "medium",
     messages: [
-      "It has gone quiet: check in with the customer",
-      ({ conversation }) => `Silent for ${seconds(conversation.silenceMs)}: ask if they are still with you`,
-      "Say what you are doing so they are not left waiting",
+      "Check in with the customer",
+      ({ conversation }) => `Silent ${seconds(conversation.silenceMs)}: check they're there`,
+      "Say what you are doing",
       "Check the customer is still there",
     ],
     clock: "stream",
@@ -167,16 +170,16 @@ export const RULES: readonly CoachingRule[] = [
     cooldownMs: (c) => c.silenceCooldownMs,
     oncePerEpisode: true,
     when: ({ conversation }) => conversation.silenceMs > 0,
-    reason: ({ conversation }) => `both silent ${seconds(conversation.silenceMs)}`,
+    reason: ({ conversation }) => `Nobody has spoken for ${spoken(conversation.silenceMs)}`,
   },
   {
     type: "CONTINUOUS_SPEAKING",
     severity: "medium",
     messages: [
       "Pause and let the customer speak",
-      ({ conversation }) => `You've held the floor for ${seconds(conversation.floorHeldMs)}: ask a question`,
-      "Stop and check they are following",
-      "Give the customer a turn to respond",
+      ({ conversation }) => `Talking ${seconds(conversation.floorHeldMs)}: ask a question`,
+      "Stop and check they follow",
+      "Give the customer a turn",
     ],
     clock: "stream",
     // The conversation state measures the floor from the start of the spurt with which the agent took it
@@ -187,49 +190,48 @@ export const RULES: readonly CoachingRule[] = [
     oncePerEpisode: false,
     when: ({ conversation, config }) =>
       conversation.floor === "agent" && conversation.floorHeldMs >= config.monologueMs,
-    reason: ({ conversation }) => `talking ${seconds(conversation.floorHeldMs)} without a customer turn`,
+    reason: ({ conversation }) => `You have been talking for ${spoken(conversation.floorHeldMs)}`,
   },
   {
     type: "SPEAKING_TOO_SLOW",
     severity: "low",
     messages: [
-      "You could pick up the pace a little",
-      ({ agent }) => `You're at ${agent.wpm?.toFixed(0)} words a minute: a bit quicker is fine`,
-      "Keep it moving with shorter pauses between points",
-      "Pick up the pace slightly to keep them engaged",
+      "Pick up the pace a little",
+      ({ agent }) => `${agent.wpm?.toFixed(0)} words a minute: go quicker`,
+      "Shorter pauses between your points",
+      "A little quicker keeps them engaged",
     ],
     clock: "agentSpeech",
     holdMs: (c) => c.slowHoldMs,
     cooldownMs: (c) => c.slowCooldownMs,
     oncePerEpisode: false,
     when: ({ agent, config }) => agent.wpm !== null && agent.wpm < config.slowWpm,
-    reason: ({ agent }, held) => `${agent.wpm?.toFixed(0)} WPM for ${seconds(held)} of speech`,
+    reason: ({ agent, config }) => pace(agent.wpm, config),
   },
   {
     type: "SPEAKING_TOO_SOFT",
     severity: "low",
     messages: [
       "Speak up a little",
-      "Raise your voice a touch so they hear you clearly",
-      (_, held) => `Quiet for ${seconds(held)} of speech: move closer to the microphone`,
-      "Project a bit more: the customer may be straining",
+      "Raise your voice a touch",
+      (_, held) => `Quiet for ${seconds(held)}: move closer`,
+      "Project a bit more",
     ],
     clock: "agentSpeech",
     holdMs: (c) => c.softHoldMs,
     cooldownMs: (c) => c.softCooldownMs,
     oncePerEpisode: false,
     when: ({ agent, config }) => agent.activeLevelDb !== null && agent.activeLevelDb < config.softDb,
-    reason: ({ agent }, held) => `${db(agent.activeLevelDb)} dBov for ${seconds(held)} of speech`,
+    reason: (_, held) => `Your voice has been quiet for ${spoken(held)} of speech`,
   },
   {
     type: "TALK_RATIO_HIGH",
     severity: "low",
     messages: [
-      "Ask a question and let the customer talk",
-      ({ conversation }) =>
-        `You've talked ${((conversation.talkRatio ?? 0) * 100).toFixed(0)} % of the time: ask a question`,
-      "Invite their view with an open question",
-      "Listen more: ask what matters most to them",
+      "Ask a question, then listen",
+      ({ conversation }) => `You talked ${((conversation.talkRatio ?? 0) * 100).toFixed(0)}%: ask a question`,
+      "Invite their view with a question",
+      "Listen more: ask what matters",
     ],
     clock: "stream",
     holdMs: (c) => c.talkRatioHoldMs,
@@ -242,8 +244,8 @@ export const RULES: readonly CoachingRule[] = [
         conversation.nowMs - started >= config.talkRatioMinCallMs;
     },
     reason: ({ conversation, config }) =>
-      `you talked ${((conversation.talkRatio ?? 0) * 100).toFixed(0)} % of the last ${
-        seconds(Math.min(config.talkRatioWindowMs, conversation.nowMs - (conversation.startedAtMs ?? 0)))
+      `You did ${Math.round((conversation.talkRatio ?? 0) * 100)}% of the talking in the last ${
+        spoken(Math.min(config.talkRatioWindowMs, conversation.nowMs - (conversation.startedAtMs ?? 0)))
       }`,
   },
 ];

@@ -13,7 +13,7 @@ export interface Suggestion {
   severity: Severity;
   /** Stream time at which the tip was emitted. */
   streamMs: number;
-  /** The evidence, e.g. "182 WPM for 5.0 s of speech". */
+  /** Why, in plain words, e.g. "About 185 words a minute; aim for 110–160". */
   reason: string;
   situation: TipSituation;
 }
@@ -41,4 +41,6 @@ export interface ConversationMetrics {
   interruptions: number;
   /** Agent share of talk time over the recent window (0..1), null before anyone talked. */
   talkRatio: number | null;
+  /** The customer speaks well above their usual level (CUSTOMER_RAISED_VOICE's condition, without its hold). */
+  customerRaised: boolean;
 }

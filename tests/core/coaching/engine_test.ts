@@ -18,7 +18,7 @@ Deno.test("CoachingEngine - SPEAKING_TOO_FAST after 5 s of fast agent speech", (
   expect(tips.map((t) => t.type)).toEqual(["SPEAKING_TOO_FAST"]);
   assertOnTime(tips[0].streamMs, 5_000);
   expect(tips[0]).toMatchObject({ severity: "medium", message: "Slow down a little" });
-  expect(tips[0].reason).toBe("182 WPM for 5.0 s of speech");
+  expect(tips[0].reason).toBe("About 180 words a minute; aim for 110\u2013160");
 });
 
 Deno.test("CoachingEngine - hold counts the agent's own speech time, pauses do not reset it", () => {
@@ -39,7 +39,7 @@ Deno.test("CoachingEngine - SPEAKING_TOO_LOUD and SPEAKING_TOO_SOFT", () => {
   const loud = runCall([{ from: 0, to: 10_000, activeLevelDb: -12.4 }], [], 10_000).tips;
   expect(loud.map((t) => t.type)).toEqual(["SPEAKING_TOO_LOUD"]);
   assertOnTime(loud[0].streamMs, 3_000);
-  expect(loud[0].reason).toBe("\u221212 dBov for 3.0 s");
+  expect(loud[0].reason).toBe("Your voice has been loud for 3 seconds of speech");
 
   const soft = runCall([{ from: 0, to: 10_000, activeLevelDb: -43 }], [], 10_000).tips;
   expect(soft.map((t) => t.type)).toEqual(["SPEAKING_TOO_SOFT"]);
@@ -52,7 +52,10 @@ Deno.test("CoachingEngine - INTERRUPTING_CUSTOMER once the agent has talked over
   const { tips, engine } = runCall([{ from: 2_000, to: 5_000 }], [{ from: 0, to: 6_000 }], 8_000);
   expect(tips.map((t) => t.type)).toEqual(["INTERRUPTING_CUSTOMER"]);
   assertOnTime(tips[0].streamMs, 3_000);
-  expect(tips[0]).toMatchObject({ severity: "high", reason: "talked over the customer for 1.0 s" });
+  expect(tips[0]).toMatchObject({
+    severity: "high",
+    reason: "You started talking while the customer was speaking",
+  });
   expect(engine.metrics().interruptions).toBe(1);
 });
 
@@ -109,7 +112,7 @@ Deno.test("CoachingEngine - TOO_MUCH_SILENCE once per silence, never before anyo
   expect(tips.map((t) => t.type)).toEqual(["TOO_MUCH_SILENCE", "TOO_MUCH_SILENCE"]);
   assertOnTime(tips[0].streamMs, 15_000);
   assertOnTime(tips[1].streamMs, 45_000);
-  expect(tips[0].reason).toBe("both silent 3.0 s");
+  expect(tips[0].reason).toBe("Nobody has spoken for 3 seconds");
 });
 
 Deno.test("CoachingEngine - CONTINUOUS_SPEAKING after 45 s on the floor; backchannels do not end it", () => {
@@ -118,7 +121,7 @@ Deno.test("CoachingEngine - CONTINUOUS_SPEAKING after 45 s on the floor; backcha
   const { tips } = runCall(agent, customer, 60_000);
   expect(tips.map((t) => t.type)).toEqual(["CONTINUOUS_SPEAKING"]);
   assertOnTime(tips[0].streamMs, 45_000);
-  expect(tips[0].reason).toMatch(/^talking 45 s without a customer turn$/);
+  expect(tips[0].reason).toBe("You have been talking for 45 seconds");
 });
 
 Deno.test("CoachingEngine - a customer turn ends the monologue, so does a long pause", () => {
@@ -144,7 +147,7 @@ Deno.test("CoachingEngine - CUSTOMER_RAISED_VOICE after 3 s of speech 10 dB over
   // +10 dB needs 17 slots (340 ms) of the 1 s level window to show as +6 dB; then 3 s of speech.
   assertOnTime(tips[0].streamMs, 12_000 + 320 + 3_000);
   expect(tips[0]).toMatchObject({ severity: "high" });
-  expect(tips[0].reason).toMatch(/^customer (6|7|8|9|10) dB above their usual level for 3\.0 s$/);
+  expect(tips[0].reason).toBe("The customer has been louder than usual for 3 seconds");
 });
 
 Deno.test("CoachingEngine - CUSTOMER_RAISED_VOICE at exactly the threshold, not just under it", () => {
@@ -171,7 +174,7 @@ Deno.test("CoachingEngine - TALK_RATIO_HIGH after the first minute when the agen
   expect(tips.map((t) => t.type)).toEqual(["TALK_RATIO_HIGH"]);
   // The first minute is over at the end of slot 59 980; the 5 s hold starts with that slot.
   assertOnTime(tips[0].streamMs, 59_980 + 5_000);
-  expect(tips[0].reason).toBe("you talked 82 % of the last 65 s");
+  expect(tips[0].reason).toBe("You did 82% of the talking in the last 65 seconds");
   expect(engine.metrics().talkRatio).toBeCloseTo(0.8, 6);
 });
 
@@ -255,7 +258,7 @@ Deno.test("CoachingEngine - metrics: joint silence, talk ratio, nothing before a
   const engine = new CoachingEngine();
   const silent = { speaking: false, frameEnergy: 0, activeLevelDb: null, wpm: null, wpmWindowSpeechS: 0 };
   engine.step(0, silent, silent);
-  expect(engine.metrics()).toEqual({ silenceS: 0, interruptions: 0, talkRatio: null });
+  expect(engine.metrics()).toEqual({ silenceS: 0, interruptions: 0, talkRatio: null, customerRaised: false });
 
   const { engine: after } = runCall([{ from: 0, to: 30_000 }], [{ from: 31_000, to: 41_000 }], 43_500);
   const metrics = after.metrics();
@@ -281,4 +284,53 @@ Deno.test("CoachingEngine - bad input is refused with a clear error", () => {
     () => new CoachingEngine({ ...defaultCoachingConfig, fastWpm: -5 }),
     /invalid coaching config: fastWpm/,
   );
+});
+
+Deno.test("CoachingEngine - a tip's condition stops holding when the behaviour changes, once per tip", () => {
+  // Fast for 10 s, then a normal pace: the tip (at 5 s) clears in the first slot at a normal pace.
+  const fast = runCall(
+    [{ from: 0, to: 10_000, wpm: 185 }, { from: 10_000, to: 14_000, wpm: 140 }],
+    [],
+    14_000,
+  );
+  expect(fast.cleared).toEqual([{ type: "SPEAKING_TOO_FAST", streamMs: 10_000 }]);
+  // Silence: the tip clears as soon as anyone speaks.
+  const silence = runCall([{ from: 0, to: 1_000 }, { from: 6_000, to: 7_000 }], [], 8_000);
+  expect(silence.tips.map((t) => t.type)).toEqual(["TOO_MUCH_SILENCE"]);
+  expect(silence.cleared).toEqual([{ type: "TOO_MUCH_SILENCE", streamMs: 6_000 }]);
+  // Talking over the customer: it holds until the customer's turn is over (the spurt gap after it).
+  const interrupt = runCall([{ from: 2_000, to: 5_000 }], [{ from: 0, to: 6_000 }], 8_000);
+  expect(interrupt.cleared.map((c) => c.type)).toEqual(["INTERRUPTING_CUSTOMER"]);
+  assert.ok(interrupt.cleared[0].streamMs >= 6_000 && interrupt.cleared[0].streamMs <= 6_400);
+  // No tip, nothing to clear, however often a condition comes and goes.
+  expect(runCall(talking(0, 20_000, 2_000, 2_000, { wpm: 185 }), [], 20_000).cleared).toEqual([]);
+});
+
+Deno.test("CoachingEngine - a verdict on one party's speech stands through their pauses", () => {
+  // Loud for 5 s, silent for 5 s (the verdict stands), then a normal level: it clears only then.
+  const agent = [{ from: 0, to: 5_000, activeLevelDb: -12 }, {
+    from: 10_000,
+    to: 12_000,
+    activeLevelDb: -26,
+  }];
+  const { tips, cleared } = runCall(agent, [], 12_000);
+  expect(tips.map((t) => t.type)).toEqual(["SPEAKING_TOO_LOUD", "TOO_MUCH_SILENCE"]);
+  expect(cleared).toEqual([
+    { type: "SPEAKING_TOO_LOUD", streamMs: 10_000 },
+    { type: "TOO_MUCH_SILENCE", streamMs: 10_000 },
+  ]);
+});
+
+Deno.test("CoachingEngine - the customer's raised voice is a metric as well as a tip", () => {
+  const customer = script(
+    talking(0, 12_000, 3_000, 500, { levelDb: -26 }),
+    [{ from: 12_000, to: 20_000, levelDb: -16 }],
+    [{ from: 20_000, to: 26_000, levelDb: -26 }],
+  );
+  const { engine, cleared } = runCall([], customer, 14_000);
+  expect(engine.metrics().customerRaised).toBe(true);
+  expect(cleared).toEqual([]);
+  const after = runCall([], customer, 26_000);
+  expect(after.engine.metrics().customerRaised).toBe(false);
+  expect(after.cleared.map((c) => c.type)).toEqual(["CUSTOMER_RAISED_VOICE"]);
 });

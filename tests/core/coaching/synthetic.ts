@@ -71,22 +71,27 @@ export function script(...parts: SpeechSpan[][]): PartyScript {
   return parts.flat().sort((a, b) => a.from - b.from);
 }
 
-/** Runs both scripts through a fresh engine for `durationMs` and returns the tips and the engine. */
+/**
+ * Runs both scripts through a fresh engine for `durationMs` and returns the tips, the moments a tip's
+ * condition stopped holding, and the engine.
+ */
 export function runCall(
   agent: PartyScript,
   customer: PartyScript,
   durationMs: number,
   config?: CoachingConfig,
-): { tips: Suggestion[]; engine: CoachingEngine } {
+): { tips: Suggestion[]; cleared: { type: Suggestion["type"]; streamMs: number }[]; engine: CoachingEngine } {
   const engine = new CoachingEngine(config);
   const agentAt = partyFrames(agent);
   const customerAt = partyFrames(customer);
   const tips: Suggestion[] = [];
+  const cleared: { type: Suggestion["type"]; streamMs: number }[] = [];
   for (let t = 0; t < durationMs; t += SLOT_MS) {
     const tip = engine.step(t, agentAt(t), customerAt(t));
+    for (const type of engine.clearedNow) cleared.push({ type, streamMs: t });
     if (tip) tips.push(tip);
   }
-  return { tips, engine };
+  return { tips, cleared, engine };
 }
 
 /** Stream times of the tips of one type. */

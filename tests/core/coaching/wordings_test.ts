@@ -1,5 +1,5 @@
 /**
- * Every rule's wordings, walked through repeated firings: 3–4 per rule, at most 12 words, each used in turn,
+ * Every rule's wordings, walked through repeated firings: 3–4 per rule, at most six words, each used in turn,
  * never the same words twice in a row for one rule, the same sequence when the call replays.
  */
 import assert from "node:assert/strict";
@@ -78,7 +78,7 @@ Deno.test("Tip wordings - every rule walked through repeated firings", async (t)
       const texts = tips.map((tip) => tip.message);
       for (const [i, text] of texts.entries()) {
         assert.equal(tips[i].situation.repeat, i, `${rule.type}: firing ${i} knows it is repeat ${i}`);
-        assert.ok(wordsOf(text) <= 12, `${rule.type}: "${text}" has ${wordsOf(text)} words`);
+        assert.ok(wordsOf(text) <= 6, `${rule.type}: "${text}" has ${wordsOf(text)} words`);
         assert.ok(text.length >= 10, `${rule.type}: "${text}" is too short to say what to do`);
         assert.doesNotMatch(text, /[A-Z]{4,}|!|undefined|NaN|null/, `${rule.type}: "${text}"`);
         if (i > 0) assert.notEqual(text, texts[i - 1], `${rule.type}: the same words twice in a row`);
