@@ -39,6 +39,8 @@ export const Out = {
   Progress: 5,
   /** The thread runs (call id 0): it has compiled its modules and reads the input ring from now on. */
   Started: 6,
+  /** A tip's condition stopped holding: `spare` its index in `SUGGESTION_TYPES`, `a` the stream ms. */
+  Cleared: 7,
 } as const;
 
 /** The worker's first and only message. */
@@ -73,7 +75,7 @@ export const DELAY_BUCKETS = 2000;
 export const TRACKS: readonly TrackName[] = ["inbound", "outbound"];
 
 /** Number of float64 in a `Metrics` record. */
-export const METRICS_FIELDS = 10;
+export const METRICS_FIELDS = 11;
 
 /** Writes `metrics` into `into` (NaN stands for null). */
 export function packMetrics(metrics: MetricsData, into: Float64Array): void {
@@ -87,6 +89,7 @@ export function packMetrics(metrics: MetricsData, into: Float64Array): void {
   into[7] = metrics.silence_s;
   into[8] = metrics.interruptions;
   into[9] = metrics.talk_ratio ?? NaN;
+  into[10] = metrics.customer_raised ? 1 : 0;
 }
 
 /** The inverse of {@linkcode packMetrics}. */
@@ -98,6 +101,7 @@ export function unpackMetrics(from: Float64Array): MetricsData {
     silence_s: from[7],
     interruptions: from[8],
     talk_ratio: orNull(from[9]),
+    customer_raised: from[10] === 1,
   };
 }
 

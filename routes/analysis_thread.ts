@@ -23,7 +23,7 @@ import type { CoachingConfig } from "../core/coaching/config.ts";
 import type { Suggestion } from "../core/coaching/types.ts";
 import type { TrackName } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
-import type { MetricsData } from "../core/protocol/ui_messages.ts";
+import { type MetricsData, SUGGESTION_TYPES, type SuggestionType } from "../core/protocol/ui_messages.ts";
 import type { CallPipelineOptions } from "../core/session/call_pipeline.ts";
 import type { SessionPipeline } from "../core/session/call_session.ts";
 import type { SessionConfig } from "../core/session/config.ts";
@@ -388,6 +388,7 @@ class WorkerHandle {
     if (call === undefined) return;
     const kind = ring.kind(at);
     if (kind === Out.Progress) return call.deliverProgress(ring.a(at));
+    if (kind === Out.Cleared) return call.deliverCleared(SUGGESTION_TYPES[ring.spare(at)], ring.a(at));
     if (kind === Out.Metrics) {
       ring.copyPayload(at, this.#metricsBytes);
       return call.deliverMetrics(unpackMetrics(this.#metrics));
@@ -497,6 +498,10 @@ class RemotePipeline implements SessionPipeline {
 
   deliverSuggestion(suggestion: Suggestion): void {
     this.#options.onSuggestion(suggestion);
+  }
+
+  deliverCleared(type: SuggestionType, streamMs: number): void {
+    this.#options.onTipCleared?.(type, streamMs);
   }
 
   deliverFault(message: string): void {

@@ -13,7 +13,7 @@ import os from "node:os";
 import { SLOT_SAMPLES } from "../core/audio/types.ts";
 import { BufferPool } from "../core/buffers.ts";
 import type { Suggestion } from "../core/coaching/types.ts";
-import type { MetricsData } from "../core/protocol/ui_messages.ts";
+import { type MetricsData, SUGGESTION_TYPES, type SuggestionType } from "../core/protocol/ui_messages.ts";
 import { MAX_MEDIA_BYTES } from "../core/protocol/twilio_messages.ts";
 import { CallPipeline } from "../core/session/call_pipeline.ts";
 import { RecordRing } from "./analysis_ring.ts";
@@ -191,6 +191,7 @@ class AnalysisLoop {
         session: this.#init.session,
         buffers: this.#buffers,
         onSuggestion: (suggestion) => this.#suggest(id, suggestion),
+        onTipCleared: (type, streamMs) => this.#cleared(id, type, streamMs),
         onMetrics: (metrics) => this.#sendMetrics(id, metrics),
       });
     } catch (error) {
@@ -248,14 +249,18 @@ class AnalysisLoop {
     this.#send(Out.Suggestion, id, this.#encoder.encode(JSON.stringify(suggestion)));
   }
 
+  #cleared(id: number, type: SuggestionType, streamMs: number): void {
+    this.#send(Out.Cleared, id, null, streamMs, SUGGESTION_TYPES.indexOf(type));
+  }
+
   #sendMetrics(id: number, metrics: MetricsData): void {
     packMetrics(metrics, this.#metrics);
     this.#send(Out.Metrics, id, this.#metricsBytes);
   }
 
   /** Writes a record, waiting for the socket thread to drain the output ring if it is full. */
-  #send(kind: number, id: number, payload: Uint8Array | null, a = 0): void {
-    while (!this.#output.write(kind, id, 0, a, 0, payload)) {
+  #send(kind: number, id: number, payload: Uint8Array | null, a = 0, spare = 0): void {
+    while (!this.#output.write(kind, id, spare, a, 0, payload)) {
       this.#output.notifyWritten();
       // Nothing else writes this ring, so this is a plain pause of OUTPUT_FULL_WAIT_MS.
       this.#output.waitForWrite(this.#output.writeOffset, OUTPUT_FULL_WAIT_MS);

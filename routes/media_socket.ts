@@ -185,7 +185,11 @@ class MediaConnection {
       throw error;
     }
     if (session.status !== "waiting") throw new ProtocolError(1008, `the call is already ${session.status}`);
-    session.startStream(requested === "inbound" || requested === "outbound" ? requested : session.agentTrack);
+    const last4 = customParameters.customer_last4;
+    session.startStream(
+      requested === "inbound" || requested === "outbound" ? requested : session.agentTrack,
+      last4 !== undefined && /^\d{4}$/.test(last4) ? last4 : null,
+    );
     this.#session = session;
     this.#streamSid = message.streamSid;
     this.#reader = MediaReader.forStream(message.streamSid);

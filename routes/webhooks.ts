@@ -68,12 +68,19 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
         `call ${callSid} has already ended; a replayed request cannot reopen it`,
       );
     }
-    log.info("voice_webhook", { session_id: callSid, from: params.From, direction: params.Direction });
+    const customerLast4 = lastFourDigits(dialTo ?? customerNumber(params));
+    // Never the full numbers: the last 4 digits are all the page needs to tell calls apart.
+    log.info("voice_webhook", {
+      session_id: callSid,
+      customer_last4: customerLast4,
+      direction: params.Direction,
+    });
     const twiml = buildVoiceTwiml({
       publicUrl: config.publicUrl,
       callSid,
       streamToken: streamToken(deps.authToken, callSid),
       agentTrack: session.agentTrack,
+      customerLast4,
       dialNumber: c.req.query("dial") === "none" ? undefined : dialTo ?? config.agentPhoneNumber,
       callerId: config.twilio.phoneNumber,
     });
@@ -135,6 +142,20 @@ async function signedParams(c: Context, deps: WebhookDeps): Promise<Record<strin
     return c.text("Forbidden: invalid Twilio signature.", 403);
   }
   return params;
+}
+
+/**
+ * The customer's number as the voice webhook knows it (click-to-call's `dial_to` aside): the caller on a
+ * call that came in, the called number on one we placed.
+ */
+function customerNumber(params: Record<string, string>): string | undefined {
+  return params.Direction?.startsWith("outbound") ? params.To : params.From;
+}
+
+/** "+15551234567" → "4567"; null without 4 digits (a withheld number, a SIP or client address). */
+export function lastFourDigits(number: string | undefined): string | null {
+  const digits = (number ?? "").replace(/\D/g, "");
+  return digits.length >= 4 ? digits.slice(-4) : null;
 }
 
 function agentTrackFor(requested: string | undefined, fallback: TrackName): TrackName | null {

@@ -17,7 +17,7 @@ export function formatStreamTime(ms: number): string {
 }
 
 /**
- * One tip: `[00:12.4] medium SPEAKING_TOO_FAST  Slow down a little — 182 WPM for 5.0 s of speech`, with
+ * One tip: `[00:12.4] medium SPEAKING_TOO_FAST  Slow down a little — About 185 words a minute; …`, with
  * `(AI)` after the message when a language model worded it.
  */
 export function formatTip(tip: SuggestionData): string {

@@ -45,6 +45,11 @@ export const MetricsDataSchema = z.object({
   interruptions: z.number().int(),
   /** Agent share of talk time over the recent window, 0..1; null before anyone has talked. */
   talk_ratio: z.number().nullable(),
+  /**
+   * Whether the customer speaks well above their own usual level right now (the CUSTOMER_RAISED_VOICE
+   * rule's condition); false until their usual level is known.
+   */
+  customer_raised: z.boolean(),
 });
 export type MetricsData = z.infer<typeof MetricsDataSchema>;
 
@@ -54,6 +59,8 @@ export type PhrasedBy = z.infer<typeof PhrasedBySchema>;
 
 /** Body of a `suggestion` message. */
 export const SuggestionDataSchema = z.object({
+  /** Unique within its call ("1", "2", … in the order the tips were given); `suggestion_cleared` names it. */
+  id: z.string().min(1).max(32),
   type: SuggestionTypeSchema,
   /** The text to show. */
   message: z.string(),
@@ -65,15 +72,23 @@ export const SuggestionDataSchema = z.object({
   timestamp: z.string(),
   /** Stream time of the tip, ms since the media stream started. */
   stream_ms: z.number(),
-  /** The evidence, e.g. "182 WPM for 5.0 s of speech". */
+  /** Why, in plain words, e.g. "About 185 words a minute for 5 seconds; aim for 110–160". */
   reason: z.string(),
+  /**
+   * Whether the rule's condition still holds. Always true when the tip is sent; a later
+   * `suggestion_cleared`, a newer tip of the same type or the end of the call make it false.
+   */
+  active: z.boolean(),
 });
 export type SuggestionData = z.infer<typeof SuggestionDataSchema>;
 
 export const SessionStatusSchema = z.enum(["waiting", "live", "ended"]);
 export type SessionStatus = z.infer<typeof SessionStatusSchema>;
 
-/** A session as a page sees it in `hello`: enough to resume the view after a reconnect. */
+/** The last 4 digits of the customer's phone number, for telling calls apart; null when unknown. */
+export const CustomerLast4Schema = z.string().regex(/^\d{4}$/).nullable();
+
+/** A session as a page sees it in `hello`: enough to resume the view after a reconnect or a reload. */
 export const SessionSnapshotSchema = z.object({
   session_id: z.string(),
   status: SessionStatusSchema,
@@ -81,9 +96,10 @@ export const SessionSnapshotSchema = z.object({
   started_at: z.string(),
   /** Which Twilio track carries the agent for this call. */
   agent_track: z.enum(["inbound", "outbound"]),
+  customer_last4: CustomerLast4Schema,
   metrics: MetricsDataSchema.nullable(),
-  /** Suggestions of the last 30 s, oldest first, so a reconnecting page misses none. */
-  recent_suggestions: z.array(SuggestionDataSchema),
+  /** Every tip of the call so far, oldest first, with `active` as it stands now (the newest 100 at most). */
+  suggestions: z.array(SuggestionDataSchema),
 });
 export type SessionSnapshot = z.infer<typeof SessionSnapshotSchema>;
 
@@ -94,9 +110,17 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
     session_id: z.string(),
     started_at: z.string(),
     agent_track: z.enum(["inbound", "outbound"]),
+    customer_last4: CustomerLast4Schema,
   }),
   z.object({ type: z.literal("metrics"), session_id: z.string(), data: MetricsDataSchema }),
   z.object({ type: z.literal("suggestion"), session_id: z.string(), data: SuggestionDataSchema }),
+  /** The condition of tip `suggestion_id` stopped holding at stream time `stream_ms`. */
+  z.object({
+    type: z.literal("suggestion_cleared"),
+    session_id: z.string(),
+    suggestion_id: z.string(),
+    stream_ms: z.number(),
+  }),
   z.object({ type: z.literal("call_ended"), session_id: z.string(), reason: z.string() }),
   z.object({ type: z.literal("error"), message: z.string() }),
 ]);

@@ -1,6 +1,7 @@
 /**
  * The analysis pipeline of one call: Twilio frames → stream aligner → {@linkcode CallAnalyzer} (both
- * parties, echo-aware) → {@linkcode CoachingEngine} → metrics (4 Hz of stream time) and suggestions.
+ * parties, echo-aware) → {@linkcode CoachingEngine} → metrics (4 Hz of stream time), suggestions, and the
+ * moments a suggestion's condition stops holding.
  *
  * Everything runs on stream time, so replaying a recorded call at any speed gives identical output.
  *
@@ -26,7 +27,7 @@ import { type CoachingConfig, defaultCoachingConfig } from "../coaching/config.t
 import { CoachingEngine } from "../coaching/engine.ts";
 import type { Suggestion } from "../coaching/types.ts";
 import type { TrackName } from "../config.ts";
-import type { MetricsData, PartyMetrics } from "../protocol/ui_messages.ts";
+import type { MetricsData, PartyMetrics, SuggestionType } from "../protocol/ui_messages.ts";
 import { defaultSessionConfig, type SessionConfig } from "./config.ts";
 
 /** Options for {@linkcode CallPipeline}. */
@@ -37,6 +38,8 @@ export interface CallPipelineOptions {
   coaching?: CoachingConfig;
   session?: SessionConfig;
   onSuggestion: (suggestion: Suggestion) => void;
+  /** The condition of the last tip of type `type` stopped holding at `streamMs` (default: ignored). */
+  onTipCleared?: (type: SuggestionType, streamMs: number) => void;
   onMetrics: (metrics: MetricsData) => void;
   /** The process's pool: the call leases its rings from it and gives them back on `dispose` (default: none). */
   buffers?: BufferPool;
@@ -123,6 +126,10 @@ export class CallPipeline {
     this.#lastAgent = agent;
     this.#lastCustomer = customer;
     const suggestion = this.#engine.step(streamMs, agent, customer);
+    const cleared = this.#engine.clearedNow;
+    if (cleared.length > 0 && this.#options.onTipCleared) {
+      for (const type of cleared) this.#options.onTipCleared(type, streamMs);
+    }
     if (suggestion) this.#options.onSuggestion(suggestion);
     if (streamMs >= this.#nextMetricsMs) {
       this.#nextMetricsMs = streamMs - (streamMs % this.#metricsIntervalMs) + this.#metricsIntervalMs;
@@ -141,6 +148,7 @@ export class CallPipeline {
       silence_s: round(conversation.silenceS, 1),
       interruptions: conversation.interruptions,
       talk_ratio: conversation.talkRatio === null ? null : round(conversation.talkRatio, 3),
+      customer_raised: conversation.customerRaised,
     };
   }
 }

@@ -17,6 +17,7 @@ import type {
   SessionSnapshot,
   SessionStatus,
   SuggestionData,
+  SuggestionType,
 } from "../protocol/ui_messages.ts";
 import { CallPipeline, type CallPipelineOptions } from "./call_pipeline.ts";
 import type { SessionConfig } from "./config.ts";
@@ -68,6 +69,16 @@ export type EndReason =
   | "idle_timeout"
   | "shutdown";
 
+/** How many of a call's tips its snapshot keeps (the newest); a throttled call gives a few a minute. */
+export const MAX_KEPT_SUGGESTIONS = 100;
+
+/** The last tip of one type: its id, what was shown (null while it is being worded), when it stopped holding. */
+interface LatestTip {
+  id: string;
+  shown: SuggestionData | null;
+  clearedAtMs: number | null;
+}
+
 /** A media frame could not be used because the session is not streaming. */
 export class SessionStateError extends Error {
   constructor(message: string) {
@@ -85,7 +96,11 @@ export class CallSession {
   #pipeline: SessionPipeline | null = null;
   #tips: TipStage | null = null;
   #latestMetrics: MetricsData | null = null;
-  #recent: SuggestionData[] = [];
+  #customerLast4: string | null = null;
+  /** The call's tips, oldest first, with `active` kept up to date (copies: sent messages never change). */
+  #suggestions: SuggestionData[] = [];
+  /** The last tip of each type, from the moment the engine gave it. */
+  readonly #latest = new Map<SuggestionType, LatestTip>();
   #lastMediaAt: number;
   #endedAt: number | null = null;
   #suggestionCount = 0;
@@ -117,7 +132,7 @@ export class CallSession {
     return this.#endedAt;
   }
 
-  /** Suggestions sent so far. */
+  /** Tips the engine gave so far. */
   get suggestionCount(): number {
     return this.#suggestionCount;
   }
@@ -127,8 +142,11 @@ export class CallSession {
     return this.#pipeline?.streamMs ?? 0;
   }
 
-  /** The media stream started: analysis begins and pages are told. */
-  startStream(agentTrack: TrackName = this.#agentTrack): void {
+  /**
+   * The media stream started: analysis begins and pages are told. `customerLast4` (the last 4 digits of
+   * the customer's number, from the voice webhook) labels the call on the page.
+   */
+  startStream(agentTrack: TrackName = this.#agentTrack, customerLast4: string | null = null): void {
     if (this.#status !== "waiting") {
       throw new SessionStateError(`session ${this.id} is ${this.#status}; a stream can start only once`);
     }
@@ -138,6 +156,7 @@ export class CallSession {
       coaching: this.#context.coaching,
       session: this.#context.session,
       onSuggestion: (suggestion) => this.#suggest(suggestion),
+      onTipCleared: (type, streamMs) => this.#clear(type, streamMs),
       onMetrics: (metrics) => this.#metrics(metrics),
       buffers: this.#context.buffers,
     };
@@ -145,6 +164,7 @@ export class CallSession {
     this.#pipeline = this.#context.pipelines?.(options) ?? new CallPipeline(options);
     this.#tips = this.#context.tipStages?.(this.id) ?? null;
     this.#agentTrack = agentTrack;
+    this.#customerLast4 = customerLast4;
     this.#status = "live";
     this.#lastMediaAt = this.#context.now();
     this.#context.publish(this.id, {
@@ -152,6 +172,7 @@ export class CallSession {
       session_id: this.id,
       started_at: new Date(this.createdAt).toISOString(),
       agent_track: agentTrack,
+      customer_last4: customerLast4,
     });
   }
 
@@ -187,6 +208,9 @@ export class CallSession {
     }
     this.#status = "ended";
     this.#endedAt = this.#context.now();
+    // Nothing holds once the call is over; `call_ended` tells the pages so.
+    for (const latest of this.#latest.values()) if (latest.shown) latest.shown.active = false;
+    this.#latest.clear();
     this.#context.log.info("session_ended", {
       session_id: this.id,
       reason,
@@ -205,25 +229,31 @@ export class CallSession {
       status: this.#status,
       started_at: new Date(this.createdAt).toISOString(),
       agent_track: this.#agentTrack,
+      customer_last4: this.#customerLast4,
       metrics: this.#latestMetrics,
-      recent_suggestions: this.#recent.filter((s) =>
-        s.stream_ms >= this.streamMs - this.#context.session.replayWindowMs
-      ),
+      suggestions: this.#suggestions.map((tip) => ({ ...tip })),
     };
   }
 
   #suggest(suggestion: Suggestion): void {
-    if (this.#tips === null) this.#show(suggestion, rulesWording(suggestion));
-    else this.#tips.submit(suggestion, (wording) => this.#show(suggestion, wording));
+    // The id is taken now, in the engine's order: a tip still being worded may stop holding before it shows.
+    const latest: LatestTip = { id: String(++this.#suggestionCount), shown: null, clearedAtMs: null };
+    // A newer tip of a type replaces the older one, which then no longer counts as active.
+    const replaced = this.#latest.get(suggestion.type);
+    if (replaced?.shown) replaced.shown.active = false;
+    this.#latest.set(suggestion.type, latest);
+    if (this.#tips === null) this.#show(suggestion, rulesWording(suggestion), latest);
+    else this.#tips.submit(suggestion, (wording) => this.#show(suggestion, wording, latest));
   }
 
-  #show(suggestion: Suggestion, wording: TipWording): void {
+  #show(suggestion: Suggestion, wording: TipWording, latest: LatestTip): void {
     if (this.#status === "ended") {
       // A stage broke its contract (nothing after close): never a tip after call_ended.
       this.#context.log.error("tip_after_end", { session_id: this.id, type: suggestion.type });
       return;
     }
     const data: SuggestionData = {
+      id: latest.id,
       type: suggestion.type,
       message: wording.message,
       fixed_message: suggestion.message,
@@ -232,13 +262,33 @@ export class CallSession {
       timestamp: new Date(this.#context.now()).toISOString(),
       stream_ms: suggestion.streamMs,
       reason: suggestion.reason,
+      active: true,
     };
-    this.#suggestionCount++;
-    const oldest = suggestion.streamMs - this.#context.session.replayWindowMs;
-    this.#recent = this.#recent.filter((s) => s.stream_ms >= oldest);
-    this.#recent.push(data);
+    latest.shown = { ...data, active: this.#latest.get(data.type) === latest };
+    this.#suggestions.push(latest.shown);
+    if (this.#suggestions.length > MAX_KEPT_SUGGESTIONS) this.#suggestions.shift();
     this.#context.log.info("suggestion", { session_id: this.id, ...data });
     this.#context.publish(this.id, { type: "suggestion", session_id: this.id, data });
+    // It stopped holding while it was being worded: say so right after it.
+    if (latest.clearedAtMs !== null) this.#cleared(latest);
+  }
+
+  #clear(type: SuggestionType, streamMs: number): void {
+    const latest = this.#latest.get(type);
+    if (!latest || latest.clearedAtMs !== null) return;
+    latest.clearedAtMs = streamMs;
+    if (latest.shown) this.#cleared(latest);
+  }
+
+  #cleared(latest: LatestTip): void {
+    latest.shown!.active = false;
+    this.#context.log.debug("suggestion_cleared", { session_id: this.id, suggestion_id: latest.id });
+    this.#context.publish(this.id, {
+      type: "suggestion_cleared",
+      session_id: this.id,
+      suggestion_id: latest.id,
+      stream_ms: latest.clearedAtMs!,
+    });
   }
 
   #metrics(metrics: MetricsData): void {

@@ -10,15 +10,16 @@ import { z } from "zod";
 export const SessionConfigSchema = z.strictObject({
   /** A session ends after this long (wall time) without media, e.g. when the media socket hangs. */
   idleTimeoutMs: z.number().int().min(1000).default(15_000),
-  /** An ended session stays listed this long (wall time) so pages see it end, then it is dropped. */
-  endGraceMs: z.number().int().min(0).default(5_000),
+  /**
+   * An ended session stays listed this long (wall time), so a page that reloads after the call still shows
+   * its tips; then it is dropped.
+   */
+  endGraceMs: z.number().int().min(0).default(600_000),
   /**
    * Once no session has been held for this long (wall time), the server gives memory back to the system
    * (routes/memory_release.ts); 0 turns that off.
    */
   idleReleaseMs: z.number().int().min(0).default(5_000),
-  /** Suggestions of this much recent stream time are replayed to a page that (re)connects. */
-  replayWindowMs: z.number().int().min(0).default(30_000),
   /** A slot missing on one track counts as silence once the other track is this far ahead (stream ms). */
   alignmentWindowMs: z.number().int().min(20).max(2_000).default(200),
   /** A frame further ahead of the newest one than this (stream ms) is rejected as a timestamp jump. */

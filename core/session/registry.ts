@@ -3,7 +3,8 @@
  *
  * A session is created by the voice webhook or by the media `start`, runs while media flows, and ends on
  * `stop`, a terminal call status, the media socket closing, or `idleTimeoutMs` without media. An ended
- * session stays visible for `endGraceMs`, then {@linkcode SessionRegistry.sweep} drops it. The registry
+ * session stays visible for `endGraceMs` (so a page reloaded after the call still shows its tips), then
+ * {@linkcode SessionRegistry.sweep} drops it. The registry
  * owns no timers: the server calls `sweep(now)` about once a second, tests call it with any time.
  *
  * Messages of a session reach only the pages following that session or following every call, so
@@ -39,6 +40,11 @@ export interface SessionRegistryOptions {
 
 /** How many ended CallSids are remembered to refuse replays (a few hundred KB at most). */
 const RECENTLY_ENDED_LIMIT = 10_000;
+/**
+ * How many ended sessions a page following every call gets in `hello` (the most recent): enough for the
+ * page's call picker, and the `hello` stays small however many calls ended within the grace period.
+ */
+export const ENDED_IN_OVERVIEW = 10;
 
 /** Receives the messages of the sessions it follows. */
 export type SessionListener = (message: ServerMessage) => void;
@@ -68,6 +74,14 @@ export class SessionRegistry {
   /** Bytes of typed arrays that ended calls gave back, waiting for the next call (diagnostics). */
   get idleBufferBytes(): number {
     return this.#buffers.idleBytes;
+  }
+
+  /** Whether a session is running, or one ended at or after `since` (wall ms). */
+  busySince(since: number): boolean {
+    for (const session of this.#sessions.values()) {
+      if (session.endedAt === null || session.endedAt >= since) return true;
+    }
+    return false;
   }
 
   /** Sessions that have not ended. */
@@ -139,13 +153,21 @@ export class SessionRegistry {
     }
   }
 
-  /** Current state of one session (or of all when `sessionId` is null), for `hello`. */
+  /**
+   * Current state of one session, for `hello`; with `sessionId` null, of every running session and the
+   * {@linkcode ENDED_IN_OVERVIEW} most recently ended ones, in the order they were created.
+   */
   snapshot(sessionId: string | null): SessionSnapshot[] {
     if (sessionId !== null) {
       const session = this.#sessions.get(sessionId);
       return session ? [session.snapshot()] : [];
     }
-    return [...this.#sessions.values()].map((session) => session.snapshot());
+    const sessions = [...this.#sessions.values()];
+    const ended = sessions.filter((session) => session.endedAt !== null)
+      .sort((a, b) => b.endedAt! - a.endedAt!)
+      .slice(0, ENDED_IN_OVERVIEW);
+    return sessions.filter((session) => session.endedAt === null || ended.includes(session))
+      .map((session) => session.snapshot());
   }
 
   /**

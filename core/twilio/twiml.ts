@@ -23,6 +23,8 @@ export interface VoiceTwimlOptions {
   streamToken: string;
   /** Which track is the agent on this call; sent along so the media socket knows without a lookup. */
   agentTrack: TrackName;
+  /** The last 4 digits of the customer's number, sent along to label the call on the page. */
+  customerLast4?: string | null;
   /** Number to connect the caller to; without it the caller hears a short message and a long pause. */
   dialNumber?: string;
   /** Caller ID for the `<Dial>` (our Twilio number), when known. */
@@ -47,6 +49,7 @@ export function buildVoiceTwiml(options: VoiceTwimlOptions): string {
   });
   stream.parameter({ name: "token", value: options.streamToken });
   stream.parameter({ name: "agent_track", value: options.agentTrack });
+  if (options.customerLast4) stream.parameter({ name: "customer_last4", value: options.customerLast4 });
   if (options.dialNumber) {
     const dialOptions = options.callerId ? { callerId: options.callerId, answerOnBridge: true } : {};
     response.dial(dialOptions, options.dialNumber);

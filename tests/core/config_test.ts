@@ -20,7 +20,7 @@ Deno.test("Config - defaults with an empty environment", () => {
   assert.equal(config.logLevel, "info");
   assert.equal(config.twilio.authToken, undefined);
   assert.equal(config.session.idleTimeoutMs, 15_000);
-  assert.equal(config.session.endGraceMs, 5_000);
+  assert.equal(config.session.endGraceMs, 600_000);
 });
 
 Deno.test("Config - blank values (a copied .env.example) count as unset", () => {
@@ -108,7 +108,7 @@ Deno.test("Config - http PUBLIC_URL is allowed on loopback only", () => {
 Deno.test("Config - COACH_SETTINGS overrides session settings and keeps other defaults", () => {
   const config = loadConfig({ COACH_SETTINGS: '{"session":{"idleTimeoutMs":5000}}' });
   assert.equal(config.session.idleTimeoutMs, 5000);
-  assert.equal(config.session.endGraceMs, 5000);
+  assert.equal(config.session.endGraceMs, 600_000);
   assert.deepEqual(config.coaching, loadConfig({}).coaching);
 });
 

@@ -4,7 +4,7 @@ import { defaultAnalysisConfig } from "../../core/audio/config.ts";
 import { defaultCoachingConfig } from "../../core/coaching/config.ts";
 import type { TrackName } from "../../core/config.ts";
 import { createLogger, type LogFields } from "../../core/log.ts";
-import type { MetricsData } from "../../core/protocol/ui_messages.ts";
+import type { MetricsData, SuggestionType } from "../../core/protocol/ui_messages.ts";
 import { CallPipeline } from "../../core/session/call_pipeline.ts";
 import type { SessionPipeline } from "../../core/session/call_session.ts";
 import { defaultSessionConfig } from "../../core/session/config.ts";
@@ -39,14 +39,17 @@ type Audio = ReturnType<typeof conversation>;
 
 interface Recorded {
   suggestions: Suggestion[];
+  /** The moments a tip's condition stopped holding. */
+  cleared: [SuggestionType, number][];
   metrics: MetricsData[];
 }
 
 function recorder(agentTrack: TrackName) {
-  const seen: Recorded = { suggestions: [], metrics: [] };
+  const seen: Recorded = { suggestions: [], cleared: [], metrics: [] };
   const options = {
     agentTrack,
     onSuggestion: (s: Suggestion) => seen.suggestions.push(s),
+    onTipCleared: (type: SuggestionType, streamMs: number) => seen.cleared.push([type, streamMs]),
     onMetrics: (m: MetricsData) => seen.metrics.push(m),
   };
   return { seen, options };
@@ -96,10 +99,13 @@ function threadWith(overrides: Partial<AnalysisThreadOptions> = {}) {
 const faultyWorker = new URL("../support/faulty_analysis_worker.ts", import.meta.url);
 const slowStartWorker = new URL("../support/slow_start_analysis_worker.ts", import.meta.url);
 
-Deno.test("Analysis thread - a call gives exactly the suggestions and metrics it gives on this thread", async () => {
+Deno.test("Analysis thread - a call gives exactly the suggestions, their ends and metrics it gives on this thread", async () => {
   const audio = conversation(90, true);
+  // Five seconds of silence from 40 s: a tip whose condition ends when the talk resumes.
+  for (const track of [audio.agent, audio.customer]) track.fill(0xff, 40 * 8000, 45 * 8000);
   const expected = await inPlace(audio, "outbound");
   assert.ok(expected.suggestions.length > 0, "the fast talker trips a rule");
+  assert.ok(expected.cleared.length > 0, `a tip's condition ends: ${JSON.stringify(expected)}`);
   const { thread } = threadWith();
   try {
     await thread.start(); // frames queued during a cold start would wait seconds (measured below)
@@ -108,6 +114,7 @@ Deno.test("Analysis thread - a call gives exactly the suggestions and metrics it
     await feed(call, audio, "outbound");
     call.flush();
     assert.deepEqual(seen.suggestions, expected.suggestions);
+    assert.deepEqual(seen.cleared, expected.cleared);
     assert.deepEqual(seen.metrics, expected.metrics);
     assert.deepEqual(call.metrics(), expected.last, "the last metrics are there as soon as flush returns");
     assert.equal(call.streamMs, 90_000);
@@ -170,8 +177,10 @@ Deno.test("Analysis thread - calls analysed together each get only their own res
     await Promise.all([feed(callA, fast, "outbound", 7), feed(callB, calm, "inbound", 11)]);
     callA.flush();
     callB.flush();
-    assert.deepEqual(a.seen, { suggestions: expectedFast.suggestions, metrics: expectedFast.metrics });
-    assert.deepEqual(b.seen, { suggestions: expectedCalm.suggestions, metrics: expectedCalm.metrics });
+    const { last: _a, ...fastResults } = expectedFast;
+    const { last: _b, ...calmResults } = expectedCalm;
+    assert.deepEqual(a.seen, fastResults);
+    assert.deepEqual(b.seen, calmResults);
     assert.notDeepEqual(a.seen.metrics, b.seen.metrics);
   } finally {
     thread.close();
@@ -310,6 +319,7 @@ Deno.test("Analysis thread - a call's end waits for a worker still starting inst
     );
     assert.equal(call.streamMs, 2000, "the last results arrived");
     assert.deepEqual(seen.suggestions, expected.suggestions);
+    assert.deepEqual(seen.cleared, expected.cleared);
     assert.deepEqual(seen.metrics, expected.metrics);
     assert.ok(seen.metrics.length >= 8);
   } finally {

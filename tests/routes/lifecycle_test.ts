@@ -74,6 +74,7 @@ Deno.test("Lifecycle - webhook, media socket, page sees stream_started … call_
       session_id: callSid,
       started_at: started.type === "stream_started" ? started.started_at : "",
       agent_track: "outbound",
+      customer_last4: "1111", // the caller's number, +15550001111, passed on by the voice webhook
     });
     assert.equal((await (await fetch(`${server.url}/health`)).json()).active_sessions, 1);
 

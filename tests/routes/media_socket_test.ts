@@ -243,7 +243,7 @@ Deno.test("Media socket - frames as Twilio writes them and the same frames prett
     );
     assert.ok(a.metrics.agent.level_db !== null, `the agent was heard: ${JSON.stringify(a.metrics)}`);
     assert.deepEqual(b.metrics, a.metrics);
-    assert.deepEqual(b.recent_suggestions.map((s) => s.type), a.recent_suggestions.map((s) => s.type));
+    assert.deepEqual(b.suggestions.map((s) => s.type), a.suggestions.map((s) => s.type));
     await Promise.all(pages.map((page) => page.close()));
   });
 });
@@ -378,4 +378,34 @@ Deno.test("Media socket - truncateUtf8 cuts at a character boundary within the b
     assert.ok(text.startsWith(cut.slice(0, -1)), "a prefix of whole characters");
     assert.doesNotMatch(cut, /\uFFFD/);
   }
+});
+
+Deno.test("Media socket - only 4 digits are taken as the customer's last digits; anything else labels nothing", async () => {
+  await withServer(async (server) => {
+    const cases: [string | undefined, string | null][] = [
+      ["4567", "4567"],
+      ["12345", null],
+      ["45a7", null],
+      ["<b>", null],
+      [undefined, null],
+    ];
+    for (const [given, kept] of cases) {
+      const callSid = newCallSid();
+      const answer = await answerCall(server, callSid);
+      const socket = await openSocket(answer.url, {
+        "x-twilio-signature": signTwilioRequest(server.authToken, answer.url, {}),
+      });
+      const stream = new MediaStream(socket, callSid);
+      const { customer_last4: _, ...parameters } = answer.parameters;
+      const page = await PageSocket.open(server, callSid);
+      stream.connected();
+      stream.start(given === undefined ? parameters : { ...parameters, customer_last4: given });
+      const started = await page.next((m) => m.type === "stream_started");
+      assert.ok(started.type === "stream_started");
+      assert.equal(started.customer_last4, kept, `customer_last4 ${JSON.stringify(given)}`);
+      assert.equal(server.registry.snapshot(callSid)[0].customer_last4, kept);
+      stream.stop();
+      await Promise.all([page.close(), closed(socket)]);
+    }
+  });
 });

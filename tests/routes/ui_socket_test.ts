@@ -25,12 +25,14 @@ const METRICS: ServerMessage = {
     silence_s: 0,
     interruptions: 0,
     talk_ratio: 1,
+    customer_raised: false,
   },
 };
 const SUGGESTION: ServerMessage = {
   type: "suggestion",
   session_id: "CA1",
   data: {
+    id: "1",
     type: "SPEAKING_TOO_FAST",
     message: "Slow down a little",
     fixed_message: "Slow down a little",
@@ -38,7 +40,8 @@ const SUGGESTION: ServerMessage = {
     severity: "medium",
     timestamp: new Date(0).toISOString(),
     stream_ms: 6000,
-    reason: "182 WPM for 5.0 s of speech",
+    reason: "About 185 words a minute; aim for 110–160",
+    active: true,
   },
 };
 

@@ -1,22 +1,22 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { loadConfig } from "../../core/config.ts";
-import { silentLogger } from "../../core/log.ts";
+import { createLogger, type Logger, silentLogger } from "../../core/log.ts";
 import { SessionRegistry } from "../../core/session/registry.ts";
 import { signTwilioRequest } from "../../core/twilio/signature.ts";
 import { verifyStreamToken } from "../../core/twilio/stream_token.ts";
-import { twilioWebhooks } from "../../routes/webhooks.ts";
+import { lastFourDigits, twilioWebhooks } from "../../routes/webhooks.ts";
 
 const PUBLIC_URL = "https://coach.example.com";
 const TOKEN = "test-auth-token";
 const CALL_SID = "CA" + "0123456789abcdef".repeat(2);
 
-function setup(env: Record<string, string> = {}) {
+function setup(env: Record<string, string> = {}, log: Logger = silentLogger) {
   const config = loadConfig({ PUBLIC_URL, TWILIO_AUTH_TOKEN: TOKEN, ...env });
   const registry = new SessionRegistry({ ...config, now: () => Date.now(), log: silentLogger });
   const app = new Hono().route(
     "/webhooks/twilio",
-    twilioWebhooks({ config, registry, authToken: TOKEN, log: silentLogger }),
+    twilioWebhooks({ config, registry, authToken: TOKEN, log }),
   );
   /** Posts as Twilio does: to the local server, signed over the public URL. */
   const post = (path: string, params: Record<string, string>, headers: Record<string, string> = {}) =>
@@ -47,6 +47,42 @@ Deno.test("Webhooks - voice answers TwiML for the call and opens a waiting sessi
   const token = /<Parameter name="token" value="([^"]+)"/.exec(xml)?.[1];
   assert.ok(verifyStreamToken(TOKEN, CALL_SID, token), "the token is the HMAC of this CallSid");
   assert.equal(registry.get(CALL_SID)?.status, "waiting");
+});
+
+Deno.test("Webhooks - the customer's last 4 digits go to the media stream; no full number is logged", async () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: "debug", now: () => new Date(0), write: (line) => lines.push(line) });
+  const { post } = setup({}, log);
+  const last4 = async (path: string, params: Record<string, string>) => {
+    const xml = await (await post(path, { CallSid: CALL_SID, ...params })).text();
+    return /<Parameter name="customer_last4" value="(\d{4})"\/>/.exec(xml)?.[1] ?? null;
+  };
+  // A customer calling in is the caller; on a call we placed, the called number; click-to-call: dial_to.
+  assert.equal(
+    await last4("/voice", { From: "+15550004567", To: "+15551234567", Direction: "inbound" }),
+    "4567",
+  );
+  assert.equal(
+    await last4("/voice", { From: "+15551234567", To: "+15550009876", Direction: "outbound-api" }),
+    "9876",
+  );
+  assert.equal(
+    await last4("/voice?agent_track=inbound&dial_to=%2B15559998888", {
+      From: "+15551234567",
+      To: "+15557654321",
+      Direction: "outbound-api",
+    }),
+    "8888",
+  );
+  assert.equal(await last4("/voice", { From: "client:alice", Direction: "inbound" }), null);
+  const logged = lines.join("\n");
+  for (const number of ["15550004567", "15550009876", "15559998888", "15551234567"]) {
+    assert.ok(!logged.includes(number), `the log never holds a full number (${number})`);
+  }
+  assert.match(logged, /"customer_last4":"4567"/);
+  assert.equal(lastFourDigits("+1 (555) 000-4567"), "4567");
+  assert.equal(lastFourDigits("123"), null);
+  assert.equal(lastFourDigits(undefined), null);
 });
 
 Deno.test("Webhooks - HOST comes from PUBLIC_URL, never from request headers", async () => {

@@ -122,7 +122,7 @@ Deno.test("CLI - plays a scenario through a local server with its ephemeral toke
     );
     const pass = await simulate(["loud", "--speed", "0", "--url", server.url]);
     assert.equal(pass.code, 0, pass.stderr);
-    assert.match(pass.stdout, /\[00:\d\d\.\d\] medium SPEAKING_TOO_LOUD\s+You sound a bit loud/);
+    assert.match(pass.stdout, /\[00:\d\d\.\d\] medium SPEAKING_TOO_LOUD\s+Lower your voice a little/);
     assert.match(pass.stdout, /ok\s+SPEAKING_TOO_LOUD/);
     assert.match(pass.stdout, /PASS/);
 

@@ -15,6 +15,7 @@ Deno.test("Report - stream time is mm:ss.d", () => {
 /** A tip as the page socket carries it, in the rules' words unless `words` says otherwise. */
 function sampleTip(words: Partial<SuggestionData> = {}): SuggestionData {
   return {
+    id: "1",
     type: "SPEAKING_TOO_FAST",
     message: "Slow down a little",
     fixed_message: "Slow down a little",
@@ -22,7 +23,8 @@ function sampleTip(words: Partial<SuggestionData> = {}): SuggestionData {
     severity: "medium",
     timestamp: new Date(0).toISOString(),
     stream_ms: 12_400,
-    reason: "182 WPM for 5.0 s of speech",
+    reason: "About 185 words a minute; aim for 110–160",
+    active: true,
     ...words,
   };
 }
@@ -31,13 +33,13 @@ Deno.test("Report - a tip line has time, severity, type, message and reason", ()
   const line = formatTip(sampleTip());
   assert.equal(
     line,
-    "[00:12.4] medium SPEAKING_TOO_FAST      Slow down a little — 182 WPM for 5.0 s of speech",
+    "[00:12.4] medium SPEAKING_TOO_FAST      Slow down a little — About 185 words a minute; aim for 110–160",
   );
 });
 
 Deno.test("Report - a tip a model worded is marked (AI)", () => {
   const line = formatTip(sampleTip({ message: "Ease off the pace so they can follow", phrased_by: "model" }));
-  assert.match(line, /Ease off the pace so they can follow \(AI\) — 182 WPM/);
+  assert.match(line, /Ease off the pace so they can follow \(AI\) — About 185/);
 });
 
 Deno.test("Report - the summary names missing and unexpected tips", () => {

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../../core/config.ts";
-import { createLogger } from "../../../core/log.ts";
+import { createLogger, silentLogger } from "../../../core/log.ts";
 import type { ServerMessage } from "../../../core/protocol/ui_messages.ts";
-import { CallPipeline } from "../../../core/session/call_pipeline.ts";
+import { CallPipeline, type CallPipelineOptions } from "../../../core/session/call_pipeline.ts";
+import { MAX_KEPT_SUGGESTIONS } from "../../../core/session/call_session.ts";
+import type { Suggestion } from "../../../core/coaching/types.ts";
 import { SessionRegistry, SessionStateError } from "../../../core/session/registry.ts";
 
 /** A registry on a fake wall clock, with its log lines collected. */
@@ -59,9 +61,9 @@ Deno.test("Registry - end happens once, sends call_ended, then the session is dr
   ]);
   assert.throws(() => session.ingest("inbound", 0, silence, clock.now), SessionStateError);
   assert.equal(registry.activeCount, 0);
-  clock.now += 4_999;
+  clock.now += 599_999;
   registry.sweep(clock.now);
-  assert.equal(registry.size, 1, "still listed during the grace period");
+  assert.equal(registry.size, 1, "still listed during the ten-minute grace period");
   clock.now += 1;
   registry.sweep(clock.now);
   assert.equal(registry.size, 0);
@@ -156,8 +158,9 @@ Deno.test("Registry - snapshot gives the state a reconnecting page needs", () =>
     status: "waiting",
     started_at: new Date(clock.now).toISOString(),
     agent_track: "inbound",
+    customer_last4: null,
     metrics: null,
-    recent_suggestions: [],
+    suggestions: [],
   }]);
   session.startStream();
   for (let t = 0; t < 600; t += 20) session.ingest("inbound", t, silence, clock.now);
@@ -179,7 +182,7 @@ Deno.test("Registry - a call that ended and was dropped cannot be reopened by a 
   const { registry, clock } = setup();
   registry.open("CA1").startStream();
   registry.end("CA1", "stream_stopped");
-  clock.now += 5_000;
+  clock.now += 600_000;
   registry.sweep(clock.now);
   assert.equal(registry.size, 0);
   assert.throws(() => registry.open("CA1"), /already ended/);
@@ -204,4 +207,119 @@ Deno.test("Registry - a call whose analysis cannot start stays waiting, and may 
   session.startStream();
   assert.equal(session.status, "live");
   session.ingest("outbound", 0, silence, 0);
+});
+
+Deno.test("Registry - a page following every call gets the running calls and the 10 latest ended ones", () => {
+  const { registry, clock } = setup();
+  for (let i = 0; i < 14; i++) {
+    registry.open(`CA${i}`).startStream();
+    clock.now += 1000;
+    if (i < 13) registry.end(`CA${i}`, "stream_stopped");
+  }
+  assert.deepEqual(
+    registry.snapshot(null).map((s) => s.session_id),
+    ["CA3", "CA4", "CA5", "CA6", "CA7", "CA8", "CA9", "CA10", "CA11", "CA12", "CA13"],
+  );
+  assert.equal(registry.snapshot("CA0")[0].status, "ended", "an older ended call is still there by its id");
+  // Busy while a call runs, and in the tick after one ended; not for calls ended before.
+  assert.equal(registry.busySince(clock.now), true);
+  registry.end("CA13", "stream_stopped");
+  assert.equal(registry.busySince(clock.now), true);
+  assert.equal(registry.busySince(clock.now + 1), false);
+});
+
+Deno.test("Registry - a session keeps every tip, marks which still hold, and names the customer's last digits", () => {
+  // A stand-in analysis: the test gives the session its results through the pipeline's callbacks.
+  let analysis: CallPipelineOptions | null = null;
+  const clock = { now: 1_700_000_000_000 };
+  const registry = new SessionRegistry({
+    ...loadConfig({}),
+    now: () => clock.now,
+    log: silentLogger,
+    pipelines: (options) => {
+      analysis = options;
+      return {
+        streamMs: 0,
+        alignment: {},
+        ingest: () => {},
+        flush: () => {},
+        metrics: () => null,
+        dispose: () => {},
+      };
+    },
+  });
+  const messages = collect(registry, "CA1");
+  registry.open("CA1").startStream("outbound", "4567");
+  const tip = (type: Suggestion["type"], streamMs: number): Suggestion => ({
+    type,
+    message: type,
+    severity: "medium",
+    streamMs,
+    reason: "",
+  });
+  analysis!.onSuggestion(tip("SPEAKING_TOO_LOUD", 3_000));
+  analysis!.onSuggestion(tip("SPEAKING_TOO_FAST", 5_000));
+  analysis!.onTipCleared!("SPEAKING_TOO_LOUD", 6_000);
+  analysis!.onTipCleared!("SPEAKING_TOO_LOUD", 6_020); // nothing open: nothing to say
+  analysis!.onSuggestion(tip("SPEAKING_TOO_FAST", 40_000)); // replaces tip 2
+
+  assert.deepEqual(messages[0], {
+    type: "stream_started",
+    session_id: "CA1",
+    started_at: new Date(clock.now).toISOString(),
+    agent_track: "outbound",
+    customer_last4: "4567",
+  });
+  assert.deepEqual(messages.slice(1).map((m) => [m.type, m.type === "suggestion" ? m.data.id : null]), [
+    ["suggestion", "1"],
+    ["suggestion", "2"],
+    ["suggestion_cleared", null],
+    ["suggestion", "3"],
+  ]);
+  assert.deepEqual(messages[3], {
+    type: "suggestion_cleared",
+    session_id: "CA1",
+    suggestion_id: "1",
+    stream_ms: 6_000,
+  });
+  const active = () => registry.snapshot("CA1")[0].suggestions.map((s) => [s.id, s.active]);
+  assert.deepEqual(active(), [["1", false], ["2", false], ["3", true]]);
+  registry.end("CA1", "stream_stopped");
+  assert.deepEqual(active(), [["1", false], ["2", false], ["3", false]], "nothing holds after the call");
+  assert.equal(registry.snapshot("CA1")[0].customer_last4, "4567");
+  const sent = messages[1];
+  assert.ok(sent.type === "suggestion" && sent.data.active, "a message already sent is never changed");
+});
+
+Deno.test("Registry - a snapshot keeps the newest tips of a very long call", () => {
+  let analysis: CallPipelineOptions | null = null;
+  const registry = new SessionRegistry({
+    ...loadConfig({}),
+    now: () => 0,
+    log: silentLogger,
+    pipelines: (options) => {
+      analysis = options;
+      return {
+        streamMs: 0,
+        alignment: {},
+        ingest: () => {},
+        flush: () => {},
+        metrics: () => null,
+        dispose: () => {},
+      };
+    },
+  });
+  registry.open("CA1").startStream();
+  for (let i = 0; i < MAX_KEPT_SUGGESTIONS + 5; i++) {
+    analysis!.onSuggestion({
+      type: "TOO_MUCH_SILENCE",
+      message: "",
+      severity: "medium",
+      streamMs: i,
+      reason: "",
+    });
+  }
+  const kept = registry.snapshot("CA1")[0].suggestions;
+  assert.equal(kept.length, MAX_KEPT_SUGGESTIONS);
+  assert.equal(kept[0].id, "6");
 });

@@ -11,6 +11,7 @@ Deno.test("TwiML - Start/Stream on both tracks to the wss URL, then Dial the age
     agentTrack: "outbound",
     dialNumber: "+15557654321",
     callerId: "+15551234567",
+    customerLast4: "4567",
   });
   assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?><Response><Start><Stream /);
   assert.match(xml, new RegExp(`url="wss://coach\\.example\\.com/ws/twilio/media/${CALL_SID}"`));
@@ -18,6 +19,7 @@ Deno.test("TwiML - Start/Stream on both tracks to the wss URL, then Dial the age
   assert.match(xml, /statusCallback="https:\/\/coach\.example\.com\/webhooks\/twilio\/stream\/status"/);
   assert.match(xml, /<Parameter name="token" value="tok123"\/>/);
   assert.match(xml, /<Parameter name="agent_track" value="outbound"\/>/);
+  assert.match(xml, /<Parameter name="customer_last4" value="4567"\/>/);
   assert.match(
     xml,
     /<\/Start><Dial callerId="\+15551234567" answerOnBridge="true">\+15557654321<\/Dial><\/Response>$/,
