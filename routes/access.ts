@@ -10,6 +10,8 @@
  *
  * @module
  */
+import type { Context } from "hono";
+import type { Logger } from "../core/log.ts";
 
 const LOOPBACK_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
 /** Headers a proxy or tunnel adds; a request carrying any of them came from elsewhere. */
@@ -72,4 +74,27 @@ function hostnameOf(host: string): string {
   if (lower.startsWith("[")) return lower.slice(0, lower.indexOf("]") + 1);
   const colon = lower.indexOf(":");
   return colon === -1 ? lower : lower.slice(0, colon);
+}
+
+/**
+ * The 403 answer for a request from the tunnel or from another site, or null when it may proceed. `feature`
+ * names what refuses in the message, e.g. "click-to-call".
+ */
+export function refuseForeign(c: Context, log: Logger, feature: string): Response | null {
+  if (!isLocalRequest(c.req.raw, peerAddress(c.env))) {
+    log.warn("api_rejected", { path: c.req.path, reason: "not a local request" });
+    return c.json({
+      error: `Forbidden: ${feature} only answers requests made on this machine ` +
+        "(open the page at http://127.0.0.1:PORT/, not through the tunnel).",
+    }, 403);
+  }
+  if (!isSameOrigin(c.req.raw)) {
+    log.warn("api_rejected", {
+      path: c.req.path,
+      reason: "cross-site request",
+      origin: c.req.header("origin"),
+    });
+    return c.json({ error: "Forbidden: cross-site request." }, 403);
+  }
+  return null;
 }

@@ -11,11 +11,10 @@
  * @module
  */
 import { Hono } from "hono";
-import type { Context } from "hono";
 import { z } from "zod";
 import type { AppConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
-import { isLocalRequest, isSameOrigin, peerAddress } from "./access.ts";
+import { refuseForeign } from "./access.ts";
 import {
   createTwilioRestClient,
   describeTwilioError,
@@ -80,14 +79,14 @@ export function apiCallRoutes(deps: ApiCallDeps): Hono {
   let client = deps.twilioClient;
 
   app.get("/", (c) => {
-    const refused = refuseForeign(c, log);
+    const refused = refuseForeign(c, log, "click-to-call");
     if (refused) return refused;
     const missing = missingCallSettings(config);
     return c.json({ enabled: missing.length === 0, missing });
   });
 
   app.post("/", async (c) => {
-    const refused = refuseForeign(c, log);
+    const refused = refuseForeign(c, log, "click-to-call");
     if (refused) return refused;
     if (!(c.req.header("content-type") ?? "").startsWith("application/json")) {
       return c.json({ error: 'Expected a JSON body such as {"to":"+15551234567"}.' }, 415);
@@ -139,24 +138,4 @@ export function apiCallRoutes(deps: ApiCallDeps): Hono {
   });
 
   return app;
-}
-
-/** The 403 answer for a request from the tunnel or from another site, or null when it may proceed. */
-function refuseForeign(c: Context, log: Logger): Response | null {
-  if (!isLocalRequest(c.req.raw, peerAddress(c.env))) {
-    log.warn("api_rejected", { path: c.req.path, reason: "not a local request" });
-    return c.json({
-      error: "Forbidden: click-to-call only answers requests made on this machine " +
-        "(open the page at http://127.0.0.1:PORT/, not through the tunnel).",
-    }, 403);
-  }
-  if (!isSameOrigin(c.req.raw)) {
-    log.warn("api_rejected", {
-      path: c.req.path,
-      reason: "cross-site request",
-      origin: c.req.header("origin"),
-    });
-    return c.json({ error: "Forbidden: cross-site request." }, 403);
-  }
-  return null;
 }

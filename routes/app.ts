@@ -2,7 +2,8 @@
  * The HTTP application: every route of the server in one Hono app, as a plain fetch handler.
  *
  * `GET /health`, Twilio's webhooks under `/webhooks/twilio`, the media socket `/ws/twilio/media/{CallSid}`,
- * the page sockets `/ws/ui[/{session_id}]`, click-to-call `/api/calls`, the agent page and its login.
+ * the page sockets `/ws/ui[/{session_id}]`, click-to-call `/api/calls`, the sample call `/api/sample-call`,
+ * the agent page and its login.
  * The contract is in docs/protocol.md; who may see what is in docs/security.md.
  *
  * @module
@@ -17,6 +18,7 @@ import { pageRoutes } from "./index.tsx";
 import { MediaUpgradeGuard } from "./media_guard.ts";
 import { upgradeMediaSocket } from "./media_socket.ts";
 import { upgradeUiSocket } from "./ui_socket.ts";
+import { type SampleCallPlayer, sampleCallRoutes } from "./sample_call.ts";
 import { securityHeaders } from "./security_headers.ts";
 import { loginRoutes, uiAccess } from "./ui_access.ts";
 import { twilioWebhooks } from "./webhooks.ts";
@@ -38,6 +40,8 @@ export interface AppDeps {
   trackSocket: (socket: WebSocket) => () => void;
   /** The optional AI phrasing of tips, for its counts on `/health` (null: off). */
   phrasing?: { health(): object } | null;
+  /** Plays the page's "Play a sample call" through this server. */
+  sampleCalls: SampleCallPlayer;
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -96,7 +100,8 @@ export function createApp(deps: AppDeps): Hono {
     }, { log }),
   );
   app.route("/api/calls", apiCallRoutes({ config: deps.config, log }));
-  app.route("/", pageRoutes());
+  app.route("/api/sample-call", sampleCallRoutes(deps.sampleCalls, log));
+  app.route("/", pageRoutes({ coaching: deps.config.coaching }));
 
   app.onError((error, c) => {
     log.error("request_failed", { path: c.req.path, error });

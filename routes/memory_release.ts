@@ -2,7 +2,7 @@
  * Gives memory back to the system once the calls are over.
  *
  * Under load V8 grows its young generation (up to about 50 MB here) and keeps it: a server that coached a
- * busy hour would hold that memory all night. When no session has been held for `idleReleaseMs`, the
+ * busy hour would hold that memory all night. When no call has run for `idleReleaseMs`, the
  * server asks V8 once for the collection it runs before reporting out-of-memory ("last resort": full,
  * compacting, and shrinking the young generation), then waits for the next call before doing it again.
  * It is a sync GC of a few tens of milliseconds, run only while no call is live.
@@ -24,7 +24,7 @@ import type { Logger } from "../core/log.ts";
 
 /** Options for {@linkcode IdleMemoryRelease}. */
 export interface IdleMemoryReleaseOptions {
-  /** Idle time (no session held) before the release; 0 turns the release off. */
+  /** Idle time (no call running) before the release; 0 turns the release off. */
   idleReleaseMs: number;
   /** Runs the memory-reducing collection; null when the runtime does not offer one. */
   collect: (() => void) | null;
@@ -50,7 +50,7 @@ export class IdleMemoryRelease {
   readonly #rss: () => number;
   /** A session was held since the last release (or since start). */
   #used = false;
-  /** When the server last went idle (no session held); null while busy. */
+  /** When the server last went idle (no call running); null while busy. */
   #idleSince: number | null = null;
   #releases = 0;
 
@@ -71,8 +71,8 @@ export class IdleMemoryRelease {
   }
 
   /**
-   * Called about once a second with whether any session is held; releases memory when the server has
-   * been idle for `idleReleaseMs` since the last call. Returns whether it released now.
+   * Called about once a second with whether a call runs (or ended since the last tick); releases memory
+   * when the server has been idle for `idleReleaseMs` since the last call. Returns whether it released now.
    */
   tick(busy: boolean, now: number): boolean {
     const { idleReleaseMs, collect, log } = this.#options;

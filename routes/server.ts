@@ -20,6 +20,7 @@ import { AnalysisThread } from "./analysis_thread.ts";
 import { createApp } from "./app.ts";
 import { removeLocalToken, writeLocalToken } from "./local_token.ts";
 import { IdleMemoryRelease, lastResortCollector } from "./memory_release.ts";
+import { SampleCallPlayer } from "./sample_call.ts";
 
 /** Options for {@linkcode startServer}. */
 export interface StartServerOptions {
@@ -103,6 +104,13 @@ export async function startServer(
   const effective: AppConfig = config.publicUrlSet || config.port !== 0
     ? config
     : { ...config, port, publicUrl: `http://127.0.0.1:${port}` };
+  const sampleCalls = new SampleCallPlayer({
+    url: `http://127.0.0.1:${port}`,
+    publicUrl: effective.publicUrl,
+    authToken,
+    coaching: effective.coaching,
+    log,
+  });
   const app = createApp({
     config: effective,
     registry,
@@ -116,6 +124,7 @@ export async function startServer(
       sockets.add(socket);
       return () => sockets.delete(socket);
     },
+    sampleCalls,
   });
   handlerRef.fetch = app.fetch;
 
@@ -134,10 +143,13 @@ export async function startServer(
     ),
     log,
   });
+  let lastSweep = now();
   const sweep = setInterval(() => {
     const time = now();
-    // Read before the sweep: every session since the last tick is still held here, however short it was.
-    const busy = registry.size > 0;
+    // Busy while a call runs, and in the tick after one ended (however short it was); ended calls kept
+    // for pages to show do not hold the memory release back.
+    const busy = registry.busySince(lastSweep);
+    lastSweep = time;
     registry.sweep(time);
     release.tick(busy, time);
     phraser?.tick(time);
@@ -167,6 +179,8 @@ export async function startServer(
   const shutdown = () =>
     stopping ??= (async () => {
       clearInterval(sweep);
+      // The sample call's own sockets and requests end with the server's; it is awaited at the end.
+      const sampleStopped = sampleCalls.stop();
       registry.endAll("shutdown");
       analysisThread?.close();
       // Ended calls aborted their model requests; wait for them to wind down.
@@ -175,6 +189,7 @@ export async function startServer(
         if (socket.readyState === WebSocket.OPEN) socket.close(1001, "server shutting down");
       }
       await server.shutdown();
+      await sampleStopped;
       if (ephemeral) await removeLocalToken(port);
       log.info("server_stopped", {});
     })();

@@ -97,7 +97,10 @@ async function main(): Promise<void> {
     if (!(error instanceof SimulatorError)) throw error;
     console.error(`The demo call failed: ${error.message}`);
   }
-  console.log(`\nThe server keeps running at ${server.url}/ — play more calls from another terminal with`);
+  console.log(
+    `\nThe server keeps running at ${server.url}/ — press "Play a sample call" on the page, or play`,
+  );
+  console.log("other scripted calls from another terminal with");
   console.log(
     `  deno task simulate <scenario> --url ${server.url}    (scenarios: ${SCENARIO_NAMES.join(", ")})`,
   );

@@ -191,7 +191,7 @@ async function playCall(
         tips.set(`${message.data.stream_ms}:${message.data.type}`, message.data);
       }
       if (message.type === "hello") {
-        for (const s of message.sessions[0]?.recent_suggestions ?? []) {
+        for (const s of message.sessions[0]?.suggestions ?? []) {
           tips.set(`${s.stream_ms}:${s.type}`, s);
         }
       }

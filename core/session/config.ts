@@ -16,7 +16,7 @@ export const SessionConfigSchema = z.strictObject({
    */
   endGraceMs: z.number().int().min(0).default(600_000),
   /**
-   * Once no session has been held for this long (wall time), the server gives memory back to the system
+   * Once no call has run for this long (wall time), the server gives memory back to the system
    * (routes/memory_release.ts); 0 turns that off.
    */
   idleReleaseMs: z.number().int().min(0).default(5_000),

@@ -3,6 +3,7 @@ import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
 import { SessionRegistry } from "../../core/session/registry.ts";
 import { createApp } from "../../routes/app.ts";
+import { SampleCallPlayer } from "../../routes/sample_call.ts";
 import { CONTENT_SECURITY_POLICY, inlineStyleHashes } from "../../routes/security_headers.ts";
 import { createHash } from "node:crypto";
 import { ACCESS_COOKIE } from "../../routes/ui_access.ts";
@@ -23,6 +24,13 @@ function setup() {
     now: Date.now,
     startedAt: Date.now(),
     trackSocket: () => () => {},
+    sampleCalls: new SampleCallPlayer({
+      url: "http://127.0.0.1:8000",
+      publicUrl: TUNNEL,
+      authToken: "token-123456",
+      coaching: config.coaching,
+      log: silentLogger,
+    }),
   });
   /** A request as it arrives through cloudflared: loopback connection, tunnel Host, proxy headers. */
   const remote = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
