@@ -1,20 +1,20 @@
 /**
- * Click-to-call: a small form that asks the server (`POST /api/calls`) to ring the agent's phone and then
- * dial the customer. The server only accepts it from a page opened on the same machine; the form shows the
- * server's reason when it refuses (not configured, opened through the tunnel, Twilio error).
+ * Click-to-call: "Call a customer" opens a small form that asks the server (`POST /api/calls`) to ring the
+ * agent's phone and then dial the customer. The page offers it only when the server says calling is
+ * configured (`GET /api/calls`, which also refuses pages not opened on this machine); how to set it up is
+ * in the README. The form shows the server's reason when it refuses (Twilio error, bad number).
  *
  * `ClickToCallForm` is presentational (render it in every state of {@linkcode CLICK_TO_CALL_SAMPLE_STATES}
- * in the style samples); `ClickToCall` wires it to the API with hooks, for use inside an island.
+ * in the style samples); `CallCustomer` wires it to the API with hooks, for use inside an island.
  *
  * @module
  */
 import type { TargetedEvent } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 
 /** Where the form stands. */
 export type ClickToCallState =
   | { kind: "idle" }
-  | { kind: "unavailable"; message: string }
   | { kind: "sending" }
   | { kind: "placed"; callSid: string }
   | { kind: "error"; message: string };
@@ -22,7 +22,6 @@ export type ClickToCallState =
 /** One sample of every state, so the page can pre-generate the CSS of each. */
 export const CLICK_TO_CALL_SAMPLE_STATES: ClickToCallState[] = [
   { kind: "idle" },
-  { kind: "unavailable", message: "Click-to-call is not configured: set AGENT_PHONE_NUMBER." },
   { kind: "sending" },
   { kind: "placed", callSid: "CA00000000000000000000000000000000" },
   { kind: "error", message: "Twilio did not place the call." },
@@ -60,21 +59,14 @@ export async function placeCall(input: string, fetcher: Fetcher = fetch): Promis
   }
 }
 
-/** Whether the server can place calls (`GET /api/calls`); `idle` when it can. */
-export async function clickToCallAvailability(fetcher: Fetcher = fetch): Promise<ClickToCallState> {
+/** Whether this page may offer click-to-call: the server is configured for it and answers this page. */
+export async function clickToCallEnabled(fetcher: Fetcher = fetch): Promise<boolean> {
   try {
     const response = await fetcher("/api/calls");
     const body = await response.json().catch(() => ({}));
-    if (response.ok && body.enabled === true) return { kind: "idle" };
-    if (response.ok && Array.isArray(body.missing)) {
-      return { kind: "unavailable", message: `Click-to-call needs ${body.missing.join(", ")}.` };
-    }
-    return {
-      kind: "unavailable",
-      message: body.error ?? `Click-to-call is unavailable (${response.status}).`,
-    };
-  } catch (error) {
-    return { kind: "unavailable", message: `Could not reach the server: ${(error as Error).message}` };
+    return response.ok && body.enabled === true;
+  } catch {
+    return false; // the server is unreachable: the connection pill says so
   }
 }
 
@@ -86,7 +78,7 @@ export function ClickToCallForm(props: {
   onSubmit?: () => void;
 }) {
   const { state } = props;
-  const disabled = state.kind === "sending" || state.kind === "unavailable";
+  const disabled = state.kind === "sending";
   const submit = (event: TargetedEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!disabled) props.onSubmit?.();
@@ -94,7 +86,7 @@ export function ClickToCallForm(props: {
   return (
     <form data-testid="click-to-call" class="flex flex-col gap-2 text-sm" onSubmit={submit}>
       <label class="flex flex-wrap items-center gap-2">
-        <span class="font-medium text-slate-700">Call a customer</span>
+        <span class="w-full font-medium text-slate-700">Customer's number</span>
         <input
           type="tel"
           name="to"
@@ -103,7 +95,6 @@ export function ClickToCallForm(props: {
           class="min-w-0 flex-1 rounded-lg border border-slate-300 bg-white px-2 py-1 text-slate-900"
           value={props.number}
           onInput={(event) => props.onNumber?.(event.currentTarget.value)}
-          disabled={state.kind === "unavailable"}
           required
         />
         <button
@@ -119,19 +110,61 @@ export function ClickToCallForm(props: {
   );
 }
 
-/** The form wired to the server: checks availability once, then places calls. */
-export function ClickToCall(props: { fetcher?: Fetcher }) {
+/**
+ * "Call a customer": a button that opens the form in a panel over the page (so opening it moves nothing),
+ * closed again with its button, "Close" or Escape.
+ */
+export function CallCustomer(props: { fetcher?: Fetcher }) {
   const fetcher = props.fetcher ?? fetch;
+  const [open, setOpen] = useState(false);
   const [number, setNumber] = useState("");
   const [state, setState] = useState<ClickToCallState>({ kind: "idle" });
-  useEffect(() => {
-    clickToCallAvailability(fetcher).then(setState);
-  }, []);
   const submit = async () => {
     setState({ kind: "sending" });
     setState(await placeCall(number, fetcher));
   };
-  return <ClickToCallForm number={number} state={state} onNumber={setNumber} onSubmit={submit} />;
+  return (
+    <div class="relative" onKeyDown={(event) => event.key === "Escape" && setOpen(false)}>
+      <button
+        type="button"
+        data-testid="call-customer"
+        aria-expanded={open ? "true" : "false"}
+        aria-controls="call-customer-panel"
+        class="whitespace-nowrap rounded-lg border border-slate-300 bg-white px-3 py-1 text-sm font-medium text-slate-900 hover:bg-slate-100"
+        onClick={() => setOpen(!open)}
+      >
+        Call a customer
+      </button>
+      {open && (
+        <CallCustomerPanel
+          number={number}
+          state={state}
+          onNumber={setNumber}
+          onSubmit={submit}
+          onClose={() => setOpen(false)}
+        />
+      )}
+    </div>
+  );
+}
+
+/** The open panel under the "Call a customer" button. */
+export function CallCustomerPanel(props: Parameters<typeof ClickToCallForm>[0] & { onClose?: () => void }) {
+  return (
+    <div
+      id="call-customer-panel"
+      class="absolute right-0 top-full z-20 mt-2 w-80 max-w-[calc(100vw-2rem)] rounded-xl border border-slate-200 bg-white p-4 shadow-lg"
+    >
+      <ClickToCallForm {...props} />
+      <button
+        type="button"
+        class="mt-2 text-sm font-medium text-blue-800 underline"
+        onClick={() => props.onClose?.()}
+      >
+        Close
+      </button>
+    </div>
+  );
 }
 
 function statusText(state: ClickToCallState): string {
@@ -142,12 +175,11 @@ function statusText(state: ClickToCallState): string {
       return "Asking Twilio to place the call…";
     case "placed":
       return `Ringing the agent's phone; the customer is dialled when the agent answers (${state.callSid}).`;
-    case "unavailable":
     case "error":
       return state.message;
   }
 }
 
 function statusClass(state: ClickToCallState): string {
-  return state.kind === "error" || state.kind === "unavailable" ? "text-red-800" : "text-slate-600";
+  return state.kind === "error" ? "text-red-800" : "text-slate-700";
 }

@@ -47,15 +47,9 @@ export function formatSeconds(seconds: number | null): string {
   return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
 }
 
-/** A 0..1 share as a whole percentage, e.g. "62%". */
-export function formatPercent(share: number | null): string {
-  return isKnown(share) ? `${Math.round(clamp(share, 0, 1) * 100)}%` : UNKNOWN;
-}
-
-/** Local wall-clock time of an ISO timestamp, e.g. "14:02:31"; "—" for an unreadable timestamp. */
-export function formatClockTime(iso: string): string {
-  const ms = Date.parse(iso);
+/** Local wall-clock hours and minutes of a time in ms since the epoch, e.g. "14:31"; "—" when unknown. */
+export function formatClockMinutes(ms: number): string {
   if (!isKnown(ms)) return UNKNOWN;
   const d = new Date(ms);
-  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+  return [d.getHours(), d.getMinutes()].map((n) => String(n).padStart(2, "0")).join(":");
 }

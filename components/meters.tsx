@@ -1,15 +1,27 @@
 /**
- * The row of live meters: agent pace, agent and customer level, talk ratio, silence, interruptions.
- * Pure components driven by one `metrics` message; unknown values read "—" and bars rest at zero, and the
- * bars move with a short transition so 4 updates a second look smooth rather than jumpy.
+ * The live meters, in words an agent reads at a glance: pace in words per minute with its target zone, the
+ * agent's volume as Too quiet / Good / Too loud with its zone, the customer as Calm / Raised, the talk share,
+ * the current pause and the talk-overs. dBov stays in the tooltips and the screen-reader text.
+ *
+ * Pure components driven by a {@linkcode MeterDisplay} (islands/meter_display.ts settles the values). Every
+ * tile has a fixed height and every line one short text, so values changing never move the page. While the
+ * page is disconnected or the call has ended the meters are greyed out (`paused`).
+ *
+ * @module
  */
 import type { ComponentChildren } from "preact";
-import type { MetricsData } from "../core/protocol/ui_messages.ts";
-import { clamp, formatDb, formatPercent, formatSeconds, formatWpm, isKnown, UNKNOWN } from "./format.ts";
-import { PACE_STYLES } from "./styles.ts";
+import type { MeterDisplay, MeterTargets } from "../islands/meter_display.ts";
+import { clamp, formatDb, formatSeconds, isKnown, UNKNOWN } from "./format.ts";
+import { GAUGE_STYLES, VERDICT_STYLES, type VerdictTone } from "./styles.ts";
 
-/** The agent's target pace in words per minute (shown as a band on the gauge). */
-export const PACE_TARGET = { min: 110, max: 160 } as const;
+/** What the meters read from the latest `metrics` message directly (no verdicts). */
+export interface RawMeters {
+  agentLevelDb: number | null;
+  customerLevelDb: number | null;
+  silenceS: number | null;
+  interruptions: number | null;
+}
+
 const PACE_SCALE = { min: 60, max: 220 } as const;
 const LEVEL_SCALE_DB = { min: -60, max: 0 } as const;
 
@@ -17,145 +29,255 @@ function percentOf(value: number, scale: { min: number; max: number }): number {
   return clamp(((value - scale.min) / (scale.max - scale.min)) * 100, 0, 100);
 }
 
-function Tile(props: { label: string; testId: string; children: ComponentChildren }) {
+function Tile(props: { title: string; testId: string; tooltip?: string; children: ComponentChildren }) {
   return (
     <div
       data-testid={props.testId}
-      class="rounded-xl border border-slate-200 bg-white p-3 flex flex-col gap-1 min-w-0"
+      title={props.tooltip}
+      class="flex h-[7.75rem] min-w-0 flex-col gap-1 overflow-hidden rounded-xl border border-slate-200 bg-white p-3"
     >
-      <h3 class="text-xs font-semibold uppercase tracking-wide text-slate-600">{props.label}</h3>
+      <h3 class="text-xs font-semibold uppercase tracking-wide text-slate-700">{props.title}</h3>
       {props.children}
     </div>
   );
 }
 
-function Value(props: { text: string; unit?: string }) {
+/** The big line: a number with its unit, or a verdict word. */
+function Value(props: { text: string; unit?: string; tone?: VerdictTone }) {
+  const colour = props.tone ? VERDICT_STYLES[props.tone] : "text-slate-900";
   return (
-    <p class="text-2xl font-bold tabular-nums text-slate-900" data-testid="meter-value">
+    <p data-testid="meter-value" class={`whitespace-nowrap text-2xl font-bold tabular-nums ${colour}`}>
       {props.text}
-      {props.unit && props.text !== UNKNOWN && (
-        <span class="ml-1 text-sm font-medium text-slate-600">{props.unit}</span>
-      )}
+      {props.unit && <span class="ml-1 text-sm font-medium text-slate-700">{props.unit}</span>}
     </p>
   );
 }
 
-/** WPM with the target band drawn on the scale and a verdict in words. */
-export function PaceGauge(props: { wpm: number | null }) {
-  const { wpm } = props;
-  const verdict = !isKnown(wpm)
-    ? { text: `Target ${PACE_TARGET.min}–${PACE_TARGET.max}`, style: PACE_STYLES.unknown }
-    : wpm > PACE_TARGET.max
-    ? { text: "Too fast", style: PACE_STYLES.fast }
-    : wpm < PACE_TARGET.min
-    ? { text: "Too slow", style: PACE_STYLES.slow }
-    : { text: "Good pace", style: PACE_STYLES.good };
-  const bandLeft = percentOf(PACE_TARGET.min, PACE_SCALE);
-  const bandWidth = percentOf(PACE_TARGET.max, PACE_SCALE) - bandLeft;
+function Note(props: { text: string; tone?: VerdictTone; testId?: string }) {
   return (
-    <Tile label="Agent pace" testId="meter-pace">
-      <Value text={formatWpm(wpm)} unit="WPM" />
+    <p
+      data-testid={props.testId}
+      class={`mt-auto whitespace-nowrap text-xs font-medium ${VERDICT_STYLES[props.tone ?? "unknown"]}`}
+    >
+      {props.text}
+    </p>
+  );
+}
+
+/** A bar with a target zone and a marker for the value; the zone's contrast is at least 3:1 (styles.ts). */
+function ZoneGauge(props: {
+  label: string;
+  value: number | null;
+  zone: { min: number; max: number };
+  scale: { min: number; max: number };
+  valueText: string;
+}) {
+  const left = percentOf(props.zone.min, props.scale);
+  const width = percentOf(props.zone.max, props.scale) - left;
+  return (
+    <div
+      role="meter"
+      aria-label={props.label}
+      aria-valuemin={props.scale.min}
+      aria-valuemax={props.scale.max}
+      aria-valuenow={isKnown(props.value) ? Math.round(props.value) : undefined}
+      aria-valuetext={props.valueText}
+      class={`relative my-1 h-2.5 shrink-0 rounded-full ${GAUGE_STYLES.track}`}
+    >
       <div
-        class="relative h-3 rounded-full bg-slate-200"
-        role="meter"
-        aria-label="Agent pace in words per minute"
-        aria-valuemin={PACE_SCALE.min}
-        aria-valuemax={PACE_SCALE.max}
-        aria-valuenow={isKnown(wpm) ? Math.round(wpm) : undefined}
-      >
+        data-testid="meter-zone"
+        class={`absolute inset-y-0 rounded-full ${GAUGE_STYLES.zone}`}
+        style={{ left: `${left}%`, width: `${width}%` }}
+      />
+      {isKnown(props.value) && (
         <div
-          class="absolute inset-y-0 rounded-full bg-emerald-300"
-          style={{ left: `${bandLeft}%`, width: `${bandWidth}%` }}
+          data-testid="meter-marker"
+          class={`absolute -top-1 -bottom-1 w-1.5 -ml-0.5 rounded transition-all duration-300 motion-reduce:transition-none ${GAUGE_STYLES.marker}`}
+          style={{ left: `${percentOf(props.value, props.scale)}%` }}
         />
-        {isKnown(wpm) && (
-          <div
-            data-testid="pace-marker"
-            class="absolute -top-1 -bottom-1 w-1.5 -ml-0.5 rounded bg-slate-900 transition-all duration-300 motion-reduce:transition-none"
-            style={{ left: `${percentOf(wpm, PACE_SCALE)}%` }}
-          />
-        )}
-      </div>
-      <p class={`text-xs font-medium ${verdict.style}`}>{verdict.text}</p>
+      )}
+    </div>
+  );
+}
+
+const PACE_WORDS = { slow: "Too slow", good: "Good pace", fast: "Too fast" } as const;
+const PACE_TONES = { slow: "low", good: "good", fast: "high" } as const;
+const VOLUME_WORDS = { quiet: "Too quiet", good: "Good", loud: "Too loud" } as const;
+const VOLUME_TONES = { quiet: "low", good: "good", loud: "high" } as const;
+
+function PaceTile(props: { display: MeterDisplay; target: { min: number; max: number } }) {
+  const { wpm } = props.display;
+  const verdict = props.display.pace.value;
+  const target = `${props.target.min}\u2013${props.target.max}`;
+  const valueText = wpm === null || verdict === null
+    ? `No pace yet; target ${props.target.min} to ${props.target.max} words per minute`
+    : `${wpm} words per minute, ${PACE_WORDS[verdict].toLowerCase()}`;
+  return (
+    <Tile title="Your pace" testId="meter-pace">
+      <Value text={wpm === null ? UNKNOWN : String(wpm)} unit="words/min" />
+      <ZoneGauge label="Your pace" value={wpm} zone={props.target} scale={PACE_SCALE} valueText={valueText} />
+      {verdict === null
+        ? <Note text={`Aim: ${target} words/min`} />
+        : <Note testId="meter-verdict" text={PACE_WORDS[verdict]} tone={PACE_TONES[verdict]} />}
     </Tile>
   );
 }
 
-/** Speech level in dBov on a −60..0 bar, plus whether the party is talking. */
-export function LevelMeter(props: { label: string; testId: string; db: number | null; speaking: boolean }) {
-  const known = isKnown(props.db);
+/** Whether a party talks now; "Not live" while the meters are paused (the data is not current). */
+function speakingWord(speaking: boolean, heard: boolean, paused: boolean): string {
+  return paused ? "Not live" : !heard ? "Not heard yet" : speaking ? "Speaking" : "Listening";
+}
+
+function VolumeTile(
+  props: {
+    display: MeterDisplay;
+    levelDb: number | null;
+    target: { min: number; max: number };
+    paused: boolean;
+  },
+) {
+  const verdict = props.display.volume.value;
+  const heard = isKnown(props.levelDb);
+  const speaking = speakingWord(props.display.agentSpeaking, heard, props.paused);
+  const valueText = verdict === null
+    ? "Your volume: not heard yet"
+    : `Your volume ${VOLUME_WORDS[verdict].toLowerCase()}, ${
+      formatDb(props.levelDb)
+    }, ${speaking.toLowerCase()}`;
   return (
-    <Tile label={props.label} testId={props.testId}>
-      <Value text={formatDb(props.db)} />
+    <Tile
+      title="Your volume"
+      testId="meter-agent-level"
+      tooltip={heard ? formatDb(props.levelDb) : undefined}
+    >
+      <Value
+        text={verdict === null ? UNKNOWN : VOLUME_WORDS[verdict]}
+        tone={verdict === null ? undefined : VOLUME_TONES[verdict]}
+      />
+      <ZoneGauge
+        label="Your volume"
+        value={props.levelDb}
+        zone={props.target}
+        scale={LEVEL_SCALE_DB}
+        valueText={valueText}
+      />
+      <Note testId="meter-speaking" text={speaking} />
+    </Tile>
+  );
+}
+
+function CustomerTile(props: { display: MeterDisplay; levelDb: number | null; paused: boolean }) {
+  const mood = props.display.mood.value;
+  const heard = isKnown(props.levelDb);
+  const speaking = speakingWord(props.display.customerSpeaking, heard, props.paused);
+  const valueText = mood === null
+    ? "Customer: not heard yet"
+    : `Customer ${mood}, ${formatDb(props.levelDb)}, ${speaking.toLowerCase()}`;
+  return (
+    <Tile
+      title="Customer"
+      testId="meter-customer-level"
+      tooltip={heard ? formatDb(props.levelDb) : undefined}
+    >
+      <Value
+        text={mood === null ? UNKNOWN : mood === "raised" ? "Raised" : "Calm"}
+        tone={mood === null ? undefined : mood === "raised" ? "high" : "good"}
+      />
       <div
-        class="h-3 rounded-full bg-slate-200 overflow-hidden"
         role="meter"
-        aria-label={`${props.label} in dBov`}
+        aria-label="Customer's voice"
         aria-valuemin={LEVEL_SCALE_DB.min}
         aria-valuemax={LEVEL_SCALE_DB.max}
-        aria-valuenow={known ? Math.round(props.db as number) : undefined}
+        aria-valuenow={heard ? Math.round(props.levelDb!) : undefined}
+        aria-valuetext={valueText}
+        class={`my-1 h-2.5 shrink-0 overflow-hidden rounded-full ${GAUGE_STYLES.track}`}
       >
         <div
-          data-testid="level-bar"
-          class="h-full rounded-full bg-sky-600 transition-all duration-300 motion-reduce:transition-none"
-          style={{ width: `${known ? percentOf(props.db as number, LEVEL_SCALE_DB) : 0}%` }}
+          class={`h-full rounded-full transition-all duration-300 motion-reduce:transition-none ${GAUGE_STYLES.fill}`}
+          style={{ width: `${heard ? percentOf(props.levelDb!, LEVEL_SCALE_DB) : 0}%` }}
         />
       </div>
-      <p class="text-xs font-medium text-slate-600">{props.speaking ? "Speaking" : "Quiet"}</p>
+      <Note testId="meter-speaking" text={speaking} />
     </Tile>
   );
 }
 
-/** Agent share of talk time as a split bar. */
-export function TalkRatioMeter(props: { ratio: number | null }) {
-  const known = isKnown(props.ratio);
-  const agent = known ? clamp(props.ratio as number, 0, 1) * 100 : 0;
+function TalkTile(props: { display: MeterDisplay }) {
+  const { talk } = props.display;
   return (
-    <Tile label="Talk ratio" testId="meter-talk-ratio">
-      <Value text={known ? `${formatPercent(props.ratio)}` : UNKNOWN} unit="agent" />
-      <div class="flex h-3 rounded-full bg-slate-200 overflow-hidden" aria-hidden="true">
+    <Tile title="Talk share" testId="meter-talk-ratio">
+      <Value text={talk ? `${talk.agent}%` : UNKNOWN} unit="you" />
+      <div
+        role="meter"
+        aria-label="Your share of the talking"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={talk?.agent}
+        aria-valuetext={talk
+          ? `You ${talk.agent} percent, customer ${talk.customer} percent`
+          : "Nobody has talked yet"}
+        class={`my-1 flex h-2.5 shrink-0 overflow-hidden rounded-full ${GAUGE_STYLES.track}`}
+      >
         <div
-          class="h-full bg-indigo-600 transition-all duration-300 motion-reduce:transition-none"
-          style={{ width: `${agent}%` }}
+          class={`h-full transition-all duration-300 motion-reduce:transition-none ${GAUGE_STYLES.agentShare}`}
+          style={{ width: `${talk?.agent ?? 0}%` }}
         />
         <div
-          class="h-full bg-orange-400 transition-all duration-300 motion-reduce:transition-none"
-          style={{ width: `${known ? 100 - agent : 0}%` }}
+          class={`h-full transition-all duration-300 motion-reduce:transition-none ${GAUGE_STYLES.customerShare}`}
+          style={{ width: `${talk?.customer ?? 0}%` }}
         />
       </div>
-      <p class="text-xs font-medium text-slate-600">
-        {known ? `Customer ${formatPercent(1 - (props.ratio as number))}` : "Nobody has talked yet"}
-      </p>
+      <Note
+        testId="meter-customer-share"
+        text={talk ? `${talk.customer}% customer` : "Nobody has talked yet"}
+      />
     </Tile>
   );
 }
 
-/** All six meters; two columns on a phone, three on a tablet, six on a laptop. */
-export function MeterRow(props: { metrics: MetricsData | null }) {
-  const m = props.metrics;
+/** The six tiles; two columns on a phone, three on a tablet, six on a laptop. */
+export function MeterRow(props: {
+  display: MeterDisplay;
+  raw: RawMeters;
+  targets: MeterTargets;
+  /** Grey the meters out: the page is disconnected or the call has ended. */
+  paused: boolean;
+  /** Shown over the greyed meters, e.g. "Connection lost". */
+  banner?: ComponentChildren;
+}) {
+  const { display, raw } = props;
   return (
-    <section aria-label="Live meters" class="grid grid-cols-2 sm:grid-cols-3 lg:grid-cols-6 gap-3">
-      <PaceGauge wpm={m?.agent.wpm ?? null} />
-      <LevelMeter
-        label="Agent level"
-        testId="meter-agent-level"
-        db={m?.agent.level_db ?? null}
-        speaking={m?.agent.speaking ?? false}
-      />
-      <LevelMeter
-        label="Customer level"
-        testId="meter-customer-level"
-        db={m?.customer.level_db ?? null}
-        speaking={m?.customer.speaking ?? false}
-      />
-      <TalkRatioMeter ratio={m?.talk_ratio ?? null} />
-      <Tile label="Silence" testId="meter-silence">
-        <Value text={formatSeconds(m?.silence_s ?? null)} />
-        <p class="text-xs font-medium text-slate-600">Current pause</p>
-      </Tile>
-      <Tile label="Interruptions" testId="meter-interruptions">
-        <Value text={m && isKnown(m.interruptions) ? String(m.interruptions) : UNKNOWN} />
-        <p class="text-xs font-medium text-slate-600">Talk-overs so far</p>
-      </Tile>
+    <section
+      aria-labelledby="meters-heading"
+      class="relative"
+      data-testid="meters"
+      data-paused={String(props.paused)}
+    >
+      <h2 id="meters-heading" class="sr-only">Live meters</h2>
+      <div
+        class={`grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6 transition duration-300 ${
+          props.paused ? "opacity-50 grayscale" : ""
+        }`}
+      >
+        <PaceTile display={display} target={props.targets.paceWpm} />
+        <VolumeTile
+          display={display}
+          levelDb={raw.agentLevelDb}
+          target={props.targets.levelDb}
+          paused={props.paused}
+        />
+        <CustomerTile display={display} levelDb={raw.customerLevelDb} paused={props.paused} />
+        <TalkTile display={display} />
+        <Tile title="Silence" testId="meter-silence">
+          <Value text={formatSeconds(raw.silenceS)} />
+          <Note text="Current pause" />
+        </Tile>
+        <Tile title="Talk-overs" testId="meter-interruptions">
+          <Value text={isKnown(raw.interruptions) ? String(raw.interruptions) : UNKNOWN} />
+          <Note text="So far in this call" />
+        </Tile>
+      </div>
+      {props.banner}
     </section>
   );
 }

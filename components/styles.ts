@@ -3,8 +3,9 @@
  * pre-generate their CSS on the server: the island switches between them at runtime, after the server
  * render, and the browser has no twind runtime.
  *
- * Colours: the severity backgrounds are the product's palette; every text colour on them passes WCAG AA
- * (≥ 4.5:1), and each severity also has a text label, so colour is never the only cue.
+ * Colours: one accent per severity (blue, amber, red). Every text colour on a card passes WCAG AA
+ * (≥ 4.5:1) and every icon and meter zone is at least 3:1 against what it sits on. Severity is never told by
+ * colour alone: the card's icon differs in shape, and screen readers hear the label.
  *
  * @module
  */
@@ -12,31 +13,29 @@ import type { Severity } from "../core/protocol/ui_messages.ts";
 
 /** How a severity looks and reads. */
 export interface SeverityStyle {
+  /** Read by screen readers (never shown as a badge). */
   label: string;
+  /** Card background and border. */
   card: string;
-  badge: string;
-  /** Small marker before an earlier tip in the history list. */
-  dot: string;
+  /** Icons on the card and in the list. */
+  icon: string;
 }
 
 export const SEVERITY_STYLES: Record<Severity, SeverityStyle> = {
   low: {
     label: "Low priority",
     card: "bg-[#E3F2FD] border-[#1565C0]",
-    badge: "bg-white text-[#0D47A1] border-[#1565C0]",
-    dot: "bg-[#1565C0]",
+    icon: "text-[#0D47A1]",
   },
   medium: {
     label: "Medium priority",
     card: "bg-[#FFF9C4] border-[#F9A825]",
-    badge: "bg-white text-[#6D4C00] border-[#F9A825]",
-    dot: "bg-[#F9A825]",
+    icon: "text-[#6D4C00]",
   },
   high: {
     label: "High priority",
     card: "bg-[#FFEBEE] border-[#C62828]",
-    badge: "bg-white text-[#B71C1C] border-[#C62828]",
-    dot: "bg-[#C62828]",
+    icon: "text-[#B71C1C]",
   },
 };
 
@@ -57,10 +56,24 @@ export const PILL_STYLES = {
   bad: { pill: "bg-slate-200 text-slate-900", dot: "bg-slate-600" },
 } satisfies Record<string, PillStyle>;
 
-/** Pace verdicts under the WPM gauge. */
-export const PACE_STYLES = {
+/** Meter verdicts: on target, off target one way or the other, not known yet. */
+export const VERDICT_STYLES = {
   unknown: "text-slate-600",
-  slow: "text-amber-900",
   good: "text-emerald-800",
-  fast: "text-red-800",
+  low: "text-amber-900",
+  high: "text-red-800",
+} as const;
+export type VerdictTone = keyof typeof VERDICT_STYLES;
+
+/**
+ * Meter bars: the track, the target zone on it (≥ 3:1 against the track, so the zone is visible to
+ * everyone) and the marker of the current value (≥ 3:1 against both, with a white outline).
+ */
+export const GAUGE_STYLES = {
+  track: "bg-slate-200",
+  zone: "bg-emerald-700",
+  marker: "bg-slate-900 ring-2 ring-white",
+  fill: "bg-sky-700",
+  agentShare: "bg-indigo-600",
+  customerShare: "bg-orange-400",
 } as const;

@@ -1,13 +1,26 @@
-/** Suggestion cards: the big current tip(s) and the compact list of earlier tips. */
+/**
+ * A tip: the large card in the tip area, and its line in the list of the call's tips.
+ *
+ * The card reads top to bottom in the order an agent needs it: the message (large, a few words), why (small,
+ * plain words), then whether it still applies and when it came. Severity shows as the card's colour, its
+ * border and the shape of its icon; screen readers hear it. A tip a language model worded carries a small
+ * "AI" marker at the end of the footer (and of its line in the list).
+ *
+ * @module
+ */
 import type { SuggestionData } from "../core/protocol/ui_messages.ts";
-import { formatClockTime } from "./format.ts";
+import { formatDuration } from "./format.ts";
+import { CategoryIcon, SeverityIcon, TIP_KINDS } from "./icons.tsx";
 import { SEVERITY_STYLES } from "./styles.ts";
 
 /** A suggestion plus a stable key for lists. */
 export type TipView = SuggestionData & { key: string };
 
-/** `shown`: fresh tip at full strength; `leaving`: fading out (5 s passed or a newer tip replaced it). */
+/** `shown`: on screen; `leaving`: fading out under the card that replaced it. */
 export type TipPhase = "shown" | "leaving";
+
+/** Messages longer than this take a size smaller below 1024 px, so they still fit two lines on a phone. */
+const LONG_MESSAGE_CHARS = 30;
 
 /**
  * The small marker on a tip a language model worded: "AI" on screen, "worded by AI" for screen readers, and
@@ -19,7 +32,7 @@ function AiMarker(props: { tip: TipView }) {
     <span
       data-testid="ai-marker"
       title={`Worded by AI. The rule's own words: ${props.tip.fixed_message}`}
-      class="ml-2 inline-block rounded border border-violet-300 bg-violet-50 px-1.5 align-middle text-xs font-bold text-violet-800"
+      class="inline-block shrink-0 rounded border border-violet-300 bg-violet-50 px-1.5 text-xs font-bold text-violet-800"
     >
       <span aria-hidden="true">AI</span>
       <span class="sr-only">(worded by AI)</span>
@@ -27,60 +40,73 @@ function AiMarker(props: { tip: TipView }) {
   );
 }
 
-/** One large card: message, severity label, reason, time. Fades in on mount; fades out when `leaving`. */
-export function SuggestionCard(props: { tip: TipView; phase: TipPhase }) {
-  const { tip, phase } = props;
+/** Seconds into the call, e.g. "at 0:44". */
+function intoCall(tip: TipView): string {
+  return `at ${formatDuration(tip.stream_ms)}`;
+}
+
+/** The card. `active`: the server says its condition still holds. It fills the tip area it sits in. */
+export function SuggestionCard(props: { tip: TipView; phase: TipPhase; active: boolean }) {
+  const { tip, phase, active } = props;
   const style = SEVERITY_STYLES[tip.severity];
-  const motion = phase === "leaving" ? "opacity-0 -translate-y-1" : "opacity-100";
+  const motion = phase === "leaving" ? "opacity-0" : "opacity-100";
   return (
     <article
       data-testid="suggestion-card"
       data-severity={tip.severity}
       data-type={tip.type}
       data-phase={phase}
-      class={`rounded-xl border-2 border-l-8 p-4 sm:p-5 shadow-sm animate-tip-in transition duration-500 ease-out motion-reduce:animate-none motion-reduce:transition-none ${style.card} ${motion}`}
+      data-active={String(active)}
+      aria-hidden={phase === "leaving" ? "true" : undefined}
+      class={`absolute inset-0 flex gap-3 sm:gap-4 rounded-xl border-2 border-l-8 p-3 sm:p-4 shadow-sm animate-tip-in transition-opacity duration-300 ease-out motion-reduce:animate-none motion-reduce:transition-none ${style.card} ${motion}`}
     >
-      <div class="flex flex-wrap items-center justify-between gap-2">
-        <span
-          class={`rounded-full border px-2.5 py-0.5 text-xs font-bold uppercase tracking-wide ${style.badge}`}
+      <CategoryIcon type={tip.type} class={`mt-0.5 h-8 w-8 sm:h-9 sm:w-9 shrink-0 ${style.icon}`} />
+      <div class="flex min-w-0 flex-1 flex-col">
+        <p
+          data-testid="tip-message"
+          class={`${
+            tip.message.length > LONG_MESSAGE_CHARS ? "text-xl" : "text-2xl"
+          } lg:text-3xl font-semibold leading-tight text-slate-900`}
         >
-          {style.label}
-        </span>
-        <time class="text-xs text-gray-600" dateTime={tip.timestamp}>{formatClockTime(tip.timestamp)}</time>
+          <span class="sr-only">{style.label}:</span>
+          {tip.message}
+        </p>
+        <p data-testid="tip-reason" class="mt-1 text-sm text-slate-700">{tip.reason}</p>
+        <div data-testid="tip-footer" class="mt-auto flex items-center gap-2 pt-1 text-sm">
+          <SeverityIcon severity={tip.severity} class={`h-5 w-5 shrink-0 ${style.icon}`} />
+          <span data-testid="tip-status" data-active={String(active)} class="font-medium text-slate-900">
+            {active ? TIP_KINDS[tip.type].still : "Back on track"}
+          </span>
+          <span class="ml-auto whitespace-nowrap tabular-nums text-slate-700">{intoCall(tip)}</span>
+          <AiMarker tip={tip} />
+        </div>
       </div>
-      <p class="mt-2 text-2xl sm:text-3xl font-semibold leading-snug text-gray-900">
-        {tip.message}
-        <AiMarker tip={tip} />
-      </p>
-      <p class="mt-1 text-sm text-gray-700">{tip.reason}</p>
     </article>
   );
 }
 
-/** Tips that have faded out, newest first, kept readable as a short history. */
-export function EarlierTips(props: { tips: TipView[] }) {
+/** Every tip of the call, oldest first, so new ones add at the end and nothing above them moves. */
+export function TipList(props: { tips: TipView[] }) {
   if (props.tips.length === 0) return null;
   return (
-    <section aria-label="Earlier tips" class="mt-2">
-      <h2 class="text-xs font-semibold uppercase tracking-wide text-slate-600">Earlier in this call</h2>
-      <ul class="mt-1 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
+    <section aria-labelledby="tip-list-heading" data-testid="tip-list">
+      <h2 id="tip-list-heading" class="text-sm font-semibold text-slate-700">
+        Tips in this call ({props.tips.length})
+      </h2>
+      <ol class="mt-2 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
         {props.tips.map((tip) => {
           const style = SEVERITY_STYLES[tip.severity];
           return (
-            <li key={tip.key} data-testid="earlier-tip" class="flex items-baseline gap-2 px-3 py-2 text-sm">
-              <span aria-hidden="true" class={`inline-block h-2 w-2 shrink-0 rounded-full ${style.dot}`} />
+            <li key={tip.key} data-testid="listed-tip" class="flex items-center gap-3 px-3 py-2 text-sm">
+              <CategoryIcon type={tip.type} class={`h-5 w-5 shrink-0 ${style.icon}`} />
               <span class="sr-only">{style.label}:</span>
-              <span class="flex-1 text-slate-900">
-                {tip.message}
-                <AiMarker tip={tip} />
-              </span>
-              <time class="text-xs text-gray-600" dateTime={tip.timestamp}>
-                {formatClockTime(tip.timestamp)}
-              </time>
+              <span data-testid="listed-message" class="min-w-0 flex-1 text-slate-900">{tip.message}</span>
+              <AiMarker tip={tip} />
+              <span class="whitespace-nowrap tabular-nums text-slate-700">{intoCall(tip)}</span>
             </li>
           );
         })}
-      </ul>
+      </ol>
     </section>
   );
 }

@@ -57,7 +57,10 @@ export function CallStatus(props: { status: CallStatusView }) {
   }
 }
 
-/** Right pill: "Connected", "Reconnecting in 4 s", "Offline". */
+/**
+ * Right pill: "Connected", "Reconnecting…", "Offline". Short on purpose: the bar keeps one line on a phone;
+ * the countdown is in the banner over the meters.
+ */
 export function ConnectionStatus(props: { connection: ConnectionView }) {
   const c = props.connection;
   switch (c.kind) {
@@ -70,7 +73,7 @@ export function ConnectionStatus(props: { connection: ConnectionView }) {
         <Pill
           testId="connection-status"
           style={PILL_STYLES.warning}
-          text={c.inSeconds > 0 ? `Reconnecting in ${c.inSeconds} s` : "Reconnecting…"}
+          text="Reconnecting…"
         />
       );
     case "offline":
@@ -115,12 +118,39 @@ export function TopBar(props: { call: CallStatusView; connection: ConnectionView
   );
 }
 
-/** A message the server sent as `error`, shown under the bar until the next `hello`. */
+/** A message the server sent as `error`, shown at the top of the window (over the page) until the next `hello`. */
 export function ServerErrorNote(props: { message: string | null }) {
   if (props.message === null) return null;
   return (
-    <p role="alert" class="rounded-lg border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900">
+    <p
+      role="alert"
+      class="fixed inset-x-4 top-2 z-30 mx-auto max-w-xl rounded-lg border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 shadow"
+    >
       Server error: {props.message}
     </p>
+  );
+}
+
+/**
+ * Over the greyed-out meters while the page has lost its connection: says so, and when it tries again.
+ * Absolutely placed, so showing it moves nothing.
+ */
+export function ConnectionBanner(props: { connection: ConnectionView }) {
+  const c = props.connection;
+  const text = c.kind === "offline"
+    ? "You are offline. The page reconnects when the network is back."
+    : c.kind === "reconnecting" && c.inSeconds > 0
+    ? `Connection lost. Reconnecting in ${c.inSeconds} s…`
+    : "Connection lost. Reconnecting…";
+  return (
+    <div class="absolute inset-0 flex items-center justify-center p-2">
+      <p
+        data-testid="connection-banner"
+        role="alert"
+        class="rounded-lg border border-amber-300 bg-amber-50 px-4 py-2 text-center text-sm font-medium text-amber-900 shadow"
+      >
+        {text} The meters are paused.
+      </p>
+    </div>
   );
 }

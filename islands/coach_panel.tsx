@@ -1,35 +1,45 @@
 /**
- * The agent page's one island: connects to the UI socket, follows a call, and shows its tips and meters.
- * Rendered on the server with the empty state ("waiting", "connecting…"), then hydrated by `glue.ts`.
+ * The agent page's one island: connects to the UI socket (following every call), and shows the followed
+ * call's tip, meters and tips. Rendered on the server in its empty state, then hydrated by `glue.ts`.
+ * The rules live in pure modules: which call (coach_state.ts), which card (tip_stage.ts), what the meters
+ * say (meter_display.ts), what screen readers hear and when (announcer.ts).
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
-import type { SuggestionData } from "../core/protocol/ui_messages.ts";
-import { CallPicker } from "../components/call_picker.tsx";
+import type { ServerMessage } from "../core/protocol/ui_messages.ts";
+import { CallBar, SwitchOffer } from "../components/call_bar.tsx";
+import { CallCustomer, clickToCallEnabled } from "../components/click_to_call.tsx";
 import { MeterRow } from "../components/meters.tsx";
-import { EarlierTips } from "../components/suggestion_card.tsx";
-import { CurrentTips } from "../components/suggestion_feed.tsx";
-import { type ConnectionView, ServerErrorNote, TopBar } from "../components/top_bar.tsx";
+import { playSampleCall, sampleCallAvailable, type SampleCallState } from "../components/sample_call.tsx";
+import { TipList } from "../components/suggestion_card.tsx";
+import { TipArea, type TipAreaIdle } from "../components/tip_area.tsx";
+import { ConnectionBanner, type ConnectionView, ServerErrorNote, TopBar } from "../components/top_bar.tsx";
 import { SEVERITY_STYLES } from "../components/styles.ts";
+import { Announcer, type Channel, CHANNELS } from "./announcer.ts";
+import { callAnnouncement, callLabel, callOptions, callStatusView } from "./call_views.ts";
 import {
   applyMessage,
-  callOptions,
-  callStatusView,
+  type CallView,
   type CoachState,
-  EMPTY_STATE,
-  shownCall,
-  tipsView,
+  dismissOffer,
+  followCall,
+  followedCall,
+  initialState,
+  switchOffer,
 } from "./coach_state.ts";
+import { EMPTY_METERS, type MeterTargets } from "./meter_display.ts";
+import { holdsAt, tipStage } from "./tip_stage.ts";
 import { type SocketState, UiSocket } from "./ui_socket.ts";
-import { ClickToCall } from "../components/click_to_call.tsx";
 
 /** Props of the island (must be JSON). */
 export type CoachPanelProps = {
   /** Path of the UI socket, e.g. "/ws/ui". */
   wsPath: string;
+  /** The coaching thresholds the meters' target zones show. */
+  targets: MeterTargets;
 };
 
-// Fade timing and the call timer need a clock; 4 ticks a second keeps the 0.5 s fade-out on time.
+// Card dwell, fades and the call timer need a clock; 4 ticks a second keeps the fades on time.
 const TICK_MS = 250;
 
 function connectionView(state: SocketState, nowMs: number): ConnectionView {
@@ -37,103 +47,160 @@ function connectionView(state: SocketState, nowMs: number): ConnectionView {
   return { kind: "reconnecting", inSeconds: Math.max(0, Math.ceil((state.retryAtMs - nowMs) / 1000)) };
 }
 
-function announcementText(tip: SuggestionData): string {
-  return `${SEVERITY_STYLES[tip.severity].label} tip: ${tip.message}`;
+function idleView(call: CallView | null): TipAreaIdle {
+  if (!call) return { kind: "no_call" };
+  if (call.status === "waiting") return { kind: "connecting" };
+  if (call.status === "live") return { kind: "listening" };
+  const n = call.tips.length;
+  return {
+    kind: "ended",
+    summary: n === 0
+      ? "No tips in this call."
+      : `${n === 1 ? "1 tip" : `${n} tips`} in this call, listed below.`,
+  };
+}
+
+/** What screen readers hear about one message: tips of the followed call, its start and end, a new call. */
+function announce(
+  say: (channel: Channel, text: string) => void,
+  before: CoachState,
+  after: CoachState,
+  msg: ServerMessage,
+) {
+  const was = followedCall(before);
+  const now = followedCall(after);
+  if (msg.type === "suggestion" && msg.session_id === after.followedId) {
+    say(msg.data.severity, `${SEVERITY_STYLES[msg.data.severity].label} tip: ${msg.data.message}`);
+  }
+  if (now && now.status === "live" && (was?.id !== now.id || was.status !== "live")) {
+    say("call", callAnnouncement(now, "started"));
+  }
+  if (now && was?.id === now.id && was.status !== "ended" && now.status === "ended") {
+    say("call", callAnnouncement(now, "ended"));
+  }
+  const offer = switchOffer(after);
+  if (offer && switchOffer(before)?.id !== offer.id) {
+    say("call", `Another call started: ${callLabel(offer)}.`);
+  }
 }
 
 export default function CoachPanel(props: CoachPanelProps) {
-  const state = useSignal<CoachState>(EMPTY_STATE);
+  const state = useSignal<CoachState>(initialState(props.targets));
   const connection = useSignal<SocketState>({ kind: "connecting" });
-  const selectedId = useSignal<string | null>(null);
+  /** Set once the connection was lost, until it is back: the meters grey out and a banner says so. */
+  const lost = useSignal(false);
   const nowMs = useSignal(0);
-  const politeText = useSignal("");
-  const assertiveText = useSignal("");
-  const subscribe = useRef<(id: string | null) => void>(() => {});
+  const calling = useSignal(false);
+  const sampleOffered = useSignal(false);
+  const sample = useSignal<SampleCallState>({ kind: "ready" });
+  const spoken = useSignal<Record<Channel, string>>({ high: "", medium: "", low: "", call: "" });
+  const stageTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => {
-    // What the server currently sends us: every call until a subscribe for one call is sent.
-    let followed: string | null = null;
     const url = new URL(props.wsPath, location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    const voice = new Announcer((channel, text) => spoken.value = { ...spoken.value, [channel]: text });
     const ui = new UiSocket(url.href, {
       onState: (next) => {
         connection.value = next;
         nowMs.value = Date.now(); // so the countdown starts from the true delay, not a tick-old clock
-        if (next.kind !== "connected") return;
-        // A new socket follows every call; restore the chosen call after a reconnect.
-        followed = null;
-        if (selectedId.value !== null && ui.send({ type: "subscribe", session_id: selectedId.value })) {
-          followed = selectedId.value;
-        }
+        if (next.kind === "reconnecting" || next.kind === "offline") lost.value = true;
+        if (next.kind === "connected") lost.value = false;
       },
       onMessage: (message) => {
         const now = Date.now();
-        state.value = applyMessage(state.value, message, now, followed);
+        const before = state.value;
+        state.value = applyMessage(before, message, now);
         nowMs.value = now;
-        if (
-          message.type === "suggestion" && message.session_id === shownCall(state.value, selectedId.value)?.id
-        ) {
-          const target = message.data.severity === "high" ? assertiveText : politeText;
-          const text = announcementText(message.data);
-          // Screen readers only announce a change: make a repeated tip differ by an invisible character.
-          target.value = target.value === text ? `${text}\u200b` : text;
-        }
+        if (state.value.followedId !== before.followedId) sample.value = { kind: "ready" };
+        announce((channel, text) => voice.say(channel, text), before, state.value, message);
         if (message.type === "error") console.error("UI socket: server says:", message.message);
       },
     });
-    subscribe.current = (id) => {
-      if (ui.send({ type: "subscribe", session_id: id })) followed = id;
-    };
     ui.start();
+    clickToCallEnabled().then((enabled) => calling.value = enabled);
+    sampleCallAvailable().then((available) => sampleOffered.value = available);
     nowMs.value = Date.now();
     const timer = setInterval(() => (nowMs.value = Date.now()), TICK_MS);
     return () => {
       clearInterval(timer);
+      clearTimeout(stageTimer.current);
       ui.stop();
+      voice.stop();
     };
   }, [props.wsPath]);
 
-  const select = (id: string | null) => {
-    selectedId.value = id;
-    subscribe.current(id);
-  };
-
   const now = nowMs.value;
-  const call = shownCall(state.value, selectedId.value);
-  const tips = tipsView(call, now);
+  const current = state.value;
+  const call = followedCall(current);
+  const stage = call
+    ? tipStage(call.tips, call.endedAtMs, now)
+    : { current: null, leaving: null, nextChangeAtMs: null };
+  // A card's dwell or fade ends between ticks: render right then, so a card is on screen its full time.
+  clearTimeout(stageTimer.current);
+  if (stage.nextChangeAtMs !== null) {
+    stageTimer.current = setTimeout(
+      () => nowMs.value = Date.now(),
+      Math.max(0, stage.nextChangeAtMs - now + 1),
+    );
+  }
+  const offer = switchOffer(current);
+  const running = current.calls.some((c) => c.status !== "ended");
+  const connectionNow = connectionView(connection.value, now);
+  const playSample = async () => {
+    sample.value = { kind: "starting" };
+    sample.value = await playSampleCall();
+  };
   return (
-    <div class="min-h-screen flex flex-col bg-slate-50 text-slate-900">
-      <TopBar call={callStatusView(call, now)} connection={connectionView(connection.value, now)} />
-      <main class="mx-auto w-full max-w-6xl flex-1 px-4 py-4 flex flex-col gap-4">
-        <ServerErrorNote message={state.value.serverError} />
-        <CallPicker
-          calls={callOptions(state.value)}
-          selected={selectedId.value}
-          shownId={call?.id ?? null}
-          onSelect={select}
+    <div class="flex min-h-screen flex-col bg-slate-50 text-slate-900">
+      <TopBar call={callStatusView(call, now)} connection={connectionNow} />
+      <main class="mx-auto flex w-full max-w-6xl flex-1 flex-col gap-3 px-4 py-3">
+        <CallBar
+          calls={callOptions(current)}
+          followedId={current.followedId}
+          onSelect={(id) => state.value = followCall(state.value, id, Date.now())}
+          calling={calling.value ? <CallCustomer /> : undefined}
         />
-        <div class="order-2 sm:order-1">
-          <MeterRow metrics={call?.metrics ?? null} />
-        </div>
-        <div class="order-1 sm:order-2">
-          <CurrentTips current={tips.current} hadTips={(call?.tips.length ?? 0) > 0} />
-        </div>
-        <div class="order-3">
-          <EarlierTips tips={tips.earlier} />
-        </div>
-        <details class="order-4 rounded-xl border border-slate-200 bg-white px-4 py-3">
-          <summary class="cursor-pointer text-sm font-medium text-slate-700">Place a call (Twilio)</summary>
-          <div class="pt-3">
-            <ClickToCall />
-          </div>
-        </details>
+        <TipArea
+          current={stage.current && { tip: stage.current.tip, active: holdsAt(stage.current.tip, now) }}
+          leaving={stage.leaving}
+          idle={idleView(call)}
+          sample={sampleOffered.value && !running && !lost.value ? sample.value : null}
+          onPlaySample={playSample}
+        />
+        <MeterRow
+          display={call?.meters ?? EMPTY_METERS}
+          raw={{
+            agentLevelDb: call?.metrics?.agent.level_db ?? null,
+            customerLevelDb: call?.metrics?.customer.level_db ?? null,
+            silenceS: call?.metrics?.silence_s ?? null,
+            interruptions: call?.metrics?.interruptions ?? null,
+          }}
+          targets={props.targets}
+          paused={lost.value || call?.status === "ended"}
+          banner={lost.value ? <ConnectionBanner connection={connectionNow} /> : undefined}
+        />
+        <TipList tips={call?.tips ?? []} />
       </main>
-      <div aria-live="polite" aria-atomic="true" class="sr-only" data-testid="announce-polite">
-        {politeText.value}
-      </div>
-      <div aria-live="assertive" aria-atomic="true" class="sr-only" data-testid="announce-assertive">
-        {assertiveText.value}
-      </div>
+      <ServerErrorNote message={current.serverError} />
+      {offer && (
+        <SwitchOffer
+          label={callLabel(offer)}
+          onSwitch={() => state.value = followCall(state.value, offer.id, Date.now())}
+          onDismiss={() => state.value = dismissOffer(state.value, offer.id)}
+        />
+      )}
+      {CHANNELS.map((channel) => (
+        <div
+          key={channel}
+          aria-live={channel === "high" ? "assertive" : "polite"}
+          aria-atomic="true"
+          class="sr-only"
+          data-testid={`announce-${channel}`}
+        >
+          {spoken.value[channel]}
+        </div>
+      ))}
     </div>
   );
 }

@@ -1,49 +1,71 @@
 /**
  * The agent page's state as a pure function of the UI socket messages and the browser clock, so the island
- * stays a thin view and the rules (which call to show, when a tip fades) are testable without a browser.
+ * stays a thin view and its rules (which call to follow, what the meters and the tip area show) are tested
+ * without a browser.
+ *
+ * Which call the page follows: the one it follows stays while it is live; a call that starts meanwhile is
+ * offered ("Another call started — switch?"). Once the followed call has ended, the page keeps showing it
+ * (its tips, greyed meters) until the next call starts, and then follows that one.
  *
  * @module
  */
-import type { MetricsData, ServerMessage, SessionStatus } from "../core/protocol/ui_messages.ts";
-import type { TipPhase, TipView } from "../components/suggestion_card.tsx";
-import type { CallStatusView } from "../components/top_bar.tsx";
-import type { CallOption } from "../components/call_picker.tsx";
-import { formatClockTime } from "../components/format.ts";
+import type {
+  MetricsData,
+  ServerMessage,
+  SessionStatus,
+  SuggestionData,
+} from "../core/protocol/ui_messages.ts";
+import { EMPTY_METERS, type MeterDisplay, type MeterTargets, nextMeterDisplay } from "./meter_display.ts";
+import type { TipRecord } from "./tip_stage.ts";
 
-/** How long a tip stays at full strength before it fades, unless a newer tip replaces it sooner. */
-export const TIP_VISIBLE_MS = 5000;
-/** Length of the fade-out; the card leaves the DOM after it (matches the CSS transition). */
-export const TIP_FADE_MS = 500;
-const MAX_TIPS_PER_CALL = 50;
-const MAX_EARLIER_SHOWN = 8;
+/** At most this many tips are kept per call (the server keeps the newest 100 too). */
+const MAX_TIPS_PER_CALL = 100;
+/** At most this many calls are kept (ended ones go first). */
 const MAX_CALLS = 12;
-
-/** A tip with the browser time it arrived (its fade timer starts then). */
-export type TipRecord = TipView & { receivedAtMs: number };
 
 /** One call as the page knows it. */
 export interface CallView {
   id: string;
+  /** "Call 2": calls are numbered in the order the page learned of them. */
+  number: number;
   status: SessionStatus;
   startedAtMs: number;
+  customerLast4: string | null;
+  /** Browser time the page first heard of the call. */
+  firstSeenAtMs: number;
+  endedAtMs: number | null;
   metrics: MetricsData | null;
+  meters: MeterDisplay;
   /** Oldest first. */
   tips: TipRecord[];
-  endedAtMs: number | null;
 }
 
 /** Everything the page shows, apart from the connection. */
 export interface CoachState {
+  targets: MeterTargets;
   /** Oldest first. */
   calls: CallView[];
+  nextNumber: number;
+  /** The call on screen, and since when (browser ms). */
+  followedId: string | null;
+  followedSinceMs: number;
+  /** Calls whose "switch?" offer was dismissed. */
+  dismissed: string[];
   /** Last `error` message from the server, shown to the user. */
   serverError: string | null;
 }
 
-export const EMPTY_STATE: CoachState = { calls: [], serverError: null };
-
-function tipKey(sessionId: string, tip: { type: string; stream_ms: number }): string {
-  return `${sessionId}:${tip.type}:${tip.stream_ms}`;
+/** The state before the first message. */
+export function initialState(targets: MeterTargets): CoachState {
+  return {
+    targets,
+    calls: [],
+    nextNumber: 1,
+    followedId: null,
+    followedSinceMs: 0,
+    dismissed: [],
+    serverError: null,
+  };
 }
 
 function parseTime(iso: string, fallbackMs: number): number {
@@ -51,143 +73,201 @@ function parseTime(iso: string, fallbackMs: number): number {
   return Number.isFinite(ms) ? ms : fallbackMs;
 }
 
-function newCall(id: string, startedAtMs: number): CallView {
-  return { id, status: "waiting", startedAtMs, metrics: null, tips: [], endedAtMs: null };
+function tipRecord(sessionId: string, data: SuggestionData, receivedAtMs: number): TipRecord {
+  return {
+    ...data,
+    key: `${sessionId}:${data.id}`,
+    receivedAtMs,
+    clearedAtMs: data.active ? null : receivedAtMs,
+  };
 }
 
-function upsert(state: CoachState, id: string, create: () => CallView, update: (c: CallView) => CallView) {
-  const existing = state.calls.find((call) => call.id === id);
-  const updated = update(existing ?? create());
-  const calls = existing
-    ? state.calls.map((call) => (call.id === id ? updated : call))
-    : [...state.calls, updated].slice(-MAX_CALLS);
-  return { ...state, calls };
+/** `tips` with `tip` added: it supersedes an older tip of its type that still held. */
+function addTip(tips: TipRecord[], tip: TipRecord): TipRecord[] {
+  if (tips.some((t) => t.key === tip.key)) return tips;
+  const updated = tips.map((t) =>
+    t.type === tip.type && t.clearedAtMs === null ? { ...t, clearedAtMs: tip.receivedAtMs } : t
+  );
+  return [...updated, tip].slice(-MAX_TIPS_PER_CALL);
 }
 
-/**
- * The state after one server message received at browser time `nowMs`. `followed` is what the page
- * subscribed to (null = every call): a `hello` for one call says nothing about the others.
- */
-export function applyMessage(
+function endTips(tips: TipRecord[], atMs: number): TipRecord[] {
+  return tips.map((tip) => (tip.clearedAtMs === null ? { ...tip, clearedAtMs: atMs } : tip));
+}
+
+/** Adds a call the page did not know, or updates it; new calls get the next number. */
+function upsert(
   state: CoachState,
-  msg: ServerMessage,
+  id: string,
   nowMs: number,
-  followed: string | null = null,
+  startedAtMs: number,
+  update: (call: CallView) => CallView,
 ): CoachState {
+  const existing = state.calls.find((call) => call.id === id);
+  if (existing) return { ...state, calls: state.calls.map((call) => (call.id === id ? update(call) : call)) };
+  const created: CallView = {
+    id,
+    number: state.nextNumber,
+    status: "waiting",
+    startedAtMs,
+    customerLast4: null,
+    firstSeenAtMs: nowMs,
+    endedAtMs: null,
+    metrics: null,
+    meters: EMPTY_METERS,
+    tips: [],
+  };
+  return { ...state, calls: prune([...state.calls, update(created)]), nextNumber: state.nextNumber + 1 };
+}
+
+/** Keeps at most MAX_CALLS calls, dropping the oldest ended ones first. */
+function prune(calls: CallView[]): CallView[] {
+  const result = [...calls];
+  while (result.length > MAX_CALLS) {
+    const index = result.findIndex((call) => call.status === "ended");
+    result.splice(index === -1 ? 0 : index, 1);
+  }
+  return result;
+}
+
+/** The state after one server message received at browser time `nowMs`. */
+export function applyMessage(state: CoachState, msg: ServerMessage, nowMs: number): CoachState {
+  return followNext(applyToCalls(state, msg, nowMs), nowMs);
+}
+
+function applyToCalls(state: CoachState, msg: ServerMessage, nowMs: number): CoachState {
   switch (msg.type) {
     case "hello": {
-      // The server's view wins; when following every call, calls it no longer knows ended while we were away
-      // (the server drops ended calls after a few seconds, but the page keeps showing "Call ended").
-      const fromServer = msg.sessions.map((s) => {
-        const known = state.calls.find((call) => call.id === s.session_id);
-        const tips = new Map((known?.tips ?? []).map((tip) => [tip.key, tip]));
-        for (const tip of s.recent_suggestions) {
-          const key = tipKey(s.session_id, tip);
-          if (!tips.has(key)) {
-            tips.set(key, { ...tip, key, receivedAtMs: Math.min(nowMs, parseTime(tip.timestamp, nowMs)) });
-          }
-        }
-        return {
-          id: s.session_id,
-          status: s.status,
-          startedAtMs: parseTime(s.started_at, nowMs),
-          metrics: s.metrics ?? known?.metrics ?? null,
-          tips: [...tips.values()].sort((a, b) => a.receivedAtMs - b.receivedAtMs).slice(-MAX_TIPS_PER_CALL),
-          endedAtMs: s.status === "ended" ? (known?.endedAtMs ?? nowMs) : null,
-        } satisfies CallView;
-      });
-      const gone = state.calls
-        .filter((call) => !msg.sessions.some((s) => s.session_id === call.id))
-        .map((call) =>
-          call.status === "ended" || followed !== null
+      // The server's view wins. Calls it no longer lists ended while the page was away (or the server
+      // restarted); the page keeps them as ended.
+      let next: CoachState = {
+        ...state,
+        serverError: null,
+        calls: state.calls.map((call) =>
+          call.status === "ended" || msg.sessions.some((s) => s.session_id === call.id)
             ? call
-            : { ...call, status: "ended" as const, endedAtMs: nowMs }
-        );
-      const calls = [...gone, ...fromServer].sort((a, b) => a.startedAtMs - b.startedAtMs).slice(-MAX_CALLS);
-      return { calls, serverError: null };
+            : { ...call, status: "ended", endedAtMs: nowMs, tips: endTips(call.tips, nowMs) }
+        ),
+      };
+      const sessions = [...msg.sessions].sort((a, b) =>
+        parseTime(a.started_at, nowMs) - parseTime(b.started_at, nowMs)
+      );
+      for (const s of sessions) {
+        next = upsert(next, s.session_id, nowMs, parseTime(s.started_at, nowMs), (call) => {
+          let tips = call.tips;
+          for (const data of s.suggestions) {
+            const known = tips.find((t) => t.key === `${s.session_id}:${data.id}`);
+            if (known) {
+              if (!data.active && known.clearedAtMs === null) {
+                tips = tips.map((t) => (t === known ? { ...t, clearedAtMs: nowMs } : t));
+              }
+            } else {
+              tips = addTip(
+                tips,
+                tipRecord(s.session_id, data, Math.min(nowMs, parseTime(data.timestamp, nowMs))),
+              );
+            }
+          }
+          const endedAtMs = s.status === "ended" ? (call.endedAtMs ?? nowMs) : null;
+          return {
+            ...call,
+            status: s.status,
+            startedAtMs: parseTime(s.started_at, call.startedAtMs),
+            customerLast4: s.customer_last4,
+            endedAtMs,
+            metrics: s.metrics ?? call.metrics,
+            meters: s.metrics ? nextMeterDisplay(call.meters, s.metrics, nowMs, state.targets) : call.meters,
+            tips: endedAtMs === null ? tips : endTips(tips, endedAtMs),
+          };
+        });
+      }
+      return next;
     }
     case "stream_started":
-      return upsert(
-        state,
-        msg.session_id,
-        () => newCall(msg.session_id, parseTime(msg.started_at, nowMs)),
-        (call) => ({ ...call, status: "live", startedAtMs: parseTime(msg.started_at, call.startedAtMs) }),
-      );
+      return upsert(state, msg.session_id, nowMs, parseTime(msg.started_at, nowMs), (call) => ({
+        ...call,
+        status: "live",
+        startedAtMs: parseTime(msg.started_at, call.startedAtMs),
+        customerLast4: msg.customer_last4,
+      }));
     case "metrics":
-      return upsert(
-        state,
-        msg.session_id,
-        () => newCall(msg.session_id, nowMs - msg.data.stream_ms),
-        (call) => ({ ...call, metrics: msg.data, status: call.status === "waiting" ? "live" : call.status }),
-      );
-    case "suggestion": {
-      const tip: TipRecord = { ...msg.data, key: tipKey(msg.session_id, msg.data), receivedAtMs: nowMs };
-      return upsert(
-        state,
-        msg.session_id,
-        () => newCall(msg.session_id, nowMs - msg.data.stream_ms),
-        (call) =>
-          call.tips.some((t) => t.key === tip.key)
-            ? call
-            : { ...call, tips: [...call.tips, tip].slice(-MAX_TIPS_PER_CALL) },
-      );
+      return upsert(state, msg.session_id, nowMs, nowMs - msg.data.stream_ms, (call) => ({
+        ...call,
+        metrics: msg.data,
+        meters: nextMeterDisplay(call.meters, msg.data, nowMs, state.targets),
+        status: call.status === "waiting" ? "live" : call.status,
+      }));
+    case "suggestion":
+      return upsert(state, msg.session_id, nowMs, nowMs - msg.data.stream_ms, (call) => ({
+        ...call,
+        tips: addTip(call.tips, tipRecord(msg.session_id, msg.data, nowMs)),
+      }));
+    case "suggestion_cleared": {
+      const key = `${msg.session_id}:${msg.suggestion_id}`;
+      return {
+        ...state,
+        calls: state.calls.map((call) =>
+          call.id !== msg.session_id ? call : {
+            ...call,
+            tips: call.tips.map((
+              tip,
+            ) => (tip.key === key && tip.clearedAtMs === null ? { ...tip, clearedAtMs: nowMs } : tip)),
+          }
+        ),
+      };
     }
     case "call_ended":
-      return upsert(
-        state,
-        msg.session_id,
-        () => newCall(msg.session_id, nowMs),
-        (call) => ({ ...call, status: "ended", endedAtMs: call.endedAtMs ?? nowMs }),
-      );
+      return upsert(state, msg.session_id, nowMs, nowMs, (call) => {
+        const endedAtMs = call.endedAtMs ?? nowMs;
+        return { ...call, status: "ended", endedAtMs, tips: endTips(call.tips, endedAtMs) };
+      });
     case "error":
       return { ...state, serverError: msg.message };
   }
 }
 
-/** The call on screen: the chosen one if it still exists, else the newest live call, else the newest call. */
-export function shownCall(state: CoachState, selectedId: string | null): CallView | null {
-  const chosen = state.calls.find((call) => call.id === selectedId);
-  if (chosen) return chosen;
-  const live = state.calls.filter((call) => call.status === "live");
-  return live.at(-1) ?? state.calls.at(-1) ?? null;
+function newest(calls: CallView[]): CallView | undefined {
+  return calls.reduce<CallView | undefined>(
+    (best, call) => (!best || call.startedAtMs >= best.startedAtMs ? call : best),
+    undefined,
+  );
 }
 
-/** Split a call's tips into cards on screen (newest first, with their phase) and earlier tips. */
-export function tipsView(call: CallView | null, nowMs: number): {
-  current: { tip: TipRecord; phase: TipPhase }[];
-  earlier: TipRecord[];
-} {
-  const newestFirst = [...(call?.tips ?? [])].reverse();
-  const current: { tip: TipRecord; phase: TipPhase }[] = [];
-  const earlier: TipRecord[] = [];
-  newestFirst.forEach((tip, i) => {
-    const replacedAt = i > 0 ? newestFirst[i - 1].receivedAtMs : Infinity;
-    const fadeAt = Math.min(tip.receivedAtMs + TIP_VISIBLE_MS, replacedAt);
-    if (nowMs < fadeAt) current.push({ tip, phase: "shown" });
-    else if (nowMs < fadeAt + TIP_FADE_MS) current.push({ tip, phase: "leaving" });
-    else earlier.push(tip);
-  });
-  return { current, earlier: earlier.slice(0, MAX_EARLIER_SHOWN) };
+/** Follows a call when there is none, and the next call once the followed one has ended. */
+function followNext(state: CoachState, nowMs: number): CoachState {
+  const followed = state.calls.find((call) => call.id === state.followedId);
+  const running = state.calls.filter((call) => call.status !== "ended");
+  let next: CallView | undefined;
+  if (!followed) next = newest(running) ?? newest(state.calls);
+  else if (followed.status === "ended") {
+    next = newest(running.filter((call) => call.firstSeenAtMs >= (followed.endedAtMs ?? Infinity)));
+  }
+  if (!next || next.id === state.followedId) return state;
+  return { ...state, followedId: next.id, followedSinceMs: nowMs };
 }
 
-/** The top bar's call status. Duration prefers stream time, which does not depend on clock skew. */
-export function callStatusView(call: CallView | null, nowMs: number): CallStatusView {
-  if (!call) return { kind: "none" };
-  if (call.status === "waiting") return { kind: "waiting" };
-  if (call.status === "live") return { kind: "live", elapsedMs: Math.max(0, nowMs - call.startedAtMs) };
-  const durationMs = call.metrics?.stream_ms ??
-    (call.endedAtMs !== null ? Math.max(0, call.endedAtMs - call.startedAtMs) : null);
-  return { kind: "ended", durationMs };
+/** The user picked call `id` in the picker or took the "switch?" offer. */
+export function followCall(state: CoachState, id: string, nowMs: number): CoachState {
+  if (!state.calls.some((call) => call.id === id)) return state;
+  return { ...state, followedId: id, followedSinceMs: nowMs };
 }
 
-const STATUS_WORDS: Record<SessionStatus, string> = { waiting: "connecting", live: "live", ended: "ended" };
+/** The user dismissed the "switch?" offer for call `id`. */
+export function dismissOffer(state: CoachState, id: string): CoachState {
+  return { ...state, dismissed: [...state.dismissed, id].slice(-MAX_CALLS) };
+}
 
-/** Picker entries, newest first: "Call …a1b2 · live · since 14:02:31". */
-export function callOptions(state: CoachState): CallOption[] {
-  return [...state.calls].reverse().map((call) => ({
-    id: call.id,
-    label: `Call …${call.id.slice(-4)} · ${STATUS_WORDS[call.status]} · since ${
-      formatClockTime(new Date(call.startedAtMs).toISOString())
-    }`,
-  }));
+/** The call on screen. */
+export function followedCall(state: CoachState): CallView | null {
+  return state.calls.find((call) => call.id === state.followedId) ?? null;
+}
+
+/** A call that started after the page began following its call, still runs, and was not dismissed. */
+export function switchOffer(state: CoachState): CallView | null {
+  return newest(
+    state.calls.filter((call) =>
+      call.id !== state.followedId && call.status !== "ended" && !state.dismissed.includes(call.id) &&
+      call.firstSeenAtMs > state.followedSinceMs
+    ),
+  ) ?? null;
 }

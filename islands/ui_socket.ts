@@ -20,7 +20,11 @@ export interface Backoff {
   maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: Backoff = { initialMs: 1000, maxMs: 16000 };
+/**
+ * Half a second, then doubling up to 4 s: a page is back within 5 s of the server (the wait plus the
+ * connection), and a thousand pages retrying a server that is gone send a few hundred attempts a second.
+ */
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 500, maxMs: 4000 };
 
 /** Delay before reconnect attempt number `attempt` (0 = first retry after a drop). */
 export function backoffDelayMs(attempt: number, backoff: Backoff = DEFAULT_BACKOFF): number {

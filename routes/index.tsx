@@ -15,7 +15,9 @@ import { compress } from "hono/compress";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { BootScript, DEFAULT_BUILD_DIR, island } from "../islands/glue.ts";
-import CoachPanel from "../islands/coach_panel.tsx";
+import CoachPanel, { type CoachPanelProps } from "../islands/coach_panel.tsx";
+import type { MeterTargets } from "../islands/meter_display.ts";
+import { type CoachingConfig, defaultCoachingConfig } from "../core/coaching/config.ts";
 import { PageShell, renderPage } from "../components/page_shell.tsx";
 import { contentSecurityPolicy, inlineStyleHashes } from "./security_headers.ts";
 
@@ -29,12 +31,23 @@ export interface PageRoutesOptions {
   buildDir?: string;
   /** Path of the UI socket the page connects to. Default "/ws/ui". */
   wsPath?: string;
+  /** The coaching thresholds the meters show as target zones. Default: the documented defaults. */
+  coaching?: CoachingConfig;
+}
+
+/** The meters' target zones: the thresholds of the pace and volume rules. */
+export function meterTargets(coaching: CoachingConfig): MeterTargets {
+  return {
+    paceWpm: { min: coaching.slowWpm, max: coaching.fastWpm },
+    levelDb: { min: coaching.softDb, max: coaching.loudDb },
+  };
 }
 
 /** The page routes. Call `buildIslands()` (islands/glue.ts) before serving, or the page stays static. */
 export function pageRoutes(options: PageRoutesOptions = {}): Hono {
   const buildDir = options.buildDir ?? DEFAULT_BUILD_DIR;
   const wsPath = options.wsPath ?? "/ws/ui";
+  const targets = meterTargets(options.coaching ?? defaultCoachingConfig);
   const app = new Hono();
   // The page is the same for everyone (the live state arrives over the socket), so render it once.
   let page: { html: string; csp: string } | null = null;
@@ -44,7 +57,7 @@ export function pageRoutes(options: PageRoutesOptions = {}): Hono {
 
   app.get("/", (c) => {
     if (page === null) {
-      const html = renderAgentPage(wsPath, buildDir);
+      const html = renderAgentPage({ wsPath, targets }, buildDir);
       page = { html, csp: contentSecurityPolicy(inlineStyleHashes(html)) };
     }
     c.header("Cache-Control", "no-cache");
@@ -84,7 +97,7 @@ export function pageRoutes(options: PageRoutesOptions = {}): Hono {
   return app;
 }
 
-function renderAgentPage(wsPath: string, buildDir: string): string {
+function renderAgentPage(props: CoachPanelProps, buildDir: string): string {
   try {
     Deno.statSync(join(buildDir, "boot.js"));
   } catch (error) {
@@ -97,7 +110,7 @@ function renderAgentPage(wsPath: string, buildDir: string): string {
   }
   return renderPage(
     <PageShell title="Live Call Coach">
-      {island("coach_panel", CoachPanel, { wsPath })}
+      {island("coach_panel", CoachPanel, props)}
       <BootScript />
     </PageShell>,
   );

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import {
-  formatClockTime,
+  formatClockMinutes,
   formatDb,
   formatDuration,
-  formatPercent,
   formatSeconds,
   formatWpm,
   UNKNOWN,
@@ -14,13 +13,12 @@ Deno.test("Format - unknown values read as a dash, never NaN", () => {
     assert.equal(formatWpm(value), UNKNOWN);
     assert.equal(formatDb(value), UNKNOWN);
     assert.equal(formatSeconds(value), UNKNOWN);
-    assert.equal(formatPercent(value), UNKNOWN);
     assert.equal(formatDuration(value), UNKNOWN);
   }
-  assert.equal(formatClockTime("not a time"), UNKNOWN);
+  assert.equal(formatClockMinutes(NaN), UNKNOWN);
 });
 
-Deno.test("Format - durations, levels, seconds and shares", () => {
+Deno.test("Format - durations, levels, seconds and clock times", () => {
   assert.equal(formatDuration(0), "0:00");
   assert.equal(formatDuration(-500), "0:00");
   assert.equal(formatDuration(61_999), "1:01");
@@ -31,6 +29,5 @@ Deno.test("Format - durations, levels, seconds and shares", () => {
   assert.equal(formatSeconds(3.24), "3.2 s");
   assert.equal(formatSeconds(14.6), "15 s");
   assert.equal(formatSeconds(-1), "0.0 s");
-  assert.equal(formatPercent(0.624), "62%");
-  assert.equal(formatPercent(1.3), "100%");
+  assert.equal(formatClockMinutes(new Date(2026, 0, 1, 9, 5, 59).getTime()), "09:05");
 });

@@ -21,9 +21,13 @@ Deno.test("Page routes - the page, its bundles and static files with the right t
     assert.match(html, /@keyframes tip-in\{from\{opacity:0/, "cards fade in");
     assert.match(html, /prefers-reduced-motion:reduce\)\{\.motion-reduce\\:animate-none\{animation:none\}/);
     assert.match(html, /prefers-reduced-motion:reduce\)\{\.motion-reduce\\:transition-none/);
-    assert.match(html, /data-island="coach_panel" data-props="\{&quot;wsPath&quot;:&quot;\/ws\/ui&quot;\}"/);
+    assert.match(
+      html,
+      /data-island="coach_panel" data-props="\{&quot;wsPath&quot;:&quot;\/ws\/ui&quot;,&quot;targets&quot;:\{&quot;paceWpm&quot;:\{&quot;min&quot;:110,&quot;max&quot;:160\},&quot;levelDb&quot;:\{&quot;min&quot;:-38,&quot;max&quot;:-16\}\}\}"/,
+      "the island gets the socket path and the meters' target zones",
+    );
     assert.match(html, /<script type="module" src="\/static\/build\/boot.js"><\/script>/);
-    assert.match(html, /Tips will appear here during the call/);
+    assert.match(html, /Coaching starts by itself when a call connects/);
 
     const boot = await app.request("/static/build/boot.js");
     assert.equal(boot.status, 200);
