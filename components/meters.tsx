@@ -128,6 +128,35 @@ function speakingWord(speaking: boolean, heard: boolean, paused: boolean): strin
   return paused ? "Not live" : !heard ? "Not heard yet" : speaking ? "Speaking" : "Listening";
 }
 
+/**
+ * A party's voice: a verdict word (null until heard), a bar, and whether they speak; dBov only in the
+ * tooltip and the value text ("Your volume too loud, −13 dBov, speaking").
+ */
+function VoiceTile(props: {
+  title: string;
+  testId: string;
+  levelDb: number | null;
+  speaking: boolean;
+  paused: boolean;
+  verdict: { word: string; tone: VerdictTone } | null;
+  bar: (valueText: string) => ComponentChildren;
+}) {
+  const heard = isKnown(props.levelDb);
+  const speaking = speakingWord(props.speaking, heard, props.paused);
+  const valueText = props.verdict === null
+    ? `${props.title}: not heard yet`
+    : `${props.title} ${props.verdict.word.toLowerCase()}, ${
+      formatDb(props.levelDb)
+    }, ${speaking.toLowerCase()}`;
+  return (
+    <Tile title={props.title} testId={props.testId} tooltip={heard ? formatDb(props.levelDb) : undefined}>
+      <Value text={props.verdict?.word ?? UNKNOWN} tone={props.verdict?.tone} />
+      {props.bar(valueText)}
+      <Note testId="meter-speaking" text={speaking} />
+    </Tile>
+  );
+}
+
 function VolumeTile(
   props: {
     display: MeterDisplay;
@@ -137,68 +166,59 @@ function VolumeTile(
   },
 ) {
   const verdict = props.display.volume.value;
-  const heard = isKnown(props.levelDb);
-  const speaking = speakingWord(props.display.agentSpeaking, heard, props.paused);
-  const valueText = verdict === null
-    ? "Your volume: not heard yet"
-    : `Your volume ${VOLUME_WORDS[verdict].toLowerCase()}, ${
-      formatDb(props.levelDb)
-    }, ${speaking.toLowerCase()}`;
   return (
-    <Tile
+    <VoiceTile
       title="Your volume"
       testId="meter-agent-level"
-      tooltip={heard ? formatDb(props.levelDb) : undefined}
-    >
-      <Value
-        text={verdict === null ? UNKNOWN : VOLUME_WORDS[verdict]}
-        tone={verdict === null ? undefined : VOLUME_TONES[verdict]}
-      />
-      <ZoneGauge
-        label="Your volume"
-        value={props.levelDb}
-        zone={props.target}
-        scale={LEVEL_SCALE_DB}
-        valueText={valueText}
-      />
-      <Note testId="meter-speaking" text={speaking} />
-    </Tile>
+      levelDb={props.levelDb}
+      speaking={props.display.agentSpeaking}
+      paused={props.paused}
+      verdict={verdict === null ? null : { word: VOLUME_WORDS[verdict], tone: VOLUME_TONES[verdict] }}
+      bar={(valueText) => (
+        <ZoneGauge
+          label="Your volume"
+          value={props.levelDb}
+          zone={props.target}
+          scale={LEVEL_SCALE_DB}
+          valueText={valueText}
+        />
+      )}
+    />
   );
 }
 
 function CustomerTile(props: { display: MeterDisplay; levelDb: number | null; paused: boolean }) {
   const mood = props.display.mood.value;
   const heard = isKnown(props.levelDb);
-  const speaking = speakingWord(props.display.customerSpeaking, heard, props.paused);
-  const valueText = mood === null
-    ? "Customer: not heard yet"
-    : `Customer ${mood}, ${formatDb(props.levelDb)}, ${speaking.toLowerCase()}`;
   return (
-    <Tile
+    <VoiceTile
       title="Customer"
       testId="meter-customer-level"
-      tooltip={heard ? formatDb(props.levelDb) : undefined}
-    >
-      <Value
-        text={mood === null ? UNKNOWN : mood === "raised" ? "Raised" : "Calm"}
-        tone={mood === null ? undefined : mood === "raised" ? "high" : "good"}
-      />
-      <div
-        role="meter"
-        aria-label="Customer's voice"
-        aria-valuemin={LEVEL_SCALE_DB.min}
-        aria-valuemax={LEVEL_SCALE_DB.max}
-        aria-valuenow={heard ? Math.round(props.levelDb!) : undefined}
-        aria-valuetext={valueText}
-        class={`my-1 h-2.5 shrink-0 overflow-hidden rounded-full ${GAUGE_STYLES.track}`}
-      >
+      levelDb={props.levelDb}
+      speaking={props.display.customerSpeaking}
+      paused={props.paused}
+      verdict={mood === null
+        ? null
+        : mood === "raised"
+        ? { word: "Raised", tone: "high" }
+        : { word: "Calm", tone: "good" }}
+      bar={(valueText) => (
         <div
-          class={`h-full rounded-full transition-all duration-300 motion-reduce:transition-none ${GAUGE_STYLES.fill}`}
-          style={{ width: `${heard ? percentOf(props.levelDb!, LEVEL_SCALE_DB) : 0}%` }}
-        />
-      </div>
-      <Note testId="meter-speaking" text={speaking} />
-    </Tile>
+          role="meter"
+          aria-label="Customer's voice"
+          aria-valuemin={LEVEL_SCALE_DB.min}
+          aria-valuemax={LEVEL_SCALE_DB.max}
+          aria-valuenow={heard ? Math.round(props.levelDb!) : undefined}
+          aria-valuetext={valueText}
+          class={`my-1 h-2.5 shrink-0 overflow-hidden rounded-full ${GAUGE_STYLES.track}`}
+        >
+          <div
+            class={`h-full rounded-full transition-all duration-300 motion-reduce:transition-none ${GAUGE_STYLES.fill}`}
+            style={{ width: `${heard ? percentOf(props.levelDb!, LEVEL_SCALE_DB) : 0}%` }}
+          />
+        </div>
+      )}
+    />
   );
 }
 

@@ -30,11 +30,19 @@ export function callDurationMs(call: CallView): number | null {
     (call.endedAtMs !== null ? Math.max(0, call.endedAtMs - call.startedAtMs) : null);
 }
 
-/** The top bar's call status. */
+/**
+ * The top bar's call status. A live call's time is stream time once metrics come (what the tips' "at 0:44"
+ * count in), running on between them.
+ */
 export function callStatusView(call: CallView | null, nowMs: number): CallStatusView {
   if (!call) return { kind: "none" };
   if (call.status === "waiting") return { kind: "waiting" };
-  if (call.status === "live") return { kind: "live", elapsedMs: Math.max(0, nowMs - call.startedAtMs) };
+  if (call.status === "live") {
+    const elapsedMs = call.metrics
+      ? call.metrics.stream_ms + nowMs - call.metricsAtMs
+      : nowMs - call.startedAtMs;
+    return { kind: "live", elapsedMs: Math.max(0, elapsedMs) };
+  }
   return { kind: "ended", durationMs: callDurationMs(call) };
 }
 

@@ -35,6 +35,8 @@ export interface CallView {
   firstSeenAtMs: number;
   endedAtMs: number | null;
   metrics: MetricsData | null;
+  /** Browser time the latest metrics arrived. */
+  metricsAtMs: number;
   meters: MeterDisplay;
   /** Oldest first. */
   tips: TipRecord[];
@@ -114,6 +116,7 @@ function upsert(
     firstSeenAtMs: nowMs,
     endedAtMs: null,
     metrics: null,
+    metricsAtMs: nowMs,
     meters: EMPTY_METERS,
     tips: [],
   };
@@ -176,6 +179,7 @@ function applyToCalls(state: CoachState, msg: ServerMessage, nowMs: number): Coa
             customerLast4: s.customer_last4,
             endedAtMs,
             metrics: s.metrics ?? call.metrics,
+            metricsAtMs: s.metrics ? nowMs : call.metricsAtMs,
             meters: s.metrics ? nextMeterDisplay(call.meters, s.metrics, nowMs, state.targets) : call.meters,
             tips: endedAtMs === null ? tips : endTips(tips, endedAtMs),
           };
@@ -194,6 +198,7 @@ function applyToCalls(state: CoachState, msg: ServerMessage, nowMs: number): Coa
       return upsert(state, msg.session_id, nowMs, nowMs - msg.data.stream_ms, (call) => ({
         ...call,
         metrics: msg.data,
+        metricsAtMs: nowMs,
         meters: nextMeterDisplay(call.meters, msg.data, nowMs, state.targets),
         status: call.status === "waiting" ? "live" : call.status,
       }));

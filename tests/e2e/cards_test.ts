@@ -4,7 +4,7 @@
  * at a phone's width and in a 640×400 window (a laptop at 200 % zoom).
  */
 import assert from "node:assert/strict";
-import type { Page, WebSocketRoute } from "playwright-core";
+import type { WebSocketRoute } from "playwright-core";
 import { defaultCoachingConfig } from "../../core/coaching/config.ts";
 import { ConversationState } from "../../core/coaching/conversation.ts";
 import { RULES } from "../../core/coaching/rules.ts";
@@ -12,7 +12,7 @@ import type { ServerMessage, Severity, SuggestionData } from "../../core/protoco
 import { HIGH_DWELL_MS, MIN_DWELL_MS } from "../../islands/tip_stage.ts";
 import {
   lowContrastText,
-  openPage,
+  openScriptedPage,
   pageLog,
   recordPage,
   screenshot,
@@ -78,14 +78,8 @@ function tipOf(type: SuggestionData["type"], id: string, streamMs = 44_000): Sug
   };
 }
 
-async function scripted(page: Page): Promise<WebSocketRoute[]> {
-  const sockets: WebSocketRoute[] = [];
-  await page.routeWebSocket(/\/ws\/ui/, (ws) => {
-    sockets.push(ws);
-    ws.send(JSON.stringify({ type: "hello", sessions: [] }));
-  });
-  return sockets;
-}
+/** The page's socket starts with an empty `hello`; the test then plays the server. */
+const emptyHello = (ws: WebSocketRoute) => ws.send(JSON.stringify({ type: "hello", sessions: [] }));
 
 const send = (ws: WebSocketRoute, message: ServerMessage) => ws.send(JSON.stringify(message));
 const suggest = (ws: WebSocketRoute, n: number, data: SuggestionData) =>
@@ -96,13 +90,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 Deno.test("Agent page - cards stay 3 s (high 5 s), a lower tip waits, a card stays while its condition holds", async () => {
   await withServerAndBrowser(async (server, browser) => {
-    let sockets: WebSocketRoute[] = [];
-    const { page, errors } = await openPage(
+    const { page, errors, sockets } = await openScriptedPage(
       browser,
       VIEWPORTS.laptop,
       `${server.url}/`,
+      emptyHello,
       [recordPage],
-      async (p) => sockets = await scripted(p),
     );
     const ws = sockets[0];
     send(ws, started(1));
@@ -174,13 +167,11 @@ Deno.test("Agent page - cards stay 3 s (high 5 s), a lower tip waits, a card sta
 
 Deno.test("Agent page - every card at 390 px and in a 640×400 window: short, first, no badge, no clock", async () => {
   await withServerAndBrowser(async (server, browser) => {
-    let sockets: WebSocketRoute[] = [];
-    const { page, errors } = await openPage(
+    const { page, errors, sockets } = await openScriptedPage(
       browser,
       VIEWPORTS.phone,
       `${server.url}/`,
-      [],
-      async (p) => sockets = await scripted(p),
+      emptyHello,
     );
     const ws = sockets[0];
     const areaHeights = new Map<number, Set<number>>();

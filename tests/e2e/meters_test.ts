@@ -11,7 +11,7 @@ import {
   contrastRatio,
   layoutShift,
   lowContrastText,
-  openPage,
+  openScriptedPage,
   screenshot,
   text,
   VIEWPORTS,
@@ -59,19 +59,6 @@ function metrics(streamMs: number, over: Partial<{
   return { type: "metrics", session_id: CALL, data };
 }
 
-/** Routes the page's UI socket to the test; each new socket (a reconnect) is pushed to `sockets`. */
-async function scriptedSocket(
-  page: Page,
-  onConnect: (ws: WebSocketRoute) => void,
-): Promise<WebSocketRoute[]> {
-  const sockets: WebSocketRoute[] = [];
-  await page.routeWebSocket(/\/ws\/ui/, (ws) => {
-    sockets.push(ws);
-    onConnect(ws);
-  });
-  return sockets;
-}
-
 /** Sends `make(i)` every 250 ms (the server's pace) for `count` messages. */
 async function stream(ws: WebSocketRoute, count: number, make: (i: number) => ServerMessage): Promise<void> {
   const start = performance.now();
@@ -110,13 +97,12 @@ function meterTexts(page: Page, id: string): Promise<{ text: string; at: number 
 
 Deno.test("Agent page - meters: a steady 160 WPM does not flip-flop, shares add to 100, verdicts and value text", async () => {
   await withServerAndBrowser(async (server, browser) => {
-    let sockets: WebSocketRoute[] = [];
-    const { page, errors } = await openPage(
+    const { page, errors, sockets } = await openScriptedPage(
       browser,
       VIEWPORTS.laptop,
       `${server.url}/`,
+      (ws) => ws.send(JSON.stringify(helloWithCall())),
       [recordMeterTexts],
-      async (page) => sockets = await scriptedSocket(page, (ws) => ws.send(JSON.stringify(helloWithCall()))),
     );
     // Before any speech: the target with its unit, no value.
     assert.match(await text(page, "meter-pace"), /—\s*words\/min[\s\S]*Aim: 110–160 words\/min/);

@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
 import { buildIslands } from "../../islands/glue.ts";
@@ -65,6 +65,32 @@ export async function openPage(
   await page.goto(url);
   await waitForText(page, "connection-status", /^Connected$/, 10_000);
   return { page, errors };
+}
+
+/**
+ * {@linkcode openPage} with the page's UI socket routed to the test instead of the server: `onConnect` gets
+ * each socket the page opens (a reconnect opens a new one), and may send it scripted server messages.
+ */
+export async function openScriptedPage(
+  browser: Browser,
+  size: { width: number; height: number },
+  url: string,
+  onConnect: (ws: WebSocketRoute) => void,
+  initScripts: (() => void)[] = [],
+) {
+  const sockets: WebSocketRoute[] = [];
+  const opened = await openPage(
+    browser,
+    size,
+    url,
+    initScripts,
+    (page) =>
+      page.routeWebSocket(/\/ws\/ui/, (ws) => {
+        sockets.push(ws);
+        onConnect(ws);
+      }),
+  );
+  return { ...opened, sockets };
 }
 
 /** Init script: sums the layout-shift entries not caused by input (the CLS measure) into `window.cls`. */

@@ -180,4 +180,7 @@ Deno.test("Coach state - metrics start a call the page missed and feed its meter
   assert.equal(call.startedAtMs, T0);
   assert.equal(call.meters.wpm, 150);
   assert.deepEqual(callStatusView(call, T0 + 61_000), { kind: "live", elapsedMs: 61_000 });
+  // The call's time is stream time, what the tips count in, even when the audio comes faster than real time.
+  const fast = play([[{ type: "metrics", session_id: "A", data: metrics(20_000) }, T0 + 5000]], state);
+  assert.deepEqual(callStatusView(followedCall(fast), T0 + 5100), { kind: "live", elapsedMs: 20_100 });
 });

@@ -228,26 +228,27 @@ Deno.test("Registry - a page following every call gets the running calls and the
   assert.equal(registry.busySince(clock.now + 1), false);
 });
 
-Deno.test("Registry - a session keeps every tip, marks which still hold, and names the customer's last digits", () => {
-  // A stand-in analysis: the test gives the session its results through the pipeline's callbacks.
-  let analysis: CallPipelineOptions | null = null;
-  const clock = { now: 1_700_000_000_000 };
+/**
+ * A registry whose calls' analysis is a stand-in: the test gives a session its results through the
+ * callbacks of the last pipeline made (`analysis()`).
+ */
+function withStandInAnalysis(clock: { now: number }) {
+  let options: CallPipelineOptions | null = null;
   const registry = new SessionRegistry({
     ...loadConfig({}),
     now: () => clock.now,
     log: silentLogger,
-    pipelines: (options) => {
-      analysis = options;
-      return {
-        streamMs: 0,
-        alignment: {},
-        ingest: () => {},
-        flush: () => {},
-        metrics: () => null,
-        dispose: () => {},
-      };
+    pipelines: (made) => {
+      options = made;
+      return { streamMs: 0, alignment: {}, ingest() {}, flush() {}, metrics: () => null, dispose() {} };
     },
   });
+  return { registry, analysis: () => options! };
+}
+
+Deno.test("Registry - a session keeps every tip, marks which still hold, and names the customer's last digits", () => {
+  const clock = { now: 1_700_000_000_000 };
+  const { registry, analysis } = withStandInAnalysis(clock);
   const messages = collect(registry, "CA1");
   registry.open("CA1").startStream("outbound", "4567");
   const tip = (type: Suggestion["type"], streamMs: number): Suggestion => ({
@@ -257,11 +258,11 @@ Deno.test("Registry - a session keeps every tip, marks which still hold, and nam
     streamMs,
     reason: "",
   });
-  analysis!.onSuggestion(tip("SPEAKING_TOO_LOUD", 3_000));
-  analysis!.onSuggestion(tip("SPEAKING_TOO_FAST", 5_000));
-  analysis!.onTipCleared!("SPEAKING_TOO_LOUD", 6_000);
-  analysis!.onTipCleared!("SPEAKING_TOO_LOUD", 6_020); // nothing open: nothing to say
-  analysis!.onSuggestion(tip("SPEAKING_TOO_FAST", 40_000)); // replaces tip 2
+  analysis().onSuggestion(tip("SPEAKING_TOO_LOUD", 3_000));
+  analysis().onSuggestion(tip("SPEAKING_TOO_FAST", 5_000));
+  analysis().onTipCleared!("SPEAKING_TOO_LOUD", 6_000);
+  analysis().onTipCleared!("SPEAKING_TOO_LOUD", 6_020); // nothing open: nothing to say
+  analysis().onSuggestion(tip("SPEAKING_TOO_FAST", 40_000)); // replaces tip 2
 
   assert.deepEqual(messages[0], {
     type: "stream_started",
@@ -292,26 +293,10 @@ Deno.test("Registry - a session keeps every tip, marks which still hold, and nam
 });
 
 Deno.test("Registry - a snapshot keeps the newest tips of a very long call", () => {
-  let analysis: CallPipelineOptions | null = null;
-  const registry = new SessionRegistry({
-    ...loadConfig({}),
-    now: () => 0,
-    log: silentLogger,
-    pipelines: (options) => {
-      analysis = options;
-      return {
-        streamMs: 0,
-        alignment: {},
-        ingest: () => {},
-        flush: () => {},
-        metrics: () => null,
-        dispose: () => {},
-      };
-    },
-  });
+  const { registry, analysis } = withStandInAnalysis({ now: 0 });
   registry.open("CA1").startStream();
   for (let i = 0; i < MAX_KEPT_SUGGESTIONS + 5; i++) {
-    analysis!.onSuggestion({
+    analysis().onSuggestion({
       type: "TOO_MUCH_SILENCE",
       message: "",
       severity: "medium",
