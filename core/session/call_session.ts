@@ -95,6 +95,8 @@ export class CallSession {
   #agentTrack: TrackName;
   #pipeline: SessionPipeline | null = null;
   #tips: TipStage | null = null;
+  /** The stream time analysed, once the call has ended and its pipeline is let go. */
+  #endedStreamMs = 0;
   #latestMetrics: MetricsData | null = null;
   #customerLast4: string | null = null;
   /** The call's tips, oldest first, with `active` kept up to date (copies: sent messages never change). */
@@ -139,7 +141,7 @@ export class CallSession {
 
   /** Stream time analysed so far, ms. */
   get streamMs(): number {
-    return this.#pipeline?.streamMs ?? 0;
+    return this.#pipeline?.streamMs ?? this.#endedStreamMs;
   }
 
   /**
@@ -218,6 +220,10 @@ export class CallSession {
       suggestions: this.#suggestionCount,
       alignment: this.#pipeline?.alignment,
     });
+    // The ended session is kept for pages a while (endGraceMs): it keeps its results, not its analysis.
+    this.#endedStreamMs = this.streamMs;
+    this.#pipeline = null;
+    this.#tips = null;
     this.#context.publish(this.id, { type: "call_ended", session_id: this.id, reason });
     return true;
   }
