@@ -158,7 +158,7 @@ Deno.test("Agent page - cards stay 3 s (high 5 s), a lower tip waits, a card sta
     assert.equal(high.activeWhenLeft, false, "it left because it no longer held");
     assert.ok(medium.shown >= high.left - 50, "the medium tip waited for the high card");
     assert.ok(medium.leftAt! >= clearedFastAt, "the medium card stayed as long as its condition held");
-    assert.ok(medium.leftAt! - clearedFastAt < 1000, "and left soon after it stopped");
+    assert.ok(medium.leftAt! - clearedFastAt < 2000, "and left soon after it stopped");
     assert.ok(lowAgain.left - lowAgain.shown >= MIN_DWELL_MS - SLACK_MS);
     assert.doesNotMatch(await page.locator("body").innerText(), /Keep going/);
     assert.deepEqual(errors, []);

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { Browser, Page, WebSocketRoute } from "playwright-core";
+import type { ServerMessage } from "../../core/protocol/ui_messages.ts";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
 import { buildIslands } from "../../islands/glue.ts";
@@ -256,14 +257,31 @@ export interface PageLog {
     replacedBy: keyof typeof RANK | null;
   }[];
   listening: { from: number; to: number | null }[];
+  /** When the tip area first said the call ended. */
+  endedAt: number | null;
   spoken: { region: string; text: string; at: number }[];
   wpm: { text: string; at: number }[];
+  /** The server's tips, their ends and the call's end, when the page's socket received them. */
+  heard: { message: ServerMessage; at: number }[];
 }
 
 /** Init script: fills `window.pageLog` (Date.now() times, the clock the test process shares). */
 export function recordPage(): void {
-  const log: PageLog = { cards: [], listening: [], spoken: [], wpm: [] };
+  const log: PageLog = { cards: [], listening: [], endedAt: null, spoken: [], wpm: [], heard: [] };
   (globalThis as unknown as { pageLog: PageLog }).pageLog = log;
+  // Listens on the page's own socket first (before the page's handler), on the page's clock.
+  const Native = globalThis.WebSocket;
+  globalThis.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener("message", (event) => {
+        const message = JSON.parse(event.data);
+        if (["suggestion", "suggestion_cleared", "call_ended"].includes(message.type)) {
+          log.heard.push({ message, at: Date.now() });
+        }
+      });
+    }
+  };
   const entries = new Map<HTMLElement, PageLog["cards"][number]>();
   let listening: PageLog["listening"][number] | null = null;
   let lastWpm = "";
@@ -293,6 +311,9 @@ export function recordPage(): void {
       entry.activeWhenLeft = card.dataset.active === "true";
       const next = shown.find((other) => other !== card);
       entry.replacedBy = (next?.dataset.severity as keyof typeof RANK | undefined) ?? null;
+    }
+    if (log.endedAt === null && document.querySelector("[data-testid=tip-empty][data-state=ended]")) {
+      log.endedAt = now;
     }
     const idle = document.querySelector("[data-testid=tip-empty][data-state=listening]");
     if (idle && !listening) log.listening.push(listening = { from: now, to: null });
