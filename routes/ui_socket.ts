@@ -2,7 +2,8 @@
  * `WS /ws/ui` (every call) and `WS /ws/ui/{session_id}` (one call): the agent page's live feed.
  *
  * On connect the page gets `hello` with the current state of what it follows, so a reconnecting page
- * resumes where it was; then `stream_started`, `metrics`, `suggestion` and `call_ended` as they happen.
+ * resumes where it was; then `stream_started`, `metrics`, `suggestion`, `suggestion_cleared` and `call_ended`
+ * as they happen.
  * The page may send `subscribe` to follow another call. A page that reads too slowly loses metrics first,
  * never suggestions, and never slows the audio path.
  *
