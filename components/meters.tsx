@@ -11,8 +11,9 @@
  */
 import type { ComponentChildren } from "preact";
 import type { MeterDisplay, MeterTargets } from "../islands/meter_display.ts";
-import { clamp, formatDb, formatSeconds, isKnown, UNKNOWN } from "./format.ts";
-import { GAUGE_STYLES, VERDICT_STYLES, type VerdictTone } from "./styles.ts";
+import { formatDb, formatSeconds, isKnown, UNKNOWN } from "./format.ts";
+import { LEVEL_SCALE_DB, Note, PACE_SCALE, percentOf, Tile, Value, ZoneGauge } from "./meter_parts.tsx";
+import { GAUGE_STYLES, type VerdictTone } from "./styles.ts";
 
 /** What the meters read from the latest `metrics` message directly (no verdicts). */
 export interface RawMeters {
@@ -20,84 +21,6 @@ export interface RawMeters {
   customerLevelDb: number | null;
   silenceS: number | null;
   interruptions: number | null;
-}
-
-const PACE_SCALE = { min: 60, max: 220 } as const;
-const LEVEL_SCALE_DB = { min: -60, max: 0 } as const;
-
-function percentOf(value: number, scale: { min: number; max: number }): number {
-  return clamp(((value - scale.min) / (scale.max - scale.min)) * 100, 0, 100);
-}
-
-function Tile(props: { title: string; testId: string; tooltip?: string; children: ComponentChildren }) {
-  return (
-    <div
-      data-testid={props.testId}
-      title={props.tooltip}
-      class="flex h-[7.75rem] min-w-0 flex-col gap-1 overflow-hidden rounded-xl border border-slate-200 bg-white p-3"
-    >
-      <h3 class="text-xs font-semibold uppercase tracking-wide text-slate-700">{props.title}</h3>
-      {props.children}
-    </div>
-  );
-}
-
-/** The big line: a number with its unit, or a verdict word. */
-function Value(props: { text: string; unit?: string; tone?: VerdictTone }) {
-  const colour = props.tone ? VERDICT_STYLES[props.tone] : "text-slate-900";
-  return (
-    <p data-testid="meter-value" class={`whitespace-nowrap text-2xl font-bold tabular-nums ${colour}`}>
-      {props.text}
-      {props.unit && <span class="ml-1 text-sm font-medium text-slate-700">{props.unit}</span>}
-    </p>
-  );
-}
-
-function Note(props: { text: string; tone?: VerdictTone; testId?: string }) {
-  return (
-    <p
-      data-testid={props.testId}
-      class={`mt-auto whitespace-nowrap text-xs font-medium ${VERDICT_STYLES[props.tone ?? "unknown"]}`}
-    >
-      {props.text}
-    </p>
-  );
-}
-
-/** A bar with a target zone and a marker for the value; the zone's contrast is at least 3:1 (styles.ts). */
-function ZoneGauge(props: {
-  label: string;
-  value: number | null;
-  zone: { min: number; max: number };
-  scale: { min: number; max: number };
-  valueText: string;
-}) {
-  const left = percentOf(props.zone.min, props.scale);
-  const width = percentOf(props.zone.max, props.scale) - left;
-  return (
-    <div
-      role="meter"
-      aria-label={props.label}
-      aria-valuemin={props.scale.min}
-      aria-valuemax={props.scale.max}
-      aria-valuenow={isKnown(props.value) ? Math.round(props.value) : undefined}
-      aria-valuetext={props.valueText}
-      class={`relative my-1 h-2.5 shrink-0 rounded-full ${GAUGE_STYLES.track}`}
-    >
-      <div
-        data-testid="meter-zone"
-        class={`absolute inset-y-0 rounded-full ${GAUGE_STYLES.zone}`}
-        style={{ left: `${left}%`, width: `${width}%` }}
-      />
-      {isKnown(props.value) && (
-        <div
-          data-testid="meter-marker"
-          class={`absolute -top-1 -bottom-1 w-1.5 -ml-0.5 rounded transition-all duration-300 motion-reduce:transition-none ${GAUGE_STYLES.marker}`}
-          style={{ left: `${percentOf(props.value, props.scale)}%` }}
-        />
-      )}
-    </div>
-  );
 }
 
 const PACE_WORDS = { slow: "Too slow", good: "Good pace", fast: "Too fast" } as const;

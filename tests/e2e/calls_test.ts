@@ -14,8 +14,6 @@ import { ScriptedCall } from "./call_driver.ts";
 import {
   layoutShift,
   openPage,
-  type PageLog,
-  recordPage,
   screenshot,
   SCREENSHOTS,
   text,
@@ -23,6 +21,7 @@ import {
   waitForText,
   withServerAndBrowser,
 } from "./page_support.ts";
+import { type PageLog, recordPage } from "./page_log.ts";
 
 const GREETING = [{ speaker: "agent" as const, clip: "agent_greeting", atMs: 0 }];
 

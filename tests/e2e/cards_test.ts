@@ -13,14 +13,13 @@ import { HIGH_DWELL_MS, MIN_DWELL_MS } from "../../islands/tip_stage.ts";
 import {
   lowContrastText,
   openScriptedPage,
-  pageLog,
-  recordPage,
   screenshot,
   text,
   VIEWPORTS,
   waitForText,
   withServerAndBrowser,
 } from "./page_support.ts";
+import { pageLog, recordPage } from "./page_log.ts";
 
 const T0 = Date.now();
 /** Timers on a busy machine fire late; a card is never early. */

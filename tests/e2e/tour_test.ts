@@ -15,16 +15,14 @@ import {
   layoutShift,
   lowContrastText,
   openPage,
-  pageLog,
-  RANK,
   README_SCREENSHOT,
-  recordPage,
   screenshot,
   text,
   VIEWPORTS,
   waitForText,
   withServerAndBrowser,
 } from "./page_support.ts";
+import { pageLog, RANK, recordPage } from "./page_log.ts";
 
 const SPEED = 4;
 /** Timers on a busy machine fire late; a card is never early. */
