@@ -14,9 +14,9 @@ export const MODEL_DELAY_MS = 300;
 /** Good answers for the latency runs' tip (`SPEAKING_TOO_LOUD`), taken in turn. */
 const ANSWERS = [
   "Bring your voice down a touch",
-  "Ease back from the microphone a little",
-  "A softer voice will carry fine on this line",
-  "Lower your volume slightly for the customer",
+  "Ease back from the microphone",
+  "A softer voice carries fine",
+  "Lower your volume for them",
 ];
 
 /** An answer that is not one of the call's last tips (the phrasing refuses a repeat). */

@@ -11,17 +11,17 @@ import type { Severity, SuggestionType } from "../core/protocol/ui_messages.ts";
 /** What a tip is about. */
 export type TipCategory = "pace" | "volume" | "turns" | "silence" | "customer";
 
-/** Each tip type's category, and what the card says while its condition still holds. */
+/** Each tip type's category, and what the card says (briefly: it shares a line) while its condition holds. */
 export const TIP_KINDS: Record<SuggestionType, { category: TipCategory; still: string }> = {
   SPEAKING_TOO_FAST: { category: "pace", still: "Still too fast" },
   SPEAKING_TOO_SLOW: { category: "pace", still: "Still slow" },
   SPEAKING_TOO_LOUD: { category: "volume", still: "Still loud" },
   SPEAKING_TOO_SOFT: { category: "volume", still: "Still quiet" },
-  INTERRUPTING_CUSTOMER: { category: "turns", still: "The customer is still talking" },
+  INTERRUPTING_CUSTOMER: { category: "turns", still: "Still their turn" },
   TOO_MUCH_SILENCE: { category: "silence", still: "Still silent" },
-  CONTINUOUS_SPEAKING: { category: "turns", still: "You are still talking" },
-  CUSTOMER_RAISED_VOICE: { category: "customer", still: "The customer is still raised" },
-  TALK_RATIO_HIGH: { category: "turns", still: "You still do most of the talking" },
+  CONTINUOUS_SPEAKING: { category: "turns", still: "Still talking" },
+  CUSTOMER_RAISED_VOICE: { category: "customer", still: "Still raised" },
+  TALK_RATIO_HIGH: { category: "turns", still: "Still mostly you" },
 };
 
 function Svg(props: { class: string; testId?: string; children: ComponentChildren }) {

@@ -24,7 +24,7 @@ const TIPS: TipView[] = SUGGESTION_TYPES.map((type, i) => {
     id: String(i + 1),
     type,
     // One long message (a model's words), so the smaller size long messages take is collected too.
-    message: i === 0 ? "Bring your voice down so they hear you" : "Slow down a little",
+    message: i === 0 ? "Acknowledge their frustration before answering" : "Slow down a little",
     fixed_message: "Slow down a little",
     // Some worded by a model, so the AI marker's classes are collected too.
     phrased_by: i % 2 === 0 ? "model" : "rules",

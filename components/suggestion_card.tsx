@@ -19,8 +19,11 @@ export type TipView = SuggestionData & { key: string };
 /** `shown`: on screen; `leaving`: fading out under the card that replaced it. */
 export type TipPhase = "shown" | "leaving";
 
-/** Messages longer than this take a size smaller below 1024 px, so they still fit two lines on a phone. */
-const LONG_MESSAGE_CHARS = 30;
+/**
+ * Messages longer than this (a model's words, a long wording) take a smaller size on a phone, so every
+ * message fits two lines there.
+ */
+const LONG_MESSAGE_CHARS = 34;
 
 /**
  * The small marker on a tip a language model worded: "AI" on screen, "worded by AI" for screen readers, and
@@ -60,19 +63,21 @@ export function SuggestionCard(props: { tip: TipView; phase: TipPhase; active: b
       aria-hidden={phase === "leaving" ? "true" : undefined}
       class={`absolute inset-0 flex gap-3 sm:gap-4 rounded-xl border-2 border-l-8 p-3 sm:p-4 shadow-sm animate-tip-in transition-opacity duration-300 ease-out motion-reduce:animate-none motion-reduce:transition-none ${style.card} ${motion}`}
     >
-      <CategoryIcon type={tip.type} class={`mt-0.5 h-8 w-8 sm:h-9 sm:w-9 shrink-0 ${style.icon}`} />
+      {/* On a phone the category icon moves to the footer, leaving the message the card's whole width. */}
+      <CategoryIcon type={tip.type} class={`mt-0.5 hidden h-9 w-9 shrink-0 sm:block ${style.icon}`} />
       <div class="flex min-w-0 flex-1 flex-col">
         <p
           data-testid="tip-message"
           class={`${
-            tip.message.length > LONG_MESSAGE_CHARS ? "text-xl" : "text-2xl"
-          } lg:text-3xl font-semibold leading-tight text-slate-900`}
+            tip.message.length > LONG_MESSAGE_CHARS ? "text-lg" : "text-2xl"
+          } sm:text-2xl lg:text-3xl font-semibold leading-tight text-slate-900`}
         >
           <span class="sr-only">{style.label}:</span>
           {tip.message}
         </p>
         <p data-testid="tip-reason" class="mt-1 text-sm text-slate-700">{tip.reason}</p>
         <div data-testid="tip-footer" class="mt-auto flex items-center gap-2 pt-1 text-sm">
+          <CategoryIcon type={tip.type} class={`h-5 w-5 shrink-0 sm:hidden ${style.icon}`} />
           <SeverityIcon severity={tip.severity} class={`h-5 w-5 shrink-0 ${style.icon}`} />
           <span data-testid="tip-status" data-active={String(active)} class="font-medium text-slate-900">
             {active ? TIP_KINDS[tip.type].still : "Back on track"}
@@ -101,8 +106,8 @@ export function TipList(props: { tips: TipView[] }) {
               <CategoryIcon type={tip.type} class={`h-5 w-5 shrink-0 ${style.icon}`} />
               <span class="sr-only">{style.label}:</span>
               <span data-testid="listed-message" class="min-w-0 flex-1 text-slate-900">{tip.message}</span>
-              <AiMarker tip={tip} />
               <span class="whitespace-nowrap tabular-nums text-slate-700">{intoCall(tip)}</span>
+              <AiMarker tip={tip} />
             </li>
           );
         })}

@@ -1,7 +1,7 @@
 /**
  * The agent page's one island: connects to the UI socket (following every call), and shows the followed
  * call's tip, meters and tips. Rendered on the server in its empty state, then hydrated by `glue.ts`.
- * The rules live in pure modules: which call (coach_state.ts), which card (tip_stage.ts), what the meters
+ * The rules live in pure modules: which call (coach_state.ts), which card (tip_display.ts), what the meters
  * say (meter_display.ts), what screen readers hear and when (announcer.ts).
  */
 import { useSignal } from "@preact/signals";
@@ -28,7 +28,7 @@ import {
   switchOffer,
 } from "./coach_state.ts";
 import { EMPTY_METERS, type MeterTargets } from "./meter_display.ts";
-import { holdsAt, tipStage } from "./tip_stage.ts";
+import { holdsAt, tipDisplay } from "./tip_display.ts";
 import { type SocketState, UiSocket } from "./ui_socket.ts";
 
 /** Props of the island (must be JSON). */
@@ -94,7 +94,9 @@ export default function CoachPanel(props: CoachPanelProps) {
   const sampleOffered = useSignal(false);
   const sample = useSignal<SampleCallState>({ kind: "ready" });
   const spoken = useSignal<Record<Channel, string>>({ high: "", medium: "", low: "", call: "" });
-  const stageTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const displayTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** When each card was first drawn: its dwell counts from then (tip_display.ts). */
+  const renderedAt = useRef(new Map<string, number>());
 
   useEffect(() => {
     const url = new URL(props.wsPath, location.href);
@@ -124,7 +126,7 @@ export default function CoachPanel(props: CoachPanelProps) {
     const timer = setInterval(() => (nowMs.value = Date.now()), TICK_MS);
     return () => {
       clearInterval(timer);
-      clearTimeout(stageTimer.current);
+      clearTimeout(displayTimer.current);
       ui.stop();
       voice.stop();
     };
@@ -133,15 +135,21 @@ export default function CoachPanel(props: CoachPanelProps) {
   const now = nowMs.value;
   const current = state.value;
   const call = followedCall(current);
-  const stage = call
-    ? tipStage(call.tips, call.endedAtMs, now)
+  let display = call
+    ? tipDisplay(call.tips, call.endedAtMs, now, renderedAt.current)
     : { current: null, leaving: null, nextChangeAtMs: null };
+  const drawn = display.current?.tip.key;
+  if (call && drawn !== undefined && !renderedAt.current.has(drawn)) {
+    // Drawn for the first time now, which a busy browser may make later than it was due.
+    renderedAt.current.set(drawn, Date.now());
+    display = tipDisplay(call.tips, call.endedAtMs, now, renderedAt.current);
+  }
   // A card's dwell or fade ends between ticks: render right then, so a card is on screen its full time.
-  clearTimeout(stageTimer.current);
-  if (stage.nextChangeAtMs !== null) {
-    stageTimer.current = setTimeout(
+  clearTimeout(displayTimer.current);
+  if (display.nextChangeAtMs !== null) {
+    displayTimer.current = setTimeout(
       () => nowMs.value = Date.now(),
-      Math.max(0, stage.nextChangeAtMs - now + 1),
+      Math.max(0, display.nextChangeAtMs - now + 1),
     );
   }
   const offer = switchOffer(current);
@@ -162,8 +170,8 @@ export default function CoachPanel(props: CoachPanelProps) {
           calling={calling.value ? <CallCustomer /> : undefined}
         />
         <TipArea
-          current={stage.current && { tip: stage.current.tip, active: holdsAt(stage.current.tip, now) }}
-          leaving={stage.leaving}
+          current={display.current && { tip: display.current.tip, active: holdsAt(display.current.tip, now) }}
+          leaving={display.leaving}
           idle={idleView(call)}
           sample={sampleOffered.value && !running && !lost.value ? sample.value : null}
           onPlaySample={playSample}

@@ -16,7 +16,7 @@ import type {
   SuggestionData,
 } from "../core/protocol/ui_messages.ts";
 import { EMPTY_METERS, type MeterDisplay, type MeterTargets, nextMeterDisplay } from "./meter_display.ts";
-import type { TipRecord } from "./tip_stage.ts";
+import type { TipRecord } from "./tip_display.ts";
 
 /** At most this many tips are kept per call (the server keeps the newest 100 too). */
 const MAX_TIPS_PER_CALL = 100;

@@ -1,5 +1,5 @@
 /**
- * What a model's answer must be before an agent sees it: one sentence of at most 12 words, no quotes or
+ * What a model's answer must be before an agent sees it: one sentence of at most six words, no quotes or
  * markup, not empty, not a refusal, in the configured language, and not the words this rule showed last.
  * Anything else is refused with a reason, and the tip is shown in the rule table's words instead.
  *
@@ -12,10 +12,13 @@
  */
 import type { PhrasingLanguage } from "../../core/config.ts";
 
-/** Most words a tip may have (as the rule table's own wordings). */
-export const MAX_WORDS = 12;
-/** Most characters: twelve words of ordinary length. */
-const MAX_CHARS = 100;
+/**
+ * Most words a tip may have, as the rule table's own wordings: read in a glance, and two lines in the page's
+ * tip area on a phone.
+ */
+export const MAX_WORDS = 6;
+/** Most characters: six words of ordinary length. */
+const MAX_CHARS = 48;
 
 /** Why an answer was refused. */
 export type AnswerProblem =

@@ -2,8 +2,8 @@
  * The request the optional AI phrasing sends a model for one tip. Everything that leaves this machine is
  * built here, from these fields only:
  *
- * - the rule (its type and severity), this firing's fixed wording and the evidence ("182 WPM for 5.0 s of
- *   speech");
+ * - the rule (its type and severity), this firing's fixed wording and the evidence, in plain words
+ *   ("About 185 words a minute; aim for 110–160");
  * - seconds into the call;
  * - how often this tip was already given in the call;
  * - the customer's state: voice raised or not, dB over their usual level, the agent's share of talk time;
@@ -23,7 +23,7 @@ import { MAX_WORDS } from "./answer.ts";
 export interface ChatRequest {
   model: string;
   messages: { role: "system" | "user"; content: string }[];
-  /** Room for one short sentence (twelve words are about 20 tokens), so a rambling answer costs little. */
+  /** Room for one short sentence (six words are about 10 tokens), so a rambling answer costs little. */
   max_tokens: number;
 }
 

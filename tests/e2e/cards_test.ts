@@ -9,7 +9,7 @@ import { defaultCoachingConfig } from "../../core/coaching/config.ts";
 import { ConversationState } from "../../core/coaching/conversation.ts";
 import { RULES } from "../../core/coaching/rules.ts";
 import type { ServerMessage, Severity, SuggestionData } from "../../core/protocol/ui_messages.ts";
-import { HIGH_DWELL_MS, MIN_DWELL_MS } from "../../islands/tip_stage.ts";
+import { HIGH_DWELL_MS, MIN_DWELL_MS } from "../../islands/tip_display.ts";
 import {
   lowContrastText,
   openScriptedPage,
@@ -22,6 +22,8 @@ import {
 import { pageLog, recordPage } from "./page_log.ts";
 
 const T0 = Date.now();
+/** Six words in 46 characters: about the longest a model's answer may be (server/phrasing/answer.ts). */
+const LONGEST_MODEL_WORDS = "Acknowledge their frustration before answering";
 /** Timers on a busy machine fire late; a card is never early. */
 const SLACK_MS = 150;
 
@@ -164,7 +166,7 @@ Deno.test("Agent page - cards stay 3 s (high 5 s), a lower tip waits, a card sta
   });
 });
 
-Deno.test("Agent page - every card at 390 px and in a 640×400 window: short, first, no badge, no clock", async () => {
+Deno.test("Agent page - every card at 390 px and in a 640×400 window: two lines at most, first, no badge, no clock", async () => {
   await withServerAndBrowser(async (server, browser) => {
     const { page, errors, sockets } = await openScriptedPage(
       browser,
@@ -179,11 +181,21 @@ Deno.test("Agent page - every card at 390 px and in a 640×400 window: short, fi
       const heights = new Set<number>();
       areaHeights.set(size.width, heights);
       await page.setViewportSize(size);
-      for (const rule of RULES) {
+      // Every rule's longest wording, and the longest a model may word a tip (six long words).
+      const cases = [
+        ...RULES.map((rule) => tipOf(rule.type, "1")),
+        {
+          ...tipOf("CUSTOMER_RAISED_VOICE", "1"),
+          message: LONGEST_MODEL_WORDS,
+          phrased_by: "model" as const,
+        },
+      ];
+      for (const { type, severity, ...rest } of cases) {
         // One call per tip: a call's end takes its card down at once, so each is seen fresh.
         n++;
         send(ws, started(n));
-        const tip = tipOf(rule.type, "1", 44_000 + n);
+        const tip = { type, severity, ...rest, stream_ms: 44_000 + n };
+        const rule = { type, severity };
         suggest(ws, n, tip);
         const card = page.locator(`[data-testid=suggestion-card][data-type=${rule.type}]`);
         await card.waitFor({ timeout: 3000 });
@@ -211,7 +223,8 @@ Deno.test("Agent page - every card at 390 px and in a 640×400 window: short, fi
             areaFirst: area.bottom <= meters.top,
             onScreen: box.top >= 0 && box.bottom <= innerHeight && box.left >= 0 && box.right <= innerWidth,
             visible,
-            icons: [...el.querySelectorAll("svg")].map((svg) => svg.dataset.testid),
+            icons: [...el.querySelectorAll("svg")].filter((svg) => svg.getBoundingClientRect().width > 0)
+              .map((svg) => svg.dataset.testid),
             background: getComputedStyle(el).backgroundColor,
             borders: ["Top", "Right", "Bottom", "Left"].map((side) =>
               getComputedStyle(el).getPropertyValue(`border-${side.toLowerCase()}-color`)
@@ -229,13 +242,17 @@ Deno.test("Agent page - every card at 390 px and in a 640×400 window: short, fi
         assert.doesNotMatch(measured.visible, /\d\d:\d\d:\d\d/, `${where}: no clock time`);
         assert.match(measured.visible, /at 0:4\d/, `${where}: seconds into the call`);
         assert.match(measured.visible, new RegExp(tip.reason.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
-        assert.equal(measured.icons.length, 2, `${where}: a category icon and a severity icon`);
+        assert.equal(
+          measured.icons.length,
+          2,
+          `${where}: a category icon and a severity icon: ${measured.icons}`,
+        );
         assert.match(measured.icons[0]!, /^icon-(pace|volume|turns|silence|customer)$/);
         assert.equal(measured.icons[1], `severity-${rule.severity}`);
         assert.equal(measured.background, SEVERITY_LOOK[rule.severity].background, where);
         assert.deepEqual(measured.borders, Array(4).fill(SEVERITY_LOOK[rule.severity].border), where);
         heights.add(measured.areaHeight);
-        if (rule.type === "CONTINUOUS_SPEAKING") {
+        if (tip.phrased_by === "model") {
           await page.waitForTimeout(400); // the fade-in
           await screenshot(page, `card_${size.width}x${size.height}`);
         }

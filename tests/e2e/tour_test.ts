@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { ANNOUNCE_GAP_MS } from "../../islands/announcer.ts";
-import { HIGH_DWELL_MS, MIN_DWELL_MS } from "../../islands/tip_stage.ts";
+import { HIGH_DWELL_MS, MIN_DWELL_MS } from "../../islands/tip_display.ts";
 import { buildScenarios } from "../../simulator/scenarios.ts";
 import { runSimulation } from "../../simulator/simulation.ts";
 import {

@@ -15,15 +15,15 @@ import { type LogLine, withLoggedServer } from "../support/server.ts";
 
 /** Each rule's answer from the fake model: short, English, and not the rules' own words. */
 const ANSWERS: Record<string, string> = {
-  SPEAKING_TOO_LOUD: "Bring your voice down a touch so they hear you calmly",
-  SPEAKING_TOO_SLOW: "Keep a brisker pace so the call keeps moving",
-  SPEAKING_TOO_SOFT: "Speak a little louder so they catch every word",
-  CUSTOMER_RAISED_VOICE: "They sound upset: stay calm and say you understand",
+  SPEAKING_TOO_LOUD: "Bring your voice down a touch",
+  SPEAKING_TOO_SLOW: "Keep a brisker pace, please",
+  SPEAKING_TOO_SOFT: "Speak a little louder, please",
+  CUSTOMER_RAISED_VOICE: "They sound upset: stay calm",
   INTERRUPTING_CUSTOMER: "Let them finish before you reply",
-  TOO_MUCH_SILENCE: "Tell the customer what you are checking right now",
-  SPEAKING_TOO_FAST: "Ease off the pace so they can follow you",
-  CONTINUOUS_SPEAKING: "Stop there and ask them a question",
-  TALK_RATIO_HIGH: "Let the customer talk more: ask what they need",
+  TOO_MUCH_SILENCE: "Tell them what you are checking",
+  SPEAKING_TOO_FAST: "Ease off so they can follow",
+  CONTINUOUS_SPEAKING: "Stop there and ask a question",
+  TALK_RATIO_HIGH: "Let the customer talk more",
 };
 
 function answerFor(request: FakeRequest): string {
@@ -88,7 +88,7 @@ Deno.test("AI phrasing, server - a good answer reaches the page as the model's w
       assert.equal(tip.data.phrased_by, "model", `phrasing counts: ${JSON.stringify(health.phrasing)}`);
       assert.equal(tip.data.type, "SPEAKING_TOO_LOUD");
       assert.equal(tip.data.message, ANSWERS.SPEAKING_TOO_LOUD);
-      assert.equal(tip.data.fixed_message, "You sound a bit loud: ease off a little");
+      assert.equal(tip.data.fixed_message, "Lower your voice a little");
       assert.equal(tip.data.phrased_by, "model");
       assert.deepEqual(result.tips, tipsOf(page, callSid).map((t) => t.data), "the simulator saw the same");
       assert.equal(health.phrasing.enabled, true);
@@ -131,7 +131,7 @@ Deno.test("AI phrasing, server - a hanging model: the fixed words within 1.5 s; 
       assert.ok(hung >= 0, `one call's tip fell back: ${JSON.stringify(tips)}`);
       const [slow] = tips[hung];
       const [quick] = tips[1 - hung];
-      assert.equal(slow.data.message, "You sound a bit loud: ease off a little", "the fixed words");
+      assert.equal(slow.data.message, "Lower your voice a little", "the fixed words");
       assert.equal(quick.data.phrased_by, "model", "the other call's tip got the model's words");
 
       // When the rule fired: about when the first metrics at or after the tip's stream time arrived (metrics

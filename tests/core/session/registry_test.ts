@@ -228,6 +228,8 @@ Deno.test("Registry - a page following every call gets the running calls and the
   assert.equal(registry.busySince(clock.now + 1), false);
 });
 
+const NO_SITUATION = { repeat: 0, customerRaisedVoice: false, customerAboveUsualDb: null, talkRatio: null };
+
 /**
  * A registry whose calls' analysis is a stand-in: the test gives a session its results through the
  * callbacks of the last pipeline made (`analysis()`).
@@ -257,6 +259,7 @@ Deno.test("Registry - a session keeps every tip, marks which still hold, and nam
     severity: "medium",
     streamMs,
     reason: "",
+    situation: NO_SITUATION,
   });
   analysis().onSuggestion(tip("SPEAKING_TOO_LOUD", 3_000));
   analysis().onSuggestion(tip("SPEAKING_TOO_FAST", 5_000));
@@ -302,6 +305,7 @@ Deno.test("Registry - a snapshot keeps the newest tips of a very long call", () 
       severity: "medium",
       streamMs: i,
       reason: "",
+      situation: NO_SITUATION,
     });
   }
   const kept = registry.snapshot("CA1")[0].suggestions;

@@ -45,6 +45,7 @@ function metricsAt(streamMs: number): MetricsData {
     silence_s: 0,
     interruptions: 0,
     talk_ratio: null,
+    customer_raised: false,
   };
 }
 
@@ -110,7 +111,7 @@ Deno.test("Tip stage - a held tip does not hold back metrics; pages see the stag
   assert.equal(last.data.fixed_message, "Slow down a little");
   assert.equal(last.data.phrased_by, "model");
   assert.deepEqual(
-    registry.snapshot("CA1")[0].recent_suggestions,
+    registry.snapshot("CA1")[0].suggestions,
     [last.data],
     "a reconnecting page sees it",
   );
@@ -119,7 +120,7 @@ Deno.test("Tip stage - a held tip does not hold back metrics; pages see the stag
 Deno.test("Tip stage - at the call's end a held tip is shown first, then call_ended; nothing after", () => {
   const stage = new HoldingStage();
   const { registry, messages, lines, fire } = setup(() => stage);
-  fire().onSuggestion(tip("TOO_MUCH_SILENCE", 9_000, "It has gone quiet: check in with the customer"));
+  fire().onSuggestion(tip("TOO_MUCH_SILENCE", 9_000, "Check in with the customer"));
   const show = stage.held[0].show;
   registry.end("CA1", "stream_stopped");
   assert.equal(stage.closed, true);
@@ -132,4 +133,18 @@ Deno.test("Tip stage - at the call's end a held tip is shown first, then call_en
   show({ message: "Too late", phrasedBy: "model" });
   assert.equal(messages.length, 3);
   assert.ok(lines.some((line) => line.event === "tip_after_end"));
+});
+
+Deno.test("Tip stage - a tip that stops holding while it is being worded is shown, then cleared at once", () => {
+  const stage = new HoldingStage();
+  const { registry, messages, fire } = setup(() => stage);
+  fire().onSuggestion(tip("SPEAKING_TOO_FAST", 5_000, "Slow down a little"));
+  fire().onTipCleared!("SPEAKING_TOO_FAST", 5_400); // the agent slowed down before the words came
+  assert.deepEqual(messages.map((m) => m.type), ["stream_started"], "nothing to clear on the page yet");
+  stage.held[0].show({ message: "Ease off so they can follow", phrasedBy: "model" });
+  assert.deepEqual(messages.slice(1), [
+    { type: "suggestion", session_id: "CA1", data: (messages[1] as { data: unknown }).data },
+    { type: "suggestion_cleared", session_id: "CA1", suggestion_id: "1", stream_ms: 5_400 },
+  ]);
+  assert.equal(registry.snapshot("CA1")[0].suggestions[0].active, false);
 });

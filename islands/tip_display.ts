@@ -12,8 +12,10 @@
  *   only when the card on screen leaves, so two tips that both hold never take turns.
  * - When the call ends, the card leaves at once.
  *
- * A pure function of the call's tips (with the browser times they arrived and stopped holding) and the
- * time: the page replays the rules from the start on every tick, which keeps them simple and testable.
+ * A pure function of the call's tips (with the browser times they arrived and stopped holding), the time, and
+ * when each card was first rendered: a card's dwell counts from the moment it was really on screen, however
+ * late a busy browser drew it. The page replays the rules from the start on every render, which keeps them
+ * simple and testable.
  *
  * @module
  */
@@ -44,13 +46,13 @@ export const TIP_FADE_MS = 400;
 const RANK = { low: 0, medium: 1, high: 2 } as const;
 
 /** What the tip area shows at a moment. */
-export interface TipStage {
+export interface TipDisplay {
   /** The card on screen and when it came up. */
   current: { tip: TipRecord; shownAtMs: number } | null;
   /** The card fading out under it, for {@linkcode TIP_FADE_MS} after it was replaced or left. */
   leaving: TipRecord | null;
   /**
-   * When the stage changes next without a new message (a dwell or a fade ends), so the page can render
+   * When the display changes next without a new message (a dwell or a fade ends), so the page can render
    * then and not a tick later; null when only a message can change it.
    */
   nextChangeAtMs: number | null;
@@ -66,11 +68,19 @@ export function holdsAt(tip: TipRecord, atMs: number): boolean {
   return tip.clearedAtMs === null || tip.clearedAtMs > atMs;
 }
 
-/** The tip area at `nowMs`, for a call that ended at `endedAtMs` (null while it runs). */
-export function tipStage(tips: readonly TipRecord[], endedAtMs: number | null, nowMs: number): TipStage {
+/**
+ * The tip area at `nowMs`, for a call that ended at `endedAtMs` (null while it runs); `renderedAt` holds when
+ * the page first drew each card (by key), when it was later than the card was due.
+ */
+export function tipDisplay(
+  tips: readonly TipRecord[],
+  endedAtMs: number | null,
+  nowMs: number,
+  renderedAt: ReadonlyMap<string, number> = new Map(),
+): TipDisplay {
   const arrived = [...tips].sort((a, b) => a.receivedAtMs - b.receivedAtMs);
-  const shown = new Set<string>();
-  const stage: { current: TipStage["current"]; leaving: { tip: TipRecord; atMs: number } | null } = {
+  const seen = new Set<string>();
+  const screen: { current: TipDisplay["current"]; leaving: { tip: TipRecord; atMs: number } | null } = {
     current: null,
     leaving: null,
   };
@@ -79,8 +89,8 @@ export function tipStage(tips: readonly TipRecord[], endedAtMs: number | null, n
   const best = (atMs: number, onlyNew: boolean, atLeast: number): TipRecord | null => {
     let pick: TipRecord | null = null;
     for (const tip of arrived) {
-      if (tip.receivedAtMs > atMs || tip === stage.current?.tip || RANK[tip.severity] < atLeast) continue;
-      const fresh = !shown.has(tip.key);
+      if (tip.receivedAtMs > atMs || tip === screen.current?.tip || RANK[tip.severity] < atLeast) continue;
+      const fresh = !seen.has(tip.key);
       const waiting = (fresh || !onlyNew) && holdsAt(tip, atMs) ||
         fresh && atMs - tip.receivedAtMs < WAIT_LIMIT_MS;
       if (!waiting) continue;
@@ -90,15 +100,15 @@ export function tipStage(tips: readonly TipRecord[], endedAtMs: number | null, n
     return pick;
   };
   const show = (tip: TipRecord | null, atMs: number) => {
-    if (stage.current) stage.leaving = { tip: stage.current.tip, atMs };
-    stage.current = tip ? { tip, shownAtMs: atMs } : null;
-    if (tip) shown.add(tip.key);
+    if (screen.current) screen.leaving = { tip: screen.current.tip, atMs };
+    screen.current = tip ? { tip, shownAtMs: Math.max(atMs, renderedAt.get(tip.key) ?? atMs) } : null;
+    if (tip) seen.add(tip.key);
   };
 
   // Walk the moments something can change: arrivals, conditions that stop holding, dwells that end.
   let t = arrived.length > 0 ? arrived[0].receivedAtMs : Infinity;
   while (t <= stop) {
-    const current = stage.current;
+    const current = screen.current;
     if (current === null) {
       show(best(t, false, 0), t);
     } else if (t >= current.shownAtMs + dwellMs(current.tip)) {
@@ -106,10 +116,10 @@ export function tipStage(tips: readonly TipRecord[], endedAtMs: number | null, n
       if (replacement) show(replacement, t);
       else if (!holdsAt(current.tip, t)) show(best(t, false, 0), t);
     }
-    t = nextMoment(arrived, t, stage.current);
+    t = nextMoment(arrived, t, screen.current);
   }
   if (endedAtMs !== null && nowMs >= endedAtMs) return { current: null, leaving: null, nextChangeAtMs: null };
-  const { current, leaving } = stage;
+  const { current, leaving } = screen;
   const fading = leaving && nowMs - leaving.atMs < TIP_FADE_MS ? leaving : null;
   const moments = [
     fading ? fading.atMs + TIP_FADE_MS : Infinity,
@@ -121,11 +131,11 @@ export function tipStage(tips: readonly TipRecord[], endedAtMs: number | null, n
   return { current, leaving: fading?.tip ?? null, nextChangeAtMs: next === Infinity ? null : next };
 }
 
-/** The first moment after `t` at which the stage may change. */
+/** The first moment after `t` at which the display may change. */
 function nextMoment(
   arrived: readonly TipRecord[],
   t: number,
-  current: TipStage["current"],
+  current: TipDisplay["current"],
 ): number {
   let next = Infinity;
   for (const tip of arrived) {
