@@ -31,6 +31,18 @@ export function backoffDelayMs(attempt: number, backoff: Backoff = DEFAULT_BACKO
   return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, attempt));
 }
 
+/**
+ * A connection attempt that neither opens nor fails within this long is given up and retried: a server that
+ * took the TCP connection but never answers the upgrade must not leave the page "connecting" for good.
+ */
+export const CONNECT_TIMEOUT_MS = 4000;
+
+/** Options of {@link UiSocket}. */
+export interface UiSocketOptions {
+  backoff?: Backoff;
+  connectTimeoutMs?: number;
+}
+
 /** Callbacks of {@link UiSocket}. */
 export interface UiSocketHandlers {
   onMessage(message: ServerMessage): void;
@@ -41,6 +53,7 @@ export interface UiSocketHandlers {
 export class UiSocket {
   #socket: WebSocket | null = null;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #attempt = 0;
   #stopped = false;
   readonly #onOnline = () => this.#connect();
@@ -52,11 +65,13 @@ export class UiSocket {
   readonly #url: string;
   readonly #handlers: UiSocketHandlers;
   readonly #backoff: Backoff;
+  readonly #connectTimeoutMs: number;
 
-  constructor(url: string, handlers: UiSocketHandlers, backoff: Backoff = DEFAULT_BACKOFF) {
+  constructor(url: string, handlers: UiSocketHandlers, options: UiSocketOptions = {}) {
     this.#url = url;
     this.#handlers = handlers;
-    this.#backoff = backoff;
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
   }
 
   start(): void {
@@ -68,6 +83,7 @@ export class UiSocket {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#connectTimer);
     globalThis.removeEventListener("online", this.#onOnline);
     globalThis.removeEventListener("offline", this.#onOffline);
     this.#socket?.close(1000, "page closed");
@@ -87,12 +103,18 @@ export class UiSocket {
     this.#handlers.onState({ kind: "connecting" });
     const socket = new WebSocket(this.#url);
     this.#socket = socket;
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = setTimeout(() => {
+      if (socket.readyState === WebSocket.CONNECTING) socket.close(); // onclose retries
+    }, this.#connectTimeoutMs);
     socket.onopen = () => {
+      clearTimeout(this.#connectTimer);
       this.#attempt = 0;
       this.#handlers.onState({ kind: "connected" });
     };
     socket.onmessage = (event) => this.#receive(event.data);
     socket.onclose = () => {
+      clearTimeout(this.#connectTimer);
       if (this.#socket !== socket || this.#stopped) return;
       this.#socket = null;
       if (!navigator.onLine) {
