@@ -124,8 +124,9 @@ export function nextMeterDisplay(
 ): MeterDisplay {
   const { agent, customer } = metrics;
   const wpm = agent.wpm === null ? null : roundTo5(agent.wpm);
-  const wpmChanges = wpm !== prev.wpm && (prev.wpm === null || wpm === null ||
-    nowMs - prev.wpmShownAtMs >= NUMBER_UPDATE_MS);
+  // The first number shows at once; after it, any change (to "—" too) waits its second.
+  const wpmChanges = wpm !== prev.wpm &&
+    (prev.wpmShownAtMs === -Infinity || nowMs - prev.wpmShownAtMs >= NUMBER_UPDATE_MS);
   const talk = metrics.talk_ratio === null ? null : talkShares(metrics.talk_ratio);
   const talkChanges = (talk === null) !== (prev.talk === null) ||
     (talk !== null && talk.agent !== prev.talk!.agent && nowMs - prev.talkShownAtMs >= NUMBER_UPDATE_MS);

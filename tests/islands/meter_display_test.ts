@@ -102,3 +102,16 @@ Deno.test("Meter display - the two talk shares always add up to 100", () => {
   assert.deepEqual(talkShares(0.815), { agent: 82, customer: 18 });
   assert.equal(feed([metrics({ ratio: null })])[0].talk, null);
 });
+
+Deno.test("Meter display - the pace number going unknown and back waits its second too", () => {
+  const shown = feed([
+    metrics({ wpm: 140 }),
+    ...Array.from(
+      { length: 2 },
+      () => ({ ...metrics({}), agent: { speaking: false, level_db: -26, wpm: null } }),
+    ),
+    ...Array.from({ length: 8 }, () => metrics({ wpm: 150 })),
+  ]);
+  const changes = shown.flatMap((d, i) => i > 0 && d.wpm !== shown[i - 1].wpm ? [[i * 250, d.wpm]] : []);
+  assert.deepEqual(changes, [[1000, 150]], "140 stays its second, then the current value");
+});
