@@ -101,8 +101,12 @@ const slowStartWorker = new URL("../support/slow_start_analysis_worker.ts", impo
 
 Deno.test("Analysis thread - a call gives exactly the suggestions, their ends and metrics it gives on this thread", async () => {
   const audio = conversation(90, true);
-  // Five seconds of silence from 40 s: a tip whose condition ends when the talk resumes.
-  for (const track of [audio.agent, audio.customer]) track.fill(0xff, 40 * 8000, 45 * 8000);
+  // From 45 s the agent greets at an ordinary pace, alone: the fast-talking tip's condition ends.
+  const greeting = fixture("agent_greeting");
+  for (const track of [audio.agent, audio.customer]) track.fill(0xff, 45 * 8000);
+  for (let at = 45 * 8000; at + greeting.length <= audio.agent.length; at += greeting.length + 4000) {
+    audio.agent.set(greeting, at);
+  }
   const expected = await inPlace(audio, "outbound");
   assert.ok(expected.suggestions.length > 0, "the fast talker trips a rule");
   assert.ok(expected.cleared.length > 0, `a tip's condition ends: ${JSON.stringify(expected)}`);
