@@ -113,8 +113,10 @@ Deno.test("Agent page - the tour at 390, 1280 and 1920 px: cards stay, the area 
     for (const quiet of log.listening) {
       const to = quiet.to ?? heardEnd;
       for (const tip of holding) {
+        // A browser on a busy machine draws a frame late (a few hundred ms at worst); the page's rule itself
+        // is exact (tests/islands/tip_display_test.ts), and a real gap would last until the tip stops.
         const overlap = Math.min(to, tip.to) - Math.max(quiet.from, tip.from);
-        assert.ok(overlap < 300, `"No tips right now" for ${overlap} ms while ${tip.type} held`);
+        assert.ok(overlap < 1000, `"No tips right now" for ${overlap} ms while ${tip.type} held`);
       }
     }
     assert.doesNotMatch(await laptop.locator("body").innerText(), /Keep going|NaN|undefined/);
