@@ -19,6 +19,12 @@
  * A clip's reading is the rate over the whole clip (the window is made as long as the clip, so reading and
  * truth cover the same speech); a clip with no reading at all counts as infinitely wrong.
  *
+ * Two measures say where the error comes from. The text bound: what a perfect syllable counter would read,
+ * the clip's true syllable rate over {@linkcode SYLLABLES_PER_WORD} (words per minute cannot be heard; a text
+ * with longer words reads fast however well its syllables are heard). And the syllables heard per syllable
+ * said at each tempo, with the tempo changed two ways: WSOLA (pitch kept) and plain resampling (every
+ * syllable an exact, faster or slower copy; pitch moves), which tells the detector's losses from the stretch's.
+ *
  * @module
  */
 import alawmulaw from "alawmulaw";
@@ -64,6 +70,13 @@ export interface ClipReading {
   /** Sentences of a call, or text read aloud (longer words). */
   text: "call" | "read";
   trueWpm: number;
+  /** Syllables per word of the clip's text (espeak-ng's syllables over the words of the transcript). */
+  syllablesPerWord: number;
+  /**
+   * What a perfect syllable counter would read, signed % against the truth: the text's syllables per word
+   * over {@linkcode SYLLABLES_PER_WORD}, minus one. No acoustic measure can do better than this on average.
+   */
+  textErrorPct: number;
   /** Reading with no calibration (the syllable-nucleus rate in WPM). */
   rawWpm: number | null;
   /** Reading calibrated with a line fitted WITHOUT this clip's speaker. */
@@ -95,6 +108,8 @@ export interface PaceFigures {
   noReading: number;
   /** Median |error| % of the syllable rate (what the analyzer hears, before words come in). */
   medianSyllableErrorPct: number;
+  /** The same figures for a perfect syllable counter (`textErrorPct`): the bound the texts set. */
+  textBound: { medianErrorPct: number; within20Share: number; pearsonR: number };
 }
 
 /** Everything `measureClipAccuracy` finds. */
@@ -111,6 +126,11 @@ export interface ClipAccuracySummary {
   texts: Record<ClipSet, (PaceFigures & { band: string })[]>;
   /** The slope of the readings against the truth on the dev set (the clips the line is fitted on), full fit. */
   devSlope: number;
+  /**
+   * Syllables heard per syllable said (raw nuclei rate over the true syllable rate, median over the real
+   * recordings) at each tempo, the tempo changed by WSOLA and by resampling.
+   */
+  tempoSyllables: { tempo: number; wsola: number; resampled: number }[];
   /** Voice activity agreement over the stored clips. */
   vadAgreement: number;
   /** Per set of stored clips: voice activity agreement, and the median |level error| in dB. */
@@ -261,6 +281,47 @@ async function loadClips(): Promise<Clip[]> {
   return clips;
 }
 
+/**
+ * Plays speech `factor` times as long (> 1 is slower) by resampling it, as a tape played at another speed:
+ * every syllable is an exact copy of the original, only faster or slower, and the pitch and formants move
+ * with it. Windowed-sinc interpolation (Hann window, 8 zero crossings a side, the kernel tabulated at 1/64
+ * sample), low-passed below the new Nyquist frequency when speeding up.
+ */
+export function resample(input: Float32Array, factor: number): Float32Array {
+  const PHASES = 64;
+  const cutoff = Math.min(1, factor); // of the input's Nyquist frequency
+  const half = Math.ceil(8 / cutoff);
+  const taps = 2 * half;
+  // kernel[p * taps + j]: the weight of input sample (centre - half + 1 + j) at fractional offset p / PHASES.
+  const kernel = new Float32Array((PHASES + 1) * taps);
+  for (let p = 0; p <= PHASES; p++) {
+    let sum = 0;
+    for (let j = 0; j < taps; j++) {
+      const d = p / PHASES + half - 1 - j;
+      const x = d * cutoff;
+      const w = (x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x)) *
+        (0.5 + 0.5 * Math.cos((Math.PI * d) / half));
+      kernel[p * taps + j] = w;
+      sum += w;
+    }
+    for (let j = 0; j < taps; j++) kernel[p * taps + j] /= sum;
+  }
+  const out = new Float32Array(Math.floor(input.length * factor));
+  for (let n = 0; n < out.length; n++) {
+    const at = n / factor;
+    const centre = Math.floor(at);
+    const row = Math.round((at - centre) * PHASES) * taps;
+    const first = centre - half + 1;
+    let sum = 0;
+    for (let j = 0; j < taps; j++) {
+      const k = first + j;
+      if (k >= 0 && k < input.length) sum += input[k] * kernel[row + j];
+    }
+    out[n] = sum;
+  }
+  return out;
+}
+
 /** Plays a clip through a fresh analyzer: the last reading, and the slots whose voice activity matches. */
 function playClip(
   clip: Clip,
@@ -292,6 +353,14 @@ export function paceFigures(clips: ClipReading[]): PaceFigures {
   const line = read.length >= 3
     ? regression(read.map((c) => c.trueWpm), read.map((c) => c.wpm!))
     : { slope: NaN, r: NaN };
+  const textErrors = clips.map((c) => Math.abs(c.textErrorPct));
+  const textBound = {
+    medianErrorPct: clips.length ? median(textErrors) : NaN,
+    within20Share: clips.length ? textErrors.filter((e) => e <= 20).length / clips.length : NaN,
+    pearsonR: clips.length >= 3
+      ? regression(clips.map((c) => c.trueWpm), clips.map((c) => c.trueWpm * (1 + c.textErrorPct / 100))).r
+      : NaN,
+  };
   return {
     count: clips.length,
     medianErrorPct: clips.length ? median(absErrors) : NaN,
@@ -300,6 +369,7 @@ export function paceFigures(clips: ClipReading[]): PaceFigures {
     slope: line.slope,
     noReading: clips.length - read.length,
     medianSyllableErrorPct: read.length ? median(read.map((c) => Math.abs(c.syllableErrorPct!))) : NaN,
+    textBound,
   };
 }
 
@@ -318,6 +388,36 @@ function tune(points: { set: ClipSet; trueSyllableWpm: number; rawWpm: number | 
     p.rawWpm === null ? Infinity : Math.abs(calibrate(p.rawWpm, calibration) / p.trueSyllableWpm - 1)
   );
   return { calibration, score: median(errors) };
+}
+
+/**
+ * Syllables heard per syllable said on the real recordings at each tempo (median), with the tempo changed by
+ * WSOLA (the `real_tempo` clips, read in `raw`) and by resampling the same recordings.
+ */
+function tempoSyllableShares(
+  clips: Clip[],
+  raw: (number | null)[],
+  config: AnalysisConfig,
+): ClipAccuracySummary["tempoSyllables"] {
+  const heard = (wpm: number | null, clip: Clip, tempo: number) =>
+    wpm === null ? 0 : wpm / (clip.trueSyllableWpm / tempo);
+  const recordings = clips.flatMap((clip, i) => clip.set === "real" ? [{ clip, i }] : []);
+  return [1, ...REAL_TEMPOS].sort((a, b) => a - b).map((tempo) => {
+    if (tempo === 1) {
+      const share = median(recordings.map(({ clip, i }) => heard(raw[i], clip, 1)));
+      return { tempo, wsola: share, resampled: share };
+    }
+    const wsola = recordings.map(({ clip }) => {
+      const i = clips.findIndex((c) => c.name === `${clip.name} x${tempo}`);
+      return heard(raw[i], clip, tempo);
+    });
+    const resampled = recordings.map(({ clip }) => {
+      const pcm = Float32Array.from(alawmulaw.mulaw.decode(clip.audio));
+      const audio = encodeMulaw(resample(pcm, tempo));
+      return heard(playClip({ ...clip, audio, segments: null }, config).wpm, clip, tempo);
+    });
+    return { tempo, wsola: median(wsola), resampled: median(resampled) };
+  });
 }
 
 /** Measures every clip, chooses dip and line leave-one-speaker-out, and sums up. */
@@ -357,6 +457,8 @@ export async function measureClipAccuracy(): Promise<ClipAccuracySummary> {
       set,
       text,
       trueWpm,
+      syllablesPerWord: clip.syllablesPerWord,
+      textErrorPct: (clip.syllablesPerWord / SYLLABLES_PER_WORD - 1) * 100,
       rawWpm: null,
       wpm: null,
       errorPct: null,
@@ -389,6 +491,7 @@ export async function measureClipAccuracy(): Promise<ClipAccuracySummary> {
     dev.map((d) => d.clip.trueWpm),
     dev.map((d) => calibrate(d.raw, all.calibration)),
   ).slope;
+  const tempoSyllables = tempoSyllableShares(clips, raw[all.dip], rawConfig(DIP_GRID[all.dip]));
   const sets = {} as ClipAccuracySummary["sets"];
   const bands = {} as ClipAccuracySummary["bands"];
   const texts = {} as ClipAccuracySummary["texts"];
@@ -416,6 +519,7 @@ export async function measureClipAccuracy(): Promise<ClipAccuracySummary> {
     bands,
     texts,
     devSlope,
+    tempoSyllables,
     vadAgreement: agree / frames,
     voice: {
       synthetic: voiceFigures(readings.filter((r) => r.set === "synthetic")),
@@ -433,16 +537,24 @@ export function formatClipReport(summary: ClipAccuracySummary, detail = true): s
   const lines: string[] = [];
   if (detail) {
     lines.push(
-      `${"clip".padEnd(48)} ${"speaker".padEnd(22)} true WPM   raw  reading  error %  syll. %  dip   VAD %`,
+      `${"clip".padEnd(48)} ${
+        "speaker".padEnd(22)
+      } true WPM  syl/w  text %   raw  reading  error %  syll. %  ` +
+        "dip   VAD %",
     );
     for (const c of summary.clips) {
       lines.push(
         `${c.name.padEnd(48)} ${c.speaker.slice(0, 22).padEnd(22)} ${c.trueWpm.toFixed(1).padStart(8)} ` +
+          `${c.syllablesPerWord.toFixed(2).padStart(6)} ${c.textErrorPct.toFixed(1).padStart(7)} ` +
           `${fixed(c.rawWpm, 0).padStart(5)} ${fixed(c.wpm).padStart(8)} ${fixed(c.errorPct).padStart(8)} ` +
           `${fixed(c.syllableErrorPct).padStart(8)} ${String(c.dipDb).padStart(4)} ` +
           `${c.vadAgreement === null ? "      -" : (c.vadAgreement * 100).toFixed(1).padStart(7)}`,
       );
     }
+    lines.push(
+      `syl/w: the text's syllables per word; text %: what a perfect syllable counter would read at ` +
+        `${SYLLABLES_PER_WORD} syllables per word; syll. %: the reading against the true syllable rate`,
+    );
     lines.push("");
   }
   const { fit, configured } = summary;
@@ -456,7 +568,7 @@ export function formatClipReport(summary: ClipAccuracySummary, detail = true): s
   lines.push(
     `${"set".padEnd(12)} ${
       "clips".padEnd(10)
-    } count  median |err|  within 20 %  Pearson r  slope  syllable |err|`,
+    } count  median |err|  within 20 %  Pearson r  slope  syllable |err|  text bound: median, within 20 %, r`,
   );
   for (const set of CLIP_SETS) {
     const rows = [{ band: "all", ...summary.sets[set] }, ...summary.bands[set], ...summary.texts[set]];
@@ -466,11 +578,22 @@ export function formatClipReport(summary: ClipAccuracySummary, detail = true): s
         `${set.padEnd(12)} ${row.band.padEnd(10)} ${String(row.count).padStart(5)} ` +
           `${(fixed(row.medianErrorPct) + " %").padStart(13)} ${pct(row.within20Share).padStart(12)} ` +
           `${fixed(row.pearsonR, 3).padStart(10)} ${fixed(row.slope, 2).padStart(6)} ` +
-          `${(fixed(row.medianSyllableErrorPct) + " %").padStart(15)}` +
+          `${(fixed(row.medianSyllableErrorPct) + " %").padStart(15)}  ` +
+          `${fixed(row.textBound.medianErrorPct)} %, ${pct(row.textBound.within20Share)}, ` +
+          `${fixed(row.textBound.pearsonR, 2)}` +
           (row.noReading ? `  (${row.noReading} without a reading)` : ""),
       );
     }
   }
+  lines.push(
+    "text bound: the figures of a perfect syllable counter (each text's syllables per word against " +
+      `${SYLLABLES_PER_WORD}); no acoustic measure of syllables does better on average`,
+  );
+  lines.push(
+    "syllables heard per syllable said, real recordings (median), tempo changed by WSOLA / by resampling: " +
+      summary.tempoSyllables.map((t) => `x${t.tempo} ${t.wsola.toFixed(2)} / ${t.resampled.toFixed(2)}`)
+        .join(", "),
+  );
   lines.push(`VAD slot agreement on the stored clips: ${(summary.vadAgreement * 100).toFixed(1)} %`);
   for (const set of ["synthetic", "real"] as const) {
     const v = summary.voice[set];
