@@ -154,3 +154,17 @@ export function ConnectionBanner(props: { connection: ConnectionView }) {
     </div>
   );
 }
+
+/** The feed of calls coached on other servers is interrupted (cluster only); calls coached here go on. */
+export function FeedDegradedNote(props: { message: string | null }) {
+  if (props.message === null) return null;
+  return (
+    <p
+      role="status"
+      data-testid="feed-degraded"
+      class="rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900"
+    >
+      {props.message}
+    </p>
+  );
+}

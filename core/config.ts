@@ -39,6 +39,10 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** Where calls are analysed: on a second thread (`worker`, the default) or on the socket thread (`main`). */
   analysisThread: "worker" | "main";
+  /** Redis that joins the instances of a cluster; unset, the server is one self-contained process. */
+  redisUrl?: string;
+  /** This instance's name in the cluster (registry, logs, `/health`); unset, the host name and process id. */
+  instanceId?: string;
   analysis: AnalysisConfig;
   coaching: CoachingConfig;
   session: SessionConfig;
@@ -127,6 +131,17 @@ const VARIABLES = {
     schema: z.enum(["worker", "main"]).default("worker"),
     fix: 'use "worker" (calls are analysed on a second thread) or "main" (on the thread that serves sockets)',
   },
+  REDIS_URL: {
+    schema: z.url({ protocol: /^rediss?$/, abort: true }).optional(),
+    fix: "use a Redis URL such as redis://127.0.0.1:6379 (rediss:// for TLS), or leave it unset to run one " +
+      "self-contained process",
+  },
+  INSTANCE_ID: {
+    schema: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+    fix:
+      "use 1 to 64 letters, digits, '.', '_' or '-', unique per instance, or leave it unset (host name and " +
+      "process id)",
+  },
   COACH_SETTINGS: {
     schema: z.string().optional(),
     fix: 'give JSON such as {"coaching":{…},"analysis":{…},"session":{…}} or leave it unset',
@@ -195,6 +210,19 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const port = value("PORT");
   const publicUrl = value("PUBLIC_URL");
   const settings = parseCoachSettings(value("COACH_SETTINGS"));
+  const redisUrl = value("REDIS_URL");
+  if (redisUrl !== undefined) {
+    // A webhook, a media socket and a page may each reach a different instance: all must share these.
+    for (const name of ["TWILIO_AUTH_TOKEN", "UI_ACCESS_KEY"] as const) {
+      if (value(name) === undefined) {
+        throw new ConfigError(
+          name,
+          "must be set when REDIS_URL is set: every instance of a cluster must use the same one " +
+            "(`deno task cluster` makes one for its instances when it is unset)",
+        );
+      }
+    }
+  }
   return {
     port,
     publicUrl: (publicUrl ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ""),
@@ -209,6 +237,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     uiAccessKey: value("UI_ACCESS_KEY"),
     logLevel: value("LOG_LEVEL"),
     analysisThread: value("ANALYSIS_THREAD"),
+    redisUrl,
+    instanceId: value("INSTANCE_ID"),
     ...settings,
     phrasing: phrasingSettings(value),
   };

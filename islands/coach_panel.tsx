@@ -13,7 +13,13 @@ import { MeterRow } from "../components/meters.tsx";
 import { playSampleCall, sampleCallAvailable, type SampleCallState } from "../components/sample_call.tsx";
 import { TipList } from "../components/suggestion_card.tsx";
 import { TipArea, type TipAreaIdle } from "../components/tip_area.tsx";
-import { ConnectionBanner, type ConnectionView, ServerErrorNote, TopBar } from "../components/top_bar.tsx";
+import {
+  ConnectionBanner,
+  type ConnectionView,
+  FeedDegradedNote,
+  ServerErrorNote,
+  TopBar,
+} from "../components/top_bar.tsx";
 import { SEVERITY_STYLES } from "../components/styles.ts";
 import { Announcer, type Channel, CHANNELS } from "./announcer.ts";
 import { callAnnouncement, callLabel, callOptions, callStatusView } from "./call_views.ts";
@@ -163,6 +169,7 @@ export default function CoachPanel(props: CoachPanelProps) {
     <div class="flex min-h-screen flex-col bg-slate-50 text-slate-900">
       <TopBar call={callStatusView(call, now)} connection={connectionNow} />
       <main class="mx-auto flex w-full max-w-6xl flex-1 flex-col gap-3 px-4 py-3">
+        <FeedDegradedNote message={current.feedDegraded} />
         <CallBar
           calls={callOptions(current)}
           followedId={current.followedId}

@@ -55,6 +55,8 @@ export interface CoachState {
   dismissed: string[];
   /** Last `error` message from the server, shown to the user. */
   serverError: string | null;
+  /** While the server says the feed of other servers' calls is degraded (cluster only): its message. */
+  feedDegraded: string | null;
 }
 
 /** The state before the first message. */
@@ -67,6 +69,7 @@ export function initialState(targets: MeterTargets): CoachState {
     followedSinceMs: 0,
     dismissed: [],
     serverError: null,
+    feedDegraded: null,
   };
 }
 
@@ -228,6 +231,8 @@ function applyToCalls(state: CoachState, msg: ServerMessage, nowMs: number): Coa
       });
     case "error":
       return { ...state, serverError: msg.message };
+    case "feed_status":
+      return { ...state, feedDegraded: msg.status === "degraded" ? msg.message : null };
   }
 }
 

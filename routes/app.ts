@@ -11,7 +11,8 @@
 import { Hono } from "hono";
 import type { AppConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
-import type { SessionRegistry } from "../core/session/registry.ts";
+import type { PageFeed, SessionRegistry } from "../core/session/registry.ts";
+import type { ClusterMember } from "../server/cluster.ts";
 import { apiCallRoutes, MAX_CALL_REQUEST_BYTES } from "./api_calls.ts";
 import { bodyCap } from "./body_limit.ts";
 import { pageRoutes } from "./index.tsx";
@@ -27,6 +28,11 @@ import { twilioWebhooks } from "./webhooks.ts";
 export interface AppDeps {
   config: AppConfig;
   registry: SessionRegistry;
+  /** What pages follow: the registry alone, or the whole cluster's calls. */
+  feed: PageFeed;
+  /** This instance's part in the cluster (null without `REDIS_URL`). */
+  cluster: ClusterMember | null;
+  instanceId: string;
   /** The token Twilio signs with (or the ephemeral local one). */
   authToken: string;
   /** The key remote viewers of the page need. */
@@ -55,13 +61,21 @@ export function createApp(deps: AppDeps): Hono {
   app.use(uiAccess(access));
   app.route("/", loginRoutes(access));
 
-  app.get("/health", (c) =>
-    c.json({
+  // `status` is about this instance, which coaches its calls whatever Redis does; `redis` says whether it
+  // also hears the rest of the cluster.
+  app.get("/health", (c) => {
+    const cluster = deps.cluster?.health();
+    return c.json({
       status: "ok",
-      active_sessions: registry.activeCount,
+      instance_id: deps.instanceId,
+      redis: cluster?.redis ?? "off",
+      local_sessions: registry.activeCount,
+      cluster_sessions: cluster?.cluster_sessions ?? registry.activeCount,
+      redis_dropped: cluster?.redis_dropped ?? 0,
       uptime_s: Math.floor((deps.now() - deps.startedAt) / 1000),
       phrasing: deps.phrasing?.health() ?? { enabled: false },
-    }));
+    });
+  });
 
   app.route("/webhooks/twilio", twilioWebhooks(deps));
 
@@ -78,7 +92,7 @@ export function createApp(deps: AppDeps): Hono {
 
   const ui = (sessionId: string | null) => (c: { req: { raw: Request } }) => {
     if (!isWebSocketUpgrade(c.req.raw)) return new Response("Expected a WebSocket upgrade.", { status: 426 });
-    return upgradeUiSocket(c.req.raw, sessionId, { registry, log, track: deps.trackSocket });
+    return upgradeUiSocket(c.req.raw, sessionId, { feed: deps.feed, log, track: deps.trackSocket });
   };
   app.get("/ws/ui", (c) => ui(null)(c));
   app.get("/ws/ui/:sessionId", (c) => {

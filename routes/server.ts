@@ -1,7 +1,7 @@
 /**
  * Starts the server: the session registry, the Hono app on `Deno.serve`, the once-a-second sweep that
  * ends idle sessions (and gives memory back once all calls are over), and a clean shutdown that tells every
- * page and closes every socket.
+ * page and closes every socket. With `REDIS_URL` it first joins the cluster (server/cluster.ts).
  *
  * @example
  * ```ts
@@ -16,6 +16,8 @@ import type { AppConfig } from "../core/config.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { SessionRegistry } from "../core/session/registry.ts";
 import { SuggestionPhraser } from "../server/phrasing/phraser.ts";
+import { ClusterMember } from "../server/cluster.ts";
+import { RedisLink } from "../server/redis_link.ts";
 import { AnalysisThread } from "./analysis_thread.ts";
 import { createApp } from "./app.ts";
 import { removeLocalToken, writeLocalToken } from "./local_token.ts";
@@ -32,6 +34,11 @@ export interface StartServerOptions {
   collectGarbage?: (() => void) | null;
   /** The AI phrasing's transport to its model (default: the global `fetch`). */
   fetch?: typeof fetch;
+  /**
+   * Listen with `SO_REUSEPORT`, so the instances of a cluster on one machine share the port and Linux
+   * spreads the connections among them (`deno task cluster`). Deno 2.9 needs `--unstable-net` for it.
+   */
+  reusePort?: boolean;
 }
 
 /** A started server. */
@@ -46,6 +53,10 @@ export interface RunningServer {
   /** Whether {@linkcode RunningServer.accessKey} was generated (so it should be shown to the user). */
   accessKeyGenerated: boolean;
   registry: SessionRegistry;
+  /** This instance's name (`INSTANCE_ID`, or the host name and process id). */
+  instanceId: string;
+  /** This instance's part in the cluster (null without `REDIS_URL`). */
+  cluster: ClusterMember | null;
   /** The thread calls are analysed on (null with `ANALYSIS_THREAD=main`). */
   analysis: AnalysisThread | null;
   /** The optional AI phrasing of tips (null without `COACH_LLM_BASE_URL`). */
@@ -59,7 +70,11 @@ export interface RunningServer {
 
 const SWEEP_INTERVAL_MS = 1000;
 
-/** Starts the server with `config`. With `PORT` 0 it listens on a free port. */
+/**
+ * Starts the server with `config`. With `PORT` 0 it listens on a free port.
+ *
+ * @throws {ConfigError} naming `REDIS_URL` when Redis cannot be reached at start.
+ */
 export async function startServer(
   config: AppConfig,
   options: StartServerOptions = {},
@@ -67,19 +82,31 @@ export async function startServer(
   const log = options.log ??
     createLogger({ level: config.logLevel, now: () => new Date(), write: console.log });
   const now = () => Date.now();
+  const instanceId = config.instanceId ?? defaultInstanceId();
+  const link = config.redisUrl === undefined ? null : await RedisLink.open({ url: config.redisUrl, log });
   const analysisThread = config.analysisThread === "worker"
     ? new AnalysisThread({ ...config, log, now })
     : null;
   const phraser = config.phrasing === null
     ? null
     : new SuggestionPhraser({ settings: config.phrasing, log, now, fetch: options.fetch });
+  let cluster: ClusterMember | null = null;
   const registry = new SessionRegistry({
     ...config,
     now,
     log,
     pipelines: analysisThread === null ? undefined : (options) => analysisThread.open(options),
     tipStages: phraser === null ? undefined : (sessionId) => phraser.stage(sessionId),
+    relay: link === null ? undefined : (sessionId, message) => cluster?.relay(sessionId, message),
   });
+  if (link !== null) {
+    try {
+      cluster = await ClusterMember.join({ link, registry, instanceId, session: config.session, log, now });
+    } catch (error) {
+      link.close();
+      throw error;
+    }
+  }
   const sockets = new Set<WebSocket>();
   const ephemeral = config.twilio.authToken === undefined;
   const authToken = config.twilio.authToken ?? randomKey();
@@ -94,6 +121,7 @@ export async function startServer(
     {
       port: config.port,
       hostname: options.hostname ?? "0.0.0.0",
+      ...(options.reusePort ? { reusePort: true } : {}),
       onListen: (addr) => resolveListening(addr.port),
     },
     // The connection info reaches routes as `c.env`: who is local is decided by the peer address too.
@@ -114,6 +142,9 @@ export async function startServer(
   const app = createApp({
     config: effective,
     registry,
+    feed: cluster?.feed ?? registry,
+    cluster,
+    instanceId,
     authToken,
     accessKey,
     log,
@@ -151,6 +182,7 @@ export async function startServer(
     const busy = registry.busySince(lastSweep);
     lastSweep = time;
     registry.sweep(time);
+    cluster?.sweep(time);
     release.tick(busy, time);
     phraser?.tick(time);
   }, SWEEP_INTERVAL_MS);
@@ -160,6 +192,7 @@ export async function startServer(
   } catch (error) {
     clearInterval(sweep);
     analysisThread?.close();
+    await cluster?.close();
     await server.shutdown();
     if (ephemeral) await removeLocalToken(port);
     throw error;
@@ -173,6 +206,8 @@ export async function startServer(
       model: config.phrasing.model,
       language: config.phrasing.language,
     },
+    instance_id: instanceId,
+    cluster: cluster !== null,
   });
 
   let stopping: Promise<void> | null = null;
@@ -182,6 +217,8 @@ export async function startServer(
       // The sample call's own sockets and requests end with the server's; it is awaited at the end.
       const sampleStopped = sampleCalls.stop();
       registry.endAll("shutdown");
+      // The calls' ends reach the other instances' pages before this one leaves Redis.
+      await cluster?.close();
       analysisThread?.close();
       // Ended calls aborted their model requests; wait for them to wind down.
       await phraser?.idle();
@@ -201,6 +238,8 @@ export async function startServer(
     accessKey,
     accessKeyGenerated: config.uiAccessKey === undefined,
     registry,
+    instanceId,
+    cluster,
     analysis: analysisThread,
     phraser,
     config: effective,
@@ -209,6 +248,17 @@ export async function startServer(
     },
     shutdown,
   };
+}
+
+/** The host name and process id: unique on a machine, and it says where to look. */
+function defaultInstanceId(): string {
+  let host = "host";
+  try {
+    host = Deno.hostname().replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 40) || host;
+  } catch {
+    // Not allowed to read the host name: the process id still tells the instances of one machine apart.
+  }
+  return `${host}-${Deno.pid}`;
 }
 
 /** 144 random bits, base64url. */

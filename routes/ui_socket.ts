@@ -11,7 +11,8 @@
  */
 import type { Logger } from "../core/log.ts";
 import { ClientMessageSchema, type ServerMessage } from "../core/protocol/ui_messages.ts";
-import type { SessionRegistry } from "../core/session/registry.ts";
+import type { PageFeed } from "../core/session/registry.ts";
+import { serialized } from "../server/serialized.ts";
 
 /** Largest message a page may send. */
 export const MAX_UI_MESSAGE_BYTES = 4 * 1024;
@@ -22,7 +23,8 @@ export const DISCONNECT_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** What the UI socket needs. */
 export interface UiSocketDeps {
-  registry: SessionRegistry;
+  /** The calls a page can follow: this server's, or the whole cluster's. */
+  feed: PageFeed;
   log: Logger;
   /** Registers an open socket so shutdown can close it; returns the function that unregisters it. */
   track: (socket: WebSocket) => () => void;
@@ -31,26 +33,32 @@ export interface UiSocketDeps {
 /** Upgrades the request to a UI socket following `sessionId` (or every call when null). */
 export function upgradeUiSocket(request: Request, sessionId: string | null, deps: UiSocketDeps): Response {
   const { socket, response } = Deno.upgradeWebSocket(request);
-  let unsubscribe = () => {};
+  let unfollow = () => {};
   let untrack = () => {};
 
   const follow = (id: string | null, via: "url" | "subscribe") => {
-    unsubscribe();
-    unsubscribe = deps.registry.subscribe(id, (message) => send(socket, message, deps.log));
-    send(socket, { type: "hello", sessions: deps.registry.snapshot(id) }, deps.log);
-    if (id !== null && !deps.registry.get(id)) {
-      deps.log.warn("ui_subscribe_unknown_session", {
-        session_id: id,
-        via,
-        reason: "no call with this id is known (not started yet, or ended and forgotten); " +
-          "the page gets an empty hello and waits for it",
-      });
-      send(
-        socket,
-        { type: "error", message: `No call ${id} is known yet; waiting for it to start.` },
-        deps.log,
-      );
-    }
+    unfollow();
+    let first = true;
+    unfollow = deps.feed.follow(id, (message) => {
+      send(socket, message, deps.log);
+      if (first && message.type === "hello") {
+        first = false;
+        if (id !== null && message.sessions.length === 0) unknownSession(id, via);
+      }
+    });
+  };
+  const unknownSession = (id: string, via: "url" | "subscribe") => {
+    deps.log.warn("ui_subscribe_unknown_session", {
+      session_id: id,
+      via,
+      reason: "no call with this id is known (not started yet, or ended and forgotten); " +
+        "the page gets an empty hello and waits for it",
+    });
+    send(
+      socket,
+      { type: "error", message: `No call ${id} is known yet; waiting for it to start.` },
+      deps.log,
+    );
   };
 
   socket.onopen = () => {
@@ -89,7 +97,7 @@ export function upgradeUiSocket(request: Request, sessionId: string | null, deps
     follow(parsed.data.session_id, "subscribe");
   };
   socket.onclose = () => {
-    unsubscribe();
+    unfollow();
     untrack();
   };
   socket.onerror = (event) => {
@@ -99,9 +107,6 @@ export function upgradeUiSocket(request: Request, sessionId: string | null, deps
   };
   return response;
 }
-
-/** Each message is serialised once however many pages receive it. */
-const serialized = new WeakMap<ServerMessage, string>();
 
 /** The part of a WebSocket that {@linkcode send} uses (a test can pass a stand-in). */
 export type PageSocketLike = Pick<WebSocket, "readyState" | "bufferedAmount" | "send" | "close">;
@@ -120,11 +125,6 @@ export function send(socket: PageSocketLike, message: ServerMessage, log: Logger
     return false;
   }
   if (message.type === "metrics" && buffered > METRICS_DROP_BUFFERED_BYTES) return false;
-  let text = serialized.get(message);
-  if (text === undefined) {
-    text = JSON.stringify(message);
-    serialized.set(message, text);
-  }
-  socket.send(text);
+  socket.send(serialized(message));
   return true;
 }

@@ -10,6 +10,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppConfig, TrackName } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
 import { type SessionRegistry, SessionStateError } from "../core/session/registry.ts";
+import type { ClusterMember } from "../server/cluster.ts";
 import { isValidTwilioSignature } from "../core/twilio/signature.ts";
 import { streamToken } from "../core/twilio/stream_token.ts";
 import { buildVoiceTwiml } from "../core/twilio/twiml.ts";
@@ -26,6 +27,12 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 export interface WebhookDeps {
   config: AppConfig;
   registry: SessionRegistry;
+  /**
+   * In a cluster the call's media may reach another instance, so the voice webhook keeps no session here
+   * (everything it decided travels in the stream's parameters), and a call's end reported here is passed
+   * on to the instance coaching it.
+   */
+  cluster: ClusterMember | null;
   /** The token Twilio signs with (or the ephemeral local one). */
   authToken: string;
   log: Logger;
@@ -51,22 +58,23 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
     if (dialTo !== undefined && !E164.test(dialTo)) {
       return badRequest(c, log, "dial_to must be an E.164 number");
     }
-    let session;
-    try {
-      session = registry.open(callSid, agentTrack);
-    } catch (error) {
-      // The call ended and its session was dropped: the registry remembers it (a replayed webhook).
-      if (!(error instanceof SessionStateError)) throw error;
-      return conflict(c, log, callSid, error.message);
-    }
-    if (session.status === "ended") {
-      // Ended, still within the grace period: a replay must not get a fresh stream token either.
+    if (registry.hasEnded(callSid)) {
+      // Ended here (held in its grace period or remembered after it): a replay gets no stream token.
       return conflict(
         c,
         log,
         callSid,
         `call ${callSid} has already ended; a replayed request cannot reopen it`,
       );
+    }
+    let streamAgentTrack = agentTrack;
+    if (deps.cluster === null) {
+      try {
+        streamAgentTrack = registry.open(callSid, agentTrack).agentTrack;
+      } catch (error) {
+        if (!(error instanceof SessionStateError)) throw error;
+        return conflict(c, log, callSid, error.message);
+      }
     }
     const customerLast4 = lastFourDigits(dialTo ?? customerNumber(params));
     // Never the full numbers: the last 4 digits are all the page needs to tell calls apart.
@@ -79,7 +87,7 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
       publicUrl: config.publicUrl,
       callSid,
       streamToken: streamToken(deps.authToken, callSid),
-      agentTrack: session.agentTrack,
+      agentTrack: streamAgentTrack,
       customerLast4,
       dialNumber: c.req.query("dial") === "none" ? undefined : dialTo ?? config.agentPhoneNumber,
       callerId: config.twilio.phoneNumber,
@@ -93,7 +101,11 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
     const { CallSid: callSid, CallStatus: status } = params;
     if (!callSid || !status) return badRequest(c, log, "CallSid and CallStatus are required");
     log.info("call_status", { session_id: callSid, status, sequence: params.SequenceNumber });
-    if (TERMINAL_CALL_STATUSES.has(status)) registry.end(callSid, "call_completed");
+    if (
+      TERMINAL_CALL_STATUSES.has(status) && !registry.end(callSid, "call_completed") && !registry.get(callSid)
+    ) {
+      deps.cluster?.feed.requestEnd(callSid, "call_completed");
+    }
     return c.body(null, 204);
   });
 

@@ -43,6 +43,11 @@ export interface SimulationOptions {
   scenario: Scenario;
   /** Base URL the simulator talks to, e.g. `http://127.0.0.1:8000`. */
   url: string;
+  /**
+   * Base URL the media socket connects to (default `url`): another instance of a cluster, as a load
+   * balancer may send Twilio's stream elsewhere than its webhook.
+   */
+  mediaUrl?: string;
   /** The server's PUBLIC_URL, which Twilio signs over (default `url`). */
   publicUrl?: string;
   /** The token the server checks signatures with. */
@@ -137,7 +142,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const streamSid = randomSid("MZ");
   let media: WebSocket | null = null;
   try {
-    const connectUrl = joinUrl(toWebSocketBase(options.url), new URL(stream.url).pathname);
+    const connectUrl = joinUrl(
+      toWebSocketBase(options.mediaUrl ?? options.url),
+      new URL(stream.url).pathname,
+    );
     media = await openMediaSocket(connectUrl, stream.url, options.authToken);
     const mediaClosed = watchClose(media);
     print(`Call ${callSid}: stream ${streamSid}, agent on the ${agentTrack} track, speed ${speed || "max"}`);

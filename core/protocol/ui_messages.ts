@@ -103,6 +103,9 @@ export const SessionSnapshotSchema = z.object({
 });
 export type SessionSnapshot = z.infer<typeof SessionSnapshotSchema>;
 
+export const FeedStatusSchema = z.enum(["ok", "degraded"]);
+export type FeedStatus = z.infer<typeof FeedStatusSchema>;
+
 export const ServerMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("hello"), sessions: z.array(SessionSnapshotSchema) }),
   z.object({
@@ -123,6 +126,12 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("call_ended"), session_id: z.string(), reason: z.string() }),
   z.object({ type: z.literal("error"), message: z.string() }),
+  /**
+   * Cluster only (`REDIS_URL`): whether this server hears the calls coached on other instances. `degraded`
+   * while its link to Redis is down (their metrics and tips do not reach the page); `ok` once it is back,
+   * followed by a fresh `hello`.
+   */
+  z.object({ type: z.literal("feed_status"), status: FeedStatusSchema, message: z.string() }),
 ]);
 /** Anything the server sends to a page. */
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;

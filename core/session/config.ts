@@ -24,6 +24,12 @@ export const SessionConfigSchema = z.strictObject({
   alignmentWindowMs: z.number().int().min(20).max(2_000).default(200),
   /** A frame further ahead of the newest one than this (stream ms) is rejected as a timestamp jump. */
   maxTimestampJumpMs: z.number().int().min(1_000).default(15_000),
+  /**
+   * With `REDIS_URL`: how long a live call's entry in the cluster's registry lives without being renewed
+   * (wall time). Its instance renews it four times per period, so an instance that dies loses its calls from
+   * the registry within this time, and pages elsewhere see them end.
+   */
+  registryTtlMs: z.number().int().min(1_000).max(60_000).default(10_000),
   /** How often metrics are produced, in stream ms (4 per second). */
   metricsIntervalMs: z.number().int().min(50).default(250),
 });

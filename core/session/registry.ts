@@ -36,6 +36,11 @@ export interface SessionRegistryOptions {
   pipelines?: PipelineFactory;
   /** What each call's tips pass through before pages see them (default: nothing). */
   tipStages?: TipStageFactory;
+  /**
+   * Receives every message of every call once its pages here have it: with `REDIS_URL`, the fan-out to
+   * the other instances (server/fanout.ts). It must not block: the media socket publishes through it.
+   */
+  relay?: (sessionId: string, message: ServerMessage) => void;
 }
 
 /** How many ended CallSids are remembered to refuse replays (a few hundred KB at most). */
@@ -49,10 +54,22 @@ export const ENDED_IN_OVERVIEW = 10;
 /** Receives the messages of the sessions it follows. */
 export type SessionListener = (message: ServerMessage) => void;
 
+/**
+ * Where a page's feed comes from: this registry alone, or, in a cluster, this registry and the calls of
+ * the other instances (server/cluster_feed.ts).
+ */
+export interface PageFeed {
+  /**
+   * Sends `listener` a `hello` with the current state of `sessionId` (every call when null), then every
+   * message about it, in order, until the returned function is called.
+   */
+  follow(sessionId: string | null, listener: SessionListener): () => void;
+}
+
 export { CallSession, type EndReason, SessionStateError };
 
 /** All live coaching sessions of this process. */
-export class SessionRegistry {
+export class SessionRegistry implements PageFeed {
   readonly #sessions = new Map<string, CallSession>();
   readonly #followersOfAll = new Set<SessionListener>();
   readonly #followersOf = new Map<string, Set<SessionListener>>();
@@ -93,6 +110,16 @@ export class SessionRegistry {
 
   get(sessionId: string): CallSession | undefined {
     return this.#sessions.get(sessionId);
+  }
+
+  /** The sessions held, in creation order. */
+  sessions(): IterableIterator<CallSession> {
+    return this.#sessions.values();
+  }
+
+  /** Whether this call ended here: still held in its grace period, or remembered after it. */
+  hasEnded(callSid: string): boolean {
+    return this.#sessions.get(callSid)?.status === "ended" || this.#recentlyEnded.has(callSid);
   }
 
   /**
@@ -170,6 +197,12 @@ export class SessionRegistry {
       .map((session) => session.snapshot());
   }
 
+  follow(sessionId: string | null, listener: SessionListener): () => void {
+    const unsubscribe = this.subscribe(sessionId, listener);
+    listener({ type: "hello", sessions: this.snapshot(sessionId) });
+    return unsubscribe;
+  }
+
   /**
    * Follows one session (or every session when `sessionId` is null). Returns the function that stops.
    */
@@ -199,6 +232,7 @@ export class SessionRegistry {
     for (const listener of this.#followersOfAll) this.#deliver(listener, message);
     const followers = this.#followersOf.get(sessionId);
     if (followers) { for (const listener of followers) this.#deliver(listener, message); }
+    this.#options.relay?.(sessionId, message);
   }
 
   #deliver(listener: SessionListener, message: ServerMessage): void {

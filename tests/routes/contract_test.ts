@@ -56,7 +56,7 @@ function sendAudio(stream: MediaStream, fromMs: number, ms: number) {
 }
 
 async function activeSessions(server: RunningServer): Promise<number> {
-  return (await (await fetch(`${server.url}/health`)).json()).active_sessions;
+  return (await (await fetch(`${server.url}/health`)).json()).local_sessions;
 }
 
 /** HMAC-SHA256 of `message` under `key`, base64url without padding, by WebCrypto (not the code under test). */

@@ -129,7 +129,7 @@ Deno.test("Crosstalk - two calls with tips at once: each page sees only its call
 
     await waitFor(() => server.registry.size === 0, "the registry to empty after the grace period");
     const health = await (await fetch(`${server.url}/health`)).json();
-    assert.equal(health.active_sessions, 0);
+    assert.equal(health.local_sessions, 0);
   } finally {
     await Promise.all(pages.map((page) => page.close()));
     await server.shutdown();

@@ -61,8 +61,20 @@ const SPEECH = Deno.readFileSync(new URL("../fixtures/speech/agent_explain.ulaw"
 Deno.test("Lifecycle - webhook, media socket, page sees stream_started … call_ended, registry empties", async () => {
   await withServer(async (server) => {
     const health = await (await fetch(`${server.url}/health`)).json();
-    assert.deepEqual(Object.keys(health), ["status", "active_sessions", "uptime_s", "phrasing"]);
-    assert.equal(health.active_sessions, 0);
+    assert.deepEqual(Object.keys(health), [
+      "status",
+      "instance_id",
+      "redis",
+      "local_sessions",
+      "cluster_sessions",
+      "redis_dropped",
+      "uptime_s",
+      "phrasing",
+    ]);
+    assert.equal(health.instance_id, server.instanceId);
+    assert.equal(health.redis, "off", "one self-contained process without REDIS_URL");
+    assert.equal(health.local_sessions, 0);
+    assert.equal(health.cluster_sessions, 0);
     assert.deepEqual(health.phrasing, { enabled: false }, "no model unless COACH_LLM_BASE_URL is set");
 
     const page = await PageSocket.open(server);
@@ -76,7 +88,9 @@ Deno.test("Lifecycle - webhook, media socket, page sees stream_started … call_
       agent_track: "outbound",
       customer_last4: "1111", // the caller's number, +15550001111, passed on by the voice webhook
     });
-    assert.equal((await (await fetch(`${server.url}/health`)).json()).active_sessions, 1);
+    const live = await (await fetch(`${server.url}/health`)).json();
+    assert.equal(live.local_sessions, 1);
+    assert.equal(live.cluster_sessions, 1, "without Redis the cluster is this process");
 
     sendAudio(stream, 0, 3, 0.1);
     const metrics = await page.next((m) => m.type === "metrics" && m.data.stream_ms >= 2000);
@@ -102,7 +116,7 @@ Deno.test("Lifecycle - webhook, media socket, page sees stream_started … call_
       `about 4 metrics per second of stream: ${metricsCount}`,
     );
     await waitFor(() => server.registry.size === 0, "the registry to empty after the grace period");
-    assert.equal((await (await fetch(`${server.url}/health`)).json()).active_sessions, 0);
+    assert.equal((await (await fetch(`${server.url}/health`)).json()).local_sessions, 0);
     await page.close();
   });
 });

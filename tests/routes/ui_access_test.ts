@@ -18,6 +18,9 @@ function setup() {
   const app = createApp({
     config,
     registry,
+    feed: registry,
+    cluster: null,
+    instanceId: "test",
     authToken: "token-123456",
     accessKey: KEY,
     log: silentLogger,

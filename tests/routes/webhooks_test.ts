@@ -16,7 +16,7 @@ function setup(env: Record<string, string> = {}, log: Logger = silentLogger) {
   const registry = new SessionRegistry({ ...config, now: () => Date.now(), log: silentLogger });
   const app = new Hono().route(
     "/webhooks/twilio",
-    twilioWebhooks({ config, registry, authToken: TOKEN, log }),
+    twilioWebhooks({ config, registry, cluster: null, authToken: TOKEN, log }),
   );
   /** Posts as Twilio does: to the local server, signed over the public URL. */
   const post = (path: string, params: Record<string, string>, headers: Record<string, string> = {}) =>

@@ -1,0 +1,251 @@
+/**
+ * An instance's link to the cluster's Redis: one connection for commands and one for pub/sub (a subscribed
+ * connection can run nothing else), and whether the link works.
+ *
+ * The link is `ok` while both connections are ready and Redis answers a `PING` within
+ * {@linkcode PING_TIMEOUT_MS}; otherwise `down`. Dropped connections are retried for as long as the server
+ * runs, and the subscriber's channels come back with it (node-redis re-subscribes). Commands are never
+ * queued while a connection is down (`disableOfflineQueue`) and never more than
+ * {@linkcode MAX_QUEUED_COMMANDS} while it is slow: a caller sees them fail at once and counts them, so a
+ * dead or slow Redis costs no memory that grows.
+ *
+ * @module
+ */
+import { createClient } from "redis";
+import { ConfigError } from "../core/config.ts";
+import type { Logger } from "../core/log.ts";
+
+/** A node-redis client as this module creates it. */
+export type RedisClient = ReturnType<typeof newClient>;
+
+/** Whether the link works. */
+export type LinkState = "ok" | "down";
+
+/** How long the first connection may take before the server gives up with an error naming `REDIS_URL`. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+/** How often Redis is asked whether it still answers. */
+export const PING_INTERVAL_MS = 1_000;
+/** A `PING` unanswered this long means Redis is stalled: the link counts as down. */
+export const PING_TIMEOUT_MS = 2_000;
+/** Commands waiting for Redis per connection; beyond them a command fails at once ("queue is full"). */
+export const MAX_QUEUED_COMMANDS = 5_000;
+/** Longest wait between two reconnection attempts. */
+const MAX_RETRY_MS = 2_000;
+/** Dropped writes are logged at most this often. */
+const DROP_LOG_MS = 10_000;
+
+/** Options for {@linkcode RedisLink.open}. */
+export interface RedisLinkOptions {
+  url: string;
+  log: Logger;
+  /** How long the first connection may take (default {@linkcode CONNECT_TIMEOUT_MS}). */
+  connectTimeoutMs?: number;
+}
+
+/** The two connections to Redis and their common state. */
+export class RedisLink {
+  readonly #log: Logger;
+  readonly #listeners = new Set<(state: LinkState) => void>();
+  #state: LinkState = "ok";
+  #pingSentAt: number | null = null;
+  #pinger: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+  #dropped = 0;
+  #droppedLogged = 0;
+  #lastDropLog = -Infinity;
+
+  private constructor(
+    /** Commands: publishing, the registry, the replay streams. */
+    readonly commands: RedisClient,
+    /** Pub/sub only. */
+    readonly subscriber: RedisClient,
+    log: Logger,
+  ) {
+    this.#log = log;
+  }
+
+  /**
+   * Connects both clients.
+   *
+   * @throws {ConfigError} naming `REDIS_URL` when Redis cannot be reached (or refuses the credentials)
+   *   within the connect timeout.
+   */
+  static async open(options: RedisLinkOptions): Promise<RedisLink> {
+    const limit = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    const shown = redactedUrl(options.url);
+    const connect = async (name: string): Promise<RedisClient> => {
+      const startedAt = Date.now();
+      let connected = false;
+      // At start a Redis that cannot be reached is a configuration error; once connected, every drop is
+      // retried, with a little jitter so a cluster does not reconnect in step.
+      const client = newClient(
+        options.url,
+        name,
+        Math.min(limit, 2_000),
+        (retries, cause) =>
+          !connected && Date.now() - startedAt >= limit
+            ? cause
+            : Math.min(50 * 2 ** retries, MAX_RETRY_MS) + Math.floor(Math.random() * 50),
+      );
+      client.on("ready", () => connected = true);
+      // node-redis reports every failed attempt here; the link logs the changes of state instead.
+      client.on("error", () => {});
+      try {
+        await client.connect();
+        return client;
+      } catch (error) {
+        client.destroy();
+        throw new ConfigError(
+          "REDIS_URL",
+          `could not connect to ${shown} within ${limit} ms (${(error as Error).message}): start Redis ` +
+            "there, fix the URL (and its password), or leave REDIS_URL unset to run one self-contained process",
+        );
+      }
+    };
+    const commands = await connect("live-call-coach");
+    let subscriber: RedisClient;
+    try {
+      subscriber = await connect("live-call-coach-sub");
+    } catch (error) {
+      commands.destroy();
+      throw error;
+    }
+    const link = new RedisLink(commands, subscriber, options.log);
+    link.#watch();
+    return link;
+  }
+
+  get state(): LinkState {
+    return this.#state;
+  }
+
+  /** Calls `listener` on every change of state; returns the function that stops it. */
+  onState(listener: (state: LinkState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Items (page messages, registry writes) given up since start because Redis was down or behind. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /**
+   * Runs a write without waiting for it: the audio path calls this. While the link is down the write is
+   * given up at once; a write Redis fails (or that finds the queue full) is given up then. Either way its
+   * `items` are counted in {@linkcode RedisLink.dropped}, and the count is logged now and then.
+   */
+  fire(write: (client: RedisClient) => Promise<unknown>, items = 1): void {
+    if (this.#state === "down" || !this.commands.isReady) return this.#drop(items);
+    let pending: Promise<unknown>;
+    try {
+      pending = write(this.commands);
+    } catch {
+      return this.#drop(items);
+    }
+    pending.catch(() => this.#drop(items));
+  }
+
+  #drop(items: number): void {
+    this.#dropped += items;
+    const now = Date.now();
+    if (now - this.#lastDropLog < DROP_LOG_MS) return;
+    this.#lastDropLog = now;
+    this.#log.warn("redis_writes_dropped", {
+      dropped: this.#dropped - this.#droppedLogged,
+      dropped_total: this.#dropped,
+      reason: this.#state === "down" ? "Redis is down" : "Redis failed them or fell too far behind",
+    });
+    this.#droppedLogged = this.#dropped;
+  }
+
+  /** Waits (at most `timeoutMs`) until Redis has processed the writes fired so far. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.#state === "down" || !this.commands.isReady) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.commands.ping().catch(() => {}),
+      new Promise((resolve) => timer = setTimeout(resolve, timeoutMs)),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Closes both connections (pending commands fail). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#pinger);
+    this.commands.destroy();
+    this.subscriber.destroy();
+  }
+
+  #watch(): void {
+    for (const [name, client] of [["commands", this.commands], ["subscriber", this.subscriber]] as const) {
+      client.on("error", (error: Error) => this.#update(`${name}: ${error.message}`));
+      client.on("ready", () => this.#update(null));
+      client.on("end", () => this.#update(`${name}: connection closed`));
+    }
+    this.#pinger = setInterval(() => this.#ping(), PING_INTERVAL_MS);
+  }
+
+  #ping(): void {
+    const sentAt = this.#pingSentAt;
+    if (sentAt !== null) {
+      if (Date.now() - sentAt > PING_TIMEOUT_MS) this.#update(`no answer to PING for ${PING_TIMEOUT_MS} ms`);
+      return;
+    }
+    if (!this.commands.isReady) return this.#update("commands: not connected");
+    this.#pingSentAt = Date.now();
+    this.commands.ping().then(
+      () => {
+        this.#pingSentAt = null;
+        this.#update(null);
+      },
+      (error: Error) => {
+        this.#pingSentAt = null;
+        this.#update(`PING failed: ${error.message}`);
+      },
+    );
+  }
+
+  /** Recomputes the state; `problem` is what just went wrong (null: something just went right). */
+  #update(problem: string | null): void {
+    if (this.#closed) return;
+    const works = problem === null && this.commands.isReady && this.subscriber.isReady &&
+      this.#pingSentAt === null;
+    const next: LinkState = works ? "ok" : "down";
+    if (next === this.#state) return;
+    this.#state = next;
+    if (next === "down") {
+      this.#log.warn("redis_down", {
+        reason: problem ?? "a connection is not ready",
+        effect: "calls here are coached and their pages served as usual; pages here lose the calls of " +
+          "other instances (they see the feed degraded) until Redis is back",
+      });
+    } else this.#log.info("redis_ok", {});
+    for (const listener of this.#listeners) listener(next);
+  }
+}
+
+function newClient(
+  url: string,
+  name: string,
+  connectTimeout: number,
+  reconnectStrategy: (retries: number, cause: Error) => number | Error,
+) {
+  return createClient({
+    url,
+    name,
+    disableOfflineQueue: true,
+    commandsQueueMaxLength: MAX_QUEUED_COMMANDS,
+    socket: { connectTimeout, reconnectStrategy },
+  });
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactedUrl(url: string): string {
+  const parsed = URL.parse(url);
+  if (parsed === null) return "the REDIS_URL";
+  if (parsed.password) parsed.password = "***";
+  return parsed.href;
+}
