@@ -4,13 +4,13 @@
  * @module
  */
 import { buildIslands } from "./islands/glue.ts";
-import { loadConfigOrExit } from "./routes/environment.ts";
+import { loadConfigOrExit, orExit } from "./routes/environment.ts";
 import { startServer } from "./routes/server.ts";
 
 if (import.meta.main) {
   const config = loadConfigOrExit();
   await buildIslands();
-  const server = await startServer(config);
+  const server = await orExit(() => startServer(config));
   console.log(`Live Call Coach is running: open ${server.url}/ (public URL ${server.config.publicUrl})`);
   if (server.accessKeyGenerated) {
     console.log(

@@ -23,13 +23,27 @@ export function readEnvironment(path = ".env"): Record<string, string> {
  * variable and the fix on stderr and exit code 1 (for the command-line entry points).
  */
 export function loadConfigOrExit(overrides: Record<string, string> = {}): AppConfig {
+  return orExit(() => loadConfig({ ...readEnvironment(), ...overrides }));
+}
+
+/**
+ * `start()`'s result, or, when it throws a {@linkcode ConfigError} (a variable is wrong, or names something
+ * that cannot be reached, like `REDIS_URL`), the message on stderr and exit code 1.
+ */
+export function orExit<T>(start: () => T): T {
   try {
-    return loadConfig({ ...readEnvironment(), ...overrides });
+    const result = start();
+    if (result instanceof Promise) return result.catch(exitOnConfigError) as T;
+    return result;
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(
-      `Configuration error: ${error.message}\nSee .env.example and the README's configuration table.`,
-    );
-    Deno.exit(1);
+    return exitOnConfigError(error);
   }
+}
+
+function exitOnConfigError(error: unknown): never {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(
+    `Configuration error: ${error.message}\nSee .env.example and the README's configuration table.`,
+  );
+  Deno.exit(1);
 }

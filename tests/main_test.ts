@@ -143,3 +143,22 @@ for (const { variable, value, rule } of SECRETS) {
     assert.equal(result.accepted, 0, "nothing listened");
   });
 }
+
+Deno.test("main - a REDIS_URL nothing answers stops the server at start with a message naming it", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts"],
+    cwd: new URL("..", import.meta.url),
+    env: {
+      PORT: String(freePort()),
+      REDIS_URL: `redis://127.0.0.1:${freePort()}`,
+      TWILIO_AUTH_TOKEN: "t".repeat(32),
+      UI_ACCESS_KEY: "k".repeat(32),
+      LOG_LEVEL: "error",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 1, stderr);
+  assert.match(stderr, /^Configuration error: REDIS_URL: could not connect to redis:\/\/127\.0\.0\.1:\d+/m);
+});

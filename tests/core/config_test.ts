@@ -76,6 +76,11 @@ Deno.test("Config - a wrong value names the variable and the fix", () => {
     [{ COACH_SETTINGS: "{oops" }, "COACH_SETTINGS", /not JSON/],
     [{ COACH_SETTINGS: '{"coaching":{"noSuchThreshold":1}}' }, "COACH_SETTINGS", /noSuchThreshold/],
     [{ COACH_SETTINGS: '{"analysis":{"minPauseMs":120}}' }, "COACH_SETTINGS", /minPauseMs/],
+    [{ REDIS_URL: "http://127.0.0.1:6379" }, "REDIS_URL", /redis:\/\/127\.0\.0\.1:6379/],
+    [{ REDIS_URL: "127.0.0.1:6379" }, "REDIS_URL", /leave it unset/],
+    [{ INSTANCE_ID: "coach #1" }, "INSTANCE_ID", /letters, digits/],
+    [{ REDIS_URL: "redis://r:6379", UI_ACCESS_KEY: "k".repeat(16) }, "TWILIO_AUTH_TOKEN", /every instance/],
+    [{ REDIS_URL: "redis://r:6379", TWILIO_AUTH_TOKEN: "t".repeat(16) }, "UI_ACCESS_KEY", /same one/],
   ];
   for (const [env, variable, fix] of cases) {
     const error = configError(env);
@@ -89,6 +94,21 @@ Deno.test("Config - calls are analysed on a second thread unless ANALYSIS_THREAD
   assert.equal(loadConfig({}).analysisThread, "worker");
   assert.equal(loadConfig({ ANALYSIS_THREAD: "main" }).analysisThread, "main");
   assert.equal(loadConfig({ ANALYSIS_THREAD: "" }).analysisThread, "worker", "blank counts as unset");
+});
+
+Deno.test("Config - without REDIS_URL one self-contained process; with it, a cluster instance", () => {
+  const alone = loadConfig({});
+  assert.equal(alone.redisUrl, undefined);
+  assert.equal(alone.instanceId, undefined, "the server names itself from its host and process");
+  const member = loadConfig({
+    REDIS_URL: "rediss://:secret@redis.internal:6380/0",
+    INSTANCE_ID: "coach-2.eu_west",
+    TWILIO_AUTH_TOKEN: "t".repeat(16),
+    UI_ACCESS_KEY: "k".repeat(16),
+  });
+  assert.equal(member.redisUrl, "rediss://:secret@redis.internal:6380/0");
+  assert.equal(member.instanceId, "coach-2.eu_west");
+  assert.equal(member.session.registryTtlMs, 10_000);
 });
 
 Deno.test("Config - every variable is in .env.example and in the README's configuration table", () => {

@@ -3,14 +3,21 @@
  * agent's page each reach a different instance, as a load balancer may send them.
  */
 import assert from "node:assert/strict";
+import { createClient } from "redis";
 import { buildScenarios } from "../../simulator/scenarios.ts";
 import { runSimulation } from "../../simulator/simulation.ts";
-import { newCallSid, PageSocket } from "../support/fake_twilio.ts";
+import { type RedisServerProcess, startRedisServer } from "../../server/redis_server.ts";
+import { MAX_TIPS_PER_CALL } from "../../server/call_directory.ts";
+import { callKey, tipsKey } from "../../server/redis_wire.ts";
+import { newCallSid, PageSocket, postWebhook, waitFor } from "../support/fake_twilio.ts";
 import {
   BALANCER_URL,
   CLUSTER_TOKEN,
+  FREQUENT_TIPS,
   health,
   type Instance,
+  RealTimeCall,
+  spawnInstance,
   startInstances,
   stopInstances,
   withRedis,
@@ -62,6 +69,234 @@ Deno.test("Cluster - webhook to A, media to B, page on A: the page gets the whol
         assert.equal(status.instance_id, server.instanceId);
       }
     } finally {
+      await stopInstances(instances);
+    }
+  });
+});
+
+Deno.test("Cluster - Redis killed mid-call: tips go on where the call is coached; the other instance's page shows the feed degraded, then recovers", async () => {
+  await withRedis(async (redis) => {
+    const settings = { ...FREQUENT_TIPS, session: { endGraceMs: 500 } };
+    const instances = await startInstances(redis.url, ["a", "b"], settings);
+    let restarted: RedisServerProcess | null = null;
+    const [a, b] = instances;
+    let call: RealTimeCall | null = null;
+    try {
+      // Coached on A (its media goes there); the webhook went to B.
+      call = await RealTimeCall.start(b.server, a.server);
+      const { callSid } = call;
+      const local = await PageSocket.open(a.server, callSid);
+      const remote = await PageSocket.open(b.server, callSid);
+      const tipsOf = (page: PageSocket) => page.messages.filter((m) => m.type === "suggestion").length;
+      await remote.next((m) => m.type === "suggestion", 10_000);
+
+      await redis.kill();
+      await remote.next((m) => m.type === "feed_status" && m.status === "degraded");
+      const localTips = tipsOf(local);
+      const remoteTips = tipsOf(remote);
+      await waitFor(() => tipsOf(local) >= localTips + 3, "three more tips on the coaching instance's page");
+      assert.equal(tipsOf(remote), remoteTips, "nothing reaches the other instance while Redis is down");
+      assert.ok(
+        !local.messages.some((m) => m.type === "feed_status"),
+        "the coaching instance's page is not degraded",
+      );
+      for (const { server } of instances) {
+        const status = await health(server);
+        assert.equal(status.redis, "down", `${server.instanceId} says Redis is down`);
+      }
+      assert.equal((await health(a.server)).local_sessions, 1, "the call is still coached");
+      assert.ok(
+        ((await health(a.server)).redis_dropped as number) > 0,
+        "what could not be published is counted",
+      );
+
+      restarted = await startRedisServer({ port: redis.port });
+      const recovered = remote.messages.length;
+      await remote.next((m) => m.type === "feed_status" && m.status === "ok", 15_000);
+      const hello = await remote.next((m) => m.type === "hello" && remote.messages.indexOf(m) >= recovered);
+      assert.ok(
+        hello.type === "hello" && hello.sessions[0]?.session_id === callSid,
+        "a fresh hello has the call",
+      );
+      assert.equal(hello.type === "hello" && hello.sessions[0].status, "live");
+      assert.ok(
+        hello.type === "hello" && hello.sessions[0].recent_suggestions.length > 0,
+        "its recent tips, written again to the new Redis by the coaching instance",
+      );
+      const afterHello = remote.messages.length;
+      await remote.next((m) => m.type === "suggestion" && remote.messages.indexOf(m) >= afterHello, 10_000);
+      for (const { server } of instances) assert.equal((await health(server)).redis, "ok");
+
+      await call.stop();
+      await remote.next((m) => m.type === "call_ended" && m.session_id === callSid);
+      await Promise.all([local.close(), remote.close()]);
+    } finally {
+      await call?.stop();
+      await stopInstances(instances);
+      await restarted?.stop();
+    }
+  });
+});
+
+Deno.test("Cluster - an instance killed: its calls leave the registry, and the other instances' pages see them end", async () => {
+  await withRedis(async (redis) => {
+    const settings = { ...FREQUENT_TIPS, session: { registryTtlMs: 2_000, endGraceMs: 500 } };
+    const [b] = await startInstances(redis.url, ["b"], settings);
+    const a = await spawnInstance(redis.url, "a", settings);
+    const probe = createClient({ url: redis.url });
+    await probe.connect();
+    let call: RealTimeCall | null = null;
+    try {
+      call = await RealTimeCall.start(b.server, a.server);
+      const { callSid } = call;
+      const page = await PageSocket.open(b.server, callSid);
+      const everything = await PageSocket.open(b.server);
+      await page.next((m) => m.type === "suggestion", 10_000);
+      assert.equal(JSON.parse((await probe.get(callKey(callSid)))!).instance, "a");
+      assert.equal((await health(b.server)).cluster_sessions, 1);
+
+      const killedAt = Date.now();
+      await a.kill();
+      const ended = await page.next((m) => m.type === "call_ended", 10_000);
+      assert.deepEqual(ended, { type: "call_ended", session_id: callSid, reason: "instance_lost" });
+      await everything.next((m) => m.type === "call_ended" && m.session_id === callSid);
+      assert.equal(await probe.get(callKey(callSid)), null, "the call left the registry");
+      assert.ok(Date.now() - killedAt <= 2_000 + 3_000, "within the registry's TTL and a check");
+      assert.equal((await health(b.server)).cluster_sessions, 0);
+      await Promise.all([page.close(), everything.close()]);
+    } finally {
+      await call?.stop();
+      await a.kill();
+      probe.destroy();
+      await b.server.shutdown();
+    }
+  });
+});
+
+Deno.test("Cluster - no cross-talk: 20 calls over 3 instances, each page gets only its own call", async () => {
+  await withRedis(async (redis) => {
+    const instances = await startInstances(redis.url, ["a", "b", "c"], { session: { endGraceMs: 500 } });
+    const pages: PageSocket[] = [];
+    try {
+      const scenarios = buildScenarios(instances[0].server.config.coaching);
+      const calls = Array.from({ length: 20 }, (_, i) => ({
+        callSid: newCallSid(),
+        scenario: i % 2 === 0 ? scenarios.loud : scenarios.tense,
+        webhook: instances[i % 3].server,
+        media: instances[(i + 1) % 3].server,
+        page: instances[(i + 2) % 3].server,
+      }));
+      for (const call of calls) pages.push(await PageSocket.open(call.page, call.callSid));
+      const everything = await PageSocket.open(instances[0].server);
+      pages.push(everything);
+
+      const results = await Promise.all(calls.map((call) =>
+        runSimulation({
+          scenario: call.scenario,
+          url: call.webhook.url,
+          mediaUrl: call.media.url,
+          publicUrl: BALANCER_URL,
+          authToken: CLUSTER_TOKEN,
+          speed: 20,
+          callSid: call.callSid,
+          endTimeoutMs: 30_000,
+        })
+      ));
+      results.forEach((result, i) => assert.ok(result.ok, `call ${i}: ${JSON.stringify(result.verdict)}`));
+
+      for (const [i, call] of calls.entries()) {
+        const page = pages[i];
+        await page.next((m) => m.type === "call_ended", 10_000);
+        const foreign = page.messages.filter((m) => "session_id" in m && m.session_id !== call.callSid);
+        assert.deepEqual(foreign, [], `call ${i}'s page got only its own call`);
+        const tips = page.messages.flatMap((m) => m.type === "suggestion" ? [m.data.type] : []);
+        const expected = call.scenario.expect.map((tip) => tip.type);
+        assert.deepEqual([...new Set(tips)], [...new Set(expected)], `call ${i}'s page got its own tips`);
+      }
+      for (const call of calls) {
+        await everything.next((m) => m.type === "call_ended" && m.session_id === call.callSid, 10_000);
+        const tips = everything.messages.flatMap((m) =>
+          m.type === "suggestion" && m.session_id === call.callSid ? [m.data.type] : []
+        );
+        assert.deepEqual([...new Set(tips)], [...new Set(call.scenario.expect.map((tip) => tip.type))]);
+      }
+    } finally {
+      await Promise.all(pages.map((page) => page.close()));
+      await stopInstances(instances);
+    }
+  });
+});
+
+Deno.test("Cluster - a page (re)connecting on another instance gets the call's recent tips from its capped Redis stream", async () => {
+  await withRedis(async (redis) => {
+    const instances = await startInstances(redis.url, ["a", "b"], {
+      ...FREQUENT_TIPS,
+      session: { endGraceMs: 500 },
+    });
+    const [a, b] = instances;
+    const probe = createClient({ url: redis.url });
+    await probe.connect();
+    let call: RealTimeCall | null = null;
+    try {
+      call = await RealTimeCall.start(a.server, a.server);
+      const { callSid } = call;
+      const local = await PageSocket.open(a.server, callSid);
+      await waitFor(
+        () => local.messages.filter((m) => m.type === "suggestion").length >= 3,
+        "three tips",
+        10_000,
+      );
+
+      // A page that was away comes back through the balancer, on B.
+      const back = await PageSocket.open(b.server, callSid);
+      const hello = back.messages[0];
+      assert.ok(hello.type === "hello" && hello.sessions.length === 1);
+      const [snapshot] = hello.sessions;
+      assert.equal(snapshot.session_id, callSid);
+      assert.equal(snapshot.status, "live");
+      const stream = (await probe.xRange(tipsKey(callSid), "-", "+")) ?? [];
+      assert.ok(stream.length >= 3 && stream.length <= MAX_TIPS_PER_CALL);
+      const fromStream = stream.map((entry) => JSON.parse(entry.message.data as string));
+      const replayed = snapshot.recent_suggestions;
+      assert.ok(replayed.length >= 3, "the tips of the call so far");
+      assert.deepEqual(
+        replayed,
+        fromStream.slice(0, replayed.length),
+        "as the stream holds them, oldest first",
+      );
+      const seen = local.messages.flatMap((m) => m.type === "suggestion" ? [m.data] : []);
+      for (const tip of replayed) {
+        assert.ok(seen.some((s) => s.stream_ms === tip.stream_ms && s.type === tip.type));
+      }
+      await Promise.all([local.close(), back.close()]);
+    } finally {
+      await call?.stop();
+      probe.destroy();
+      await stopInstances(instances);
+    }
+  });
+});
+
+Deno.test("Cluster - Twilio's status callback on one instance ends the call coached on another", async () => {
+  await withRedis(async (redis) => {
+    const instances = await startInstances(redis.url, ["a", "b"], { session: { endGraceMs: 500 } });
+    const [a, b] = instances;
+    let call: RealTimeCall | null = null;
+    try {
+      call = await RealTimeCall.start(b.server, a.server);
+      const page = await PageSocket.open(b.server, call.callSid);
+      await page.next((m) => m.type === "metrics", 10_000);
+      const response = await postWebhook(b.server, "/webhooks/twilio/voice/status", {
+        CallSid: call.callSid,
+        CallStatus: "completed",
+      });
+      assert.equal(response.status, 204);
+      const ended = await page.next((m) => m.type === "call_ended");
+      assert.deepEqual(ended, { type: "call_ended", session_id: call.callSid, reason: "call_completed" });
+      assert.equal(a.server.registry.get(call.callSid)?.status, "ended");
+      await page.close();
+    } finally {
+      await call?.stop();
       await stopInstances(instances);
     }
   });
