@@ -12,7 +12,7 @@ import { Hono } from "hono";
 import type { AppConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
 import type { PageFeed, SessionRegistry } from "../core/session/registry.ts";
-import type { ClusterMember } from "../server/cluster.ts";
+import type { ClusterMember } from "../server/cluster_member.ts";
 import { apiCallRoutes, MAX_CALL_REQUEST_BYTES } from "./api_calls.ts";
 import { bodyCap } from "./body_limit.ts";
 import { pageRoutes } from "./index.tsx";

@@ -1,7 +1,7 @@
 /**
  * Starts the server: the session registry, the Hono app on `Deno.serve`, the once-a-second sweep that
  * ends idle sessions (and gives memory back once all calls are over), and a clean shutdown that tells every
- * page and closes every socket. With `REDIS_URL` it first joins the cluster (server/cluster.ts).
+ * page and closes every socket. With `REDIS_URL` it first joins the cluster (server/cluster_member.ts).
  *
  * @example
  * ```ts
@@ -16,7 +16,8 @@ import type { AppConfig } from "../core/config.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { SessionRegistry } from "../core/session/registry.ts";
 import { SuggestionPhraser } from "../server/phrasing/phraser.ts";
-import { ClusterMember } from "../server/cluster.ts";
+import { ClusterMember } from "../server/cluster_member.ts";
+import { defaultInstanceId, randomKey } from "../server/names.ts";
 import { RedisLink } from "../server/redis_link.ts";
 import { AnalysisThread } from "./analysis_thread.ts";
 import { createApp } from "./app.ts";
@@ -248,22 +249,6 @@ export async function startServer(
     },
     shutdown,
   };
-}
-
-/** The host name and process id: unique on a machine, and it says where to look. */
-function defaultInstanceId(): string {
-  let host = "host";
-  try {
-    host = Deno.hostname().replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 40) || host;
-  } catch {
-    // Not allowed to read the host name: the process id still tells the instances of one machine apart.
-  }
-  return `${host}-${Deno.pid}`;
-}
-
-/** 144 random bits, base64url. */
-function randomKey(): string {
-  return crypto.getRandomValues(new Uint8Array(18)).toBase64({ alphabet: "base64url" });
 }
 
 /** The idle release's collection for this thread and, when calls are analysed on one, for that thread. */

@@ -10,7 +10,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppConfig, TrackName } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
 import { type SessionRegistry, SessionStateError } from "../core/session/registry.ts";
-import type { ClusterMember } from "../server/cluster.ts";
+import type { ClusterMember } from "../server/cluster_member.ts";
 import { isValidTwilioSignature } from "../core/twilio/signature.ts";
 import { streamToken } from "../core/twilio/stream_token.ts";
 import { buildVoiceTwiml } from "../core/twilio/twiml.ts";

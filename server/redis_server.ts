@@ -76,7 +76,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   while (!await accepts(port)) {
     if (done || Date.now() > deadline) {
-      if (!done) child.kill("SIGKILL");
+      kill(child, "SIGKILL");
       await exited;
       throw new Error(`redis-server did not start on port ${port}: ${(await output).trim() || "no output"}`);
     }
@@ -84,14 +84,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   }
   const signal = async (name: Deno.Signal, graceMs: number) => {
     if (done) return;
-    try {
-      child.kill(name);
-    } catch {
-      // Exited between the check and the signal.
-    }
-    const timer = setTimeout(() => {
-      if (!done) child.kill("SIGKILL");
-    }, graceMs);
+    kill(child, name);
+    const timer = setTimeout(() => kill(child, "SIGKILL"), graceMs);
     await exited;
     clearTimeout(timer);
   };
@@ -103,6 +97,15 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     stop: () => signal("SIGTERM", 2_000),
     kill: () => signal("SIGKILL", 0),
   };
+}
+
+/** Signals the process unless it has exited already. */
+function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error; // "already terminated"
+  }
 }
 
 /** A port no one listens on now (the OS picks it). */
