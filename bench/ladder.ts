@@ -26,7 +26,7 @@ export async function climbLadders(
   ladder: readonly number[],
   runRung: RungRunner,
 ): Promise<Record<ServerKind, RungResult[]>> {
-  const rows: Record<ServerKind, RungResult[]> = { coach: [], baseline: [] };
+  const rows: Record<ServerKind, RungResult[]> = { coach: [], baseline: [], cluster: [] };
   const climbing = new Set(kinds);
   for (let step = 0; step < ladder.length && climbing.size > 0; step++) {
     const order = step % 2 === 0 ? kinds : [...kinds].reverse();

@@ -6,10 +6,12 @@
  * a late generator catches up rather than drifting).
  *
  * Modes (`--config` JSON, see {@linkcode GeneratorConfig}):
- * - `realtime`: N concurrent calls until `stop` arrives on stdin (or `maxSeconds`). Latency calls also
- *   open a page socket `/ws/ui/{CallSid}` (Deno's `WebSocket`) and play the loud agent track; their
- *   suggestions' arrival is compared with `t0 + stream_ms`. `mark` on stdin starts a new measurement
- *   window. Media sockets use the raw-TCP client (`raw_twilio_call.ts`) unless `transport` is
+ * - `realtime`: N concurrent calls until `stop` arrives on stdin (or `maxSeconds`). With several
+ *   `instanceUrls` (a cluster) call i's media goes to instance i mod n. Latency calls also open a page
+ *   socket `/ws/ui/{CallSid}` (Deno's `WebSocket`) on the instance coaching them ("local") and, in a
+ *   cluster, a second one on the next instance ("remote", fed through Redis), and play the loud agent
+ *   track; the arrival of their suggestions and metrics is compared with `t0 + stream_ms`. `mark` on stdin
+ *   starts a new measurement window. Media sockets use the raw-TCP client (`raw_twilio_call.ts`) unless `transport` is
  *   `"websocket"`: every 4 ms tick, each call whose slots are due queues them (both tracks, catch-up
  *   slots too) and flushes them in one write. Each call sends `connected` and `start` right after its
  *   socket opens, as Twilio does; its frames start at its place on the ramp.
@@ -42,6 +44,8 @@ export interface GeneratorConfig {
   mode: "realtime" | "sequential" | "burst";
   /** Server base URL, `http://127.0.0.1:PORT` (also the server's public URL: signatures are over it). */
   baseUrl: string;
+  /** realtime: every instance's base URL when the server is a cluster (default `[baseUrl]`). */
+  instanceUrls?: string[];
   authToken: string;
   /** realtime: concurrent calls; sequential: calls in a row; burst: ignored (one call). */
   calls: number;
@@ -105,9 +109,17 @@ function closeCounts(calls: readonly MediaCall[]): Record<string, number> {
   return counts;
 }
 
-/** Opens a page socket following `callSid` and records suggestion latency into `samples`. */
-async function openPage(config: GeneratorConfig, call: MediaCall, samples: LatencySample[]): Promise<void> {
-  const url = config.baseUrl.replace(/^http/, "ws") + `/ws/ui/${call.callSid}`;
+/**
+ * Opens a page socket on `baseUrl` following `callSid` and records how late its suggestions and metrics
+ * arrive into `samples`, as seen from `where`.
+ */
+async function openPage(
+  baseUrl: string,
+  call: MediaCall,
+  where: PageSide,
+  samples: LatencySample[],
+): Promise<WebSocket> {
+  const url = baseUrl.replace(/^http/, "ws") + `/ws/ui/${call.callSid}`;
   const page = new WebSocket(url);
   await new Promise<void>((resolve, reject) => {
     page.onopen = () => resolve();
@@ -117,23 +129,35 @@ async function openPage(config: GeneratorConfig, call: MediaCall, samples: Laten
   page.onmessage = (event) => {
     const arrived = wallMs();
     const message = JSON.parse(event.data);
-    if (message.type !== "suggestion" || !Number.isFinite(call.t0)) return;
-    if (samples.length < 200_000) {
+    if ((message.type !== "suggestion" && message.type !== "metrics") || !Number.isFinite(call.t0)) return;
+    if (samples.length < 400_000) {
       samples.push({
-        rule: message.data.type,
+        kind: message.type,
+        where,
+        rule: message.type === "suggestion" ? message.data.type : "",
         ms: arrived - (call.t0 + message.data.stream_ms),
-        model: message.data.phrased_by === "model",
+        model: message.type === "suggestion" && message.data.phrased_by === "model",
       });
     }
   };
-  call.page = page;
+  return page;
 }
 
+/** A page on the instance coaching the call, or on another one (a cluster's fan-out). */
+type PageSide = "local" | "remote";
+
 interface LatencySample {
+  kind: "suggestion" | "metrics";
+  where: PageSide;
   rule: string;
   ms: number;
   /** The tip came in a model's words (the AI phrasing was on and answered in time). */
   model: boolean;
+}
+
+/** The latency of one kind of message on one side; null when no such page was open. */
+function latencyOf(samples: readonly LatencySample[], kind: LatencySample["kind"], where: PageSide) {
+  return summarize(samples.filter((s) => s.kind === kind && s.where === where).map((s) => s.ms));
 }
 
 /** Commands from the benchmark on stdin; EOF counts as `stop`. */
@@ -183,6 +207,8 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
     const loud = i < config.latencyCalls;
     return transport === "raw" ? new RawTwilioCall(callSid, loud) : new TwilioCall(callSid, loud);
   });
+  const instances = config.instanceUrls ?? [config.baseUrl];
+  const instanceOf = new Map(calls.map((call, i) => [call, i % instances.length]));
   let latency: LatencySample[] = [];
   let failedOpens = 0;
   let firstError = "";
@@ -191,9 +217,15 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
   const base = startedAt + START_LEAD_MS;
   const rampAt = new Map(calls.map((call, i) => [call, base + (i / calls.length) * config.rampMs]));
   await withLimit(calls, config.connectConcurrency, async (call) => {
+    const at = instanceOf.get(call)!;
     try {
-      if (call.loud) await openPage(config, call, latency);
-      await call.open(config);
+      if (call.loud) {
+        call.pages.push(await openPage(instances[at], call, "local", latency));
+        if (instances.length > 1) {
+          call.pages.push(await openPage(instances[(at + 1) % instances.length], call, "remote", latency));
+        }
+      }
+      await call.open({ baseUrl: instances[at], authToken: config.authToken });
       call.begin(config.authToken, Math.max(rampAt.get(call)!, wallMs() + START_LEAD_MS));
       call.flush();
     } catch (error) {
@@ -287,7 +319,8 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
   await settleWithin(live.map((call) => call.closed), CLOSE_WAIT_MS);
   const samples = latency;
   latency = [];
-  for (const call of calls) call.page?.close();
+  for (const call of calls) for (const page of call.pages) page.close();
+  const remote = instances.length > 1;
   emit("done", {
     calls: live.length,
     failed_opens: failedOpens,
@@ -311,9 +344,12 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
     socket_errors: socketErrors(calls),
     cpu_pct: cpuNow === null || cpuAtMark === null ? null : round((cpuNow - cpuAtMark) / 1e4 / windowS, 1),
     closes: closeCounts(calls),
-    tip_latency_ms: summarize(samples.map((s) => s.ms)),
-    tip_rules: countBy(samples.map((s) => s.rule)),
-    tips_phrased_by_model: samples.filter((s) => s.model).length,
+    tip_latency_ms: latencyOf(samples, "suggestion", "local"),
+    metrics_latency_ms: latencyOf(samples, "metrics", "local"),
+    remote_tip_latency_ms: remote ? latencyOf(samples, "suggestion", "remote") : null,
+    remote_metrics_latency_ms: remote ? latencyOf(samples, "metrics", "remote") : null,
+    tip_rules: countBy(samples.filter((s) => s.kind === "suggestion").map((s) => s.rule)),
+    tips_phrased_by_model: samples.filter((s) => s.kind === "suggestion" && s.model).length,
   });
 }
 
@@ -334,7 +370,9 @@ async function runSequential(config: GeneratorConfig, audio: PayloadSet): Promis
     const call = new TwilioCall(newCallSid(i), false);
     try {
       // Every tenth call also has a page following it (if asked), so page subscriptions get cleaned up too.
-      if (config.pages !== false && i % 10 === 0) await openPage(config, call, []);
+      if (config.pages !== false && i % 10 === 0) {
+        call.pages.push(await openPage(config.baseUrl, call, "local", []));
+      }
       await call.open(config);
       call.begin(config.authToken, wallMs());
       await sendFast(call, slots, audio);
@@ -345,7 +383,7 @@ async function runSequential(config: GeneratorConfig, audio: PayloadSet): Promis
       if (failures.length < 5) failures.push((error as Error).message);
     } finally {
       if (call.isOpen) call.socket!.close();
-      call.page?.close();
+      for (const page of call.pages) page.close();
       const key = String(call.closeCode ?? "open");
       closes[key] = (closes[key] ?? 0) + 1;
     }

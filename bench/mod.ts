@@ -42,11 +42,14 @@ export interface BenchOptions {
   profileCalls: number | null;
   only: Set<string>;
   transport: GeneratorTransport;
+  /** The servers whose ladders are climbed in lockstep (`--servers`, default the product and the baseline). */
+  servers: ServerKind[];
 }
 
 const FULL_LADDER = [100, 300, 500, 700, 850, 1000, 1200, 1400, 1800, 2400];
 const QUICK_LADDER = [50, 200];
 const SECTIONS = ["analysis", "ladder", "coach", "baseline", "latency", "memory"];
+const SERVER_KINDS: readonly ServerKind[] = ["coach", "baseline", "cluster"];
 
 /**
  * Coaching settings of the latency runs: `SPEAKING_TOO_LOUD` after 0.5 s of loud speech, no cooldown and no
@@ -64,6 +67,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     profileCalls: null,
     only: new Set(SECTIONS),
     transport: "raw",
+    servers: ["coach", "baseline"],
   };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
@@ -76,7 +80,14 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     else if (flag === "--json") options.json = value();
     else if (flag === "--ladder") options.ladder = value().split(",").map((n) => positiveInt(flag, n));
     else if (flag === "--profile") options.profileCalls = positiveInt(flag, value());
-    else if (flag === "--transport") {
+    else if (flag === "--servers") {
+      options.servers = value().split(",") as ServerKind[];
+      for (const kind of options.servers) {
+        if (!SERVER_KINDS.includes(kind)) {
+          throw new Error(`--servers: ${kind} is not one of ${SERVER_KINDS.join(", ")}`);
+        }
+      }
+    } else if (flag === "--transport") {
       const transport = value() as GeneratorTransport;
       if (!GENERATOR_TRANSPORTS.includes(transport)) {
         throw new Error(`--transport: ${transport} is not one of ${GENERATOR_TRANSPORTS.join(", ")}`);
@@ -213,7 +224,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   }
   const ladder = options.only.has("ladder");
   if (ladder || options.only.has("coach") || options.only.has("baseline")) {
-    const kinds = (["coach", "baseline"] as const).filter((kind) => ladder || options.only.has(kind));
+    const kinds = options.servers.filter((kind) => ladder || options.only.has(kind));
     result.ladder = await climbLadders(
       kinds,
       options.ladder,

@@ -107,7 +107,7 @@ export class MediaFrameEncoder {
 /** Twilio's side of one call's media socket, over a raw-TCP WebSocket with one write per tick. */
 export class RawTwilioCall implements MediaCall {
   socket: RawWebSocket | null = null;
-  page: WebSocket | null = null;
+  readonly pages: WebSocket[] = [];
   t0 = NaN;
   nextSlot = 0;
   closeCode: number | null = null;

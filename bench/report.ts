@@ -16,7 +16,7 @@ export interface BenchResult {
   quick: boolean;
   machine: { cores: number; deno: string; load_avg_at_start: number[] | null };
   analysis: AnalysisCost | null;
-  ladder: { coach: RungResult[]; baseline: RungResult[] };
+  ladder: { coach: RungResult[]; baseline: RungResult[]; cluster: RungResult[] };
   headline: {
     coach_max_calls: number;
     baseline_max_calls: number;
@@ -44,7 +44,7 @@ export function emptyResult(
     quick,
     machine,
     analysis: null,
-    ladder: { coach: [], baseline: [] },
+    ladder: { coach: [], baseline: [], cluster: [] },
     headline: {
       coach_max_calls: 0,
       baseline_max_calls: 0,
@@ -224,7 +224,7 @@ export function renderReport(result: BenchResult): string {
           : "."),
     );
   }
-  const rows = [...result.ladder.coach, ...result.ladder.baseline];
+  const rows = [...result.ladder.coach, ...result.ladder.baseline, ...result.ladder.cluster];
   if (rows.length) {
     parts.push(
       `\n### 2–3. Concurrency ladder (real sockets, generator in its own process, ` +
@@ -256,6 +256,8 @@ export function renderReport(result: BenchResult): string {
           r.loop_lag_p99_ms,
           r.server_main_thread_cpu_pct === null || r.server === "baseline"
             ? fmt(r.server_cpu_pct)
+            : r.server === "cluster"
+            ? `${fmt(r.server_cpu_pct)} (${fmt(r.server_main_thread_cpu_pct)}; Redis ${fmt(r.redis_cpu_pct)})`
             : `${fmt(r.server_cpu_pct)} (${fmt(r.server_main_thread_cpu_pct)})`,
           r.rss_mb,
           r.generator_send_late_p99_ms,

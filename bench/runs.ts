@@ -4,14 +4,20 @@
  *
  * @module
  */
+import { type RedisServerProcess, startRedisServer } from "../server/redis_server.ts";
 import { Child, type ChildEvent } from "./child.ts";
 import type { GeneratorConfig, GeneratorTransport } from "./load_generator.ts";
 import type { ProbeSnapshot } from "./probe.ts";
-import type { QuantileSummary } from "./stats.ts";
+import { processCpuMicros, type QuantileSummary } from "./stats.ts";
 import { round } from "./stats.ts";
 
-/** Which server a run measures. */
-export type ServerKind = "coach" | "baseline";
+/**
+ * Which server a run measures: one product process, the bare baseline, or a cluster of
+ * {@linkcode CLUSTER_INSTANCES} product processes joined by a private `redis-server`.
+ */
+export type ServerKind = "coach" | "baseline" | "cluster";
+/** Processes of the bench's cluster: as many as a 2-core machine has cores. */
+export const CLUSTER_INSTANCES = 2;
 
 /** Share of frames that must be processed within 100 ms for a rung to hold real time. */
 export const REAL_TIME_SHARE = 0.99;
@@ -29,7 +35,7 @@ export class ServerUnderTest {
 
   /** Starts the server process and waits until it listens. */
   static async start(
-    kind: ServerKind,
+    kind: "coach" | "baseline",
     options: { coachSettings?: object; cpuProfileDir?: string; env?: Record<string, string> } = {},
   ): Promise<ServerUnderTest> {
     const script = new URL(
@@ -84,12 +90,93 @@ export class ServerUnderTest {
   }
 }
 
+/** The server(s) of one run: one process, or the instances of a cluster and their Redis. */
+export class ServersUnderTest {
+  private constructor(readonly servers: ServerUnderTest[], readonly redis: RedisServerProcess | null) {}
+
+  static async start(
+    kind: ServerKind,
+    options: { coachSettings?: object; cpuProfileDir?: string } = {},
+  ): Promise<ServersUnderTest> {
+    if (kind !== "cluster") return new ServersUnderTest([await ServerUnderTest.start(kind, options)], null);
+    const redis = await startRedisServer();
+    const started = await Promise.allSettled(
+      Array.from({ length: CLUSTER_INSTANCES }, (_, i) =>
+        ServerUnderTest.start("coach", {
+          ...options,
+          // Processes are the cluster's unit of scale: each analyses its calls on its socket thread.
+          env: {
+            REDIS_URL: redis.url,
+            INSTANCE_ID: `bench-${i + 1}`,
+            UI_ACCESS_KEY: AUTH_TOKEN,
+            ANALYSIS_THREAD: "main",
+          },
+        })),
+    );
+    const servers = started.flatMap((result) => result.status === "fulfilled" ? [result.value] : []);
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) {
+      await Promise.all(servers.map((server) => server.stop()));
+      await redis.stop();
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    return new ServersUnderTest(servers, redis);
+  }
+
+  get urls(): string[] {
+    return this.servers.map((server) => server.url);
+  }
+
+  /** The instances' figures added up (CPU includes Redis), as one server's. */
+  async stats(options: { reset?: boolean } = {}): Promise<ProbeSnapshot> {
+    const snapshots = await Promise.all(this.servers.map((server) => server.stats(options)));
+    const redisCpu = this.redis === null ? 0 : processCpuMicros(this.redis.pid);
+    return mergeSnapshots(snapshots, redisCpu);
+  }
+
+  /** CPU Redis used so far, µs (null without Redis or outside Linux). */
+  redisCpuMicros(): number | null {
+    return this.redis === null ? null : processCpuMicros(this.redis.pid);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.servers.map((server) => server.stop()));
+    await this.redis?.stop();
+  }
+}
+
+/** Several instances' snapshots as one: counts and CPU added, latencies and lag the worst instance's. */
+function mergeSnapshots(snapshots: ProbeSnapshot[], extraCpuMicros: number | null): ProbeSnapshot {
+  if (snapshots.length === 1 && extraCpuMicros === 0) return snapshots[0];
+  const sum = (pick: (s: ProbeSnapshot) => number | null) =>
+    snapshots.some((s) => pick(s) === null) ? null : snapshots.reduce((n, s) => n + pick(s)!, 0);
+  const worst = <T extends { p99: number }>(pick: (s: ProbeSnapshot) => T) =>
+    snapshots.map(pick).reduce((a, b) => (b.p99 > a.p99 ? b : a));
+  const cpu = sum((s) => s.cpu_us);
+  return {
+    ...snapshots[0],
+    window_ms: Math.max(...snapshots.map((s) => s.window_ms)),
+    frames: sum((s) => s.frames)!,
+    frames_within_budget: sum((s) => s.frames_within_budget)!,
+    frames_within_budget_interval_rule: sum((s) => s.frames_within_budget_interval_rule),
+    analysis_dropped: sum((s) => s.analysis_dropped),
+    frames_unstamped: sum((s) => s.frames_unstamped)!,
+    frame_late_ms: worst((s) => s.frame_late_ms),
+    loop_lag_ms: worst((s) => s.loop_lag_ms),
+    cpu_us: cpu === null || extraCpuMicros === null ? null : cpu + extraCpuMicros,
+    main_thread_cpu_us: sum((s) => s.main_thread_cpu_us),
+    rss: sum((s) => s.rss)!,
+    open_media_sockets: sum((s) => s.open_media_sockets)!,
+  };
+}
+
 /** Starts a load generator process. */
 export function startGenerator(
-  server: ServerUnderTest,
+  server: ServerUnderTest | ServersUnderTest,
   config: Omit<GeneratorConfig, "baseUrl" | "authToken">,
 ): Child {
-  const full: GeneratorConfig = { ...config, baseUrl: server.url, authToken: server.authToken };
+  const urls = server instanceof ServersUnderTest ? server.urls : [server.url];
+  const full: GeneratorConfig = { ...config, baseUrl: urls[0], instanceUrls: urls, authToken: AUTH_TOKEN };
   return new Child("load generator", new URL("./load_generator.ts", import.meta.url), {
     args: ["--config", JSON.stringify(full)],
   });
@@ -148,11 +235,20 @@ export interface RungResult {
   other_cpu_pct: number | null;
   /** CPU the hypervisor gave to other guests while we wanted it, % of one core. */
   steal_pct: number | null;
+  /** Latency calls' pages on the instance coaching them: suggestions and metrics (stream moment → page). */
   tip_latency_ms: QuantileSummary;
   /** Of those tips, how many came in a model's words (0 without the AI phrasing). */
   tips_phrased_by_model: number;
   /** The AI phrasing's counts from `/health` at the end of the run; null when it was off. */
   phrasing: Record<string, unknown> | null;
+  metrics_latency_ms: QuantileSummary;
+  /** In a cluster, the same on a page of another instance (through Redis); null for one process. */
+  remote_tip_latency_ms: QuantileSummary | null;
+  remote_metrics_latency_ms: QuantileSummary | null;
+  /** Server processes measured (a cluster's instances). */
+  instances: number;
+  /** Redis's CPU in the window, % of one core (included in `server_cpu_pct`); null without Redis. */
+  redis_cpu_pct: number | null;
   holds_real_time: boolean;
   note: string;
 }
@@ -176,7 +272,7 @@ export async function runRung(
     env?: Record<string, string>;
   } = {},
 ): Promise<RungResult> {
-  const server = await ServerUnderTest.start(kind, options);
+  const server = await ServersUnderTest.start(kind, options);
   let generator: Child | null = null;
   try {
     const rampMs = Math.min(2000, 200 + calls);
@@ -194,16 +290,23 @@ export async function runRung(
     const ready = await generator.waitFor((e) => e.event === "ready", (maxSeconds - 10) * 1000, "ready");
     await sleep(timing.warmupMs);
     const before = await server.stats({ reset: true });
+    const redisBefore = server.redisCpuMicros();
     const machineBefore = await readMachineCpu();
     await generator.send("mark");
     await sleep(timing.windowMs);
     const after = await server.stats();
+    const redisAfter = server.redisCpuMicros();
     const machine = machineCpu(machineBefore, await readMachineCpu());
     await generator.send("stop");
     const done = await generator.waitFor((e) => e.event === "done", 30_000, "done");
+    const row = rungRow(kind, calls, ready, done, before, after, machine);
+    row.instances = server.servers.length;
+    row.redis_cpu_pct = redisBefore === null || redisAfter === null
+      ? null
+      : round((redisAfter - redisBefore) / 1e4 / row.window_s, 1);
     // With the AI phrasing on, what it did over the whole run (warm-up included): its /health counts.
-    const phrasing = options.env?.COACH_LLM_BASE_URL ? (await server.health()).phrasing : null;
-    return { ...rungRow(kind, calls, ready, done, before, after, machine), phrasing };
+    row.phrasing = options.env?.COACH_LLM_BASE_URL ? (await server.servers[0].health()).phrasing : null;
+    return row;
   } finally {
     await generator?.stop(5_000);
     await server.stop();
@@ -279,6 +382,12 @@ function rungRow(
     steal_pct: machine ? round(machine.steal, 1) : null,
     tip_latency_ms: done.tip_latency_ms as QuantileSummary,
     tips_phrased_by_model: Number(done.tips_phrased_by_model ?? 0),
+    metrics_latency_ms: done.metrics_latency_ms as QuantileSummary,
+    remote_tip_latency_ms: done.remote_tip_latency_ms as QuantileSummary | null,
+    remote_metrics_latency_ms: done.remote_metrics_latency_ms as QuantileSummary | null,
+    instances: 1,
+    redis_cpu_pct: null,
+    phrasing: null,
     holds_real_time: connected === calls && within >= REAL_TIME_SHARE,
     note: notes.join("; "),
   };

@@ -22,6 +22,10 @@ const config = loadConfig({
   COACH_SETTINGS: env.COACH_SETTINGS,
   ANALYSIS_THREAD: env.ANALYSIS_THREAD,
   ...Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith("COACH_LLM_"))),
+  // One instance of a bench cluster (runs.ts): the same Redis, token and key for all.
+  REDIS_URL: env.REDIS_URL,
+  INSTANCE_ID: env.INSTANCE_ID,
+  UI_ACCESS_KEY: env.UI_ACCESS_KEY,
 });
 const probe = new ServerProbe();
 watchUpgrades(probe, (path) => path.startsWith("/ws/twilio/media/"));

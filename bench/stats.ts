@@ -121,16 +121,24 @@ export function round(value: number, digits: number): number {
   return Math.round(value * scale) / scale;
 }
 
-/** CPU time (user + system) of this process so far, µs; null where the runtime cannot tell. */
 /**
  * CPU time of this process's main thread (the one serving the sockets), µs, from Linux's
  * `/proc/self/task/PID/stat`; null elsewhere. With the analysis on a second thread, the process's CPU
  * (`cpuMicros`) is the sum of both; this shows the socket thread alone.
  */
 export function mainThreadCpuMicros(): number | null {
+  return statCpuMicros(`/proc/self/task/${Deno.pid}/stat`);
+}
+
+/** CPU time (user + system, all threads) of process `pid` so far, µs, from Linux's `/proc`; null elsewhere. */
+export function processCpuMicros(pid: number): number | null {
+  return statCpuMicros(`/proc/${pid}/stat`);
+}
+
+function statCpuMicros(path: string): number | null {
   let stat: string;
   try {
-    stat = Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/stat`);
+    stat = Deno.readTextFileSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
@@ -141,6 +149,7 @@ export function mainThreadCpuMicros(): number | null {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
+/** CPU time (user + system) of this process so far, µs; null where the runtime cannot tell. */
 export function cpuMicros(): number | null {
   const usage = (Deno as unknown as { cpuUsage?: () => { user: number; system: number } }).cpuUsage?.();
   return usage ? usage.user + usage.system : null;

@@ -90,7 +90,8 @@ export interface MediaCall {
   readonly streamSid: string;
   /** Plays the loud agent track and has a page socket (latency calls). */
   readonly loud: boolean;
-  page: WebSocket | null;
+  /** Page sockets following it (latency calls). */
+  readonly pages: WebSocket[];
   /** Wall start of the stream: slot k is due at `t0 + 20k` ms. */
   t0: number;
   nextSlot: number;
@@ -114,7 +115,7 @@ export interface MediaCall {
 /** Twilio's side of one call's media socket, over Deno's `WebSocket` client. */
 export class TwilioCall implements MediaCall {
   socket: WebSocket | null = null;
-  page: WebSocket | null = null;
+  readonly pages: WebSocket[] = [];
   t0 = NaN;
   nextSlot = 0;
   closeCode: number | null = null;

@@ -15,7 +15,7 @@ import { batchLine, encodeBatch, UI_CHANNEL } from "./redis_wire.ts";
 import { serialized } from "./serialized.ts";
 
 /** How long a message waits for others to share its batch: a small part of the tip latency budget. */
-export const FLUSH_MS = 5;
+export const FLUSH_MS = 10;
 /** A batch this large goes out at once. */
 export const MAX_BATCH_BYTES = 64 * 1024;
 

@@ -256,6 +256,11 @@ function row(calls: number, holds: boolean): RungResult {
     tip_latency_ms: q,
     tips_phrased_by_model: 0,
     phrasing: null,
+    metrics_latency_ms: q,
+    remote_tip_latency_ms: null,
+    remote_metrics_latency_ms: null,
+    instances: 1,
+    redis_cpu_pct: null,
     holds_real_time: holds,
     note: "",
   };
@@ -275,7 +280,11 @@ Deno.test("Bench report - headline, targets and tables", () => {
   assert.deepEqual(largestHolding([row(50, true)]), { max: 50, capped: true });
   assert.deepEqual(largestHolding([]), { max: 0, capped: false });
   const result = benchResult({
-    ladder: { coach: [row(50, true), row(100, false)], baseline: [row(50, true), row(100, true)] },
+    ladder: {
+      coach: [row(50, true), row(100, false)],
+      baseline: [row(50, true), row(100, true)],
+      cluster: [],
+    },
     headline: {
       coach_max_calls: 50,
       baseline_max_calls: 100,

@@ -9,7 +9,7 @@ function fakeRung(kind: ServerKind, calls: number, limit: number): RungResult {
 
 Deno.test("Bench ladder - both servers climb in lockstep, the first at each rung alternating", async () => {
   const order: string[] = [];
-  const limits = { coach: 700, baseline: 1000 };
+  const limits = { coach: 700, baseline: 1000, cluster: 0 };
   const rows = await climbLadders(["coach", "baseline"], [300, 500, 700, 850, 1000, 1200], (kind, calls) => {
     order.push(`${kind} ${calls}`);
     return Promise.resolve(fakeRung(kind, calls, limits[kind]));
