@@ -48,6 +48,15 @@ export interface AnalysisCost {
    * (with its decode) and handed to the pipeline (align, analyse, rules).
    */
   total_us_per_frame: number;
+  /**
+   * The target's ratio: `total_us_per_frame` over `JSON.parse` of the same messages, measured in pairs of
+   * passes taken one right after the other (the median pair), so a change of the machine's speed between
+   * the two figures cannot move it.
+   */
+  server_vs_json_parse: number;
+  /** `JSON.parse` per frame in those pairs (µs), and the server's work per frame in them. */
+  paired_json_parse_us_per_frame: number;
+  paired_total_us_per_frame: number;
   /** Frames per second one core sustains at `total_us_per_frame`. */
   frames_per_core_s: number;
   /** Concurrent real-time calls (100 frames/s each) one core could carry for this work alone. */
@@ -240,6 +249,13 @@ export function measureAnalysisCost(
   const readUs = measure(readPass);
   const decodeUs = measure(decodePass);
   const serverUs = measure(serverPass);
+  // The ratio of the target: the two passes alternated, so both run at the machine's speed of the moment.
+  const pairs = Array.from({ length: passes }, () => {
+    const json = jsonPass();
+    const server = serverPass();
+    return { json, server, ratio: server / json };
+  }).sort((a, b) => a.ratio - b.ratio);
+  const pair = pairs[Math.floor(pairs.length / 2)];
   if (sink < 0) throw new Error("unreachable: keeps the parse loops from being optimised away");
 
   const audioS = slots * 0.02;
@@ -257,6 +273,9 @@ export function measureAnalysisCost(
     read_us_per_frame: round(readUs / frames, 3),
     decode_us_per_frame: round(decodeUs / frames, 3),
     total_us_per_frame: round(total, 3),
+    server_vs_json_parse: round(pair.ratio, 3),
+    paired_json_parse_us_per_frame: round(pair.json / frames, 3),
+    paired_total_us_per_frame: round(pair.server / frames, 3),
     frames_per_core_s: Math.round(1e6 / total),
     calls_per_core: Math.round(1e6 / total / 100),
     suggestions_per_pass: pipelineSuggestions,

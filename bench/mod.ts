@@ -1,22 +1,25 @@
 /**
- * `deno task bench`: how many live calls one server process coaches, at what latency and memory.
+ * `deno task bench`: what one server process and a cluster cost, each target a ratio measured side by side
+ * in the same run (this machine's speed moves by half within the hour; docs/performance.md).
  *
- * 1. analysis cost in-process; 2. a ladder of N concurrent real-time calls over real sockets (server and
- * load generator in separate processes); 3. the same ladder against a bare WebSocket server, climbed in
- * lockstep with the product's (`ladder.ts`); 4. tip latency at N=1 and at half the headline N, the latter
- * also with the AI phrasing asking a fake model that answers in 300 ms (`phrasing_run.ts`); 5. memory
- * over a long call and many short calls, as many again (the steady state), and the bare baseline over the same
- * short calls. Prints Markdown tables and PASS/FAIL per target; `--json FILE` writes the same figures.
- * Method: docs/performance.md.
+ * 1. the per-frame work in-process, against `JSON.parse` of the same messages; 2. a ladder of N concurrent
+ * real-time calls over real sockets (server and load generator in separate processes), climbed in lockstep
+ * (`ladder.ts`) with 3. the same ladder against a bare Deno WebSocket server; 4. one process against a
+ * cluster of two and Redis at the same N (`cluster_run.ts`): CPU per call-second, and what the fan-out adds
+ * to tip and metrics latency; 5. memory over a long call and many short calls, as many again, and the bare
+ * baseline over the same short calls. Prints Markdown tables and PASS/FAIL per target; `--json FILE` writes
+ * the same figures. Method: docs/performance.md.
  *
- * Flags: `--quick` (short ladder and runs, under a minute), `--json FILE`, `--ladder 50,100,…`,
- * `--profile N` (also profile the server at N calls with `--cpu-prof`), `--only analysis,ladder,latency,memory`
- * (`coach` or `baseline` instead of `ladder` climbs only that server's ladder), `--transport raw|websocket`
- * (the generator's media client in the real-time runs; `raw`, one write per call per tick, by default).
+ * Flags: `--quick` (short ladder and runs, about a minute), `--json FILE`, `--ladder 50,100,…`,
+ * `--profile N` (also profile the server at N calls with `--cpu-prof`), `--only analysis,ladder,cluster,memory`
+ * (`coach` or `baseline` instead of `ladder` climbs only that server's ladder), `--servers coach,baseline`
+ * (the ladders climbed: any of coach, baseline, cluster), `--transport raw|websocket` (the generator's media
+ * client in the real-time runs; `raw`, one write per call per tick, by default).
  *
  * @module
  */
 import { measureAnalysisCost } from "./analysis_cost.ts";
+import { compareCluster, LATENCY_SETTINGS } from "./cluster_run.ts";
 import { loadConversation } from "./audio.ts";
 import { stopAllChildren } from "./child.ts";
 import { climbLadders } from "./ladder.ts";
@@ -48,15 +51,8 @@ export interface BenchOptions {
 
 const FULL_LADDER = [100, 300, 500, 700, 850, 1000, 1200, 1400, 1800, 2400];
 const QUICK_LADDER = [50, 200];
-const SECTIONS = ["analysis", "ladder", "coach", "baseline", "latency", "memory"];
+const SECTIONS = ["analysis", "ladder", "coach", "baseline", "cluster", "latency", "memory"];
 const SERVER_KINDS: readonly ServerKind[] = ["coach", "baseline", "cluster"];
-
-/**
- * Coaching settings of the latency runs: `SPEAKING_TOO_LOUD` after 0.5 s of loud speech, no cooldown and no
- * global throttle, so each loud call yields a tip about every half second of agent speech. The path a tip
- * takes (engine → session → registry → page socket) is the same as with the defaults; only the count differs.
- */
-const LATENCY_SETTINGS = { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } };
 
 /** Parses the flags; throws on anything unknown. */
 export function parseBenchArgs(args: readonly string[]): BenchOptions {
@@ -240,15 +236,27 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       ratio: baseline.max > 0 ? coach.max / baseline.max : null,
     };
   }
-  if (options.only.has("latency")) {
-    await attempt("latency N=1", async () => {
-      log("tip latency at N=1…");
-      result.latency.at_1 = await runRung("coach", 1, latencyTiming, {
-        latencyCalls: 1,
-        coachSettings: LATENCY_SETTINGS,
-        transport: options.transport,
-      });
+  if (options.only.has("cluster")) {
+    // At half the calls one process held in this run: below its limit, so CPU is what the work costs.
+    const calls = options.quick
+      ? 100
+      : Math.max(100, Math.floor((result.headline.coach_max_calls || 800) / 2));
+    await attempt(`cluster comparison N=${calls}`, async () => {
+      result.cluster = await compareCluster(calls, options.quick ? 1 : 3, timing, options.transport, log);
     });
+  }
+  if (options.only.has("latency")) {
+    // One process's tip latency, as information, and with the AI phrasing (issue 20's target).
+    if (!options.quick) {
+      await attempt("latency N=1", async () => {
+        log("tip latency at N=1…");
+        result.latency.at_1 = await runRung("coach", 1, latencyTiming, {
+          latencyCalls: 1,
+          coachSettings: LATENCY_SETTINGS,
+          transport: options.transport,
+        });
+      });
+    }
     const half = Math.max(2, Math.floor((result.headline.coach_max_calls || options.ladder[0]) / 2));
     const halfRun = { latencyCalls: Math.min(half, LATENCY_PAGES), coachSettings: LATENCY_SETTINGS };
     await attempt(`latency N=${half}`, async () => {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createClient } from "redis";
 import { type RedisServerProcess, startRedisServer } from "../server/redis_server.ts";
 import { Child, type ChildEvent } from "./child.ts";
 import type { GeneratorConfig, GeneratorTransport } from "./load_generator.ts";
@@ -139,10 +140,45 @@ export class ServersUnderTest {
     return this.redis === null ? null : processCpuMicros(this.redis.pid);
   }
 
+  /** Redis's own counters (`INFO`): commands, bytes in and out, memory; null without Redis. */
+  async redisCounters(): Promise<RedisCounters | null> {
+    if (this.redis === null) return null;
+    const client = createClient({ url: this.redis.url });
+    await client.connect();
+    try {
+      const info = await client.info();
+      const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, "m").exec(info)?.[1] ?? NaN);
+      return {
+        commands: field("total_commands_processed"),
+        input_bytes: field("total_net_input_bytes"),
+        output_bytes: field("total_net_output_bytes"),
+        used_memory: field("used_memory"),
+      };
+    } finally {
+      client.destroy();
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.servers.map((server) => server.stop()));
     await this.redis?.stop();
   }
+}
+
+/** What Redis counts (`INFO`): cumulative commands and network bytes, and the memory it uses now. */
+export interface RedisCounters {
+  commands: number;
+  input_bytes: number;
+  output_bytes: number;
+  used_memory: number;
+}
+
+/** Redis over a measurement window: rates, and memory at the end of it above an empty Redis's. */
+export interface RedisLoad {
+  commands_per_s: number;
+  input_kb_per_s: number;
+  output_kb_per_s: number;
+  used_memory_mb: number;
 }
 
 /** Several instances' snapshots as one: counts and CPU added, latencies and lag the worst instance's. */
@@ -249,6 +285,8 @@ export interface RungResult {
   instances: number;
   /** Redis's CPU in the window, % of one core (included in `server_cpu_pct`); null without Redis. */
   redis_cpu_pct: number | null;
+  /** Redis's load in the window; null without Redis. */
+  redis: RedisLoad | null;
   holds_real_time: boolean;
   note: string;
 }
@@ -273,6 +311,7 @@ export async function runRung(
   } = {},
 ): Promise<RungResult> {
   const server = await ServersUnderTest.start(kind, options);
+  const idleRedis = await server.redisCounters();
   let generator: Child | null = null;
   try {
     const rampMs = Math.min(2000, 200 + calls);
@@ -291,11 +330,13 @@ export async function runRung(
     await sleep(timing.warmupMs);
     const before = await server.stats({ reset: true });
     const redisBefore = server.redisCpuMicros();
+    const countersBefore = await server.redisCounters();
     const machineBefore = await readMachineCpu();
     await generator.send("mark");
     await sleep(timing.windowMs);
     const after = await server.stats();
     const redisAfter = server.redisCpuMicros();
+    const countersAfter = await server.redisCounters();
     const machine = machineCpu(machineBefore, await readMachineCpu());
     await generator.send("stop");
     const done = await generator.waitFor((e) => e.event === "done", 30_000, "done");
@@ -306,6 +347,16 @@ export async function runRung(
       : round((redisAfter - redisBefore) / 1e4 / row.window_s, 1);
     // With the AI phrasing on, what it did over the whole run (warm-up included): its /health counts.
     row.phrasing = options.env?.COACH_LLM_BASE_URL ? (await server.servers[0].health()).phrasing : null;
+    if (idleRedis && countersBefore && countersAfter) {
+      const rate = (pick: (c: RedisCounters) => number) =>
+        (pick(countersAfter) - pick(countersBefore)) / row.window_s;
+      row.redis = {
+        commands_per_s: Math.round(rate((c) => c.commands)),
+        input_kb_per_s: round(rate((c) => c.input_bytes) / 1024, 1),
+        output_kb_per_s: round(rate((c) => c.output_bytes) / 1024, 1),
+        used_memory_mb: round((countersAfter.used_memory - idleRedis.used_memory) / MB, 2),
+      };
+    }
     return row;
   } finally {
     await generator?.stop(5_000);
@@ -321,7 +372,7 @@ function rungRow(
   before: ProbeSnapshot,
   after: ProbeSnapshot,
   machine: { busy: number; steal: number } | null,
-): Omit<RungResult, "phrasing"> {
+): RungResult {
   const windowS = after.window_ms / 1000;
   const connected = Number(ready.calls);
   const expected = calls * 100;
@@ -388,6 +439,7 @@ function rungRow(
     instances: 1,
     redis_cpu_pct: null,
     phrasing: null,
+    redis: null,
     holds_real_time: connected === calls && within >= REAL_TIME_SHARE,
     note: notes.join("; "),
   };

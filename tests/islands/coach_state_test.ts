@@ -184,3 +184,21 @@ Deno.test("Coach state - metrics start a call the page missed and feed its meter
   const fast = play([[{ type: "metrics", session_id: "A", data: metrics(20_000) }, T0 + 5000]], state);
   assert.deepEqual(callStatusView(followedCall(fast), T0 + 5100), { kind: "live", elapsedMs: 20_100 });
 });
+
+Deno.test("Coach state - the feed of other servers' calls degrades and recovers; a hello keeps the note", () => {
+  const degraded: ServerMessage = {
+    type: "feed_status",
+    status: "degraded",
+    message: "Coaching feed degraded: …",
+  };
+  let state = applyMessage(EMPTY_STATE, degraded, T0);
+  assert.equal(state.feedDegraded, "Coaching feed degraded: …");
+  state = applyMessage(state, { type: "hello", sessions: [] }, T0 + 1);
+  assert.equal(state.feedDegraded, "Coaching feed degraded: …", "a hello says nothing about the feed");
+  state = applyMessage(
+    state,
+    { type: "feed_status", status: "ok", message: "Coaching feed restored." },
+    T0 + 2,
+  );
+  assert.equal(state.feedDegraded, null);
+});
