@@ -42,7 +42,7 @@ export interface MemoryResult {
    * retained objects). */
   young_growth_mb: number;
   registry_size_after: number;
-  health_active_sessions_after: number;
+  health_local_sessions_after: number;
   short_calls_completed: number;
   short_call_failures: string[];
   short_calls_ms: number;
@@ -277,7 +277,7 @@ async function runProduct(
       heap_growth_mb: round(afterShort.heap_used_mb - before.heap_used_mb, 1),
       young_growth_mb: round(held.young_committed_mb - before.young_committed_mb, 1),
       registry_size_after: afterShort.registry_size,
-      health_active_sessions_after: health.active_sessions,
+      health_local_sessions_after: health.local_sessions,
       short_calls_completed: Number(first.calls) + Number(second.calls),
       short_call_failures: [...first.failures as string[], ...second.failures as string[]],
       short_calls_ms: Number(first.ms) + Number(second.ms),

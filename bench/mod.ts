@@ -11,7 +11,8 @@
  * the same figures. Method: docs/performance.md.
  *
  * Flags: `--quick` (short ladder and runs, about a minute), `--json FILE`, `--ladder 50,100,…`,
- * `--profile N` (also profile the server at N calls with `--cpu-prof`), `--only analysis,ladder,cluster,memory`
+ * `--profile N` (also profile the server at N calls with `--cpu-prof`), `--only analysis,ladder,cluster,memory`,
+ * `--cluster-calls N` (the calls of the cluster comparison)
  * (`coach` or `baseline` instead of `ladder` climbs only that server's ladder), `--servers coach,baseline`
  * (the ladders climbed: any of coach, baseline, cluster), `--transport raw|websocket` (the generator's media
  * client in the real-time runs; `raw`, one write per call per tick, by default).
@@ -47,9 +48,12 @@ export interface BenchOptions {
   transport: GeneratorTransport;
   /** The servers whose ladders are climbed in lockstep (`--servers`, default the product and the baseline). */
   servers: ServerKind[];
+  /** Calls of the cluster comparison (`--cluster-calls`; default half what one process held, or 100 quick). */
+  clusterCalls: number | null;
 }
 
-const FULL_LADDER = [100, 300, 500, 700, 850, 1000, 1200, 1400, 1800, 2400];
+// Steps of about 10 % from 700 up: the calls target is a share of 90 %, and a share is only as fine as the ladder.
+const FULL_LADDER = [300, 500, 700, 800, 900, 1000, 1100, 1200, 1350, 1500, 1650, 1800, 2000, 2200, 2400];
 const QUICK_LADDER = [50, 200];
 const SECTIONS = ["analysis", "ladder", "coach", "baseline", "cluster", "latency", "memory"];
 const SERVER_KINDS: readonly ServerKind[] = ["coach", "baseline", "cluster"];
@@ -64,6 +68,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     only: new Set(SECTIONS),
     transport: "raw",
     servers: ["coach", "baseline"],
+    clusterCalls: null,
   };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
@@ -76,6 +81,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     else if (flag === "--json") options.json = value();
     else if (flag === "--ladder") options.ladder = value().split(",").map((n) => positiveInt(flag, n));
     else if (flag === "--profile") options.profileCalls = positiveInt(flag, value());
+    else if (flag === "--cluster-calls") options.clusterCalls = positiveInt(flag, value());
     else if (flag === "--servers") {
       options.servers = value().split(",") as ServerKind[];
       for (const kind of options.servers) {
@@ -98,7 +104,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
       }
     } else {throw new Error(
         `unknown flag ${flag}; use --quick, --json FILE, --ladder 50,100, --profile N, --only …, ` +
-          "--transport raw|websocket",
+          "--servers …, --cluster-calls N, --transport raw|websocket",
       );}
   }
   if (options.ladder.length === 0) options.ladder = options.quick ? QUICK_LADDER : FULL_LADDER;
@@ -173,9 +179,6 @@ async function runRungWithRetries(
         (row.within_100ms * 100).toFixed(2)
       } % ≤100 ms, lag p99 ${row.loop_lag_p99_ms} ms, ` +
         `CPU ${row.server_cpu_pct} % (socket thread ${row.server_main_thread_cpu_pct} %)` +
-        (row.analysis_queue_ms
-          ? `, analysis wait p99/max ${row.analysis_queue_ms.p99}/${row.analysis_queue_ms.max} ms`
-          : "") +
         `, ${row.holds_real_time ? "holds" : "FAILS"} ${row.note}`,
     );
     return row;
@@ -238,9 +241,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   }
   if (options.only.has("cluster")) {
     // At half the calls one process held in this run: below its limit, so CPU is what the work costs.
-    const calls = options.quick
-      ? 100
-      : Math.max(100, Math.floor((result.headline.coach_max_calls || 800) / 2));
+    const calls = options.clusterCalls ??
+      (options.quick ? 100 : Math.max(100, Math.floor((result.headline.coach_max_calls || 800) / 2)));
     await attempt(`cluster comparison N=${calls}`, async () => {
       result.cluster = await compareCluster(calls, options.quick ? 1 : 3, timing, options.transport, log);
     });

@@ -11,9 +11,6 @@
  * @module
  */
 import v8 from "node:v8";
-import { DELAY_BUCKETS } from "../routes/analysis_protocol.ts";
-import { type QueueDelay, summarizeQueueDelay } from "../routes/analysis_thread.ts";
-import { FrameBudget, INTERVAL_MS, TwoStageBudget } from "./analysis_budget.ts";
 import { lastResortCollector } from "../routes/memory_release.ts";
 import { cpuMicros, Histogram, mainThreadCpuMicros, round, wallMs } from "./stats.ts";
 
@@ -21,8 +18,6 @@ import { cpuMicros, Histogram, mainThreadCpuMicros, round, wallMs } from "./stat
 export const REAL_TIME_BUDGET_MS = 100;
 const LAG_INTERVAL_MS = 10;
 const MEMORY_SAMPLE_MS = 250;
-/** How often a snapshot checks whether the analysis thread has taken the frames of its window. */
-const SETTLE_POLL_MS = 5;
 
 /** Per-socket state: the call's wall start once its `start` message has been seen. */
 interface SocketState {
@@ -41,54 +36,6 @@ export class ServerProbe {
   #peakRss = 0;
   #peakHeapUsed = 0;
   #timers: ReturnType<typeof setInterval>[] = [];
-  #analysis: AnalysisSource | null = null;
-  #droppedAtReset = 0;
-  /** Each frame paired with the analysis batch that took it. */
-  readonly #frameBudget = new FrameBudget(REAL_TIME_BUDGET_MS);
-  /** The frame budget's checkpoint where the window started. */
-  #windowCheckpoint = this.#frameBudget.checkpoint();
-  /** The coarser rule of runs M–Q, for comparison. */
-  readonly #budget = new TwoStageBudget(REAL_TIME_BUDGET_MS);
-  /** The window's analysis waits, per ms (as the server counts them). */
-  readonly #waits = new Float64Array(DELAY_BUCKETS + 1);
-
-  /**
-   * The server analyses on a second thread: a frame is done only once analysed there. `source` gives when
-   * that thread's batches ran, how long frames waited for it (counts per ms) and the frames it dropped, all
-   * taken every 100 ms; which frames are then within budget is decided by {@linkcode FrameBudget} (and, for
-   * comparison, by the coarser {@linkcode TwoStageBudget}).
-   */
-  watchAnalysis(source: AnalysisSource): void {
-    this.#analysis = source;
-    this.#timers.push(setInterval(() => this.#closeInterval(), INTERVAL_MS));
-  }
-
-  #closeInterval(): void {
-    if (this.#analysis === null) return;
-    const counts = new Float64Array(DELAY_BUCKETS + 1);
-    this.#analysis.takeCounts(counts);
-    const interval = summarizeQueueDelay(counts);
-    for (let i = 0; i < counts.length; i++) this.#waits[i] += counts[i];
-    this.#budget.closeInterval(interval.frames, interval.max);
-    this.#settleFrames();
-  }
-
-  #settleFrames(): void {
-    const budget = this.#frameBudget;
-    this.#analysis?.takeBatches((start, end) => budget.addBatch(start, end));
-    budget.settle(wallMs());
-  }
-
-  /** Frames within budget among those seen before `checkpoint`, once the analysis thread has taken them all. */
-  async #withinBefore(checkpoint: number): Promise<number> {
-    for (;;) {
-      this.#settleFrames();
-      const within = this.#frameBudget.withinBefore(checkpoint);
-      // Frames no batch takes settle as late once past their budget, so this ends within about 100 ms.
-      if (within !== null) return within;
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
-    }
-  }
 
   /** Starts the 10 ms lag timer and the memory sampler. */
   start(): void {
@@ -137,15 +84,9 @@ export class ServerProbe {
       this.#unstamped++;
       return;
     }
-    const now = wallMs();
-    const due = state.t0 + timestamp;
-    const late = now - due;
+    const late = wallMs() - (state.t0 + timestamp);
     this.latency.add(late);
     if (late <= REAL_TIME_BUDGET_MS) this.#withinBudget++;
-    if (this.#analysis !== null) {
-      this.#frameBudget.addFrame(now, due);
-      this.#budget.addFrame(late);
-    }
   }
 
   #sampleMemory(): void {
@@ -158,7 +99,7 @@ export class ServerProbe {
    * The window's figures; `reset` starts a new window after reading. `gc` collects garbage first;
    * `release` also runs, before that, the collection the product's idle release runs (V8's last resort).
    */
-  async snapshot(options: { reset?: boolean; gc?: boolean; release?: boolean } = {}): Promise<ProbeSnapshot> {
+  snapshot(options: { reset?: boolean; gc?: boolean; release?: boolean } = {}): ProbeSnapshot {
     const gc = (globalThis as { gc?: () => void }).gc;
     // The product's own idle-release collection, so the baseline's readings get exactly the same.
     if (options.release) lastResortCollector()?.();
@@ -169,22 +110,11 @@ export class ServerProbe {
     this.#sampleMemory();
     const memory = Deno.memoryUsage();
     const heap = v8.getHeapStatistics();
-    const analysis = this.#analysis;
-    this.#closeInterval();
-    const dropped = analysis === null ? 0 : analysis.dropped() - this.#droppedAtReset;
-    // The window ends here; whether its last frames were analysed in time is known a batch or two later.
-    const windowCheckpoint = this.#windowCheckpoint;
-    const checkpoint = this.#frameBudget.checkpoint();
     const snapshot: ProbeSnapshot = {
       wall_ms: wallMs(),
       window_ms: round(wallMs() - this.#windowStart, 1),
       frames: this.#frames,
-      frames_within_budget: this.#withinBudget, // with the analysis thread: set below
-      frames_within_budget_interval_rule: analysis === null
-        ? null
-        : Math.max(0, this.#budget.within() - dropped),
-      analysis_queue_ms: analysis === null ? null : summarizeQueueDelay(this.#waits),
-      analysis_dropped: analysis === null ? null : dropped,
+      frames_within_budget: this.#withinBudget,
       frames_unstamped: this.#unstamped,
       frame_late_ms: this.latency.summary(),
       loop_lag_ms: this.lag.summary(),
@@ -205,18 +135,7 @@ export class ServerProbe {
       open_media_sockets: this.#openSockets,
       gc_forced: Boolean(options.gc && gc),
     };
-    if (options.reset) {
-      this.#reset();
-      this.#droppedAtReset = analysis?.dropped() ?? 0;
-      this.#windowCheckpoint = checkpoint;
-    }
-    if (analysis !== null) {
-      const within = await this.#withinBefore(checkpoint) - await this.#withinBefore(windowCheckpoint);
-      // Dropped frames were never analysed, though a later batch "took" them.
-      snapshot.frames_within_budget = Math.max(0, within - dropped);
-      if (windowCheckpoint !== this.#windowCheckpoint) this.#frameBudget.forget(windowCheckpoint);
-      if (checkpoint !== this.#windowCheckpoint) this.#frameBudget.forget(checkpoint);
-    }
+    if (options.reset) this.#reset();
     return snapshot;
   }
 
@@ -229,19 +148,7 @@ export class ServerProbe {
     this.#peakRss = 0;
     this.#peakHeapUsed = 0;
     this.#windowStart = wallMs();
-    this.#budget.reset();
-    this.#waits.fill(0);
   }
-}
-
-/** What the probe reads from a server that analyses on a second thread. */
-export interface AnalysisSource {
-  /** Adds the waits since the last call to `into`, per ms (routes/analysis_thread.ts), and resets them. */
-  takeCounts(into: Float64Array): void;
-  /** Frames dropped so far (cumulative). */
-  dropped(): number;
-  /** Hands `visit` each batch the analysis thread ran since the last call (`AnalysisThread.takeBatches`). */
-  takeBatches(visit: (startMs: number, endMs: number) => void): void;
 }
 
 /** What the stats endpoint answers. Memory in bytes, CPU cumulative for the process. */
@@ -250,12 +157,7 @@ export interface ProbeSnapshot {
   window_ms: number;
   frames: number;
   frames_within_budget: number;
-  /** With the analysis thread: frames within budget by the coarser rule of runs M–Q (TwoStageBudget). */
-  frames_within_budget_interval_rule: number | null;
   frames_unstamped: number;
-  /** Only with the analysis thread: how long frames waited for it in the window, and how many it dropped. */
-  analysis_queue_ms: QueueDelay | null;
-  analysis_dropped: number | null;
   frame_late_ms: ReturnType<Histogram["summary"]>;
   loop_lag_ms: ReturnType<Histogram["summary"]>;
   cpu_us: number | null;
@@ -282,7 +184,7 @@ export interface ProbeSnapshot {
   gc_forced: boolean;
   /** Only the product server: sessions held by the registry, and those not ended. */
   registry_size?: number;
-  active_sessions?: number;
+  local_sessions?: number;
   /** Only the product server: how many times it gave memory back after its calls (memory_release.ts). */
   memory_releases?: number;
 }
@@ -408,10 +310,10 @@ export async function serveProbe(
   const listening = new Promise<number>((resolve) => resolvePort = resolve);
   Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: (addr) => resolvePort(addr.port) },
-    async (request) => {
+    (request) => {
       const url = new URL(request.url);
       if (url.pathname === "/stats") {
-        const snapshot = await probe.snapshot({
+        const snapshot = probe.snapshot({
           reset: url.searchParams.has("reset"),
           gc: url.searchParams.has("gc"),
           release: url.searchParams.has("release"),

@@ -162,11 +162,11 @@ export function judge(result: BenchResult): Target[] {
           `2nd half ${memory.rss_growth_second_half_mb} MB; ` +
           `${memory.short_calls} more ${signed(memory.rss_growth_next_calls_mb)} MB; ` +
           `bare baseline ${signed(memory.baseline.rss_growth_mb)} MB), ` +
-          `registry ${memory.registry_size_after}, active ${memory.health_active_sessions_after}`
+          `registry ${memory.registry_size_after}, live ${memory.health_local_sessions_after}`
         : "not measured",
       pass: memory
         ? memory.rss_growth_mb <= GOALS.memoryMb && memory.registry_size_after === 0 &&
-          memory.health_active_sessions_after === 0 &&
+          memory.health_local_sessions_after === 0 &&
           memory.short_calls_completed === memory.short_calls
         : null,
     },
@@ -254,7 +254,6 @@ export function renderReport(result: BenchResult): string {
           "frames/s (expected)",
           "≤100 ms",
           "late p50/p99 ms",
-          "analysis wait p99/max ms",
           "loop lag p99 ms",
           "server CPU % (socket thread)",
           "RSS MB",
@@ -270,7 +269,6 @@ export function renderReport(result: BenchResult): string {
           `${r.frames_per_s} (${r.expected_frames_per_s})`,
           `${(r.within_100ms * 100).toFixed(2)} %`,
           `${r.frame_late_ms.p50}/${r.frame_late_ms.p99}`,
-          r.analysis_queue_ms ? `${r.analysis_queue_ms.p99}/${r.analysis_queue_ms.max}` : "—",
           r.loop_lag_p99_ms,
           r.server_main_thread_cpu_pct === null || r.server === "baseline"
             ? fmt(r.server_cpu_pct)
@@ -380,8 +378,8 @@ export function renderReport(result: BenchResult): string {
       `\nGrowth once the calls are over: RSS ${m.rss_growth_mb} MB (second half of the short calls alone: ` +
         `${m.rss_growth_second_half_mb} MB; right after the calls, before the server's idle release, ` +
         `${signed(m.rss_growth_held_mb)} MB), ` +
-        `heap used ${m.heap_growth_mb} MB, V8 young generation committed ${m.young_growth_mb} MB; /health active_sessions ` +
-        `${m.health_active_sessions_after}; ${m.short_calls_completed}/${m.short_calls} short calls completed in ` +
+        `heap used ${m.heap_growth_mb} MB, V8 young generation committed ${m.young_growth_mb} MB; /health local_sessions ` +
+        `${m.health_local_sessions_after}; ${m.short_calls_completed}/${m.short_calls} short calls completed in ` +
         `${(m.short_calls_ms / 1000).toFixed(1)} s${failures(m.short_call_failures)}.`,
       `\nSteady state: ${m.short_calls} more calls on the same server, RSS ${next} MB; ` +
         `${m.next_calls_completed}/${m.short_calls} completed${failures(m.next_call_failures)}.`,

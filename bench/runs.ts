@@ -75,7 +75,7 @@ export class ServerUnderTest {
   }
 
   /** `/health` of the product server. */
-  async health(): Promise<{ status: string; active_sessions: number; phrasing: Record<string, unknown> }> {
+  async health(): Promise<{ status: string; local_sessions: number; phrasing: Record<string, unknown> }> {
     const response = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(10_000) });
     return await response.json();
   }
@@ -105,12 +105,10 @@ export class ServersUnderTest {
       Array.from({ length: CLUSTER_INSTANCES }, (_, i) =>
         ServerUnderTest.start("coach", {
           ...options,
-          // Processes are the cluster's unit of scale: each analyses its calls on its socket thread.
           env: {
             REDIS_URL: redis.url,
             INSTANCE_ID: `bench-${i + 1}`,
             UI_ACCESS_KEY: AUTH_TOKEN,
-            ANALYSIS_THREAD: "main",
           },
         })),
     );
@@ -194,8 +192,6 @@ function mergeSnapshots(snapshots: ProbeSnapshot[], extraCpuMicros: number | nul
     window_ms: Math.max(...snapshots.map((s) => s.window_ms)),
     frames: sum((s) => s.frames)!,
     frames_within_budget: sum((s) => s.frames_within_budget)!,
-    frames_within_budget_interval_rule: sum((s) => s.frames_within_budget_interval_rule),
-    analysis_dropped: sum((s) => s.analysis_dropped),
     frames_unstamped: sum((s) => s.frames_unstamped)!,
     frame_late_ms: worst((s) => s.frame_late_ms),
     loop_lag_ms: worst((s) => s.loop_lag_ms),
@@ -232,24 +228,9 @@ export interface RungResult {
   window_s: number;
   frames_per_s: number;
   expected_frames_per_s: number;
-  /**
-   * Share of the frames real time called for that were processed within 100 ms of when they were due. With
-   * the analysis thread a frame is processed once analysed: each frame is paired with the batch that took it
-   * (bench/analysis_budget.ts, `FrameBudget`).
-   */
+  /** Share of the frames real time called for that were processed within 100 ms of when they were due. */
   within_100ms: number;
-  /**
-   * With the analysis thread: the same share by the coarser rule of runs M–Q, which charged each frame the
-   * longest analysis wait of its 100 ms interval and the next (`TwoStageBudget`); null without it.
-   */
-  within_100ms_interval_rule: number | null;
   frame_late_ms: QuantileSummary;
-  /**
-   * With the analysis thread: how long frames waited for it (ms, whole ms rounded up), and frames it
-   * dropped. Null when the server analyses on the socket thread (and for the bare baseline).
-   */
-  analysis_queue_ms: { p50: number; p99: number; max: number } | null;
-  analysis_dropped: number | null;
   loop_lag_p99_ms: number;
   server_cpu_pct: number | null;
   /** The server's main thread alone (sockets and, with `ANALYSIS_THREAD=main`, the analysis too). */
@@ -390,7 +371,6 @@ function rungRow(
   const notes: string[] = [];
   if (connected < calls) notes.push(`${calls - connected} calls failed to connect (${ready.first_error})`);
   if (framesPerS < 0.99 * expected) notes.push("frames missing");
-  if (after.analysis_dropped) notes.push(`${after.analysis_dropped} frames dropped by a full analysis queue`);
   if (sendLate > 50) notes.push("generator late");
   const transport = (done.transport ?? "websocket") as GeneratorTransport;
   const writeWaits = transport === "raw" ? Number(done.write_waits) : null;
@@ -408,16 +388,7 @@ function rungRow(
     frames_per_s: Math.round(framesPerS),
     expected_frames_per_s: expected,
     within_100ms: round(within, 4),
-    within_100ms_interval_rule: after.frames_within_budget_interval_rule === null
-      ? null
-      : round(share(after.frames_within_budget_interval_rule), 4),
     frame_late_ms: after.frame_late_ms,
-    analysis_queue_ms: after.analysis_queue_ms === null ? null : {
-      p50: after.analysis_queue_ms.p50,
-      p99: after.analysis_queue_ms.p99,
-      max: after.analysis_queue_ms.max,
-    },
-    analysis_dropped: after.analysis_dropped,
     loop_lag_p99_ms: after.loop_lag_ms.p99,
     server_cpu_pct: cpu === null ? null : round(cpu, 1),
     server_main_thread_cpu_pct: mainCpu === null ? null : round(mainCpu, 1),

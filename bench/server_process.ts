@@ -5,7 +5,8 @@
  *
  * Run by `bench/mod.ts`: `deno run -A --v8-flags=--expose-gc bench/server_process.ts`, with
  * `TWILIO_AUTH_TOKEN` (so the load generator can sign and compute stream tokens) and optionally
- * `COACH_SETTINGS`, `ANALYSIS_THREAD` and the AI phrasing's `COACH_LLM_*` in the environment.
+ * `COACH_SETTINGS` and the AI phrasing's `COACH_LLM_*` in the environment (and, for an instance of a
+ * cluster, `REDIS_URL`, `INSTANCE_ID` and `UI_ACCESS_KEY`).
  *
  * @module
  */
@@ -20,7 +21,6 @@ const config = loadConfig({
   LOG_LEVEL: env.LOG_LEVEL ?? "warn",
   TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN,
   COACH_SETTINGS: env.COACH_SETTINGS,
-  ANALYSIS_THREAD: env.ANALYSIS_THREAD,
   ...Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith("COACH_LLM_"))),
   // One instance of a bench cluster (runs.ts): the same Redis, token and key for all.
   REDIS_URL: env.REDIS_URL,
@@ -35,21 +35,13 @@ const log = createLogger({
   write: (line) => console.error(line),
 });
 const server = await startServer(config, { hostname: "127.0.0.1", log });
-const analysis = server.analysis;
-if (analysis !== null) {
-  probe.watchAnalysis({
-    takeCounts: (into) => analysis.takeQueueDelayCounts(into),
-    dropped: () => analysis.droppedFrames,
-    takeBatches: (visit) => analysis.takeBatches(visit),
-  });
-}
 probe.start();
 await serveProbe(
   probe,
   { url: server.url, auth_token: server.authToken, kind: "coach" },
   () => ({
     registry_size: server.registry.size,
-    active_sessions: server.registry.activeCount,
+    local_sessions: server.registry.activeCount,
     memory_releases: server.memoryReleases,
   }),
   () => server.shutdown(),

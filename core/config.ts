@@ -37,8 +37,6 @@ export interface AppConfig {
   /** Key for viewing the page from anywhere but this machine; generated at start when unset. */
   uiAccessKey?: string;
   logLevel: LogLevel;
-  /** Where calls are analysed: on a second thread (`worker`, the default) or on the socket thread (`main`). */
-  analysisThread: "worker" | "main";
   /** Redis that joins the instances of a cluster; unset, the server is one self-contained process. */
   redisUrl?: string;
   /** This instance's name in the cluster (registry, logs, `/health`); unset, the host name and process id. */
@@ -126,10 +124,6 @@ const VARIABLES = {
   LOG_LEVEL: {
     schema: z.enum(LOG_LEVELS).default("info"),
     fix: `use one of ${LOG_LEVELS.join(", ")}`,
-  },
-  ANALYSIS_THREAD: {
-    schema: z.enum(["worker", "main"]).default("worker"),
-    fix: 'use "worker" (calls are analysed on a second thread) or "main" (on the thread that serves sockets)',
   },
   REDIS_URL: {
     schema: z.url({ protocol: /^rediss?$/, abort: true }).optional(),
@@ -236,7 +230,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     agentTrack: value("AGENT_TRACK"),
     uiAccessKey: value("UI_ACCESS_KEY"),
     logLevel: value("LOG_LEVEL"),
-    analysisThread: value("ANALYSIS_THREAD"),
     redisUrl,
     instanceId: value("INSTANCE_ID"),
     ...settings,

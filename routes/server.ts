@@ -19,7 +19,6 @@ import { SuggestionPhraser } from "../server/phrasing/phraser.ts";
 import { ClusterMember } from "../server/cluster_member.ts";
 import { defaultInstanceId, randomKey } from "../server/names.ts";
 import { RedisLink } from "../server/redis_link.ts";
-import { AnalysisThread } from "./analysis_thread.ts";
 import { createApp } from "./app.ts";
 import { removeLocalToken, writeLocalToken } from "./local_token.ts";
 import { IdleMemoryRelease, lastResortCollector } from "./memory_release.ts";
@@ -58,8 +57,6 @@ export interface RunningServer {
   instanceId: string;
   /** This instance's part in the cluster (null without `REDIS_URL`). */
   cluster: ClusterMember | null;
-  /** The thread calls are analysed on (null with `ANALYSIS_THREAD=main`). */
-  analysis: AnalysisThread | null;
   /** The optional AI phrasing of tips (null without `COACH_LLM_BASE_URL`). */
   phraser: SuggestionPhraser | null;
   config: AppConfig;
@@ -85,9 +82,6 @@ export async function startServer(
   const now = () => Date.now();
   const instanceId = config.instanceId ?? defaultInstanceId();
   const link = config.redisUrl === undefined ? null : await RedisLink.open({ url: config.redisUrl, log });
-  const analysisThread = config.analysisThread === "worker"
-    ? new AnalysisThread({ ...config, log, now })
-    : null;
   const phraser = config.phrasing === null
     ? null
     : new SuggestionPhraser({ settings: config.phrasing, log, now, fetch: options.fetch });
@@ -96,7 +90,6 @@ export async function startServer(
     ...config,
     now,
     log,
-    pipelines: analysisThread === null ? undefined : (options) => analysisThread.open(options),
     tipStages: phraser === null ? undefined : (sessionId) => phraser.stage(sessionId),
     relay: link === null ? undefined : (sessionId, message) => cluster?.relay(sessionId, message),
   });
@@ -169,10 +162,7 @@ export async function startServer(
   }
   const release = new IdleMemoryRelease({
     idleReleaseMs: config.session.idleReleaseMs,
-    collect: collectBoth(
-      options.collectGarbage === undefined ? lastResortCollector() : options.collectGarbage,
-      analysisThread,
-    ),
+    collect: options.collectGarbage === undefined ? lastResortCollector() : options.collectGarbage,
     log,
   });
   let lastSweep = now();
@@ -187,17 +177,6 @@ export async function startServer(
     release.tick(busy, time);
     phraser?.tick(time);
   }, SWEEP_INTERVAL_MS);
-  try {
-    // Started last, after everything that can fail: a running worker would keep the process alive.
-    await analysisThread?.start();
-  } catch (error) {
-    clearInterval(sweep);
-    analysisThread?.close();
-    await cluster?.close();
-    await server.shutdown();
-    if (ephemeral) await removeLocalToken(port);
-    throw error;
-  }
   log.info("server_started", {
     url: `http://127.0.0.1:${port}`,
     public_url: effective.publicUrl,
@@ -220,7 +199,6 @@ export async function startServer(
       registry.endAll("shutdown");
       // The calls' ends reach the other instances' pages before this one leaves Redis.
       await cluster?.close();
-      analysisThread?.close();
       // Ended calls aborted their model requests; wait for them to wind down.
       await phraser?.idle();
       for (const socket of sockets) {
@@ -241,21 +219,11 @@ export async function startServer(
     registry,
     instanceId,
     cluster,
-    analysis: analysisThread,
     phraser,
     config: effective,
     get memoryReleases() {
       return release.releases;
     },
     shutdown,
-  };
-}
-
-/** The idle release's collection for this thread and, when calls are analysed on one, for that thread. */
-function collectBoth(collect: (() => void) | null, analysis: AnalysisThread | null): (() => void) | null {
-  if (collect === null || analysis === null) return collect;
-  return () => {
-    collect();
-    analysis.releaseMemory();
   };
 }

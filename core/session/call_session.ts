@@ -23,16 +23,13 @@ import { CallPipeline, type CallPipelineOptions } from "./call_pipeline.ts";
 import type { SessionConfig } from "./config.ts";
 import { rulesWording, type TipStage, type TipStageFactory, type TipWording } from "./tip_stage.ts";
 
-/**
- * What a session needs from its call's analysis: a {@linkcode CallPipeline} on this thread, or one run
- * elsewhere (routes/analysis_thread.ts), whose results then arrive through the same callbacks.
- */
+/** What a session needs from its call's analysis: a {@linkcode CallPipeline}, or a stand-in in tests. */
 export interface SessionPipeline {
-  /** Stream time analysed so far (or reported so far, when the analysis runs elsewhere). */
+  /** Stream time analysed so far. */
   readonly streamMs: number;
   readonly alignment: object;
-  /** Feeds one frame; `wallNow` is when it arrived. Throws when this call's analysis failed. */
-  ingest(track: TrackName, timestampMs: number, mulaw: Uint8Array, wallNow: number): unknown;
+  /** Feeds one frame. */
+  ingest(track: TrackName, timestampMs: number, mulaw: Uint8Array): unknown;
   /** Analyses what is left; every result is delivered before it returns. */
   flush(): void;
   /** The latest metrics (null if none were made). */
@@ -55,7 +52,7 @@ export interface SessionContext {
   publish: (sessionId: string, message: ServerMessage) => void;
   /** The process's typed-array pool the call's pipeline leases from (default: none). */
   buffers?: BufferPool;
-  /** Where calls are analysed (default: a {@linkcode CallPipeline} on this thread). */
+  /** Makes each call's analysis (default: a {@linkcode CallPipeline}; tests give a stand-in). */
   pipelines?: PipelineFactory;
   /** What each call's tips pass through before pages see them (default: nothing, the rules' words). */
   tipStages?: TipStageFactory;
@@ -162,7 +159,6 @@ export class CallSession {
       onMetrics: (metrics) => this.#metrics(metrics),
       buffers: this.#context.buffers,
     };
-    // Made before the session goes live: if the analysis cannot take the call, the session stays waiting.
     this.#pipeline = this.#context.pipelines?.(options) ?? new CallPipeline(options);
     this.#tips = this.#context.tipStages?.(this.id) ?? null;
     this.#agentTrack = agentTrack;
@@ -190,7 +186,7 @@ export class CallSession {
       );
     }
     this.#lastMediaAt = wallNow;
-    this.#pipeline.ingest(track, timestampMs, mulaw, wallNow);
+    this.#pipeline.ingest(track, timestampMs, mulaw);
   }
 
   /**

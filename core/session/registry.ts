@@ -32,7 +32,7 @@ export interface SessionRegistryOptions {
   /** Wall clock, ms since the epoch. */
   now: () => number;
   log: Logger;
-  /** Where calls are analysed (default: on this thread). */
+  /** Makes each call's analysis (default: a `CallPipeline`; tests give a stand-in). */
   pipelines?: PipelineFactory;
   /** What each call's tips pass through before pages see them (default: nothing). */
   tipStages?: TipStageFactory;

@@ -71,7 +71,6 @@ Deno.test("Config - a wrong value names the variable and the fix", () => {
     [{ AGENT_PHONE_NUMBER: "0044 20 1234" }, "AGENT_PHONE_NUMBER", /E\.164/],
     [{ AGENT_TRACK: "both" }, "AGENT_TRACK", /"outbound".*"inbound"/],
     [{ LOG_LEVEL: "verbose" }, "LOG_LEVEL", /debug, info, warn, error/],
-    [{ ANALYSIS_THREAD: "both" }, "ANALYSIS_THREAD", /"worker".*"main"/],
     [{ UI_ACCESS_KEY: "short" }, "UI_ACCESS_KEY", /at least 16 characters/],
     [{ COACH_SETTINGS: "{oops" }, "COACH_SETTINGS", /not JSON/],
     [{ COACH_SETTINGS: '{"coaching":{"noSuchThreshold":1}}' }, "COACH_SETTINGS", /noSuchThreshold/],
@@ -88,12 +87,6 @@ Deno.test("Config - a wrong value names the variable and the fix", () => {
     assert.match(error.message, new RegExp(`^${variable}: `));
     assert.match(error.message, fix, error.message);
   }
-});
-
-Deno.test("Config - calls are analysed on a second thread unless ANALYSIS_THREAD=main", () => {
-  assert.equal(loadConfig({}).analysisThread, "worker");
-  assert.equal(loadConfig({ ANALYSIS_THREAD: "main" }).analysisThread, "main");
-  assert.equal(loadConfig({ ANALYSIS_THREAD: "" }).analysisThread, "worker", "blank counts as unset");
 });
 
 Deno.test("Config - without REDIS_URL one self-contained process; with it, a cluster instance", () => {

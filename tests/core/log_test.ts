@@ -126,7 +126,6 @@ Deno.test("Log - the server logs JSON lines on stdout at LOG_LEVEL", async () =>
   assert.deepEqual(info.map((l) => l.event), [
     "local_token",
     "memory_release_off",
-    "analysis_thread_started",
     "server_started",
     "server_stopped",
   ]);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readLocalToken } from "../../routes/local_token.ts";
 import { parseClusterArgs } from "../../server/cluster_launcher.ts";
-import { freePort } from "../../server/redis_server.ts";
+import { accepts, freePort } from "../../server/redis_server.ts";
 import { buildScenarios } from "../../simulator/scenarios.ts";
 import { runSimulation } from "../../simulator/simulation.ts";
 import { defaultCoachingConfig } from "../../core/coaching/config.ts";
@@ -15,15 +15,6 @@ Deno.test("Cluster launcher - --instances defaults to the cores and takes 1 to 6
     assert.throws(() => parseClusterArgs(bad), Error, bad.join(" "));
   }
 });
-
-async function accepts(port: number): Promise<boolean> {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("Cluster launcher - N instances share one port and a private Redis; a call is coached; Ctrl-C stops everything", async () => {
   const port = freePort();

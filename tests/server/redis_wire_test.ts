@@ -9,6 +9,8 @@ Deno.test("Redis wire - a batch of page messages comes back as sent, whatever te
     data: {
       type: "SPEAKING_TOO_FAST",
       message: "Slow\tdown\na little \u2028 «bitte»",
+      fixed_message: "Slow down a little",
+      phrased_by: "model",
       severity: "medium",
       timestamp: "2026-12-04T10:00:00.000Z",
       stream_ms: 1200,
