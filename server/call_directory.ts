@@ -14,6 +14,7 @@
  */
 import type { ServerMessage, SuggestionData } from "../core/protocol/ui_messages.ts";
 import type { CallSession, SessionRegistry } from "../core/session/registry.ts";
+import type { FanoutPublisher } from "./fanout.ts";
 import type { RedisLink } from "./redis_link.ts";
 import {
   CALL_KEY_PATTERN,
@@ -39,6 +40,8 @@ export interface CallDirectoryOptions {
   registry: SessionRegistry;
   /** How long an entry lives without renewal (`session.registryTtlMs`). */
   ttlMs: number;
+  /** The batches a call's writes go out with (one write to Redis for both). */
+  publisher: FanoutPublisher;
 }
 
 /** This instance's side of the registry: its entries, and what it reads of the others'. */
@@ -47,6 +50,7 @@ export class CallDirectory {
   readonly #instanceId: string;
   readonly #registry: SessionRegistry;
   readonly #ttlMs: number;
+  readonly #publisher: FanoutPublisher;
   #renewer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: CallDirectoryOptions) {
@@ -54,6 +58,7 @@ export class CallDirectory {
     this.#instanceId = options.instanceId;
     this.#registry = options.registry;
     this.#ttlMs = options.ttlMs;
+    this.#publisher = options.publisher;
   }
 
   /** How often entries are renewed. */
@@ -81,13 +86,12 @@ export class CallDirectory {
     if (message.type === "suggestion") {
       const key = tipsKey(sessionId);
       const data = JSON.stringify(message.data);
-      this.#link.fire((redis) =>
-        redis.multi()
+      this.#publisher.enqueue((pipeline) =>
+        pipeline
           .xAdd(key, "*", { data }, {
             TRIM: { strategy: "MAXLEN", strategyModifier: "=", threshold: MAX_TIPS_PER_CALL },
           })
           .pExpire(key, this.#ttlMs)
-          .execAsPipeline()
       );
       return;
     }
@@ -97,12 +101,11 @@ export class CallDirectory {
     const ended = message.type === "call_ended";
     const entry = this.#entryOf(session, ended ? message.reason : undefined);
     const lifetime = ended ? ENDED_ENTRY_MS : this.#ttlMs;
-    this.#link.fire((redis) => {
-      const writes = redis.multi().set(callKey(sessionId), JSON.stringify(entry), {
+    this.#publisher.enqueue((pipeline) => {
+      pipeline.set(callKey(sessionId), JSON.stringify(entry), {
         expiration: { type: "PX", value: lifetime },
       });
-      if (ended) writes.pExpire(tipsKey(sessionId), ENDED_ENTRY_MS);
-      return writes.execAsPipeline();
+      if (ended) pipeline.pExpire(tipsKey(sessionId), ENDED_ENTRY_MS);
     });
   }
 

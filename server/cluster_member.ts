@@ -56,7 +56,14 @@ export class ClusterMember {
   /** Starts publishing, renewing and listening; resolves once the registry has been read. */
   static async join(options: ClusterMemberOptions): Promise<ClusterMember> {
     const { link, registry, instanceId, session, log, now } = options;
-    const directory = new CallDirectory({ link, instanceId, registry, ttlMs: session.registryTtlMs });
+    const publisher = new FanoutPublisher({ link, instanceId });
+    const directory = new CallDirectory({
+      link,
+      instanceId,
+      registry,
+      ttlMs: session.registryTtlMs,
+      publisher,
+    });
     const feed = new ClusterFeed({
       registry,
       link,
@@ -70,7 +77,7 @@ export class ClusterMember {
     directory.start();
     await feed.start();
     log.info("cluster_joined", { instance_id: instanceId, cluster_sessions: feed.clusterSessions });
-    return new ClusterMember(link, feed, directory, new FanoutPublisher({ link, instanceId }));
+    return new ClusterMember(link, feed, directory, publisher);
   }
 
   /** Every message of a call coached here, after its local pages (the registry's relay). */
@@ -94,8 +101,8 @@ export class ClusterMember {
 
   /** Hands Redis what is still queued (the calls' ends after `endAll`), then leaves. */
   async close(): Promise<void> {
-    this.publisher.flush();
     this.directory.close();
+    this.publisher.flush();
     this.feed.close();
     await this.link.drain(CLOSE_DRAIN_MS);
     this.link.close();

@@ -3,14 +3,16 @@
  *
  * The media socket publishes through here (a call's metrics, tips, start and end), so publishing only
  * appends a line to a batch; a timer sends the batch {@linkcode FLUSH_MS} later as one `PUBLISH` on
- * `lcc:ui`, so a thousand calls cost Redis a few hundred commands a second, not thousands. Redis down or
- * slow: the batch is given up and counted (server/redis_link.ts), never kept; the pages of this instance
- * already have the messages.
+ * `lcc:ui`, with the registry writes queued meanwhile (server/call_directory.ts) in the same pipeline: one
+ * write to Redis per batch. Each write costs tens of µs of CPU in node-redis under Deno's Node layer
+ * whatever its size, so a thousand calls cost each instance about a hundred writes a second, not
+ * thousands. Redis down or slow: the batch is given up and counted (server/redis_link.ts), never kept; the
+ * pages of this instance already have the messages.
  *
  * @module
  */
 import type { ServerMessage } from "../core/protocol/ui_messages.ts";
-import type { RedisLink } from "./redis_link.ts";
+import type { RedisClient, RedisLink } from "./redis_link.ts";
 import { batchLine, encodeBatch, UI_CHANNEL } from "./redis_wire.ts";
 import { serialized } from "./serialized.ts";
 
@@ -19,12 +21,17 @@ export const FLUSH_MS = 10;
 /** A batch this large goes out at once. */
 export const MAX_BATCH_BYTES = 64 * 1024;
 
+/** The commands of one batch's pipeline. */
+export type Pipeline = ReturnType<RedisClient["multi"]>;
+
 /** Batches this instance's page messages onto Redis. */
 export class FanoutPublisher {
   readonly #link: RedisLink;
   readonly #instanceId: string;
   readonly #flushMs: number;
   #lines: string[] = [];
+  /** Registry writes that go out with the next batch. */
+  #writes: ((pipeline: Pipeline) => void)[] = [];
   #bytes = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #published = 0;
@@ -45,6 +52,16 @@ export class FanoutPublisher {
     const line = batchLine(message.type, sessionId, serialized(message));
     this.#lines.push(line);
     this.#bytes += line.length;
+    this.#schedule();
+  }
+
+  /** Adds commands to the next batch's pipeline (registry writes: a call's entry, its tips). */
+  enqueue(write: (pipeline: Pipeline) => void): void {
+    this.#writes.push(write);
+    this.#schedule();
+  }
+
+  #schedule(): void {
     if (this.#bytes >= MAX_BATCH_BYTES) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), this.#flushMs);
   }
@@ -54,11 +71,18 @@ export class FanoutPublisher {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const lines = this.#lines;
-    if (lines.length === 0) return;
+    const writes = this.#writes;
+    if (lines.length === 0 && writes.length === 0) return;
     this.#lines = [];
+    this.#writes = [];
     this.#bytes = 0;
     this.#published += lines.length;
-    const batch = encodeBatch(this.#instanceId, lines);
-    this.#link.fire((redis) => redis.publish(UI_CHANNEL, batch), lines.length);
+    const batch = lines.length === 0 ? null : encodeBatch(this.#instanceId, lines);
+    this.#link.fire((redis) => {
+      const pipeline = redis.multi();
+      if (batch !== null) pipeline.publish(UI_CHANNEL, batch);
+      for (const write of writes) write(pipeline);
+      return pipeline.execAsPipeline();
+    }, lines.length + writes.length);
   }
 }

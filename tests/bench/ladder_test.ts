@@ -47,5 +47,6 @@ Deno.test("Bench ladder - a rung that cannot be run stops that server only; one 
   assert.deepEqual(alone, {
     coach: [],
     baseline: [fakeRung("baseline", 100, 200), fakeRung("baseline", 200, 200)],
+    cluster: [],
   });
 });

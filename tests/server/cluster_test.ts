@@ -246,6 +246,12 @@ Deno.test("Cluster - a page (re)connecting on another instance gets the call's r
         "three tips",
         10_000,
       );
+      // A tip reaches Redis with the instance's next batch, up to 10 ms after its own pages.
+      let streamed = 0;
+      await waitFor(() => {
+        probe.xLen(tipsKey(callSid)).then((n) => streamed = n);
+        return streamed >= 3;
+      }, "three tips in the call's stream");
 
       // A page that was away comes back through the balancer, on B.
       const back = await PageSocket.open(b.server, callSid);
