@@ -116,7 +116,9 @@ export function judge(result: BenchResult): Target[] {
       name: "calls one process holds, share of the bare Deno WebSocket server's (lockstep ladder)",
       goal: `≥ ${percent(GOALS.callsShare)}`,
       measured: headline.ratio === null
-        ? "not measured"
+        ? result.ladder.baseline.length > 0
+          ? `${headline.coach_max_calls} / ${headline.baseline_max_calls}: the bare server held none of the ladder`
+          : "not measured"
         : `${percent(headline.ratio)} (${headline.coach_max_calls} / ${
           atLeast(headline.baseline_max_calls, headline.baseline_capped)
         })`,
