@@ -233,7 +233,7 @@ export interface RungResult {
   frame_late_ms: QuantileSummary;
   loop_lag_p99_ms: number;
   server_cpu_pct: number | null;
-  /** The server's main thread alone (sockets and, with `ANALYSIS_THREAD=main`, the analysis too). */
+  /** The server's main thread alone (the sockets and the analysis; the rest is V8's own threads). */
   server_main_thread_cpu_pct: number | null;
   rss_mb: number;
   generator_send_late_p99_ms: number;
