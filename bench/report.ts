@@ -335,6 +335,48 @@ export function renderReport(result: BenchResult): string {
           : ""),
     );
   }
+  const { at_1, at_half, at_half_model } = result.latency;
+  const latencyRows = [[at_1, "fixed"], [at_half, "fixed"], [at_half_model, "model (300 ms)"]]
+    .filter((row): row is [RungResult, string] => row[0] !== null);
+  if (latencyRows.length) {
+    parts.push(
+      "\n### Tip latency of one process (stream moment the rule qualified → suggestion on a page socket)\n",
+      table(
+        [
+          "N",
+          "words",
+          "page sockets",
+          "tips",
+          "in model's words",
+          "p50 ms",
+          "p99 ms",
+          "max ms",
+          "frames ≤100 ms",
+        ],
+        latencyRows.map(([r, words]) => [
+          r.calls,
+          words,
+          Math.min(r.calls, LATENCY_PAGES),
+          r.tip_latency_ms.count,
+          r.tips_phrased_by_model,
+          r.tip_latency_ms.p50,
+          r.tip_latency_ms.p99,
+          r.tip_latency_ms.max,
+          `${(r.within_100ms * 100).toFixed(2)} %`,
+        ]),
+      ),
+    );
+    const counts = at_half_model?.phrasing;
+    if (counts) {
+      parts.push(
+        `\nThe AI phrasing over the model run (the server's /health, warm-up included): ${counts.requests} ` +
+          `requests, ${counts.phrased} tips in the model's words, ${counts.fallbacks} in the fixed words ` +
+          `(${
+            JSON.stringify(counts.fallback_reasons)
+          }), ${counts.timeouts} timeouts, breaker ${counts.breaker}.`,
+      );
+    }
+  }
   const m = result.memory;
   if (m) {
     const next = signed(m.rss_growth_next_calls_mb);
