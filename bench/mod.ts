@@ -36,7 +36,7 @@ import {
 import { runMemory } from "./memory_run.ts";
 import { runPhrasedLatency } from "./phrasing_run.ts";
 import { GENERATOR_TRANSPORTS, type GeneratorTransport } from "./load_generator.ts";
-import { type RungResult, type RungTiming, runRung, type ServerKind } from "./runs.ts";
+import { type RungResult, type RungTiming, runRung, type ServerKind, stopAllRedis } from "./runs.ts";
 
 /** Parsed command line. */
 export interface BenchOptions {
@@ -300,7 +300,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
 if (import.meta.main) {
   const stop = () => {
-    stopAllChildren().finally(() => Deno.exit(130));
+    Promise.all([stopAllChildren(), stopAllRedis()]).finally(() => Deno.exit(130));
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
@@ -317,7 +317,7 @@ if (import.meta.main) {
     console.error(error);
     code = 1;
   } finally {
-    await stopAllChildren();
+    await Promise.all([stopAllChildren(), stopAllRedis()]);
   }
   Deno.exit(code);
 }

@@ -91,6 +91,14 @@ export class ServerUnderTest {
   }
 }
 
+/** The bench clusters' private `redis-server`s still running (not children the bench's `Child` tracks). */
+const runningRedis = new Set<RedisServerProcess>();
+
+/** Stops every private `redis-server` of the bench still running (on Ctrl-C, as `stopAllChildren`). */
+export async function stopAllRedis(): Promise<void> {
+  await Promise.all([...runningRedis].map((redis) => redis.stop()));
+}
+
 /** The server(s) of one run: one process, or the instances of a cluster and their Redis. */
 export class ServersUnderTest {
   private constructor(readonly servers: ServerUnderTest[], readonly redis: RedisServerProcess | null) {}
@@ -101,6 +109,8 @@ export class ServersUnderTest {
   ): Promise<ServersUnderTest> {
     if (kind !== "cluster") return new ServersUnderTest([await ServerUnderTest.start(kind, options)], null);
     const redis = await startRedisServer();
+    runningRedis.add(redis);
+    redis.exited.finally(() => runningRedis.delete(redis));
     const started = await Promise.allSettled(
       Array.from({ length: CLUSTER_INSTANCES }, (_, i) =>
         ServerUnderTest.start("coach", {
