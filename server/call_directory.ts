@@ -4,9 +4,11 @@
  *
  * This instance writes the entries of its own calls: when a stream starts and when it ends, and renews
  * them (and its own instance key) four times per `registryTtlMs`, so the entries of an instance that dies
- * expire within that time. Every write goes through `RedisLink.fire`: never awaited, given up and counted
- * when Redis is down. When the link comes back (after a Redis restart everything is gone), the entries and
- * the tips of the calls still live here are written again.
+ * expire within that time. An ended call's entry and tips stay as long as the call's session stays on its
+ * instance (`endGraceMs`), so a page reloaded on any instance shows the call's tips as it would there.
+ * Every write goes through `RedisLink.fire`: never awaited, given up and counted when Redis is down. When
+ * the link comes back (after a Redis restart everything is gone), the entries and the tips of the calls
+ * still held here are written again.
  *
  * The reads serve pages and the check that remote calls still exist (server/cluster_feed.ts).
  *
@@ -20,16 +22,14 @@ import {
   CALL_KEY_PATTERN,
   type CallEntry,
   callKey,
+  clearedEntry,
   instanceKey,
+  MAX_TIP_STREAM_ENTRIES,
   parseCallEntry,
-  parseTip,
+  replayedTips,
+  tipEntry,
   tipsKey,
 } from "./redis_wire.ts";
-
-/** How long an ended call's entry stays (with its end reason) for instances that missed the end. */
-export const ENDED_ENTRY_MS = 60_000;
-/** Tips kept per call in its replay stream: more than the 30 s replay window holds at any tip rate. */
-export const MAX_TIPS_PER_CALL = 64;
 /** Keys read per `MGET` or pipeline. */
 const READ_CHUNK = 500;
 
@@ -40,6 +40,8 @@ export interface CallDirectoryOptions {
   registry: SessionRegistry;
   /** How long an entry lives without renewal (`session.registryTtlMs`). */
   ttlMs: number;
+  /** How long an ended call stays listed (`session.endGraceMs`). */
+  endGraceMs: number;
   /** The batches a call's writes go out with (one write to Redis for both). */
   publisher: FanoutPublisher;
 }
@@ -50,14 +52,18 @@ export class CallDirectory {
   readonly #instanceId: string;
   readonly #registry: SessionRegistry;
   readonly #ttlMs: number;
+  /** How long an ended call's entry and tips stay: its grace period, and at least one TTL. */
+  readonly #endedMs: number;
   readonly #publisher: FanoutPublisher;
   #renewer: ReturnType<typeof setInterval> | undefined;
+  readonly #liveEntries = new WeakMap<CallSession, string>();
 
   constructor(options: CallDirectoryOptions) {
     this.#link = options.link;
     this.#instanceId = options.instanceId;
     this.#registry = options.registry;
     this.#ttlMs = options.ttlMs;
+    this.#endedMs = Math.max(options.endGraceMs, options.ttlMs);
     this.#publisher = options.publisher;
   }
 
@@ -81,32 +87,36 @@ export class CallDirectory {
     this.#link.fire((redis) => redis.del(instanceKey(this.#instanceId)));
   }
 
-  /** Records what a message of a call here changes in the registry: its start, a tip, its end. */
+  /** Records what a message of a call here changes in the registry: its start, a tip and its end, its end. */
   record(sessionId: string, message: ServerMessage): void {
-    if (message.type === "suggestion") {
-      const key = tipsKey(sessionId);
-      const data = JSON.stringify(message.data);
-      this.#publisher.enqueue((pipeline) =>
-        pipeline
-          .xAdd(key, "*", { data }, {
-            TRIM: { strategy: "MAXLEN", strategyModifier: "=", threshold: MAX_TIPS_PER_CALL },
-          })
-          .pExpire(key, this.#ttlMs)
-      );
-      return;
+    switch (message.type) {
+      case "suggestion":
+        return this.#addToStream(sessionId, tipEntry(message.data));
+      case "suggestion_cleared":
+        return this.#addToStream(sessionId, clearedEntry(message.suggestion_id));
+      case "stream_started":
+      case "call_ended": {
+        const session = this.#registry.get(sessionId);
+        if (!session) return;
+        const entry = JSON.stringify(this.#entryOf(session));
+        const lifetime = session.status === "ended" ? this.#endedMs : this.#ttlMs;
+        this.#publisher.enqueue((pipeline) => {
+          pipeline.set(callKey(sessionId), entry, { expiration: { type: "PX", value: lifetime } });
+          if (session.status === "ended") pipeline.pExpire(tipsKey(sessionId), lifetime);
+        });
+      }
     }
-    if (message.type !== "stream_started" && message.type !== "call_ended") return;
-    const session = this.#registry.get(sessionId);
-    if (!session) return;
-    const ended = message.type === "call_ended";
-    const entry = this.#entryOf(session, ended ? message.reason : undefined);
-    const lifetime = ended ? ENDED_ENTRY_MS : this.#ttlMs;
-    this.#publisher.enqueue((pipeline) => {
-      pipeline.set(callKey(sessionId), JSON.stringify(entry), {
-        expiration: { type: "PX", value: lifetime },
-      });
-      if (ended) pipeline.pExpire(tipsKey(sessionId), ENDED_ENTRY_MS);
-    });
+  }
+
+  #addToStream(sessionId: string, fields: Record<string, string>): void {
+    const key = tipsKey(sessionId);
+    this.#publisher.enqueue((pipeline) =>
+      pipeline
+        .xAdd(key, "*", fields, {
+          TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: MAX_TIP_STREAM_ENTRIES },
+        })
+        .pExpire(key, this.#ttlMs)
+    );
   }
 
   /** Renews the instance key and the entries (and tip streams) of every live call here. */
@@ -117,7 +127,8 @@ export class CallDirectory {
         expiration: { type: "PX", value: this.#ttlMs },
       });
       for (const session of live) {
-        writes.set(callKey(session.id), JSON.stringify(this.#entryOf(session)), {
+        // SET, not PEXPIRE: an entry that expired anyway (this process stalled longer than the TTL) comes back.
+        writes.set(callKey(session.id), this.#liveEntry(session), {
           expiration: { type: "PX", value: this.#ttlMs },
         });
         writes.pExpire(tipsKey(session.id), this.#ttlMs);
@@ -126,19 +137,30 @@ export class CallDirectory {
     }, 1 + live.length);
   }
 
-  /** After the link was down: the entries, and the tip streams of live calls here, as they are now. */
+  /**
+   * After the link was down: the entries and tip streams of the calls held here, live or ended within their
+   * grace period, as they are now.
+   */
   #rewrite(): void {
-    this.renew();
-    for (const session of this.#registry.sessions()) {
-      if (session.status !== "live") continue;
-      const tips = session.snapshot().recent_suggestions;
-      const key = tipsKey(session.id);
-      this.#link.fire((redis) => {
-        const writes = redis.multi().del(key);
-        for (const tip of tips) writes.xAdd(key, "*", { data: JSON.stringify(tip) });
-        return writes.pExpire(key, this.#ttlMs).exec();
+    const now = Date.now();
+    this.#link.fire((redis) => {
+      const writes = redis.multi().set(instanceKey(this.#instanceId), String(now), {
+        expiration: { type: "PX", value: this.#ttlMs },
       });
-    }
+      for (const session of this.#registry.sessions()) {
+        if (session.status === "waiting") continue;
+        const lifetime = session.endedAt === null ? this.#ttlMs : this.#endedMs - (now - session.endedAt);
+        if (lifetime <= 0) continue;
+        const key = tipsKey(session.id);
+        writes.set(callKey(session.id), JSON.stringify(this.#entryOf(session)), {
+          expiration: { type: "PX", value: lifetime },
+        });
+        writes.del(key);
+        for (const tip of session.snapshot().suggestions) writes.xAdd(key, "*", tipEntry(tip));
+        writes.pExpire(key, lifetime);
+      }
+      return writes.execAsPipeline();
+    });
   }
 
   /** Every entry in the registry (all instances'). */
@@ -162,7 +184,7 @@ export class CallDirectory {
     return new Set(instanceIds.filter((_, i) => values[i] !== null));
   }
 
-  /** The tips in the replay streams of `sessionIds`, oldest first. */
+  /** The tips in the replay streams of `sessionIds`, oldest first, as {@linkcode replayedTips} reads them. */
   async tips(sessionIds: readonly string[]): Promise<Map<string, SuggestionData[]>> {
     const tips = new Map<string, SuggestionData[]>();
     for (let from = 0; from < sessionIds.length; from += READ_CHUNK) {
@@ -171,8 +193,7 @@ export class CallDirectory {
       for (const id of chunk) reads.xRange(tipsKey(id), "-", "+");
       const replies = await reads.execAsPipeline() as unknown as { message: Record<string, string> }[][];
       chunk.forEach((id, i) => {
-        const list = (replies[i] ?? []).map((entry) => parseTip(entry.message.data));
-        tips.set(id, list.filter((tip): tip is SuggestionData => tip !== null));
+        tips.set(id, replayedTips((replies[i] ?? []).map((entry) => entry.message)));
       });
     }
     return tips;
@@ -187,14 +208,25 @@ export class CallDirectory {
     return entries;
   }
 
-  #entryOf(session: CallSession, endReason?: string): CallEntry {
+  /** A live call's entry as JSON, made once (it does not change while the call runs). */
+  #liveEntry(session: CallSession): string {
+    let json = this.#liveEntries.get(session);
+    if (json === undefined) this.#liveEntries.set(session, json = JSON.stringify(this.#entryOf(session)));
+    return json;
+  }
+
+  #entryOf(session: CallSession): CallEntry {
     return {
       session_id: session.id,
       instance: this.#instanceId,
-      status: endReason === undefined ? session.status : "ended",
+      status: session.status,
       started_at: new Date(session.createdAt).toISOString(),
       agent_track: session.agentTrack,
-      ...(endReason === undefined ? {} : { end_reason: endReason }),
+      customer_last4: session.customerLast4,
+      ...(session.endedAt === null ? {} : {
+        end_reason: session.endReason ?? "ended",
+        ended_at: new Date(session.endedAt).toISOString(),
+      }),
     };
   }
 }

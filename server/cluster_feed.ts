@@ -3,9 +3,10 @@
  * coached on the other instances (from Redis), behind the one `follow` that `/ws/ui` uses.
  *
  * Other instances' messages arrive in batches on `lcc:ui`. This instance keeps a small view of their calls
- * (entry, latest metrics, end) for `hello`, takes their recent tips from the calls' replay streams when a
- * page (re)connects, and passes each message, as the text it arrived in, to the pages following it; a
- * message no page here follows is not even parsed.
+ * (entry, latest metrics, end) for `hello`, takes their tips from the calls' replay streams when a page
+ * (re)connects, and passes each message, as the text it arrived in, to the pages following it; a message
+ * no page here follows is not even parsed. Ended calls stay in the view as long as their instance keeps
+ * them (`endGraceMs`), so a page reloaded here after a call shows what it would show there.
  *
  * When the link to Redis is down, pages here that follow other instances' calls get `feed_status`
  * `degraded` (this instance's own calls go on as usual); when it is back, the view is read again from the
@@ -24,7 +25,12 @@ import {
   type SessionSnapshot,
   type SuggestionData,
 } from "../core/protocol/ui_messages.ts";
-import type { PageFeed, SessionListener, SessionRegistry } from "../core/session/registry.ts";
+import {
+  ENDED_IN_OVERVIEW,
+  type PageFeed,
+  type SessionListener,
+  type SessionRegistry,
+} from "../core/session/registry.ts";
 import type { CallDirectory } from "./call_directory.ts";
 import type { LinkState, RedisLink } from "./redis_link.ts";
 import {
@@ -54,8 +60,6 @@ export interface ClusterFeedOptions {
   log: Logger;
   /** How long an ended call stays listed (`session.endGraceMs`). */
   endGraceMs: number;
-  /** Tips of this much recent stream time are replayed (`session.replayWindowMs`). */
-  replayWindowMs: number;
   /** Wall clock, ms. */
   now: () => number;
 }
@@ -82,8 +86,8 @@ interface Follower {
   active: boolean;
 }
 
-const DEGRADED_MESSAGE = "Coaching feed degraded: this server lost its link to the other servers, so calls " +
-  "coached elsewhere are not updated. Calls coached here go on. It recovers by itself.";
+const DEGRADED_MESSAGE = "Coaching feed degraded: calls coached on other servers are not updated here " +
+  "until this server reaches them again. It recovers by itself.";
 const OK_MESSAGE = "Coaching feed restored.";
 
 /** The cluster's calls, for pages on this instance. */
@@ -98,6 +102,8 @@ export class ClusterFeed implements PageFeed {
   /** Wall time the link last came back and the view was read again; null while it is down. */
   #syncedAt: number | null = null;
   #checking = false;
+  /** The link came back and the view is being read again (see `#onLink`). */
+  #resyncing = false;
   #resyncTimer: ReturnType<typeof setTimeout> | undefined;
   #lastBadLog = -Infinity;
   #closed = false;
@@ -178,28 +184,39 @@ export class ClusterFeed implements PageFeed {
   #hello(follower: Follower): void {
     const generation = ++follower.generation;
     const { registry, link, directory } = this.#options;
-    const local = registry.snapshot(follower.sessionId);
-    const remote = this.#remoteCalls(follower.sessionId, local);
-    const finish = (tips: Map<string, SuggestionData[]>) => {
+    const { sessionId } = follower;
+    const local = registry.snapshot(sessionId);
+    const finish = (remote: RemoteCall[], tips: Map<string, SuggestionData[]>) => {
       if (!follower.active || follower.generation !== generation) return;
-      const sessions = [
-        ...local,
-        ...remote.map((call) => this.#snapshotOf(call, tips.get(call.entry.session_id))),
-      ];
+      const sessions = this.#overview(local, remote.map((call) => this.#snapshotOf(call, tips)));
       const held = follower.held ?? [];
       follower.held = null;
       this.#send(follower, { type: "hello", sessions });
       for (const message of held) this.#send(follower, message);
       if (link.state === "down" && this.#followsRemote(follower)) this.#tell(follower, "degraded");
     };
-    if (remote.length === 0 || link.state === "down") return finish(new Map());
+    const known = this.#remoteCalls(sessionId, local);
+    // A call this instance has not heard of may still be in the registry: it started before this instance
+    // joined, or it ended within its grace period and was forgotten here.
+    const lookUp = sessionId !== null && local.length === 0 && known.length === 0;
+    if ((known.length === 0 && !lookUp) || link.state === "down") return finish(known, new Map());
     follower.held ??= [];
-    directory.tips(remote.map((call) => call.entry.session_id)).then(finish, (error) => {
+    (async () => {
+      if (lookUp) {
+        const [entry] = await directory.entries([sessionId]);
+        if (entry && !this.#remote.has(sessionId)) this.#adopt(entry);
+      }
+      const remote = this.#remoteCalls(sessionId, local);
+      const tips = remote.length === 0
+        ? new Map()
+        : await directory.tips(remote.map((call) => call.entry.session_id));
+      finish(remote, tips);
+    })().catch((error) => {
       this.#options.log.warn("cluster_replay_failed", {
         error,
-        effect: "the page gets its hello without tips",
+        effect: "the page gets its hello without the tips of calls coached elsewhere",
       });
-      finish(new Map());
+      finish(this.#remoteCalls(sessionId, local), new Map());
     });
   }
 
@@ -212,16 +229,37 @@ export class ClusterFeed implements PageFeed {
     return [...this.#remote.values()];
   }
 
-  #snapshotOf(call: RemoteCall, tips: SuggestionData[] = []): SessionSnapshot {
-    const metrics = this.#metricsOf(call);
-    const streamMs = Math.max(metrics?.stream_ms ?? 0, tips.at(-1)?.stream_ms ?? 0);
+  /**
+   * A hello's sessions, oldest first. Following every call: every call not ended and the
+   * {@linkcode ENDED_IN_OVERVIEW} that ended most recently in the cluster, as one process lists its own.
+   */
+  #overview(local: SessionSnapshot[], remote: SessionSnapshot[]): SessionSnapshot[] {
+    const all = [...local, ...remote];
+    const endedAt = (snapshot: SessionSnapshot) =>
+      this.#options.registry.get(snapshot.session_id)?.endedAt ??
+        this.#remote.get(snapshot.session_id)?.endedAt ?? 0;
+    const ended = all.filter((snapshot) => snapshot.status === "ended");
+    if (ended.length > ENDED_IN_OVERVIEW) {
+      const kept = new Set(
+        ended.sort((a, b) => endedAt(b) - endedAt(a)).slice(0, ENDED_IN_OVERVIEW).map((s) => s.session_id),
+      );
+      return all.filter((s) => s.status !== "ended" || kept.has(s.session_id)).sort(byStart);
+    }
+    return all.sort(byStart);
+  }
+
+  #snapshotOf(call: RemoteCall, tips: Map<string, SuggestionData[]>): SessionSnapshot {
+    const ended = call.entry.status === "ended";
+    const suggestions = tips.get(call.entry.session_id) ?? [];
     return {
       session_id: call.entry.session_id,
       status: call.entry.status,
       started_at: call.entry.started_at,
       agent_track: call.entry.agent_track,
-      metrics,
-      recent_suggestions: tips.filter((tip) => tip.stream_ms >= streamMs - this.#options.replayWindowMs),
+      customer_last4: call.entry.customer_last4,
+      metrics: this.#metricsOf(call),
+      // Nothing holds once the call is over (`call_ended` told the pages so).
+      suggestions: ended ? suggestions.map((tip) => ({ ...tip, active: false })) : suggestions,
     };
   }
 
@@ -264,7 +302,7 @@ export class ClusterFeed implements PageFeed {
     const batch = decodeBatch(text);
     if (batch === null) return this.#bad("a page-message batch that does not parse", text);
     // This instance's own messages reached its pages before they were published.
-    if (batch.instance === this.#options.instanceId) return;
+    if (batch.instance === this.#options.instanceId || this.#resyncing) return;
     for (const item of batch.items) this.#onItem(batch.instance, item);
   }
 
@@ -285,6 +323,7 @@ export class ClusterFeed implements PageFeed {
             status: "live",
             started_at: started.started_at,
             agent_track: started.agent_track,
+            customer_last4: started.customer_last4,
           },
           metricsJson: null,
           endedAt: null,
@@ -300,13 +339,11 @@ export class ClusterFeed implements PageFeed {
       case "call_ended": {
         const ended = parsed();
         if (ended?.type !== "call_ended") return;
-        if (call && call.entry.status !== "ended") {
-          call.entry = { ...call.entry, status: "ended", end_reason: ended.reason };
-          call.endedAt = this.#options.now();
-        }
+        if (call) this.#markEnded(call, ended.reason);
         break;
       }
       case "suggestion":
+      case "suggestion_cleared":
         if (!call) this.#lookUp(id);
         break;
       default:
@@ -362,9 +399,13 @@ export class ClusterFeed implements PageFeed {
       .finally(() => this.#lookups.delete(sessionId));
   }
 
+  /** Adds a remote call to the view, unless it is this instance's or ended longer than the grace period ago. */
   #adopt(entry: CallEntry): void {
     if (entry.instance === this.#options.instanceId) return;
-    this.#remote.set(entry.session_id, { entry, metricsJson: null, endedAt: null });
+    const now = this.#options.now();
+    const endedAt = entry.status !== "ended" ? null : Math.min(now, Date.parse(entry.ended_at ?? "") || now);
+    if (endedAt !== null && now - endedAt >= this.#options.endGraceMs) return;
+    this.#remote.set(entry.session_id, { entry, metricsJson: null, endedAt });
   }
 
   #onControl(text: string): void {
@@ -395,14 +436,25 @@ export class ClusterFeed implements PageFeed {
       }
       return;
     }
-    this.#resyncTimer = setTimeout(() => {
-      this.#resync().then(() => {
-        for (const follower of this.#followers) {
-          if (follower.degraded) this.#tell(follower, "ok");
-          this.#hello(follower);
-        }
-      }, (error) => this.#options.log.warn("cluster_resync_failed", { error }));
-    }, RESYNC_DELAY_MS);
+    // Until the pages have their fresh hello, the other instances' messages are left out: the hello has
+    // all they carry (the registry and the tip streams are written before a batch is published), and a
+    // tip shown before the hello would come before the older tips the hello brings.
+    this.#resyncing = true;
+    const resync = () => {
+      this.#resyncTimer = setTimeout(() => {
+        this.#resync().then(() => {
+          for (const follower of this.#followers) {
+            if (follower.degraded) this.#tell(follower, "ok");
+            this.#hello(follower);
+          }
+          this.#resyncing = false;
+        }, (error) => {
+          this.#options.log.warn("cluster_resync_failed", { error, effect: "tried again in a second" });
+          if (this.#options.link.state === "ok" && !this.#closed) resync();
+        });
+      }, RESYNC_DELAY_MS);
+    };
+    resync();
   }
 
   /** Reads the registry into the view: calls this instance did not know of, and ends it missed. */
@@ -411,7 +463,7 @@ export class ClusterFeed implements PageFeed {
       if (entry.instance === this.#options.instanceId) continue;
       const known = this.#remote.get(entry.session_id);
       if (!known) {
-        if (entry.status !== "ended") this.#adopt(entry);
+        this.#adopt(entry);
       } else if (entry.status === "ended" && known.entry.status !== "ended") {
         this.#endRemote(known, entry.end_reason ?? "ended");
       }
@@ -446,10 +498,26 @@ export class ClusterFeed implements PageFeed {
   }
 
   #endRemote(call: RemoteCall, reason: string): void {
-    if (call.entry.status === "ended") return;
+    if (!this.#markEnded(call, reason)) return;
     const id = call.entry.session_id;
-    call.entry = { ...call.entry, status: "ended", end_reason: reason };
-    call.endedAt = this.#options.now();
     this.#deliverAll(id, { type: "call_ended", session_id: id, reason });
   }
+
+  /** Records a remote call's end; false if it had ended already. */
+  #markEnded(call: RemoteCall, reason: string): boolean {
+    if (call.entry.status === "ended") return false;
+    const now = this.#options.now();
+    call.entry = {
+      ...call.entry,
+      status: "ended",
+      end_reason: reason,
+      ended_at: new Date(now).toISOString(),
+    };
+    call.endedAt = now;
+    return true;
+  }
+}
+
+function byStart(a: SessionSnapshot, b: SessionSnapshot): number {
+  return a.started_at < b.started_at ? -1 : a.started_at > b.started_at ? 1 : 0;
 }

@@ -62,6 +62,7 @@ export class ClusterMember {
       instanceId,
       registry,
       ttlMs: session.registryTtlMs,
+      endGraceMs: session.endGraceMs,
       publisher,
     });
     const feed = new ClusterFeed({
@@ -71,7 +72,6 @@ export class ClusterMember {
       instanceId,
       log,
       endGraceMs: session.endGraceMs,
-      replayWindowMs: session.replayWindowMs,
       now,
     });
     directory.start();

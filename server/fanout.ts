@@ -80,8 +80,9 @@ export class FanoutPublisher {
     const batch = lines.length === 0 ? null : encodeBatch(this.#instanceId, lines);
     this.#link.fire((redis) => {
       const pipeline = redis.multi();
-      if (batch !== null) pipeline.publish(UI_CHANNEL, batch);
+      // The registry first: an instance that reads it on hearing the batch finds what the batch says.
       for (const write of writes) write(pipeline);
+      if (batch !== null) pipeline.publish(UI_CHANNEL, batch);
       return pipeline.execAsPipeline();
     }, lines.length + writes.length);
   }

@@ -5,8 +5,9 @@
  *
  * - `lcc:call:{CallSid}`: the call's {@linkcode CallEntry} (JSON), expiring unless its instance renews it.
  * - `lcc:instance:{id}`: present while the instance lives (same expiry and renewal).
- * - `lcc:tips:{CallSid}`: a capped stream of the call's tips (field `data`: the suggestion's JSON), read
- *   when a page on another instance (re)connects.
+ * - `lcc:tips:{CallSid}`: a capped stream of the call's tips, read when a page on another instance
+ *   (re)connects or reloads: an entry per tip (field `tip`: the suggestion's JSON) and per end of a tip's
+ *   condition (field `cleared`: the tip's id); {@linkcode replayedTips} reads it back.
  * - channel `lcc:ui`: batches of page messages ({@linkcode encodeBatch}), every instance subscribed.
  * - channel `lcc:control`: {@linkcode ControlMessage}s, e.g. "end this call" from the instance that got
  *   Twilio's status callback to the one coaching the call.
@@ -15,10 +16,13 @@
  */
 import { z } from "zod";
 import {
+  CustomerLast4Schema,
   SessionStatusSchema,
   type SuggestionData,
   SuggestionDataSchema,
+  type SuggestionType,
 } from "../core/protocol/ui_messages.ts";
+import { MAX_KEPT_SUGGESTIONS } from "../core/session/call_session.ts";
 
 export const UI_CHANNEL = "lcc:ui";
 export const CONTROL_CHANNEL = "lcc:control";
@@ -46,8 +50,10 @@ export const CallEntrySchema = z.object({
   status: SessionStatusSchema,
   started_at: z.string(),
   agent_track: z.enum(["inbound", "outbound"]),
-  /** Once ended: why (as in `call_ended`). */
+  customer_last4: CustomerLast4Schema,
+  /** Once ended: why (as in `call_ended`), and when (ISO time). */
   end_reason: z.string().optional(),
+  ended_at: z.string().optional(),
 });
 export type CallEntry = z.infer<typeof CallEntrySchema>;
 
@@ -58,11 +64,48 @@ export function parseCallEntry(text: string | null): CallEntry | null {
   return result.success ? result.data : null;
 }
 
-/** Reads a tip of a replay stream; null when it is not one. */
-export function parseTip(text: string | undefined): SuggestionData | null {
-  if (text === undefined) return null;
-  const result = SuggestionDataSchema.safeParse(tryJson(text));
-  return result.success ? result.data : null;
+/**
+ * Entries a call's replay stream keeps: a tip and the end of its condition take one each, so the stream
+ * holds the newest {@linkcode MAX_KEPT_SUGGESTIONS} tips of a long call, as the coaching instance's own
+ * snapshot does.
+ */
+export const MAX_TIP_STREAM_ENTRIES = 2 * MAX_KEPT_SUGGESTIONS;
+
+/** The fields of a replay-stream entry for a tip shown. */
+export function tipEntry(tip: SuggestionData): Record<string, string> {
+  return { tip: JSON.stringify(tip) };
+}
+
+/** The fields of a replay-stream entry for the end of tip `id`'s condition. */
+export function clearedEntry(id: string): Record<string, string> {
+  return { cleared: id };
+}
+
+/**
+ * A call's tips from its replay stream's entries (oldest first), with `active` as the coaching instance's
+ * snapshot has it: false once the tip's condition ended or a newer tip of its type came. Entries that are
+ * not one of the above are skipped.
+ */
+export function replayedTips(entries: readonly Record<string, string>[]): SuggestionData[] {
+  const tips: SuggestionData[] = [];
+  const byId = new Map<string, SuggestionData>();
+  const latestOfType = new Map<SuggestionType, SuggestionData>();
+  for (const fields of entries) {
+    if (fields.cleared !== undefined) {
+      const tip = byId.get(fields.cleared);
+      if (tip) tip.active = false;
+      continue;
+    }
+    const result = fields.tip === undefined ? null : SuggestionDataSchema.safeParse(tryJson(fields.tip));
+    if (!result?.success) continue;
+    const tip = result.data;
+    const older = latestOfType.get(tip.type);
+    if (older) older.active = false;
+    latestOfType.set(tip.type, tip);
+    byId.set(tip.id, tip);
+    tips.push(tip);
+  }
+  return tips.slice(-MAX_KEPT_SUGGESTIONS);
 }
 
 export const ControlMessageSchema = z.object({

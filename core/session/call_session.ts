@@ -102,6 +102,7 @@ export class CallSession {
   readonly #latest = new Map<SuggestionType, LatestTip>();
   #lastMediaAt: number;
   #endedAt: number | null = null;
+  #endReason: EndReason | null = null;
   #suggestionCount = 0;
   readonly #context: SessionContext;
 
@@ -129,6 +130,16 @@ export class CallSession {
   /** Wall time the session ended, null while it runs. */
   get endedAt(): number | null {
     return this.#endedAt;
+  }
+
+  /** Why the session ended, null while it runs. */
+  get endReason(): EndReason | null {
+    return this.#endReason;
+  }
+
+  /** The last 4 digits of the customer's number, from the voice webhook; null when unknown. */
+  get customerLast4(): string | null {
+    return this.#customerLast4;
   }
 
   /** Tips the engine gave so far. */
@@ -206,6 +217,7 @@ export class CallSession {
     }
     this.#status = "ended";
     this.#endedAt = this.#context.now();
+    this.#endReason = reason;
     // Nothing holds once the call is over; `call_ended` tells the pages so.
     for (const latest of this.#latest.values()) if (latest.shown) latest.shown.active = false;
     this.#latest.clear();

@@ -191,7 +191,7 @@ Deno.test("Coach state - the feed of other servers' calls degrades and recovers;
     status: "degraded",
     message: "Coaching feed degraded: …",
   };
-  let state = applyMessage(EMPTY_STATE, degraded, T0);
+  let state = applyMessage(initialState(TARGETS), degraded, T0);
   assert.equal(state.feedDegraded, "Coaching feed degraded: …");
   state = applyMessage(state, { type: "hello", sessions: [] }, T0 + 1);
   assert.equal(state.feedDegraded, "Coaching feed degraded: …", "a hello says nothing about the feed");

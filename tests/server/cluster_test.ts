@@ -7,7 +7,7 @@ import { createClient } from "redis";
 import { buildScenarios } from "../../simulator/scenarios.ts";
 import { runSimulation } from "../../simulator/simulation.ts";
 import { type RedisServerProcess, startRedisServer } from "../../server/redis_server.ts";
-import { MAX_TIPS_PER_CALL } from "../../server/call_directory.ts";
+import type { SuggestionData } from "../../core/protocol/ui_messages.ts";
 import { callKey, tipsKey } from "../../server/redis_wire.ts";
 import { newCallSid, PageSocket, postWebhook, waitFor } from "../support/fake_twilio.ts";
 import {
@@ -120,8 +120,8 @@ Deno.test("Cluster - Redis killed mid-call: tips go on where the call is coached
       );
       assert.equal(hello.type === "hello" && hello.sessions[0].status, "live");
       assert.ok(
-        hello.type === "hello" && hello.sessions[0].recent_suggestions.length > 0,
-        "its recent tips, written again to the new Redis by the coaching instance",
+        hello.type === "hello" && hello.sessions[0].suggestions.length > 0,
+        "its tips, written again to the new Redis by the coaching instance",
       );
       const afterHello = remote.messages.length;
       await remote.next((m) => m.type === "suggestion" && remote.messages.indexOf(m) >= afterHello, 10_000);
@@ -227,55 +227,97 @@ Deno.test("Cluster - no cross-talk: 20 calls over 3 instances, each page gets on
   });
 });
 
-Deno.test("Cluster - a page (re)connecting on another instance gets the call's recent tips from its capped Redis stream", async () => {
+/** A tip without whether it still holds (which changes as the call goes on). */
+const withoutActive = ({ active: _, ...tip }: SuggestionData) => tip;
+
+Deno.test("Cluster - a page (re)connecting on another instance gets the call's tips from its Redis stream, live and for the grace period after the call", async () => {
   await withRedis(async (redis) => {
+    const endGraceMs = 4_000;
     const instances = await startInstances(redis.url, ["a", "b"], {
       ...FREQUENT_TIPS,
-      session: { endGraceMs: 500 },
+      session: { endGraceMs, registryTtlMs: 2_000 },
     });
     const [a, b] = instances;
     const probe = createClient({ url: redis.url });
     await probe.connect();
     let call: RealTimeCall | null = null;
+    const pages: PageSocket[] = [];
+    const helloOf = async (page: PageSocket) => {
+      const hello = await page.next((m) => m.type === "hello");
+      assert.ok(hello.type === "hello");
+      return hello.sessions;
+    };
+    /** A page that loads, reads its hello and leaves. */
+    const load = async (server: typeof a.server, callSid?: string) => {
+      const page = await PageSocket.open(server, callSid);
+      try {
+        return await helloOf(page);
+      } finally {
+        await page.close();
+      }
+    };
+    const poll = async (condition: () => Promise<boolean>, what: string, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await condition())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
     try {
       call = await RealTimeCall.start(a.server, a.server);
       const { callSid } = call;
-      const local = await PageSocket.open(a.server, callSid);
+      const remote = await PageSocket.open(b.server, callSid);
+      pages.push(remote);
       await waitFor(
-        () => local.messages.filter((m) => m.type === "suggestion").length >= 3,
-        "three tips",
+        () => remote.messages.filter((m) => m.type === "suggestion").length >= 3,
+        "three tips on the other instance's page",
         10_000,
       );
-      // A tip reaches Redis with the instance's next batch, up to 10 ms after its own pages.
+      // The agent speaks at an ordinary level: the loud tip's condition ends, on both instances' pages.
+      call.soften();
+      const cleared = await remote.next((m) => m.type === "suggestion_cleared", 10_000);
+      assert.ok(cleared.type === "suggestion_cleared");
       let streamed = 0;
       await waitFor(() => {
         probe.xLen(tipsKey(callSid)).then((n) => streamed = n);
-        return streamed >= 3;
-      }, "three tips in the call's stream");
+        return streamed >= 4;
+      }, "three tips and an end in the call's stream");
 
-      // A page that was away comes back through the balancer, on B.
-      const back = await PageSocket.open(b.server, callSid);
-      const hello = back.messages[0];
-      assert.ok(hello.type === "hello" && hello.sessions.length === 1);
-      const [snapshot] = hello.sessions;
-      assert.equal(snapshot.session_id, callSid);
-      assert.equal(snapshot.status, "live");
-      const stream = (await probe.xRange(tipsKey(callSid), "-", "+")) ?? [];
-      assert.ok(stream.length >= 3 && stream.length <= MAX_TIPS_PER_CALL);
-      const fromStream = stream.map((entry) => JSON.parse(entry.message.data as string));
-      const replayed = snapshot.recent_suggestions;
-      assert.ok(replayed.length >= 3, "the tips of the call so far");
+      // A page that was away comes back through the balancer, on B: the call's tips so far, with what holds.
+      const [live] = await load(b.server, callSid);
+      assert.equal(live.session_id, callSid);
+      assert.equal(live.status, "live");
+      assert.equal(live.customer_last4, "1111", "the last digits the voice webhook passed");
+      const there = a.server.registry.snapshot(callSid)[0].suggestions;
+      assert.ok(live.suggestions.length >= 3);
       assert.deepEqual(
-        replayed,
-        fromStream.slice(0, replayed.length),
-        "as the stream holds them, oldest first",
+        live.suggestions.map(withoutActive),
+        there.slice(0, live.suggestions.length).map(withoutActive),
+        "the tips the coaching instance holds, oldest first",
       );
-      const seen = local.messages.flatMap((m) => m.type === "suggestion" ? [m.data] : []);
-      for (const tip of replayed) {
-        assert.ok(seen.some((s) => s.stream_ms === tip.stream_ms && s.type === tip.type));
-      }
-      await Promise.all([local.close(), back.close()]);
+      const tip = live.suggestions.find((t) => t.id === cleared.suggestion_id);
+      assert.equal(tip?.active, false, "a tip whose condition ended is not active");
+      assert.ok(live.suggestions.filter((t) => t.active).length <= 1, "only the newest loud tip may hold");
+
+      await call.stop();
+      await remote.next((m) => m.type === "call_ended", 10_000);
+      // The reload after the call, on B, shows exactly what A's own page would.
+      await poll(async () => {
+        const [ended] = await load(b.server, callSid);
+        return ended?.status === "ended" &&
+          JSON.stringify(ended.suggestions) ===
+            JSON.stringify(a.server.registry.snapshot(callSid)[0].suggestions);
+      }, "B's hello of the ended call equals A's");
+      const [overview] = (await load(b.server)).filter((s) => s.session_id === callSid);
+      assert.equal(overview?.status, "ended", "a page following every call lists it as ended");
+      assert.ok(await probe.pTTL(callKey(callSid)) > 1_000, "its entry stays for the grace period");
+
+      // Once the grace period is over, neither instance has it, and Redis has let it go.
+      await poll(async () => (await load(b.server, callSid)).length === 0, "B forgot it");
+      assert.equal(a.server.registry.get(callSid), undefined);
+      await poll(async () => await probe.exists([callKey(callSid), tipsKey(callSid)]) === 0, "keys expired");
     } finally {
+      await Promise.all(pages.map((page) => page.close()));
       await call?.stop();
       probe.destroy();
       await stopInstances(instances);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import alawmulaw from "alawmulaw";
 import { loadConfig } from "../../core/config.ts";
 import { createLogger, type LogLevel } from "../../core/log.ts";
 import { type RunningServer, startServer } from "../../routes/server.ts";
@@ -84,6 +85,10 @@ const LOUD_SPEECH = Deno.readFileSync(
   new URL("../fixtures/speech/rate130_en-us_f3_loud12.ulaw", import.meta.url),
 );
 const SILENT_FRAME = new Uint8Array(160).fill(0xff);
+/** The same speech 14 dB softer (about -26 dBov): an ordinary level, which ends the loud tip's condition. */
+const ORDINARY_SPEECH = alawmulaw.mulaw.encode(
+  alawmulaw.mulaw.decode(LOUD_SPEECH).map((sample) => Math.round(sample * 0.2)),
+);
 
 /** Coaching settings that give a loud agent a tip about every half second of speech. */
 export const FREQUENT_TIPS = { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } };
@@ -94,6 +99,7 @@ export const FREQUENT_TIPS = { coaching: { loudHoldMs: 500, loudCooldownMs: 0, m
  */
 export class RealTimeCall {
   #sending = true;
+  #speech: Uint8Array = LOUD_SPEECH;
   #loop: Promise<void> = Promise.resolve();
 
   private constructor(readonly callSid: string, readonly stream: MediaStream) {}
@@ -116,12 +122,17 @@ export class RealTimeCall {
   async #play(): Promise<void> {
     const started = performance.now();
     for (let slot = 0; this.#sending && this.stream.socket.readyState === WebSocket.OPEN; slot++) {
-      const at = (slot * 160) % (LOUD_SPEECH.length - 160);
-      this.stream.media("outbound", slot * 20, LOUD_SPEECH.subarray(at, at + 160));
+      const at = (slot * 160) % (this.#speech.length - 160);
+      this.stream.media("outbound", slot * 20, this.#speech.subarray(at, at + 160));
       this.stream.media("inbound", slot * 20, SILENT_FRAME);
       const due = started + (slot + 1) * 20;
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
     }
+  }
+
+  /** From now on the agent speaks at an ordinary level. */
+  soften(): void {
+    this.#speech = ORDINARY_SPEECH;
   }
 
   /** Stops the audio and sends Twilio's `stop`. */
