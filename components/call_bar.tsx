@@ -53,13 +53,16 @@ export function CallBar(props: {
   );
 }
 
-/** The offer shown when another call starts while the page follows one: a toast that covers nothing. */
+/**
+ * The offer shown when another call starts while the page follows one: a toast that covers nothing (in the
+ * page's toast stack at the bottom of the window).
+ */
 export function SwitchOffer(props: { label: string; onSwitch?: () => void; onDismiss?: () => void }) {
   return (
     <div
       data-testid="switch-offer"
       role="status"
-      class="fixed inset-x-0 bottom-4 z-10 mx-auto flex w-fit max-w-[calc(100%-2rem)] flex-wrap items-center justify-center gap-x-3 gap-y-2 rounded-xl border border-slate-300 bg-white px-4 py-3 text-sm shadow-lg"
+      class="flex w-fit max-w-full flex-wrap items-center justify-center gap-x-3 gap-y-2 rounded-xl border border-slate-300 bg-white px-4 py-3 text-sm shadow-lg"
     >
       <span class="text-center text-slate-900">
         <span class="block font-medium">Another call started — switch?</span>

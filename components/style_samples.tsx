@@ -13,7 +13,7 @@ import { MeterRow } from "./meters.tsx";
 import { SAMPLE_CALL_SAMPLE_STATES } from "./sample_call.tsx";
 import { TipList, type TipView } from "./suggestion_card.tsx";
 import { TipArea, type TipAreaIdle } from "./tip_area.tsx";
-import { ConnectionBanner, ServerErrorNote, TopBar } from "./top_bar.tsx";
+import { ConnectionBanner, FeedDegradedNote, ServerErrorNote, TopBar } from "./top_bar.tsx";
 
 const SEVERITIES = ["low", "medium", "high"] as const;
 const TARGETS: MeterTargets = { paceWpm: { min: 110, max: 160 }, levelDb: { min: -38, max: -16 } };
@@ -69,6 +69,7 @@ export function StyleSamples() {
       <TopBar call={{ kind: "ended", durationMs: 1000 }} connection={{ kind: "offline" }} />
       <ConnectionBanner connection={{ kind: "offline" }} />
       <ServerErrorNote message="sample" />
+      <FeedDegradedNote message="sample" />
       {[[], calls.slice(0, 1), calls].map((list, i) => (
         <CallBar key={i} calls={list} followedId="a" calling={<CallCustomer />} />
       ))}

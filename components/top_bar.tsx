@@ -132,6 +132,22 @@ export function ServerErrorNote(props: { message: string | null }) {
 }
 
 /**
+ * A toast while the feed of calls coached on other servers is interrupted (cluster only; the calls coached
+ * on this server go on): their meters and tips stand still until it clears by itself.
+ */
+export function FeedDegradedNote(props: { message: string }) {
+  return (
+    <p
+      role="status"
+      data-testid="feed-degraded"
+      class="max-w-xl rounded-xl border border-amber-300 bg-amber-50 px-4 py-3 text-center text-sm font-medium text-amber-900 shadow-lg"
+    >
+      {props.message}
+    </p>
+  );
+}
+
+/**
  * Over the greyed-out meters while the page has lost its connection: says so, and when it tries again.
  * Absolutely placed, so showing it moves nothing.
  */
@@ -152,19 +168,5 @@ export function ConnectionBanner(props: { connection: ConnectionView }) {
         {text} The meters are paused.
       </p>
     </div>
-  );
-}
-
-/** The feed of calls coached on other servers is interrupted (cluster only); calls coached here go on. */
-export function FeedDegradedNote(props: { message: string | null }) {
-  if (props.message === null) return null;
-  return (
-    <p
-      role="status"
-      data-testid="feed-degraded"
-      class="rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900"
-    >
-      {props.message}
-    </p>
   );
 }

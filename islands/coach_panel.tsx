@@ -169,7 +169,6 @@ export default function CoachPanel(props: CoachPanelProps) {
     <div class="flex min-h-screen flex-col bg-slate-50 text-slate-900">
       <TopBar call={callStatusView(call, now)} connection={connectionNow} />
       <main class="mx-auto flex w-full max-w-6xl flex-1 flex-col gap-3 px-4 py-3">
-        <FeedDegradedNote message={current.feedDegraded} />
         <CallBar
           calls={callOptions(current)}
           followedId={current.followedId}
@@ -198,13 +197,17 @@ export default function CoachPanel(props: CoachPanelProps) {
         <TipList tips={call?.tips ?? []} />
       </main>
       <ServerErrorNote message={current.serverError} />
-      {offer && (
-        <SwitchOffer
-          label={callLabel(offer)}
-          onSwitch={() => state.value = followCall(state.value, offer.id, Date.now())}
-          onDismiss={() => state.value = dismissOffer(state.value, offer.id)}
-        />
-      )}
+      {/* Toasts, stacked at the bottom of the window: they cover nothing and move nothing. */}
+      <div class="fixed inset-x-0 bottom-4 z-10 mx-auto flex w-fit max-w-[calc(100%-2rem)] flex-col items-center gap-2">
+        {current.feedDegraded !== null && <FeedDegradedNote message={current.feedDegraded} />}
+        {offer && (
+          <SwitchOffer
+            label={callLabel(offer)}
+            onSwitch={() => state.value = followCall(state.value, offer.id, Date.now())}
+            onDismiss={() => state.value = dismissOffer(state.value, offer.id)}
+          />
+        )}
+      </div>
       {CHANNELS.map((channel) => (
         <div
           key={channel}
