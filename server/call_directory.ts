@@ -18,6 +18,7 @@ import type { ServerMessage, SuggestionData } from "../core/protocol/ui_messages
 import type { CallSession, SessionRegistry } from "../core/session/registry.ts";
 import type { FanoutPublisher } from "./fanout.ts";
 import type { RedisLink } from "./redis_link.ts";
+import { commands } from "./redis_writer.ts";
 import {
   CALL_KEY_PATTERN,
   type CallEntry,
@@ -84,7 +85,7 @@ export class CallDirectory {
   /** Stops renewing and removes the instance key (its calls have ended and said so by then). */
   close(): void {
     clearInterval(this.#renewer);
-    this.#link.fire((redis) => redis.del(instanceKey(this.#instanceId)));
+    this.#link.write([commands.del(instanceKey(this.#instanceId))]);
   }
 
   /** Records what a message of a call here changes in the registry: its start, a tip and its end, its end. */
@@ -100,41 +101,34 @@ export class CallDirectory {
         if (!session) return;
         const entry = JSON.stringify(this.#entryOf(session));
         const lifetime = session.status === "ended" ? this.#endedMs : this.#ttlMs;
-        this.#publisher.enqueue((pipeline) => {
-          pipeline.set(callKey(sessionId), entry, { expiration: { type: "PX", value: lifetime } });
-          if (session.status === "ended") pipeline.pExpire(tipsKey(sessionId), lifetime);
-        });
+        this.#publisher.enqueue(commands.set(callKey(sessionId), entry, lifetime));
+        if (session.status === "ended") {
+          this.#publisher.enqueue(commands.pExpire(tipsKey(sessionId), lifetime));
+        }
       }
     }
   }
 
   #addToStream(sessionId: string, fields: Record<string, string>): void {
     const key = tipsKey(sessionId);
-    this.#publisher.enqueue((pipeline) =>
-      pipeline
-        .xAdd(key, "*", fields, {
-          TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: MAX_TIP_STREAM_ENTRIES },
-        })
-        .pExpire(key, this.#ttlMs)
+    this.#publisher.enqueue(
+      commands.xAdd(key, fields, MAX_TIP_STREAM_ENTRIES),
+      commands.pExpire(key, this.#ttlMs),
     );
   }
 
   /** Renews the instance key and the entries (and tip streams) of every live call here. */
   renew(): void {
     const live = [...this.#registry.sessions()].filter((session) => session.status === "live");
-    this.#link.fire((redis) => {
-      const writes = redis.multi().set(instanceKey(this.#instanceId), String(Date.now()), {
-        expiration: { type: "PX", value: this.#ttlMs },
-      });
-      for (const session of live) {
-        // SET, not PEXPIRE: an entry that expired anyway (this process stalled longer than the TTL) comes back.
-        writes.set(callKey(session.id), this.#liveEntry(session), {
-          expiration: { type: "PX", value: this.#ttlMs },
-        });
-        writes.pExpire(tipsKey(session.id), this.#ttlMs);
-      }
-      return writes.execAsPipeline();
-    }, 1 + live.length);
+    const writes = [commands.set(instanceKey(this.#instanceId), String(Date.now()), this.#ttlMs)];
+    for (const session of live) {
+      // SET, not PEXPIRE: an entry that expired anyway (this process stalled longer than the TTL) comes back.
+      writes.push(
+        commands.set(callKey(session.id), this.#liveEntry(session), this.#ttlMs),
+        commands.pExpire(tipsKey(session.id), this.#ttlMs),
+      );
+    }
+    this.#link.write(writes, 1 + live.length);
   }
 
   /**
@@ -143,24 +137,20 @@ export class CallDirectory {
    */
   #rewrite(): void {
     const now = Date.now();
-    this.#link.fire((redis) => {
-      const writes = redis.multi().set(instanceKey(this.#instanceId), String(now), {
-        expiration: { type: "PX", value: this.#ttlMs },
-      });
-      for (const session of this.#registry.sessions()) {
-        if (session.status === "waiting") continue;
-        const lifetime = session.endedAt === null ? this.#ttlMs : this.#endedMs - (now - session.endedAt);
-        if (lifetime <= 0) continue;
-        const key = tipsKey(session.id);
-        writes.set(callKey(session.id), JSON.stringify(this.#entryOf(session)), {
-          expiration: { type: "PX", value: lifetime },
-        });
-        writes.del(key);
-        for (const tip of session.snapshot().suggestions) writes.xAdd(key, "*", tipEntry(tip));
-        writes.pExpire(key, lifetime);
-      }
-      return writes.execAsPipeline();
-    });
+    const writes = [commands.set(instanceKey(this.#instanceId), String(now), this.#ttlMs)];
+    for (const session of this.#registry.sessions()) {
+      if (session.status === "waiting") continue;
+      const lifetime = session.endedAt === null ? this.#ttlMs : this.#endedMs - (now - session.endedAt);
+      if (lifetime <= 0) continue;
+      const key = tipsKey(session.id);
+      writes.push(
+        commands.set(callKey(session.id), JSON.stringify(this.#entryOf(session)), lifetime),
+        commands.del(key),
+        ...session.snapshot().suggestions.map((tip) => commands.xAdd(key, tipEntry(tip))),
+        commands.pExpire(key, lifetime),
+      );
+    }
+    this.#link.write(writes, 1);
   }
 
   /** Every entry in the registry (all instances'). */

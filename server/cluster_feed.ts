@@ -42,6 +42,7 @@ import {
   UI_CHANNEL,
 } from "./redis_wire.ts";
 import { withSerialized } from "./serialized.ts";
+import { commands } from "./redis_writer.ts";
 
 /**
  * After the link comes back, how long before the view is read again: the other instances write their
@@ -424,7 +425,7 @@ export class ClusterFeed implements PageFeed {
   /** Asks the instance coaching `sessionId` to end it (Twilio told this instance the call is over). */
   requestEnd(sessionId: string, reason: "call_completed"): void {
     const message = JSON.stringify({ type: "end", session_id: sessionId, reason });
-    this.#options.link.fire((redis) => redis.publish(CONTROL_CHANNEL, message));
+    this.#options.link.write([commands.publish(CONTROL_CHANNEL, message)]);
   }
 
   #onLink(state: LinkState): void {

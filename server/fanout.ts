@@ -3,26 +3,23 @@
  *
  * The media socket publishes through here (a call's metrics, tips, start and end), so publishing only
  * appends a line to a batch; a timer sends the batch {@linkcode FLUSH_MS} later as one `PUBLISH` on
- * `lcc:ui`, with the registry writes queued meanwhile (server/call_directory.ts) in the same pipeline: one
- * write to Redis per batch. Each write costs tens of µs of CPU in node-redis under Deno's Node layer
- * whatever its size, so a thousand calls cost each instance about a hundred writes a second, not
- * thousands. Redis down or slow: the batch is given up and counted (server/redis_link.ts), never kept; the
+ * `lcc:ui`, with the registry writes queued meanwhile (server/call_directory.ts) ahead of it: one write to
+ * the socket per batch (server/redis_writer.ts). A write costs about the same CPU whatever its size, so a
+ * thousand calls cost each instance about a hundred writes a second, not thousands. Redis down or slow: the batch is given up and counted (server/redis_link.ts), never kept; the
  * pages of this instance already have the messages.
  *
  * @module
  */
 import type { ServerMessage } from "../core/protocol/ui_messages.ts";
-import type { RedisClient, RedisLink } from "./redis_link.ts";
+import type { RedisLink } from "./redis_link.ts";
 import { batchLine, encodeBatch, UI_CHANNEL } from "./redis_wire.ts";
+import { type Command, commands } from "./redis_writer.ts";
 import { serialized } from "./serialized.ts";
 
 /** How long a message waits for others to share its batch: a small part of the tip latency budget. */
 export const FLUSH_MS = 10;
 /** A batch this large goes out at once. */
 export const MAX_BATCH_BYTES = 64 * 1024;
-
-/** The commands of one batch's pipeline. */
-export type Pipeline = ReturnType<RedisClient["multi"]>;
 
 /** Batches this instance's page messages onto Redis. */
 export class FanoutPublisher {
@@ -31,7 +28,7 @@ export class FanoutPublisher {
   readonly #flushMs: number;
   #lines: string[] = [];
   /** Registry writes that go out with the next batch. */
-  #writes: ((pipeline: Pipeline) => void)[] = [];
+  #writes: Command[] = [];
   #bytes = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #published = 0;
@@ -55,9 +52,9 @@ export class FanoutPublisher {
     this.#schedule();
   }
 
-  /** Adds commands to the next batch's pipeline (registry writes: a call's entry, its tips). */
-  enqueue(write: (pipeline: Pipeline) => void): void {
-    this.#writes.push(write);
+  /** Adds commands to the next batch (registry writes: a call's entry, its tips). */
+  enqueue(...writes: Command[]): void {
+    this.#writes.push(...writes);
     this.#schedule();
   }
 
@@ -77,13 +74,9 @@ export class FanoutPublisher {
     this.#writes = [];
     this.#bytes = 0;
     this.#published += lines.length;
-    const batch = lines.length === 0 ? null : encodeBatch(this.#instanceId, lines);
-    this.#link.fire((redis) => {
-      const pipeline = redis.multi();
-      // The registry first: an instance that reads it on hearing the batch finds what the batch says.
-      for (const write of writes) write(pipeline);
-      if (batch !== null) pipeline.publish(UI_CHANNEL, batch);
-      return pipeline.execAsPipeline();
-    }, lines.length + writes.length);
+    const items = writes.length + lines.length;
+    // The registry first: an instance that reads it on hearing the batch finds what the batch says.
+    if (lines.length > 0) writes.push(commands.publish(UI_CHANNEL, encodeBatch(this.#instanceId, lines)));
+    this.#link.write(writes, items);
   }
 }

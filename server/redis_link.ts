@@ -1,12 +1,13 @@
 /**
- * An instance's link to the cluster's Redis: one connection for commands and one for pub/sub (a subscribed
- * connection can run nothing else), and whether the link works.
+ * An instance's link to the cluster's Redis: node-redis connections for reads and for pub/sub (a subscribed
+ * connection can run nothing else), a native one for every write (server/redis_writer.ts), and whether the
+ * link works.
  *
- * The link is `ok` while both connections are ready and Redis answers a `PING` within
+ * The link is `ok` while the three connections are ready and Redis answers a `PING` within
  * {@linkcode PING_TIMEOUT_MS}; otherwise `down`. Dropped connections are retried for as long as the server
- * runs, and the subscriber's channels come back with it (node-redis re-subscribes). Commands are never
- * queued while a connection is down (`disableOfflineQueue`) and never more than
- * {@linkcode MAX_QUEUED_COMMANDS} while it is slow: a caller sees them fail at once and counts them, so a
+ * runs, and the subscriber's channels come back with it (node-redis re-subscribes). Nothing is queued while
+ * a connection is down (`disableOfflineQueue`), and no more than the writer's byte cap or
+ * {@linkcode MAX_QUEUED_COMMANDS} reads while Redis is slow: writes are given up at once and counted, so a
  * dead or slow Redis costs no memory that grows.
  *
  * @module
@@ -14,6 +15,7 @@
 import { createClient } from "redis";
 import { ConfigError } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
+import { type Command, RedisWriter } from "./redis_writer.ts";
 
 /** A node-redis client as this module creates it. */
 export type RedisClient = ReturnType<typeof newClient>;
@@ -27,7 +29,7 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 export const PING_INTERVAL_MS = 1_000;
 /** A `PING` unanswered this long means Redis is stalled: the link counts as down. */
 export const PING_TIMEOUT_MS = 2_000;
-/** Commands waiting for Redis per connection; beyond them a command fails at once ("queue is full"). */
+/** Reads waiting for Redis; beyond them a read fails at once ("queue is full"). */
 export const MAX_QUEUED_COMMANDS = 5_000;
 /** Longest wait between two reconnection attempts. */
 const MAX_RETRY_MS = 2_000;
@@ -53,9 +55,11 @@ export class RedisLink {
   #dropped = 0;
   #droppedLogged = 0;
   #lastDropLog = -Infinity;
+  #dropReason = "";
+  #writer!: RedisWriter;
 
   private constructor(
-    /** Commands: publishing, the registry, the replay streams. */
+    /** Reads: the registry, the replay streams, `PING`. Writes go through {@linkcode RedisLink.write}. */
     readonly commands: RedisClient,
     /** Pub/sub only. */
     readonly subscriber: RedisClient,
@@ -111,6 +115,19 @@ export class RedisLink {
       throw error;
     }
     const link = new RedisLink(commands, subscriber, options.log);
+    try {
+      link.#writer = await RedisWriter.open(options.url, {
+        onState: (problem) => link.#update(problem === null ? null : `writes: ${problem}`),
+        onLost: (count, reason) => link.#drop(count, reason),
+      }, limit);
+    } catch (error) {
+      commands.destroy();
+      subscriber.destroy();
+      throw new ConfigError(
+        "REDIS_URL",
+        `could not open the write connection to ${shown} within ${limit} ms (${(error as Error).message})`,
+      );
+    }
     link.#watch();
     return link;
   }
@@ -131,43 +148,34 @@ export class RedisLink {
   }
 
   /**
-   * Runs a write without waiting for it: the audio path calls this. While the link is down the write is
-   * given up at once; a write Redis fails (or that finds the queue full) is given up then. Either way its
-   * `items` are counted in {@linkcode RedisLink.dropped}, and the count is logged now and then.
+   * Sends writes without waiting for them: the audio path calls this. While the link is down, or Redis is
+   * too far behind, they are given up at once; writes Redis refuses are given up then. Either way `items`
+   * (or each refused command) are counted in {@linkcode RedisLink.dropped}, and the count is logged now and
+   * then.
    */
-  fire(write: (client: RedisClient) => Promise<unknown>, items = 1): void {
-    if (this.#state === "down" || !this.commands.isReady) return this.#drop(items);
-    let pending: Promise<unknown>;
-    try {
-      pending = write(this.commands);
-    } catch {
-      return this.#drop(items);
+  write(commands: readonly Command[], items = commands.length): void {
+    if (this.#state === "down" || !this.#writer.send(commands)) {
+      this.#drop(items, this.#state === "down" ? "Redis is down" : "Redis fell too far behind");
     }
-    pending.catch(() => this.#drop(items));
   }
 
-  #drop(items: number): void {
+  #drop(items: number, reason: string): void {
     this.#dropped += items;
+    this.#dropReason = reason;
     const now = Date.now();
     if (now - this.#lastDropLog < DROP_LOG_MS) return;
     this.#lastDropLog = now;
     this.#log.warn("redis_writes_dropped", {
       dropped: this.#dropped - this.#droppedLogged,
       dropped_total: this.#dropped,
-      reason: this.#state === "down" ? "Redis is down" : "Redis failed them or fell too far behind",
+      reason: this.#dropReason,
     });
     this.#droppedLogged = this.#dropped;
   }
 
-  /** Waits (at most `timeoutMs`) until Redis has processed the writes fired so far. */
+  /** Waits (at most `timeoutMs`) until Redis has answered the writes sent so far. */
   async drain(timeoutMs: number): Promise<void> {
-    if (this.#state === "down" || !this.commands.isReady) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.commands.ping().catch(() => {}),
-      new Promise((resolve) => timer = setTimeout(resolve, timeoutMs)),
-    ]);
-    clearTimeout(timer);
+    await this.#writer.drain(timeoutMs);
   }
 
   /** Closes both connections (pending commands fail). */
@@ -177,6 +185,7 @@ export class RedisLink {
     clearInterval(this.#pinger);
     this.commands.destroy();
     this.subscriber.destroy();
+    this.#writer.close();
   }
 
   #watch(): void {
@@ -212,7 +221,7 @@ export class RedisLink {
   #update(problem: string | null): void {
     if (this.#closed) return;
     const works = problem === null && this.commands.isReady && this.subscriber.isReady &&
-      this.#pingSentAt === null;
+      this.#writer.ready && this.#pingSentAt === null;
     const next: LinkState = works ? "ok" : "down";
     if (next === this.#state) return;
     this.#state = next;

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { createClient } from "redis";
+import { commands, encodeCommands, RedisWriter, ReplyReader } from "../../server/redis_writer.ts";
+import { waitFor } from "../support/fake_twilio.ts";
+import { withRedis } from "../support/redis.ts";
+
+/** A writer's events, recorded. */
+function recorder() {
+  const states: (string | null)[] = [];
+  const lost: { count: number; reason: string }[] = [];
+  return {
+    states,
+    lost,
+    events: {
+      onState: (problem: string | null) => states.push(problem),
+      onLost: (count: number, reason: string) => lost.push({ count, reason }),
+    },
+  };
+}
+
+Deno.test("RedisWriter - commands are RESP arrays whose lengths count UTF-8 bytes, not characters", () => {
+  const text = new TextDecoder().decode(encodeCommands([["SET", "k", "Slow down — a little"], ["DEL", "k"]]));
+  assert.equal(
+    text,
+    "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$22\r\nSlow down — a little\r\n*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n",
+  );
+  assert.deepEqual(commands.xAdd("s", { tip: "{}" }, 200), [
+    "XADD",
+    "s",
+    "MAXLEN",
+    "~",
+    "200",
+    "*",
+    "tip",
+    "{}",
+  ]);
+});
+
+Deno.test("RedisWriter - replies split anywhere between reads are counted once, and errors are noted", () => {
+  const stream = new TextEncoder().encode(
+    "+OK\r\n:12\r\n$15\r\n1700000000000-0\r\n-WRONGTYPE Operation against a key\r\n$-1\r\n*2\r\n:1\r\n$2\r\nab\r\n",
+  );
+  for (let split = 0; split <= stream.length; split++) {
+    const reader = new ReplyReader();
+    reader.feed(stream.subarray(0, split));
+    reader.feed(stream.subarray(split));
+    assert.equal(reader.count, 6, `split at ${split}`);
+    assert.equal(reader.errors, 1);
+    assert.equal(reader.firstError, "WRONGTYPE Operation against a key");
+  }
+});
+
+Deno.test("RedisWriter - writes arrive in order; what Redis refuses is reported lost; the URL's password and database are used", async () => {
+  await withRedis(async (redis) => {
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      await admin.configSet("requirepass", "s3cret-pass");
+      const url = `redis://:s3cret-pass@127.0.0.1:${redis.port}/2`;
+      const { events, lost } = recorder();
+      const writer = await RedisWriter.open(url, events, 2_000);
+      try {
+        for (let i = 0; i < 500; i++) writer.send([commands.set("k", String(i), 60_000)]);
+        writer.send([["INCR", "k"], ["LPUSH", "k", "x"]]);
+        await writer.drain(5_000);
+        const reader = createClient({ url });
+        await reader.connect();
+        assert.equal(await reader.get("k"), "500", "the last SET, then the INCR, in order, in database 2");
+        reader.destroy();
+        assert.deepEqual(lost.map((entry) => entry.count), [1]);
+        assert.match(lost[0].reason, /^Redis refused them \(WRONGTYPE/);
+      } finally {
+        writer.close();
+      }
+      await assert.rejects(RedisWriter.open(`redis://:wrong-pass@127.0.0.1:${redis.port}`, events, 2_000));
+    } finally {
+      admin.destroy();
+    }
+  });
+});
+
+Deno.test("RedisWriter - a dropped connection refuses writes at once, counts what it had not had answered, and comes back", async () => {
+  await withRedis(async (redis) => {
+    const { events, states } = recorder();
+    const writer = await RedisWriter.open(redis.url, events, 2_000);
+    try {
+      assert.equal(writer.send([commands.set("a", "1", 60_000)]), true);
+      await writer.drain(5_000);
+      const admin = createClient({ url: redis.url });
+      await admin.connect();
+      await admin.sendCommand(["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]);
+      await waitFor(() => states.length >= 1 && states[0] !== null, "the writer noticing the kill");
+      assert.equal(writer.ready, false);
+      assert.equal(writer.send([commands.set("b", "1", 60_000)]), false, "refused while down, not queued");
+      await waitFor(() => writer.ready, "the writer reconnecting by itself", 5_000);
+      assert.equal(states.at(-1), null);
+      writer.send([commands.set("c", "1", 60_000)]);
+      await writer.drain(5_000);
+      assert.deepEqual(await admin.mGet(["a", "b", "c"]), ["1", null, "1"]);
+      admin.destroy();
+    } finally {
+      writer.close();
+    }
+  });
+});
