@@ -6,8 +6,8 @@
  * @module
  */
 import { buildIslands } from "./islands/glue.ts";
-import { loadConfigOrExit } from "./routes/environment.ts";
-import { startServer } from "./routes/server.ts";
+import { loadConfigOrExit } from "./lib/environment.ts";
+import { startServer } from "./server/start.ts";
 
 const config = loadConfigOrExit();
 const islands = await buildIslands({ watch: true });

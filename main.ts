@@ -4,8 +4,8 @@
  * @module
  */
 import { buildIslands } from "./islands/glue.ts";
-import { loadConfigOrExit, orExit } from "./routes/environment.ts";
-import { startServer } from "./routes/server.ts";
+import { loadConfigOrExit, orExit } from "./lib/environment.ts";
+import { startServer } from "./server/start.ts";
 
 if (import.meta.main) {
   const config = loadConfigOrExit();

@@ -20,7 +20,7 @@
  */
 import { signTwilioRequest } from "../core/twilio/signature.ts";
 import { mediaStreamUrl } from "../core/twilio/twiml.ts";
-import { START_DEADLINE_MS } from "../routes/media_guard.ts";
+import { START_DEADLINE_MS } from "../server/media_guard.ts";
 import { largeFrameHeader, RawClient, textFrame, upgradeHead } from "./raw_http.ts";
 import { ServerUnderTest } from "./runs.ts";
 import { connectedMessage, newCallSid, startMessage } from "./twilio_call.ts";

@@ -3,7 +3,7 @@
  * once-a-second sweep, and `idleReleaseMs` 1 s), a few warm-up calls, a long call replayed fast, then many
  * sequential short calls and as many again (the steady state), all over real sockets from a generator
  * process. Each reading after calls is taken once the server has given memory back on its own (its idle
- * release, routes/memory_release.ts); after the short calls there is also a reading just before that, which
+ * release, server/memory_release.ts); after the short calls there is also a reading just before that, which
  * shows what the calls held. Then the bare baseline server takes the same warm-up and short calls, its
  * memory released the same way before each reading, so the runtime's own growth can be told from ours. GC
  * is forced before every reading.

@@ -11,7 +11,7 @@
  * @module
  */
 import v8 from "node:v8";
-import { lastResortCollector } from "../routes/memory_release.ts";
+import { lastResortCollector } from "../server/memory_release.ts";
 import { cpuMicros, Histogram, mainThreadCpuMicros, round, wallMs } from "./stats.ts";
 
 /** A frame processed later than this after it was due counts as missing real time. */

@@ -1,6 +1,6 @@
 /**
  * A raw TCP client for measuring the server's edge (`bench/edge_memory.ts`) and testing it
- * (`tests/routes/`): requests written as a slow or hostile client writes them (slow headers, slow or
+ * (`tests/system/`): requests written as a slow or hostile client writes them (slow headers, slow or
  * broken-off bodies, a WebSocket frame that never ends), and the server's answer read as it comes off the
  * wire, including whether it closed the connection. Loopback only.
  *

@@ -12,7 +12,7 @@
  */
 import { loadConfig } from "../core/config.ts";
 import { createLogger } from "../core/log.ts";
-import { startServer } from "../routes/server.ts";
+import { startServer } from "../server/start.ts";
 import { serveProbe, ServerProbe, watchUpgrades } from "./probe.ts";
 
 const env = Deno.env.toObject();

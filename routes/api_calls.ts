@@ -4,7 +4,7 @@
  * `agent_track=inbound` (reversed from a customer calling in) and `dial_to` = the customer.
  *
  * The endpoint spends money, so it only answers requests made on this machine (not through the tunnel)
- * from a page of this server (see `routes/access.ts`).
+ * from a page of this server (see `server/http/access.ts`).
  *
  * `GET /api/calls` tells the page whether click-to-call is configured: `{"enabled":bool,"missing":[…]}`.
  *
@@ -14,13 +14,13 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
-import { refuseForeign } from "./access.ts";
+import { refuseForeign } from "../server/http/access.ts";
 import {
   createTwilioRestClient,
   describeTwilioError,
   twilioErrorStatus,
   type TwilioRestClient,
-} from "./twilio_rest.ts";
+} from "../lib/twilio_rest.ts";
 
 /** Largest request body accepted. */
 export const MAX_CALL_REQUEST_BYTES = 4096;

@@ -14,14 +14,16 @@ import type { Logger } from "../core/log.ts";
 import type { PageFeed, SessionRegistry } from "../core/session/registry.ts";
 import type { ClusterMember } from "../server/cluster_member.ts";
 import { apiCallRoutes, MAX_CALL_REQUEST_BYTES } from "./api_calls.ts";
-import { bodyCap } from "./body_limit.ts";
+import { bodyCap } from "../server/http/body_limit.ts";
 import { pageRoutes } from "./index.tsx";
-import { MediaUpgradeGuard } from "./media_guard.ts";
-import { upgradeMediaSocket } from "./media_socket.ts";
-import { upgradeUiSocket } from "./ui_socket.ts";
-import { type SampleCallPlayer, sampleCallRoutes } from "./sample_call.ts";
-import { securityHeaders } from "./security_headers.ts";
-import { loginRoutes, uiAccess } from "./ui_access.ts";
+import { MediaUpgradeGuard } from "../server/media_guard.ts";
+import { upgradeMediaSocket } from "../server/media_socket.ts";
+import { upgradeUiSocket } from "../server/ui_socket.ts";
+import type { SampleCallPlayer } from "../server/sample_call_player.ts";
+import { sampleCallRoutes } from "./sample_call.ts";
+import { securityHeaders } from "../server/http/security_headers.ts";
+import { uiAccess } from "../server/http/ui_access.ts";
+import { loginRoutes } from "./login.ts";
 import { twilioWebhooks } from "./webhooks.ts";
 
 /** What the app needs from the running server. */

@@ -19,7 +19,7 @@ import CoachPanel, { type CoachPanelProps } from "../islands/coach_panel.tsx";
 import type { MeterTargets } from "../islands/meter_display.ts";
 import { type CoachingConfig, defaultCoachingConfig } from "../core/coaching/config.ts";
 import { PageShell, renderPage } from "../components/page_shell.tsx";
-import { contentSecurityPolicy, inlineStyleHashes } from "./security_headers.ts";
+import { contentSecurityPolicy, inlineStyleHashes } from "../server/http/security_headers.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("../static", import.meta.url));
 // esbuild's default chunk names end in "-" + an 8-character base32 content hash.

@@ -14,7 +14,7 @@ import type { ClusterMember } from "../server/cluster_member.ts";
 import { isValidTwilioSignature } from "../core/twilio/signature.ts";
 import { streamToken } from "../core/twilio/stream_token.ts";
 import { buildVoiceTwiml } from "../core/twilio/twiml.ts";
-import { bodyCap } from "./body_limit.ts";
+import { bodyCap } from "../server/http/body_limit.ts";
 
 /** Largest webhook body accepted (Twilio's are about 1 KB). */
 export const MAX_WEBHOOK_BYTES = 64 * 1024;

@@ -18,8 +18,8 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../core/config.ts";
 import { buildIslands } from "../islands/glue.ts";
-import { readEnvironment } from "../routes/environment.ts";
-import { removeLocalToken, writeLocalToken } from "../routes/local_token.ts";
+import { readEnvironment } from "../lib/environment.ts";
+import { removeLocalToken, writeLocalToken } from "../lib/local_token.ts";
 import { defaultInstanceId, randomKey } from "./names.ts";
 import { freePort, type RedisServerProcess, startRedisServer } from "./redis_server.ts";
 

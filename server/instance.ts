@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { loadConfigOrExit, orExit } from "../routes/environment.ts";
-import { startServer } from "../routes/server.ts";
+import { loadConfigOrExit, orExit } from "../lib/environment.ts";
+import { startServer } from "./start.ts";
 
 if (import.meta.main) {
   const config = loadConfigOrExit();

@@ -10,8 +10,8 @@
  */
 import { parseArgs } from "node:util";
 import { type AppConfig, ConfigError, loadConfig } from "../core/config.ts";
-import { readEnvironment } from "../routes/environment.ts";
-import { localTokenPath, readLocalToken } from "../routes/local_token.ts";
+import { readEnvironment } from "../lib/environment.ts";
+import { localTokenPath, readLocalToken } from "../lib/local_token.ts";
 import { AudioFileError, loadAudioFile } from "./audio_file.ts";
 import { formatScenarioList } from "./report.ts";
 import { buildScenarios, isScenarioName, SCENARIO_NAMES } from "./scenarios.ts";

@@ -12,8 +12,8 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../core/config.ts";
 import { buildIslands } from "../islands/glue.ts";
-import { readEnvironment } from "../routes/environment.ts";
-import { type RunningServer, startServer } from "../routes/server.ts";
+import { readEnvironment } from "../lib/environment.ts";
+import { type RunningServer, startServer } from "../server/start.ts";
 import { buildScenarios, isScenarioName, SCENARIO_NAMES } from "./scenarios.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimulatorError } from "./twilio_client.ts";

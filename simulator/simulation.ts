@@ -16,7 +16,7 @@
  */
 import alawmulaw from "alawmulaw";
 import type { SuggestionData } from "../core/protocol/ui_messages.ts";
-import { MAX_MESSAGES_PER_SECOND } from "../routes/media_socket.ts";
+import { MAX_MESSAGES_PER_SECOND } from "../server/media_socket.ts";
 import { MulawTrack } from "./audio_file.ts";
 import { PhoneLine } from "./line.ts";
 import { formatStreamTime, formatVerdict } from "./report.ts";

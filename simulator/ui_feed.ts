@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ACCESS_COOKIE } from "../routes/ui_access.ts";
+import { ACCESS_COOKIE } from "../server/http/ui_access.ts";
 import {
   type ServerMessage,
   ServerMessageSchema,

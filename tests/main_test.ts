@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { readLocalToken } from "../routes/local_token.ts";
-import type { RunningServer } from "../routes/server.ts";
+import { readLocalToken } from "../lib/local_token.ts";
+import type { RunningServer } from "../server/start.ts";
 import {
   answerCall,
   closed,

@@ -15,9 +15,9 @@
 import { ConfigError, loadConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
 import { buildIslands } from "../islands/glue.ts";
-import { readEnvironment } from "../routes/environment.ts";
-import { type RunningServer, startServer } from "../routes/server.ts";
-import { createTwilioRestClient, type TwilioRestClient } from "../routes/twilio_rest.ts";
+import { readEnvironment } from "../lib/environment.ts";
+import { type RunningServer, startServer } from "../server/start.ts";
+import { createTwilioRestClient, type TwilioRestClient } from "../lib/twilio_rest.ts";
 import {
   CLOUDFLARED_INSTALL_HINT,
   findExecutable,

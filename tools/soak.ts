@@ -15,7 +15,7 @@
 import { loadConfig } from "../core/config.ts";
 import { createLogger } from "../core/log.ts";
 import type { SuggestionData } from "../core/protocol/ui_messages.ts";
-import { type RunningServer, startServer } from "../routes/server.ts";
+import { type RunningServer, startServer } from "../server/start.ts";
 import { buildScenarios, type Scenario, type ScenarioName } from "../simulator/scenarios.ts";
 import { FRAME_MS, seededRandom, SpeechTrack } from "../simulator/synth.ts";
 import {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { readEnvironment } from "../routes/environment.ts";
-import { createTwilioRestClient, describeTwilioError, type TwilioRestClient } from "../routes/twilio_rest.ts";
+import { readEnvironment } from "../lib/environment.ts";
+import { createTwilioRestClient, describeTwilioError, type TwilioRestClient } from "../lib/twilio_rest.ts";
 import { findNumber, missingTwilioVariables, TwilioSetupError, webhookSettings } from "./twilio_number.ts";
 
 /** Options for {@linkcode runTwilioCheck}. */

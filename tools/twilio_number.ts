@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { describeTwilioError, type TwilioRestClient } from "../routes/twilio_rest.ts";
+import { describeTwilioError, type TwilioRestClient } from "../lib/twilio_rest.ts";
 
 /** The three variables needed to talk to Twilio's REST API about our number. */
 export const TWILIO_VARIABLES = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER"] as const;

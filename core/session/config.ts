@@ -17,7 +17,7 @@ export const SessionConfigSchema = z.strictObject({
   endGraceMs: z.number().int().min(0).default(600_000),
   /**
    * Once no call has run for this long (wall time), the server gives memory back to the system
-   * (routes/memory_release.ts); 0 turns that off.
+   * (server/memory_release.ts); 0 turns that off.
    */
   idleReleaseMs: z.number().int().min(0).default(5_000),
   /** A slot missing on one track counts as silence once the other track is this far ahead (stream ms). */

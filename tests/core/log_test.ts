@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../core/config.ts";
 import { createLogger, LOG_LEVELS, type LogLevel, maskPhoneNumbers, silentLogger } from "../../core/log.ts";
-import { startServer } from "../../routes/server.ts";
+import { startServer } from "../../server/start.ts";
 
 const NOW = new Date("2026-03-04T05:06:07.089Z");
 

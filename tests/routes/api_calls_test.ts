@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { loadConfig } from "../../core/config.ts";
 import { createLogger, silentLogger } from "../../core/log.ts";
 import { apiCallRoutes } from "../../routes/api_calls.ts";
-import { startServer } from "../../routes/server.ts";
+import { startServer } from "../../server/start.ts";
 import { FakeTwilioRest, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from "../support/fake_twilio_rest.ts";
 import { LAN_PEER, LOCAL_PEER } from "../support/peer.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ACCESS_COOKIE } from "../../routes/ui_access.ts";
-import type { RunningServer } from "../../routes/server.ts";
+import { ACCESS_COOKIE } from "../../server/http/ui_access.ts";
+import type { RunningServer } from "../../server/start.ts";
 import { waitFor } from "../support/fake_twilio.ts";
 import { withLoggedServer } from "../support/server.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readLocalToken } from "../../routes/local_token.ts";
+import { readLocalToken } from "../../lib/local_token.ts";
 import { parseClusterArgs } from "../../server/cluster_launcher.ts";
 import { accepts, freePort } from "../../server/redis_server.ts";
 import { buildScenarios } from "../../simulator/scenarios.ts";

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
-import { readLocalToken, removeLocalToken, writeLocalToken } from "../../routes/local_token.ts";
-import { startServer } from "../../routes/server.ts";
+import { readLocalToken, removeLocalToken, writeLocalToken } from "../../lib/local_token.ts";
+import { startServer } from "../../server/start.ts";
 import { parseCliArgs, resolveAuthToken, UsageError } from "../../simulator/cli.ts";
 import { SimulatorError } from "../../simulator/twilio_client.ts";
 

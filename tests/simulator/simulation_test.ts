@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
-import { type RunningServer, startServer } from "../../routes/server.ts";
+import { type RunningServer, startServer } from "../../server/start.ts";
 import { buildScenarios, SCENARIO_NAMES } from "../../simulator/scenarios.ts";
 import { runSimulation, type SimulationOptions, type SimulationResult } from "../../simulator/simulation.ts";
 import { isCallSid, SimulatorError } from "../../simulator/twilio_client.ts";

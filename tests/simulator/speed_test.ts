@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
-import { startServer } from "../../routes/server.ts";
+import { startServer } from "../../server/start.ts";
 import { buildScenarios } from "../../simulator/scenarios.ts";
 import { MAX_SPEED, runSimulation, type SimulationResult } from "../../simulator/simulation.ts";
 import { FRAME_MS } from "../../simulator/synth.ts";

@@ -7,7 +7,7 @@
 import alawmulaw from "alawmulaw";
 import type { ServerMessage } from "../../core/protocol/ui_messages.ts";
 import { signTwilioRequest } from "../../core/twilio/signature.ts";
-import type { RunningServer } from "../../routes/server.ts";
+import type { RunningServer } from "../../server/start.ts";
 
 /** A random, well-formed CallSid. */
 export function newCallSid(): string {

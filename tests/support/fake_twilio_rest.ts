@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createTwilioRestClient, type TwilioRestClient } from "../../routes/twilio_rest.ts";
+import { createTwilioRestClient, type TwilioRestClient } from "../../lib/twilio_rest.ts";
 
 /** A well-formed Account SID for tests. */
 export const TEST_ACCOUNT_SID = "AC" + "a1".repeat(16);

@@ -1,12 +1,12 @@
 /**
- * Run with `--v8-flags=--expose-gc` by tests/routes/memory_release_test.ts: grows V8's young generation the
+ * Run with `--v8-flags=--expose-gc` by tests/server/memory_release_test.ts: grows V8's young generation the
  * way a busy server does (objects that live a while, made all the time), then runs the idle release's
  * collector and prints the young generation's committed size (bytes) at each step as one JSON line.
  *
  * @module
  */
 import v8 from "node:v8";
-import { lastResortCollector } from "../../routes/memory_release.ts";
+import { lastResortCollector } from "../../server/memory_release.ts";
 
 function youngCommitted(): number {
   return v8.getHeapSpaceStatistics()

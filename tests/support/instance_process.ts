@@ -7,7 +7,7 @@
  */
 import { loadConfig } from "../../core/config.ts";
 import { createLogger } from "../../core/log.ts";
-import { startServer } from "../../routes/server.ts";
+import { startServer } from "../../server/start.ts";
 
 const config = loadConfig(Deno.env.toObject());
 const log = createLogger({

@@ -7,7 +7,7 @@
 import alawmulaw from "alawmulaw";
 import { loadConfig } from "../../core/config.ts";
 import { createLogger, type LogLevel } from "../../core/log.ts";
-import { type RunningServer, startServer } from "../../routes/server.ts";
+import { type RunningServer, startServer } from "../../server/start.ts";
 import { type RedisServerProcess, startRedisServer } from "../../server/redis_server.ts";
 import { signTwilioRequest } from "../../core/twilio/signature.ts";
 import { answerCall, MediaStream, newCallSid, openSocket } from "./fake_twilio.ts";

@@ -6,7 +6,7 @@
  */
 import { loadConfig } from "../../core/config.ts";
 import { createLogger, type LogLevel } from "../../core/log.ts";
-import { type RunningServer, startServer } from "../../routes/server.ts";
+import { type RunningServer, startServer } from "../../server/start.ts";
 
 /** One parsed log line. */
 export type LogLine = { level: string; event: string; [field: string]: unknown };

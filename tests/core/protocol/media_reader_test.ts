@@ -28,7 +28,7 @@ type Frame = { track: string; timestampMs: number; bytes: number[] };
 
 /**
  * What the media socket's general path makes of `text` on the stream `SID`: `parseTwilioMessage`, the stream
- * check, then the payload decoded the way `routes/media_socket.ts` decodes it. Null for anything it rejects.
+ * check, then the payload decoded the way `server/media_socket.ts` decodes it. Null for anything it rejects.
  */
 function generalPath(text: string): Frame | null {
   const parsed = parseTwilioMessage(text);
