@@ -18,7 +18,8 @@
  */
 import { BufferPool } from "../core/buffers.ts";
 import { MediaReader } from "../core/protocol/media_reader.ts";
-import { parseTwilioMessage } from "../core/protocol/twilio_messages.ts";
+import { SLOT_MS } from "../core/audio/types.ts";
+import { mediaMessage, parseTwilioMessage } from "../core/protocol/twilio_messages.ts";
 import { CallPipeline } from "../core/session/call_pipeline.ts";
 import { type Conversation, toPayloads } from "./audio.ts";
 import { cpuMicros, round } from "./stats.ts";
@@ -94,19 +95,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-const MEDIA_STREAM_SID = "MZ00000000000000000000000000000000";
+const MEDIA_STREAM_SID = "MZ" + "0".repeat(32);
 
 /** Twilio media messages of one conversation in send order (outbound = agent, inbound = customer). */
 function mediaMessages(agent: string[], customer: string[]): string[] {
   const messages: string[] = [];
   for (let k = 0; k < agent.length; k++) {
     for (const [track, payload] of [["outbound", agent[k]], ["inbound", customer[k]]] as const) {
-      messages.push(JSON.stringify({
-        event: "media",
-        sequenceNumber: String(messages.length + 2),
-        streamSid: MEDIA_STREAM_SID,
-        media: { track, chunk: String(k + 1), timestamp: String(k * 20), payload },
-      }));
+      messages.push(mediaMessage(MEDIA_STREAM_SID, messages.length + 2, track, k + 1, k * SLOT_MS, payload));
     }
   }
   return messages;

@@ -18,12 +18,13 @@
  *
  * @module
  */
+import { connectedMessage, randomSid } from "../core/protocol/twilio_messages.ts";
 import { signTwilioRequest } from "../core/twilio/signature.ts";
 import { mediaStreamUrl } from "../core/twilio/twiml.ts";
 import { START_DEADLINE_MS } from "../server/media_guard.ts";
 import { largeFrameHeader, RawClient, textFrame, upgradeHead } from "./raw_http.ts";
 import { ServerUnderTest } from "./runs.ts";
-import { connectedMessage, newCallSid, startMessage } from "./twilio_call.ts";
+import { benchStartMessage } from "./twilio_call.ts";
 
 const FRAME_BYTES = 63 * 2 ** 20;
 const MIB = 2 ** 20;
@@ -58,7 +59,7 @@ async function rssMiB(server: ServerUnderTest): Promise<number> {
 /** One client: the upgrade (signed or not), a `start` if asked, then `sentMiB` of a frame that never ends. */
 async function stall(server: ServerUnderTest, kind: Case, sentMiB: number): Promise<RawClient> {
   const port = Number(new URL(server.url).port);
-  const callSid = newCallSid(clientsMade++);
+  const callSid = randomSid("CA", clientsMade++);
   const client = await RawClient.connect(port);
   const streamUrl = mediaStreamUrl(server.url, callSid);
   const headers: Record<string, string> = kind === "unsigned"
@@ -69,7 +70,7 @@ async function stall(server: ServerUnderTest, kind: Case, sentMiB: number): Prom
     await client.until((c) => c.status !== null, 5_000);
     const call = { callSid, streamSid: "MZ" + crypto.randomUUID().replaceAll("-", "") };
     await client.write(textFrame(connectedMessage()));
-    await client.write(textFrame(startMessage(call, 1, server.authToken, Date.now())));
+    await client.write(textFrame(benchStartMessage(call, 1, server.authToken, Date.now())));
   }
   await client.write(largeFrameHeader(FRAME_BYTES));
   const chunk = new Uint8Array(MIB).fill(0x61);

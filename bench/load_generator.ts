@@ -25,17 +25,17 @@
  * @module
  */
 import { loadConversation } from "./audio.ts";
+import { SLOT_MS } from "../core/audio/types.ts";
+import { randomSid } from "../core/protocol/twilio_messages.ts";
 import { readLines } from "./child.ts";
 import { RawTwilioCall } from "./raw_twilio_call.ts";
 import { cpuMicros, Histogram, round, summarize, wallMs } from "./stats.ts";
 import {
   type MediaCall,
-  newCallSid,
   type PayloadSet,
   payloadsOf,
   sendFast,
   settleWithin,
-  SLOT_MS,
   TwilioCall,
 } from "./twilio_call.ts";
 
@@ -203,7 +203,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
   const transport = config.transport ?? "raw";
   if (!GENERATOR_TRANSPORTS.includes(transport)) throw new Error(`unknown transport ${transport}`);
   const calls: MediaCall[] = Array.from({ length: config.calls }, (_, i) => {
-    const callSid = newCallSid(i);
+    const callSid = randomSid("CA", i);
     const loud = i < config.latencyCalls;
     return transport === "raw" ? new RawTwilioCall(callSid, loud) : new TwilioCall(callSid, loud);
   });
@@ -367,7 +367,7 @@ async function runSequential(config: GeneratorConfig, audio: PayloadSet): Promis
   const failures: string[] = [];
   const closes: Record<string, number> = {};
   for (let i = 0; i < config.calls && wallMs() < deadline; i++) {
-    const call = new TwilioCall(newCallSid(i), false);
+    const call = new TwilioCall(randomSid("CA", i), false);
     try {
       // Every tenth call also has a page following it (if asked), so page subscriptions get cleaned up too.
       if (config.pages !== false && i % 10 === 0) {
@@ -400,7 +400,7 @@ async function runBurst(config: GeneratorConfig, audio: PayloadSet): Promise<voi
   listenForCommands((command) => {
     if (command === "continue" || command === "stop") resume();
   });
-  const call = new TwilioCall(newCallSid(0), false);
+  const call = new TwilioCall(randomSid("CA", 0), false);
   await call.open(config);
   call.begin(config.authToken, wallMs());
   await sendFast(call, slots, audio, async () => {

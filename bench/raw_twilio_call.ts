@@ -13,17 +13,12 @@
  *
  * @module
  */
+import { SLOT_MS } from "../core/audio/types.ts";
+import { connectedMessage } from "../core/protocol/twilio_messages.ts";
 import { signTwilioRequest } from "../core/twilio/signature.ts";
 import { mediaStreamUrl } from "../core/twilio/twiml.ts";
 import { OPCODE, RawWebSocket } from "./raw_websocket.ts";
-import {
-  connectedMessage,
-  type MediaCall,
-  type PayloadSet,
-  SLOT_MS,
-  startMessage,
-  stopMessage,
-} from "./twilio_call.ts";
+import { benchStartMessage, benchStopMessage, type MediaCall, type PayloadSet } from "./twilio_call.ts";
 
 const ascii = new TextEncoder();
 const MEDIA_OPEN = ascii.encode(`{"event":"media","sequenceNumber":"`);
@@ -51,7 +46,7 @@ function writeDecimal(target: Uint8Array, at: number, value: number, digits: num
 
 /**
  * Writes one call's `media` messages as masked text frames into a {@linkcode RawWebSocket}'s queue. The
- * bytes are those of `mediaMessage(streamSid, …)` from `twilio_call.ts`.
+ * bytes are those of `mediaMessage(streamSid, …)` from core/protocol/twilio_messages.ts.
  */
 export class MediaFrameEncoder {
   /** `","streamSid":"MZ…","media":{"track":"outbound","chunk":"` and the same for inbound. */
@@ -144,7 +139,7 @@ export class RawTwilioCall implements MediaCall {
     this.t0 = t0;
     if (!this.isOpen) return;
     this.socket!.queueText(connectedMessage());
-    this.socket!.queueText(startMessage(this, ++this.#sequence, authToken, t0));
+    this.socket!.queueText(benchStartMessage(this, ++this.#sequence, authToken, t0));
   }
 
   /** Queues slot `k` of both tracks (agent on outbound, customer on inbound); {@linkcode flush} sends. */
@@ -164,7 +159,7 @@ export class RawTwilioCall implements MediaCall {
 
   stop(): void {
     if (!this.isOpen) return;
-    this.socket!.queueText(stopMessage(this, ++this.#sequence));
+    this.socket!.queueText(benchStopMessage(this, ++this.#sequence));
     this.socket!.flush();
   }
 }

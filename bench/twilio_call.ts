@@ -6,18 +6,26 @@
  * {@linkcode TwilioCall} uses Deno's `WebSocket` client (one op and one write per message); the realtime
  * ladder uses `RawTwilioCall` (`raw_twilio_call.ts`) instead, which sends the same messages with one write
  * per call per tick. Both implement {@linkcode MediaCall} and build their text from the message functions
- * here, so the bytes on the wire are the same.
+ * of core/protocol/twilio_messages.ts, so the bytes on the wire are the same.
  *
  * @module
  */
+import { SLOT_MS } from "../core/audio/types.ts";
+import {
+  connectedMessage,
+  mediaMessage,
+  startMessage,
+  stopMessage,
+  TRACK_NAMES,
+} from "../core/protocol/twilio_messages.ts";
 import { signTwilioRequest } from "../core/twilio/signature.ts";
 import { streamToken } from "../core/twilio/stream_token.ts";
 import { mediaStreamUrl } from "../core/twilio/twiml.ts";
 import { type Conversation, toPayloads } from "./audio.ts";
 import { wallMs } from "./stats.ts";
 
-export const SLOT_MS = 20;
-export const ACCOUNT_SID = "AC" + "0".repeat(32);
+/** The account the bench's calls belong to. */
+const ACCOUNT_SID = "AC" + "0".repeat(32);
 /** Fast replay rate: 8,000 messages/s, under the server's flood limit of 10,000 per stream. */
 const FAST_SLOTS_PER_S = 4000;
 /** How long a fast replay waits for a full socket to drain before it gives up. */
@@ -25,63 +33,24 @@ const DRAIN_LIMIT_MS = 10_000;
 /** Burst mode waits while more than this is buffered on the socket. */
 const BURST_BUFFER_BYTES = 512 * 1024;
 
-export function newCallSid(index: number): string {
-  const hex = [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0"));
-  return "CA" + index.toString(16).padStart(8, "0") + hex.join("");
-}
-
-/** Twilio's `connected` message, the first on every media socket. */
-export function connectedMessage(): string {
-  return `{"event":"connected","protocol":"Call","version":"1.0.0"}`;
-}
-
 /** Twilio's `start` message, with the bench's `customParameters` (token, agent_track, bench_t0). */
-export function startMessage(
+export function benchStartMessage(
   call: { callSid: string; streamSid: string },
   sequence: number,
   authToken: string,
   t0: number,
 ): string {
-  return JSON.stringify({
-    event: "start",
-    sequenceNumber: String(sequence),
-    streamSid: call.streamSid,
-    start: {
-      accountSid: ACCOUNT_SID,
-      streamSid: call.streamSid,
-      callSid: call.callSid,
-      tracks: ["inbound", "outbound"],
-      customParameters: {
-        token: streamToken(authToken, call.callSid),
-        agent_track: "outbound",
-        bench_t0: String(t0),
-      },
-      mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
-    },
+  const ids = { callSid: call.callSid, streamSid: call.streamSid, accountSid: ACCOUNT_SID };
+  return startMessage(ids, sequence, TRACK_NAMES, {
+    token: streamToken(authToken, call.callSid),
+    agent_track: "outbound",
+    bench_t0: String(t0),
   });
 }
 
-/** Twilio's `media` message for one frame of one track. */
-export function mediaMessage(
-  streamSid: string,
-  sequence: number,
-  track: "inbound" | "outbound",
-  chunk: number,
-  timestamp: number,
-  payload: string,
-): string {
-  return `{"event":"media","sequenceNumber":"${sequence}","streamSid":"${streamSid}",` +
-    `"media":{"track":"${track}","chunk":"${chunk}","timestamp":"${timestamp}","payload":"${payload}"}}`;
-}
-
-/** Twilio's `stop` message. */
-export function stopMessage(call: { callSid: string; streamSid: string }, sequence: number): string {
-  return JSON.stringify({
-    event: "stop",
-    sequenceNumber: String(sequence),
-    streamSid: call.streamSid,
-    stop: { accountSid: ACCOUNT_SID, callSid: call.callSid },
-  });
+/** Twilio's `stop` message for a bench call. */
+export function benchStopMessage(call: { callSid: string; streamSid: string }, sequence: number): string {
+  return stopMessage({ callSid: call.callSid, streamSid: call.streamSid, accountSid: ACCOUNT_SID }, sequence);
 }
 
 /** What the realtime loop needs of one call, whichever client sends it. */
@@ -160,7 +129,7 @@ export class TwilioCall implements MediaCall {
   begin(authToken: string, t0: number): void {
     this.t0 = t0;
     this.#send(connectedMessage());
-    this.#send(startMessage(this, ++this.#sequence, authToken, t0));
+    this.#send(benchStartMessage(this, ++this.#sequence, authToken, t0));
   }
 
   /** Sends slot `k` of both tracks (agent on outbound, customer on inbound). */
@@ -177,7 +146,7 @@ export class TwilioCall implements MediaCall {
   flush(): void {}
 
   stop(): void {
-    this.#send(stopMessage(this, ++this.#sequence));
+    this.#send(benchStopMessage(this, ++this.#sequence));
   }
 
   #send(text: string): void {

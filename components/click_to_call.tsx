@@ -11,6 +11,7 @@
  */
 import type { TargetedEvent } from "preact";
 import { useState } from "preact/hooks";
+import { E164 } from "../core/protocol/phone_number.ts";
 
 /** Where the form stands. */
 export type ClickToCallState =
@@ -27,7 +28,6 @@ export const CLICK_TO_CALL_SAMPLE_STATES: ClickToCallState[] = [
   { kind: "error", message: "Twilio did not place the call." },
 ];
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 type Fetcher = (input: string, init?: RequestInit) => Promise<Response>;
 
 /** `+1 (555) 987-6543` → `+15559876543`; null when it is not an international number. */

@@ -18,10 +18,9 @@ import { z } from "zod";
 import { type AnalysisConfig, AnalysisConfigSchema } from "./audio/config.ts";
 import { type CoachingConfig, CoachingConfigSchema } from "./coaching/config.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import { E164 } from "./protocol/phone_number.ts";
+import type { TrackName } from "./protocol/twilio_messages.ts";
 import { type SessionConfig, SessionConfigSchema } from "./session/config.ts";
-
-/** Which Twilio track carries the agent's voice. */
-export type TrackName = "inbound" | "outbound";
 
 /** The validated configuration the server runs with. */
 export interface AppConfig {
@@ -75,7 +74,6 @@ export class ConfigError extends Error {
   }
 }
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /**

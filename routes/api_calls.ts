@@ -14,6 +14,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
+import { E164 } from "../core/protocol/phone_number.ts";
 import { refuseForeign } from "../server/http/access.ts";
 import {
   createTwilioRestClient,
@@ -26,7 +27,6 @@ import {
 export const MAX_CALL_REQUEST_BYTES = 4096;
 /** Call progress events Twilio reports to the status callback. */
 export const CALL_STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"];
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** The body of `POST /api/calls`. */
 export const CallRequestSchema = z.strictObject({

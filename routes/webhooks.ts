@@ -7,7 +7,9 @@
  */
 import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppConfig, TrackName } from "../core/config.ts";
+import type { AppConfig } from "../core/config.ts";
+import { E164 } from "../core/protocol/phone_number.ts";
+import { isCallSid, type TrackName } from "../core/protocol/twilio_messages.ts";
 import type { Logger } from "../core/log.ts";
 import { type SessionRegistry, SessionStateError } from "../core/session/registry.ts";
 import type { ClusterMember } from "../server/cluster_member.ts";
@@ -20,8 +22,6 @@ import { bodyCap } from "../server/http/body_limit.ts";
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
 /** Call statuses after which the call is over. */
 export const TERMINAL_CALL_STATUSES = new Set(["completed", "canceled", "busy", "no-answer", "failed"]);
-const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** What the webhooks need. */
 export interface WebhookDeps {
@@ -51,7 +51,7 @@ export function twilioWebhooks(deps: WebhookDeps): Hono {
     const params = await signedParams(c, deps);
     if (params instanceof Response) return params;
     const callSid = params.CallSid;
-    if (!CALL_SID.test(callSid ?? "")) return badRequest(c, log, "CallSid is missing or malformed");
+    if (!isCallSid(callSid ?? "")) return badRequest(c, log, "CallSid is missing or malformed");
     const agentTrack = agentTrackFor(c.req.query("agent_track"), config.agentTrack);
     if (agentTrack === null) return badRequest(c, log, "agent_track must be inbound or outbound");
     const dialTo = c.req.query("dial_to");

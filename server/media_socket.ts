@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { TrackName } from "../core/config.ts";
+import type { TrackName } from "../core/protocol/twilio_messages.ts";
 import type { Logger } from "../core/log.ts";
 import { SLOT_SAMPLES } from "../core/audio/types.ts";
 import { MediaReader } from "../core/protocol/media_reader.ts";

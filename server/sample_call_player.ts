@@ -9,7 +9,7 @@ import type { CoachingConfig } from "../core/coaching/config.ts";
 import type { Logger } from "../core/log.ts";
 import { buildScenarios, type ScenarioName } from "../simulator/scenarios.ts";
 import { runSimulation } from "../simulator/simulation.ts";
-import { randomSid } from "../simulator/twilio_client.ts";
+import { randomSid } from "../core/protocol/twilio_messages.ts";
 
 /** The call the button plays. */
 export const SAMPLE_SCENARIO: ScenarioName = "tour";

@@ -9,7 +9,7 @@
  * @module
  */
 import alawmulaw from "alawmulaw";
-import { FRAME_SAMPLES, SAMPLE_RATE } from "./synth.ts";
+import { SAMPLE_RATE, SLOT_SAMPLES } from "../core/audio/types.ts";
 
 /** A file that cannot be used, with the reason and what would work. */
 export class AudioFileError extends Error {
@@ -183,9 +183,9 @@ export class MulawTrack {
 
   /** The next 160 bytes (a new array each call; padded with silence at the end). */
   nextFrame(): Uint8Array {
-    const frame = new Uint8Array(FRAME_SAMPLES).fill(0xff);
-    frame.set(this.#bytes.subarray(this.#at, this.#at + FRAME_SAMPLES));
-    this.#at += FRAME_SAMPLES;
+    const frame = new Uint8Array(SLOT_SAMPLES).fill(0xff);
+    frame.set(this.#bytes.subarray(this.#at, this.#at + SLOT_SAMPLES));
+    this.#at += SLOT_SAMPLES;
     return frame;
   }
 }

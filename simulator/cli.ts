@@ -16,7 +16,8 @@ import { AudioFileError, loadAudioFile } from "./audio_file.ts";
 import { formatScenarioList } from "./report.ts";
 import { buildScenarios, isScenarioName, SCENARIO_NAMES } from "./scenarios.ts";
 import { runSimulation, type SimulationOptions } from "./simulation.ts";
-import { isCallSid, SimulatorError } from "./twilio_client.ts";
+import { isCallSid } from "../core/protocol/twilio_messages.ts";
+import { SimulatorError } from "./twilio_client.ts";
 
 const USAGE = `Usage: deno task simulate <scenario> [options]
        deno task simulate --list

@@ -16,11 +16,11 @@
  *
  * @module
  */
+import { SAMPLE_RATE } from "../core/audio/types.ts";
 import { seededRandom } from "./synth.ts";
 
 /** 16-bit full scale: 0 dBov is a square wave of this amplitude. */
 const FULL_SCALE = 32768;
-const SAMPLE_RATE = 8000;
 /** The longest echo delay a line may have, ms (line-facts: 20-250 ms on real calls). */
 export const MAX_ECHO_DELAY_MS = 500;
 

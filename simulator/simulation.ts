@@ -15,24 +15,27 @@
  * @module
  */
 import alawmulaw from "alawmulaw";
+import {
+  isCallSid,
+  MediaMessageFactory,
+  randomSid,
+  type TrackName,
+} from "../core/protocol/twilio_messages.ts";
 import type { SuggestionData } from "../core/protocol/ui_messages.ts";
 import { MAX_MESSAGES_PER_SECOND } from "../server/media_socket.ts";
 import { MulawTrack } from "./audio_file.ts";
 import { PhoneLine } from "./line.ts";
 import { formatStreamTime, formatVerdict } from "./report.ts";
 import type { Scenario } from "./scenarios.ts";
-import { FRAME_MS, SpeechTrack } from "./synth.ts";
+import { SLOT_MS } from "../core/audio/types.ts";
+import { SpeechTrack } from "./synth.ts";
 import {
-  isCallSid,
   joinUrl,
-  MediaMessageFactory,
   openMediaSocket,
   parseStreamTwiml,
   postWebhook,
-  randomSid,
   SimulatorError,
   type StreamInstruction,
-  type TrackName,
   type WebhookTarget,
 } from "./twilio_client.ts";
 import { followCall } from "./ui_feed.ts";
@@ -99,7 +102,7 @@ const MAX_BUFFERED_BYTES = 256 * 1024;
  * The fastest pace, in times real time: 70 % of the server's flood limit (two messages per 20 ms frame),
  * so `speed 0` ("as fast as possible") never trips it.
  */
-export const MAX_SPEED = Math.floor((0.7 * MAX_MESSAGES_PER_SECOND) / (2 * (1000 / FRAME_MS)));
+export const MAX_SPEED = Math.floor((0.7 * MAX_MESSAGES_PER_SECOND) / (2 * (1000 / SLOT_MS)));
 /**
  * Most frames sent at once to catch up after the process stalled (a busy CPU, a GC pause). Owing more is
  * forgotten rather than sent in one burst, so at {@linkcode MAX_SPEED} no second of wall time carries more
@@ -163,14 +166,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const messages = new MediaMessageFactory({ streamSid, callSid, accountSid });
     media.send(messages.connected());
     media.send(messages.start(["inbound", "outbound"], stream.parameters));
-    const frames = Math.ceil(audioMs / FRAME_MS);
+    const frames = Math.ceil(audioMs / SLOT_MS);
     // The scenario's phone line (echo, noise, lost frames) applies to the synthesized voices; a recording
     // already carries the line it was made on.
     const line = options.scenario.line && !agent && !customer ? new PhoneLine(options.scenario.line) : null;
     await playFrames(media, frames, pace, options.signal, mediaClosed.early, (k) => {
       if (line === null) {
         for (const track of ["inbound", "outbound"] as const) {
-          media!.send(messages.media(track, k * FRAME_MS, sourceOf(track).nextFrame()));
+          media!.send(messages.media(track, k * SLOT_MS, sourceOf(track).nextFrame()));
         }
         return;
       }
@@ -179,7 +182,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         const party = track === agentTrack ? 0 : 1;
         // A lost frame is never sent: Twilio's timestamps skip it.
         if (!line.lost[party]) {
-          media!.send(messages.media(track, k * FRAME_MS, alawmulaw.mulaw.encode(heard[party])));
+          media!.send(messages.media(track, k * SLOT_MS, alawmulaw.mulaw.encode(heard[party])));
         }
       }
     });
@@ -275,13 +278,13 @@ async function playFrames(
     }
     // Frames are scheduled on absolute time from the start: a late timer sends the backlog, no drift.
     const now = performance.now();
-    if (((now - started) * speed) / FRAME_MS - next > MAX_CATCH_UP_FRAMES) {
-      started = now - ((next + MAX_CATCH_UP_FRAMES) * FRAME_MS) / speed;
+    if (((now - started) * speed) / SLOT_MS - next > MAX_CATCH_UP_FRAMES) {
+      started = now - ((next + MAX_CATCH_UP_FRAMES) * SLOT_MS) / speed;
     }
-    const due = Math.min(count, Math.floor(((now - started) * speed) / FRAME_MS) + 1);
+    const due = Math.min(count, Math.floor(((now - started) * speed) / SLOT_MS) + 1);
     for (; next < due; next++) send(next);
     while (socket.bufferedAmount > MAX_BUFFERED_BYTES) await sleep(5);
-    await sleep(Math.max(0, started + (next * FRAME_MS) / speed - performance.now()));
+    await sleep(Math.max(0, started + (next * SLOT_MS) / speed - performance.now()));
   }
 }
 

@@ -22,13 +22,8 @@
  */
 import alawmulaw from "alawmulaw";
 import { defaultAnalysisConfig, SYLLABLES_PER_WORD } from "../core/audio/config.ts";
+import { SAMPLE_RATE, SLOT_SAMPLES } from "../core/audio/types.ts";
 
-/** Samples per second of the telephone audio. */
-export const SAMPLE_RATE = 8000;
-/** Samples in one 20 ms Twilio frame. */
-export const FRAME_SAMPLES = 160;
-/** Duration of one frame, ms. */
-export const FRAME_MS = 20;
 /** 16-bit full scale: 0 dBov is a square wave of this amplitude (as in `core/audio/mulaw.ts`). */
 const FULL_SCALE = 32768;
 
@@ -115,7 +110,7 @@ export class SpeechTrack {
   readonly #phrases: Phrase[];
   readonly #random: () => number;
   readonly #hiss: number;
-  readonly #pcm = new Int16Array(FRAME_SAMPLES);
+  readonly #pcm = new Int16Array(SLOT_SAMPLES);
   #nextPhrase = 0;
   #rendered: RenderedPhrase[] = [];
   #sample = 0;
@@ -141,13 +136,13 @@ export class SpeechTrack {
   /** Renders the next 20 ms as 16-bit linear samples (the returned array is reused by the next call). */
   nextPcm(): Int16Array {
     const from = this.#sample;
-    const to = from + FRAME_SAMPLES;
+    const to = from + SLOT_SAMPLES;
     while (this.#nextPhrase < this.#phrases.length && this.#phrases[this.#nextPhrase].startSample < to) {
       this.#rendered.push(renderPhrase(this.#phrases[this.#nextPhrase++], this.#random));
     }
     this.#rendered = this.#rendered.filter((p) => p.startSample + p.samples.length > from);
     const pcm = this.#pcm;
-    for (let i = 0; i < FRAME_SAMPLES; i++) {
+    for (let i = 0; i < SLOT_SAMPLES; i++) {
       let value = this.#hiss === 0 ? 0 : this.#hiss * gaussian(this.#random);
       const t = from + i;
       for (const phrase of this.#rendered) {

@@ -1,6 +1,7 @@
 /**
- * What Twilio puts on the wire, for the simulator: signed form-encoded webhooks, the `<Start><Stream>`
- * TwiML it reads back, and the Media Streams messages it sends on the media WebSocket.
+ * Twilio's side of the HTTP and socket exchanges, for the simulator: signed form-encoded webhooks, the
+ * `<Start><Stream>` TwiML it reads back, and the signed media WebSocket (the messages on it are built by
+ * core/protocol/twilio_messages.ts).
  *
  * Shapes follow Twilio's docs (digest in docs/protocol.md): `track` inside `media`; `sequenceNumber`,
  * `chunk` and `timestamp` are strings; one timestamp base shared by both tracks; per-track chunk counters;
@@ -9,20 +10,6 @@
  * @module
  */
 import { signTwilioRequest } from "../core/twilio/signature.ts";
-
-/** A Twilio media track name. */
-export type TrackName = "inbound" | "outbound";
-
-/** A random Twilio-style SID: the two-letter prefix and 32 lowercase hex digits. */
-export function randomSid(prefix: "CA" | "MZ" | "AC"): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Whether `sid` is a Call SID ("CA" + 32 hex digits). */
-export function isCallSid(sid: string): boolean {
-  return /^CA[0-9a-fA-F]{32}$/.test(sid);
-}
 
 /** A failed exchange with the server, with what to check in the message. */
 export class SimulatorError extends Error {
@@ -129,80 +116,6 @@ function decodeXml(text: string): string {
     if (entity.startsWith("#")) return String.fromCodePoint(parseInt(entity.slice(1), 10));
     return NAMED_ENTITIES[entity] ?? whole;
   });
-}
-
-/** The ids of one media stream. */
-export interface StreamIds {
-  streamSid: string;
-  callSid: string;
-  accountSid: string;
-}
-
-/**
- * Builds the JSON text frames Twilio sends on the media socket, with its counters: one `sequenceNumber`
- * across all messages after `connected`, one `chunk` counter per track.
- */
-export class MediaMessageFactory {
-  readonly #ids: StreamIds;
-  #sequence = 0;
-  readonly #chunks: Record<TrackName, number> = { inbound: 0, outbound: 0 };
-
-  constructor(ids: StreamIds) {
-    this.#ids = ids;
-  }
-
-  /** `connected`: the first message, without a stream SID or sequence number. */
-  connected(): string {
-    return JSON.stringify({ event: "connected", protocol: "Call", version: "1.0.0" });
-  }
-
-  /** `start`, with the `<Parameter>`s of the TwiML as `customParameters`. */
-  start(tracks: TrackName[], customParameters: Record<string, string>): string {
-    const { streamSid, callSid, accountSid } = this.#ids;
-    return JSON.stringify({
-      event: "start",
-      sequenceNumber: this.#nextSequence(),
-      streamSid,
-      start: {
-        accountSid,
-        streamSid,
-        callSid,
-        tracks,
-        customParameters,
-        mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
-      },
-    });
-  }
-
-  /** `media`: one frame of μ-law bytes of `track`, stamped `timestampMs` after the stream start. */
-  media(track: TrackName, timestampMs: number, mulaw: Uint8Array): string {
-    return JSON.stringify({
-      event: "media",
-      sequenceNumber: this.#nextSequence(),
-      streamSid: this.#ids.streamSid,
-      media: {
-        track,
-        chunk: String(++this.#chunks[track]),
-        timestamp: String(Math.round(timestampMs)),
-        payload: mulaw.toBase64(),
-      },
-    });
-  }
-
-  /** `stop`: the call is over. */
-  stop(): string {
-    const { streamSid, callSid, accountSid } = this.#ids;
-    return JSON.stringify({
-      event: "stop",
-      sequenceNumber: this.#nextSequence(),
-      streamSid,
-      stop: { accountSid, callSid },
-    });
-  }
-
-  #nextSequence(): string {
-    return String(++this.#sequence);
-  }
 }
 
 /**

@@ -17,13 +17,13 @@ import { createLogger } from "../core/log.ts";
 import type { SuggestionData } from "../core/protocol/ui_messages.ts";
 import { type RunningServer, startServer } from "../server/start.ts";
 import { buildScenarios, type Scenario, type ScenarioName } from "../simulator/scenarios.ts";
-import { FRAME_MS, seededRandom, SpeechTrack } from "../simulator/synth.ts";
+import { SLOT_MS } from "../core/audio/types.ts";
+import { seededRandom, SpeechTrack } from "../simulator/synth.ts";
+import { MediaMessageFactory, randomSid } from "../core/protocol/twilio_messages.ts";
 import {
-  MediaMessageFactory,
   openMediaSocket,
   parseStreamTwiml,
   postWebhook,
-  randomSid,
   type WebhookTarget,
 } from "../simulator/twilio_client.ts";
 import { judgeTips } from "../simulator/verdict.ts";
@@ -224,7 +224,7 @@ async function playCall(
     media.send(messages.start(["inbound", "outbound"], stream.parameters));
     const agent = new SpeechTrack(scenario.agent, { seed: 3 });
     const customer = new SpeechTrack(scenario.customer, { seed: 4 });
-    const frames = Math.ceil(scenario.durationMs / FRAME_MS);
+    const frames = Math.ceil(scenario.durationMs / SLOT_MS);
     const cutAt = FULL_AUDIO.has(fault) ? frames : Math.floor(frames * (0.3 + 0.6 * random()));
     const pageDropAt = Math.floor(frames * 0.4);
     const pageBackAt = Math.floor(frames * 0.55);
@@ -232,15 +232,15 @@ async function playCall(
     const started = performance.now();
     for (let k = 0; k < cutAt && media.readyState === WebSocket.OPEN; k++) {
       if (performance.now() > deadline + 30_000) throw new Error("soak budget exceeded");
-      media.send(messages.media("outbound", k * FRAME_MS, agent.nextFrame()));
-      media.send(messages.media("inbound", k * FRAME_MS, customer.nextFrame()));
-      outcome.audioMs = (k + 1) * FRAME_MS;
+      media.send(messages.media("outbound", k * SLOT_MS, agent.nextFrame()));
+      media.send(messages.media("inbound", k * SLOT_MS, customer.nextFrame()));
+      outcome.audioMs = (k + 1) * SLOT_MS;
       if (fault === "page_drops" && k === pageDropAt) page.close();
       if (fault === "page_drops" && k === pageBackAt) {
         page = await openPage();
         pageCameBack = true;
       }
-      const ahead = started + (k * FRAME_MS) / speed - performance.now();
+      const ahead = started + (k * SLOT_MS) / speed - performance.now();
       if (ahead > 2 || k % 50 === 49) await sleep(Math.max(0, ahead));
     }
     const mediaClosed = new Promise((resolve) => media!.addEventListener("close", resolve, { once: true }));

@@ -5,10 +5,12 @@
  * @module
  */
 
+/** Samples per second of telephone audio (Twilio's 8 kHz μ-law). */
+export const SAMPLE_RATE = 8000;
 /** Duration of one analysis slot (one Twilio frame), in milliseconds. */
 export const SLOT_MS = 20;
 /** μ-law samples in one 20 ms slot at 8 kHz. */
-export const SLOT_SAMPLES = 160;
+export const SLOT_SAMPLES = (SAMPLE_RATE * SLOT_MS) / 1000;
 
 /**
  * What one 20 ms slot of one track yields.

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import type { TrackName } from "../config.ts";
+import type { TrackName } from "./twilio_messages.ts";
 import { MAX_PAYLOAD_CHARS } from "./twilio_messages.ts";
 
 const HEAD = '{"event":"media","sequenceNumber":"';

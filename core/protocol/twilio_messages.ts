@@ -1,5 +1,6 @@
 /**
- * Twilio Media Streams messages (what Twilio sends on the media WebSocket), validated with zod.
+ * Twilio Media Streams messages (what Twilio sends on the media WebSocket): the schemas the server validates
+ * them with, and the builders the simulator, the tests and the bench write them with.
  *
  * Facts that shape these schemas (see docs/protocol.md): `track` sits inside `media`; `sequenceNumber`,
  * `chunk` and `timestamp` are strings; `timestamp` is milliseconds since the stream started, shared by
@@ -18,6 +19,11 @@ const DigitString = z.string().regex(DIGITS, "must be a string of digits");
 /** Longest base64 payload: it decodes to at most {@linkcode MAX_MEDIA_BYTES}. */
 export const MAX_PAYLOAD_CHARS = Math.ceil(MAX_MEDIA_BYTES / 3) * 4;
 
+/** Twilio's names for the two sides of a call's audio. */
+export const TRACK_NAMES = ["inbound", "outbound"] as const;
+/** A Twilio media track name. */
+export type TrackName = typeof TRACK_NAMES[number];
+
 export const ConnectedMessageSchema = z.object({
   event: z.literal("connected"),
   protocol: z.string(),
@@ -32,7 +38,7 @@ export const StartMessageSchema = z.object({
     accountSid: z.string().max(64),
     streamSid: z.string().max(64),
     callSid: z.string().min(1).max(64),
-    tracks: z.array(z.enum(["inbound", "outbound"])).min(1),
+    tracks: z.array(z.enum(TRACK_NAMES)).min(1),
     customParameters: z.record(z.string(), z.string()).default({}),
     mediaFormat: z.object({
       encoding: z.literal("audio/x-mulaw", { error: "only audio/x-mulaw is supported" }),
@@ -47,7 +53,7 @@ export const MediaMessageSchema = z.object({
   sequenceNumber: DigitString,
   streamSid: z.string().max(64),
   media: z.object({
-    track: z.enum(["inbound", "outbound"]),
+    track: z.enum(TRACK_NAMES),
     chunk: DigitString,
     timestamp: DigitString,
     /** Base64 μ-law; the length cap keeps a decoded frame within {@linkcode MAX_MEDIA_BYTES}. */
@@ -122,4 +128,120 @@ export function parseTwilioMessage(text: string): ParseResult {
     return { ok: false, error: `${where}: ${issue.message}` };
   }
   return { ok: true, message: result.data };
+}
+
+/**
+ * A random Twilio-style SID: the two-letter prefix and 32 lowercase hex digits. With `tag`, the first 8 of
+ * them are `tag` in hex, so that a load generator's call can be found in the server's log.
+ */
+export function randomSid(prefix: "CA" | "MZ" | "AC", tag?: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(tag === undefined ? 16 : 12));
+  const head = tag === undefined ? "" : tag.toString(16).padStart(8, "0");
+  return prefix + head + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Whether `sid` is a Call SID ("CA" + 32 hex digits). */
+export function isCallSid(sid: string): boolean {
+  return /^CA[0-9a-fA-F]{32}$/.test(sid);
+}
+
+/** The ids of one media stream. */
+export interface StreamIds {
+  streamSid: string;
+  callSid: string;
+  accountSid: string;
+}
+
+/** `connected`: the first message on every media socket, without a stream SID or sequence number. */
+export function connectedMessage(): string {
+  return `{"event":"connected","protocol":"Call","version":"1.0.0"}`;
+}
+
+/** `start`, with the `<Parameter>`s of the TwiML as `customParameters`. */
+export function startMessage(
+  ids: StreamIds,
+  sequence: number,
+  tracks: readonly TrackName[],
+  customParameters: Record<string, string>,
+): string {
+  const { streamSid, callSid, accountSid } = ids;
+  return JSON.stringify({
+    event: "start",
+    sequenceNumber: String(sequence),
+    streamSid,
+    start: {
+      accountSid,
+      streamSid,
+      callSid,
+      tracks,
+      customParameters,
+      mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
+    },
+  });
+}
+
+/**
+ * `media`: one frame of `track`, its base64 μ-law `payload` stamped `timestampMs` after the stream start.
+ * Written as a template (every field is digits, a SID or base64, none needs escaping): the bench sends
+ * thousands a second.
+ */
+export function mediaMessage(
+  streamSid: string,
+  sequence: number,
+  track: TrackName,
+  chunk: number,
+  timestampMs: number,
+  payload: string,
+): string {
+  return `{"event":"media","sequenceNumber":"${sequence}","streamSid":"${streamSid}",` +
+    `"media":{"track":"${track}","chunk":"${chunk}","timestamp":"${timestampMs}","payload":"${payload}"}}`;
+}
+
+/** `stop`: the call is over. */
+export function stopMessage(ids: StreamIds, sequence: number): string {
+  return JSON.stringify({
+    event: "stop",
+    sequenceNumber: String(sequence),
+    streamSid: ids.streamSid,
+    stop: { accountSid: ids.accountSid, callSid: ids.callSid },
+  });
+}
+
+/**
+ * The messages of one media stream with Twilio's counters: one `sequenceNumber` across all messages after
+ * `connected`, one `chunk` counter per track.
+ */
+export class MediaMessageFactory {
+  readonly ids: StreamIds;
+  #sequence = 0;
+  readonly #chunks: Record<TrackName, number> = { inbound: 0, outbound: 0 };
+
+  constructor(ids: StreamIds) {
+    this.ids = ids;
+  }
+
+  connected(): string {
+    return connectedMessage();
+  }
+
+  start(tracks: readonly TrackName[], customParameters: Record<string, string>): string {
+    return startMessage(this.ids, ++this.#sequence, tracks, customParameters);
+  }
+
+  /** `media` of `mulaw` bytes; the timestamp is rounded to whole milliseconds as Twilio sends it. */
+  media(track: TrackName, timestampMs: number, mulaw: Uint8Array): string {
+    const chunk = ++this.#chunks[track];
+    return mediaMessage(
+      this.ids.streamSid,
+      ++this.#sequence,
+      track,
+      chunk,
+      Math.round(timestampMs),
+      mulaw.toBase64(),
+    );
+  }
+
+  stop(): string {
+    return stopMessage(this.ids, ++this.#sequence);
+  }
 }

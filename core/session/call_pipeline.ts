@@ -26,7 +26,7 @@ import { type BufferLease, type BufferPool, freshBuffers } from "../buffers.ts";
 import { type CoachingConfig, defaultCoachingConfig } from "../coaching/config.ts";
 import { CoachingEngine } from "../coaching/engine.ts";
 import type { Suggestion } from "../coaching/types.ts";
-import type { TrackName } from "../config.ts";
+import type { TrackName } from "../protocol/twilio_messages.ts";
 import type { MetricsData, PartyMetrics, SuggestionType } from "../protocol/ui_messages.ts";
 import { defaultSessionConfig, type SessionConfig } from "./config.ts";
 

@@ -9,7 +9,7 @@ import type { AnalysisConfig } from "../audio/config.ts";
 import type { BufferPool } from "../buffers.ts";
 import type { CoachingConfig } from "../coaching/config.ts";
 import type { Suggestion } from "../coaching/types.ts";
-import type { TrackName } from "../config.ts";
+import type { TrackName } from "../protocol/twilio_messages.ts";
 import type { Logger } from "../log.ts";
 import type {
   MetricsData,

@@ -15,7 +15,7 @@
 import type { AnalysisConfig } from "../audio/config.ts";
 import { BufferPool } from "../buffers.ts";
 import type { CoachingConfig } from "../coaching/config.ts";
-import type { TrackName } from "../config.ts";
+import type { TrackName } from "../protocol/twilio_messages.ts";
 import type { Logger } from "../log.ts";
 import type { ServerMessage, SessionSnapshot } from "../protocol/ui_messages.ts";
 import { CallSession, type EndReason, type PipelineFactory, SessionStateError } from "./call_session.ts";

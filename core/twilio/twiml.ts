@@ -9,7 +9,7 @@
  * @module
  */
 import twilio from "twilio";
-import type { TrackName } from "../config.ts";
+import type { TrackName } from "../protocol/twilio_messages.ts";
 
 /** How long a lone caller may talk to themselves, in seconds. */
 export const LONE_CALLER_PAUSE_S = 600;

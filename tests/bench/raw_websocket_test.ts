@@ -7,12 +7,13 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { connectedMessage, mediaMessage } from "../../core/protocol/twilio_messages.ts";
 import { signTwilioRequest } from "../../core/twilio/signature.ts";
 import { streamToken } from "../../core/twilio/stream_token.ts";
 import { mediaStreamUrl } from "../../core/twilio/twiml.ts";
 import { MediaFrameEncoder, RawTwilioCall } from "../../bench/raw_twilio_call.ts";
 import { acceptFor, maskInPlace, OPCODE, RawWebSocket } from "../../bench/raw_websocket.ts";
-import { connectedMessage, mediaMessage, type PayloadSet, startMessage } from "../../bench/twilio_call.ts";
+import { benchStartMessage, type PayloadSet } from "../../bench/twilio_call.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -216,7 +217,7 @@ Deno.test("Raw WebSocket - handshake, one write of masked frames that decode to 
   const mid = "y".repeat(300); // 16-bit length form
   const expected = [
     connectedMessage(),
-    startMessage({ callSid, streamSid }, 1, "token", 1234.5),
+    benchStartMessage({ callSid, streamSid }, 1, "token", 1234.5),
     mediaMessage(streamSid, 2, "outbound", 1, 0, "QUJD"),
     mediaMessage(streamSid, 3, "inbound", 1, 0, "REVG"),
     mediaMessage(streamSid, 123456, "outbound", 99999, 1999980, "QUJD".repeat(54)),

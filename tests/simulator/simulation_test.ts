@@ -9,7 +9,8 @@ import { silentLogger } from "../../core/log.ts";
 import { type RunningServer, startServer } from "../../server/start.ts";
 import { buildScenarios, SCENARIO_NAMES } from "../../simulator/scenarios.ts";
 import { runSimulation, type SimulationOptions, type SimulationResult } from "../../simulator/simulation.ts";
-import { isCallSid, SimulatorError } from "../../simulator/twilio_client.ts";
+import { isCallSid } from "../../core/protocol/twilio_messages.ts";
+import { SimulatorError } from "../../simulator/twilio_client.ts";
 
 async function withServer<T>(
   env: Record<string, string>,

@@ -8,7 +8,7 @@ import { silentLogger } from "../../core/log.ts";
 import { startServer } from "../../server/start.ts";
 import { buildScenarios } from "../../simulator/scenarios.ts";
 import { MAX_SPEED, runSimulation, type SimulationResult } from "../../simulator/simulation.ts";
-import { FRAME_MS } from "../../simulator/synth.ts";
+import { SLOT_MS } from "../../core/audio/types.ts";
 
 Deno.test("Speed - --speed 10 gives the tips of --speed 0 (same types, stream times within one slot)", async () => {
   const server = await startServer(loadConfig({ PORT: "0", LOG_LEVEL: "error" }), {
@@ -44,7 +44,7 @@ Deno.test("Speed - --speed 10 gives the tips of --speed 0 (same types, stream ti
     ten.result.tips.forEach((tip, i) => {
       const other = full.result.tips[i];
       assert.ok(
-        Math.abs(tip.stream_ms - other.stream_ms) <= FRAME_MS,
+        Math.abs(tip.stream_ms - other.stream_ms) <= SLOT_MS,
         `${tip.type} at ${tip.stream_ms} ms at speed 10, ${other.stream_ms} ms at speed 0`,
       );
     });

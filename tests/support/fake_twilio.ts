@@ -5,14 +5,22 @@
  * @module
  */
 import alawmulaw from "alawmulaw";
+import {
+  MediaMessageFactory,
+  randomSid,
+  TRACK_NAMES,
+  type TrackName,
+} from "../../core/protocol/twilio_messages.ts";
 import type { ServerMessage } from "../../core/protocol/ui_messages.ts";
 import { signTwilioRequest } from "../../core/twilio/signature.ts";
 import type { RunningServer } from "../../server/start.ts";
 
+/** The account the tests' calls belong to. */
+export const TEST_ACCOUNT_SID = "AC" + "0".repeat(32);
+
 /** A random, well-formed CallSid. */
 export function newCallSid(): string {
-  const hex = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0"));
-  return "CA" + hex.join("");
+  return randomSid("CA");
 }
 
 /** POSTs a form to `path` signed with `token` over the server's public URL (or with `signature`). */
@@ -67,59 +75,41 @@ export function closed(socket: WebSocket): Promise<CloseEvent> {
   );
 }
 
-/** Twilio's side of one media stream. */
+/** Twilio's side of one media stream: the shared message builders on a test's socket. */
 export class MediaStream {
-  #sequence = 0;
-  #chunks = { inbound: 0, outbound: 0 };
-  readonly streamSid = "MZ" + crypto.randomUUID().replaceAll("-", "");
+  readonly streamSid = randomSid("MZ");
+  readonly #messages: MediaMessageFactory;
 
-  constructor(readonly socket: WebSocket, readonly callSid: string) {}
+  constructor(readonly socket: WebSocket, readonly callSid: string) {
+    this.#messages = new MediaMessageFactory({
+      streamSid: this.streamSid,
+      callSid,
+      accountSid: TEST_ACCOUNT_SID,
+    });
+  }
 
+  /**
+   * Sends a message as JSON. Every message of the stream goes through here as an object, so a test can
+   * replace it to record, reshape or mutate what Twilio would send.
+   */
   send(message: unknown): void {
     this.socket.send(JSON.stringify(message));
   }
 
   connected(): void {
-    this.send({ event: "connected", protocol: "Call", version: "1.0.0" });
+    this.send(JSON.parse(this.#messages.connected()));
   }
 
   start(customParameters: Record<string, string>): void {
-    this.send({
-      event: "start",
-      sequenceNumber: String(++this.#sequence),
-      streamSid: this.streamSid,
-      start: {
-        accountSid: "AC" + "0".repeat(32),
-        streamSid: this.streamSid,
-        callSid: this.callSid,
-        tracks: ["inbound", "outbound"],
-        customParameters,
-        mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
-      },
-    });
+    this.send(JSON.parse(this.#messages.start(TRACK_NAMES, customParameters)));
   }
 
-  media(track: "inbound" | "outbound", timestampMs: number, mulaw: Uint8Array): void {
-    this.send({
-      event: "media",
-      sequenceNumber: String(++this.#sequence),
-      streamSid: this.streamSid,
-      media: {
-        track,
-        chunk: String(++this.#chunks[track]),
-        timestamp: String(timestampMs),
-        payload: mulaw.toBase64(),
-      },
-    });
+  media(track: TrackName, timestampMs: number, mulaw: Uint8Array): void {
+    this.send(JSON.parse(this.#messages.media(track, timestampMs, mulaw)));
   }
 
   stop(): void {
-    this.send({
-      event: "stop",
-      sequenceNumber: String(++this.#sequence),
-      streamSid: this.streamSid,
-      stop: { accountSid: "AC" + "0".repeat(32), callSid: this.callSid },
-    });
+    this.send(JSON.parse(this.#messages.stop()));
   }
 }
 

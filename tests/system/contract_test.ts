@@ -10,7 +10,8 @@ import { mediaStreamUrl } from "../../core/twilio/twiml.ts";
 import type { RunningServer } from "../../server/start.ts";
 import { TERMINAL_CALL_STATUSES } from "../../routes/webhooks.ts";
 import { buildScenarios } from "../../simulator/scenarios.ts";
-import { FRAME_MS, SpeechTrack } from "../../simulator/synth.ts";
+import { SLOT_MS } from "../../core/audio/types.ts";
+import { SpeechTrack } from "../../simulator/synth.ts";
 import {
   answerCall,
   closed,
@@ -49,7 +50,7 @@ async function startStream(server: RunningServer, callSid: string, parameters?: 
 
 /** `ms` of both tracks from `fromMs`: a quiet tone for the agent, silence for the customer. */
 function sendAudio(stream: MediaStream, fromMs: number, ms: number) {
-  for (let t = fromMs; t < fromMs + ms; t += FRAME_MS) {
+  for (let t = fromMs; t < fromMs + ms; t += SLOT_MS) {
     stream.media("outbound", t, toneFrame(0.05, t * 8));
     stream.media("inbound", t, toneFrame(0));
   }
@@ -257,7 +258,7 @@ Deno.test("Contract - a session opened by the media start alone (no voice webhoo
     const scenario = buildScenarios(server.config.coaching).loud;
     const agent = new SpeechTrack(scenario.agent, { seed: 11 });
     const customer = new SpeechTrack(scenario.customer, { seed: 22 });
-    for (let t = 0; t < scenario.durationMs; t += FRAME_MS) {
+    for (let t = 0; t < scenario.durationMs; t += SLOT_MS) {
       stream.media("inbound", t, agent.nextFrame());
       stream.media("outbound", t, customer.nextFrame());
     }

@@ -2,8 +2,11 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   asValidMedia,
+  isCallSid,
+  MediaMessageFactory,
   MediaMessageSchema,
   parseTwilioMessage,
+  randomSid,
   TwilioMessageSchema,
 } from "../../../core/protocol/twilio_messages.ts";
 
@@ -187,4 +190,56 @@ Deno.test("Twilio messages - a bad media message still gets zod's reason", () =>
     if (!result.ok) assert.match(result.error, reason);
     assert.equal(TwilioMessageSchema.safeParse(JSON.parse(text)).success, false);
   }
+});
+
+const ids = { streamSid: randomSid("MZ"), callSid: randomSid("CA"), accountSid: randomSid("AC") };
+
+Deno.test("Twilio messages - SIDs have the prefix and 32 hex digits", () => {
+  assert.match(randomSid("CA"), /^CA[0-9a-f]{32}$/);
+  assert.match(randomSid("MZ"), /^MZ[0-9a-f]{32}$/);
+  assert.notEqual(randomSid("CA"), randomSid("CA"));
+  assert.match(randomSid("CA", 0x2a), /^CA0000002a[0-9a-f]{24}$/);
+  assert.equal(isCallSid(randomSid("CA")), true);
+  assert.equal(isCallSid("CA123"), false);
+  assert.equal(isCallSid(randomSid("MZ")), false);
+});
+
+Deno.test("Twilio messages - built messages have Twilio's shapes and pass the server's schemas", () => {
+  const factory = new MediaMessageFactory(ids);
+  const frame = Uint8Array.from({ length: 160 }, (_, i) => i);
+  const texts = [
+    factory.connected(),
+    factory.start(["inbound", "outbound"], { token: "abc", agent_track: "outbound" }),
+    factory.media("inbound", 0, frame),
+    factory.media("outbound", 0, frame),
+    factory.media("inbound", 20, frame),
+    factory.stop(),
+  ];
+  for (const text of texts) assert.ok(parseTwilioMessage(text).ok, text.slice(0, 100));
+  const [connected, start, in0, out0, in1, stop] = texts.map((text) => JSON.parse(text));
+
+  assert.deepEqual(connected, { event: "connected", protocol: "Call", version: "1.0.0" });
+  assert.equal(start.sequenceNumber, "1");
+  assert.deepEqual(start.start, {
+    accountSid: ids.accountSid,
+    streamSid: ids.streamSid,
+    callSid: ids.callSid,
+    tracks: ["inbound", "outbound"],
+    customParameters: { token: "abc", agent_track: "outbound" },
+    mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
+  });
+  // track INSIDE media; sequenceNumber, chunk and timestamp are strings; chunks count per track.
+  assert.equal(in0.track, undefined);
+  assert.deepEqual(
+    [in0, out0, in1].map((m) => [m.sequenceNumber, m.media.track, m.media.chunk, m.media.timestamp]),
+    [["2", "inbound", "1", "0"], ["3", "outbound", "1", "0"], ["4", "inbound", "2", "20"]],
+  );
+  assert.equal(in0.streamSid, ids.streamSid);
+  assert.deepEqual(Uint8Array.fromBase64(in0.media.payload), frame);
+  assert.deepEqual(stop, {
+    event: "stop",
+    sequenceNumber: "5",
+    streamSid: ids.streamSid,
+    stop: { accountSid: ids.accountSid, callSid: ids.callSid },
+  });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Suggestion } from "../../../core/coaching/types.ts";
-import type { TrackName } from "../../../core/config.ts";
+import type { TrackName } from "../../../core/protocol/twilio_messages.ts";
 import type { MetricsData } from "../../../core/protocol/ui_messages.ts";
 import { CallPipeline } from "../../../core/session/call_pipeline.ts";
 import { BufferPool } from "../../../core/buffers.ts";

@@ -5,13 +5,13 @@
  *
  * @module
  */
+import { SLOT_MS } from "../../../core/audio/types.ts";
 import { signTwilioRequest } from "../../../core/twilio/signature.ts";
 import type { RunningServer } from "../../../server/start.ts";
 import { answerCall, MediaStream, newCallSid, openSocket } from "../../support/fake_twilio.ts";
 
 const FIXTURES = new URL("../../fixtures/speech/", import.meta.url);
 const BYTES_PER_MS = 8; // 8 kHz μ-law, one byte per sample
-const FRAME_MS = 20;
 const MULAW_SILENCE = 0xff;
 
 /** One clip of the script: who speaks, which fixture (`tests/fixtures/speech/{clip}.ulaw`), from when. */
@@ -69,17 +69,17 @@ export class ScriptedCall {
     const stepMs = 200;
     while (this.#sentMs < end) {
       const stepEnd = Math.min(end, this.#sentMs + stepMs);
-      for (let t = this.#sentMs; t < stepEnd; t += FRAME_MS) {
+      for (let t = this.#sentMs; t < stepEnd; t += SLOT_MS) {
         const from = t * BYTES_PER_MS;
         this.stream.media(
           this.agentTrack,
           t,
-          this.audio.agent.subarray(from, from + FRAME_MS * BYTES_PER_MS),
+          this.audio.agent.subarray(from, from + SLOT_MS * BYTES_PER_MS),
         );
         this.stream.media(
           customerTrack,
           t,
-          this.audio.customer.subarray(from, from + FRAME_MS * BYTES_PER_MS),
+          this.audio.customer.subarray(from, from + SLOT_MS * BYTES_PER_MS),
         );
       }
       this.#sentMs = stepEnd;
