@@ -5,7 +5,7 @@
  * were not in that HTML. The browser has no twind runtime, so the CSS for all of them must already be in the
  * inlined <style>; rendering the real components here (not a hand-written class list) keeps it complete.
  */
-import { SUGGESTION_TYPES, type SuggestionData } from "../core/protocol/ui_messages.ts";
+import { type SuggestionData, SuggestionTypeSchema } from "../core/protocol/ui_messages.ts";
 import { EMPTY_METERS, type MeterDisplay, type MeterTargets } from "../islands/meter_display.ts";
 import { CallBar, SwitchOffer } from "./call_bar.tsx";
 import { CallCustomer, CallCustomerPanel, CLICK_TO_CALL_SAMPLE_STATES } from "./click_to_call.tsx";
@@ -19,7 +19,7 @@ const SEVERITIES = ["low", "medium", "high"] as const;
 const TARGETS: MeterTargets = { paceWpm: { min: 110, max: 160 }, levelDb: { min: -38, max: -16 } };
 
 /** One tip of every type, with each severity in turn. */
-const TIPS: TipView[] = SUGGESTION_TYPES.map((type, i) => {
+const TIPS: TipView[] = SuggestionTypeSchema.options.map((type, i) => {
   const data: SuggestionData = {
     id: String(i + 1),
     type,

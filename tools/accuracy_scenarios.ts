@@ -9,9 +9,10 @@
  * @module
  */
 import { SLOT_MS, SLOT_SAMPLES } from "../core/audio/types.ts";
-import type { Suggestion } from "../core/coaching/types.ts";
-import { type MetricsData, SUGGESTION_TYPES } from "../core/protocol/ui_messages.ts";
+import { type Suggestion, SUGGESTION_TYPES } from "../core/coaching/types.ts";
+import type { MetricsData } from "../core/protocol/ui_messages.ts";
 import { CallPipeline } from "../core/session/call_pipeline.ts";
+import { metricsData } from "../core/session/page_messages.ts";
 import { type LineConditions, PhoneLine } from "../simulator/line.ts";
 import {
   cutSegments,
@@ -22,14 +23,8 @@ import {
   timeStretch,
   TrackTimeline,
 } from "./scenario_audio.ts";
-import {
-  type ClipSpec,
-  EXPECT_SLACK_MS,
-  LINES,
-  type Scenario,
-  SCENARIOS,
-  type StepPoint,
-} from "./scenarios.ts";
+import { EXPECT_SLACK_MS, type Party } from "../simulator/scenarios.ts";
+import { type ClipSpec, LINES, type Scenario, SCENARIOS, type StepPoint } from "./scenarios.ts";
 
 /** Outcome of one scenario. */
 export interface ScenarioAccuracy {
@@ -97,7 +92,7 @@ function clipAudio(clips: Map<string, FixtureClip>, spec: ClipSpec): Float32Arra
 
 /** Lays the scenario's steps out on two tracks (see `scenarios.ts` for the step timing rules). */
 export function buildScenarioAudio(scenario: Scenario, clips: Map<string, FixtureClip>): ScenarioAudio {
-  const placed: { party: "agent" | "customer"; at: number; pcm: Float32Array; gainDb: number }[] = [];
+  const placed: { party: Party; at: number; pcm: Float32Array; gainDb: number }[] = [];
   let end = scenario.leadMs;
   let mainStart = scenario.leadMs;
   const points = new Map<StepPoint, number>();
@@ -165,7 +160,9 @@ export function playScenario(
   const pipeline = new CallPipeline({
     agentTrack: "outbound",
     onSuggestion: (suggestion) => tips.push(suggestion),
-    onMetrics: ({ agent }) => {
+    // As the page reads them (whole WPM).
+    onMetrics: (metrics) => {
+      const { agent } = metricsData(metrics);
       if (!agent.speaking || agent.wpm === null) return;
       // The first readings rest on two or three seconds of speech and a few syllables: the range starts once
       // the agent has talked for about five seconds (twenty 4 Hz ticks).
@@ -185,7 +182,7 @@ export function playScenario(
     }
   }
   pipeline.flush();
-  return { tips, final: pipeline.metrics(), agentWpm };
+  return { tips, final: metricsData(pipeline.metrics()), agentWpm };
 }
 
 /** The windows of a scenario's expected tips. */

@@ -19,6 +19,7 @@
 import { defaultCoachingConfig as config } from "../core/coaching/config.ts";
 import type { SuggestionType } from "../core/protocol/ui_messages.ts";
 import { ECHO_LINE, type LineConditions, SPEAKERPHONE_LINE } from "../simulator/line.ts";
+import type { Party } from "../simulator/scenarios.ts";
 import { seededRandom } from "../simulator/synth.ts";
 
 /** Which fixture audio a step plays, and how it is altered. */
@@ -38,7 +39,7 @@ export interface ClipSpec {
 
 /** One placement of a clip on one party's track. */
 export interface Step extends ClipSpec {
-  party: "agent" | "customer";
+  party: Party;
   /** Name to refer to the step from an expected tip's window. */
   id?: string;
   /** Gap after the end of everything placed so far (ms). */
@@ -52,7 +53,7 @@ export type StepPoint = `${string}.${"start" | "end"}`;
 
 /**
  * A tip the scenario must produce between `from` + `afterMs` (its hold cannot have passed before) and
- * `to` + {@linkcode EXPECT_SLACK_MS}.
+ * `to` + `EXPECT_SLACK_MS` (the simulator's scenarios allow the same).
  */
 export interface ExpectedTip {
   type: SuggestionType;
@@ -60,9 +61,6 @@ export interface ExpectedTip {
   afterMs?: number;
   to: StepPoint;
 }
-
-/** How long after its window an expected tip may still arrive (holds that run on over a pause). */
-export const EXPECT_SLACK_MS = 2_000;
 
 /** A scripted call and the tips it should (and only should) produce, each inside its window. */
 export interface Scenario {

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { Severity, SuggestionType } from "../protocol/ui_messages.ts";
+import type { Severity, SuggestionType } from "./types.ts";
 import type { CoachingConfig } from "./config.ts";
 import type { ConversationState } from "./conversation.ts";
 

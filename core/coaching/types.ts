@@ -3,7 +3,24 @@
  *
  * @module
  */
-import type { Severity, SuggestionType } from "../protocol/ui_messages.ts";
+
+/** The coaching tips the rule engine can give. */
+export const SUGGESTION_TYPES = [
+  "SPEAKING_TOO_FAST",
+  "SPEAKING_TOO_SLOW",
+  "SPEAKING_TOO_LOUD",
+  "SPEAKING_TOO_SOFT",
+  "INTERRUPTING_CUSTOMER",
+  "TOO_MUCH_SILENCE",
+  "CONTINUOUS_SPEAKING",
+  "CUSTOMER_RAISED_VOICE",
+  "TALK_RATIO_HIGH",
+] as const;
+export type SuggestionType = (typeof SUGGESTION_TYPES)[number];
+
+/** How much a tip matters: its colour and icon on the page, and which tip may replace which. */
+export const SEVERITIES = ["low", "medium", "high"] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 /** A coaching tip as the engine emits it (stream time only; the session adds wall time). */
 export interface Suggestion {

@@ -1,30 +1,21 @@
 /**
  * Messages on the agent-page WebSocket (`/ws/ui` and `/ws/ui/{session_id}`).
  *
- * Defined once here and imported by both the server (`routes/`) and the island (`islands/`), so the two
+ * Defined once here and imported by both the server (`server/`) and the island (`islands/`), so the two
  * sides cannot drift. Every message that crosses the socket is validated with these schemas.
  * The wire format is documented in `docs/protocol.md`.
  *
  * @module
  */
 import { z } from "zod";
+import { SEVERITIES, SUGGESTION_TYPES } from "../coaching/types.ts";
+import { TRACK_NAMES } from "./twilio_messages.ts";
 
-/** The coaching tips the rule engine can give. */
-export const SUGGESTION_TYPES = [
-  "SPEAKING_TOO_FAST",
-  "SPEAKING_TOO_SLOW",
-  "SPEAKING_TOO_LOUD",
-  "SPEAKING_TOO_SOFT",
-  "INTERRUPTING_CUSTOMER",
-  "TOO_MUCH_SILENCE",
-  "CONTINUOUS_SPEAKING",
-  "CUSTOMER_RAISED_VOICE",
-  "TALK_RATIO_HIGH",
-] as const;
+/** The tips and severities are the rule engine's (core/coaching/types.ts); the page names them alike. */
 export const SuggestionTypeSchema = z.enum(SUGGESTION_TYPES);
 export type SuggestionType = z.infer<typeof SuggestionTypeSchema>;
 
-export const SeveritySchema = z.enum(["low", "medium", "high"]);
+export const SeveritySchema = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof SeveritySchema>;
 
 /** Live measurements of one party. `wpm` is null until there is enough speech to tell. */
@@ -95,7 +86,7 @@ export const SessionSnapshotSchema = z.object({
   /** Wall-clock time the session was created, ISO 8601. */
   started_at: z.string(),
   /** Which Twilio track carries the agent for this call. */
-  agent_track: z.enum(["inbound", "outbound"]),
+  agent_track: z.enum(TRACK_NAMES),
   customer_last4: CustomerLast4Schema,
   metrics: MetricsDataSchema.nullable(),
   /** Every tip of the call so far, oldest first, with `active` as it stands now (the newest 100 at most). */
@@ -112,7 +103,7 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
     type: z.literal("stream_started"),
     session_id: z.string(),
     started_at: z.string(),
-    agent_track: z.enum(["inbound", "outbound"]),
+    agent_track: z.enum(TRACK_NAMES),
     customer_last4: CustomerLast4Schema,
   }),
   z.object({ type: z.literal("metrics"), session_id: z.string(), data: MetricsDataSchema }),

@@ -1,7 +1,7 @@
 /**
  * The analysis pipeline of one call: Twilio frames → stream aligner → {@linkcode CallAnalyzer} (both
  * parties, echo-aware) → {@linkcode CoachingEngine} → metrics (4 Hz of stream time), suggestions, and the
- * moments a suggestion's condition stops holding.
+ * moments a suggestion's condition stops holding, as domain values (the session maps them for the page).
  *
  * Everything runs on stream time, so replaying a recorded call at any speed gives identical output.
  *
@@ -25,10 +25,24 @@ import { SLOT_MS, type TrackFrameResult } from "../audio/types.ts";
 import { type BufferLease, type BufferPool, freshBuffers } from "../buffers.ts";
 import { type CoachingConfig, defaultCoachingConfig } from "../coaching/config.ts";
 import { CoachingEngine } from "../coaching/engine.ts";
-import type { Suggestion } from "../coaching/types.ts";
+import type { ConversationMetrics, Suggestion, SuggestionType } from "../coaching/types.ts";
 import type { TrackName } from "../protocol/twilio_messages.ts";
-import type { MetricsData, PartyMetrics, SuggestionType } from "../protocol/ui_messages.ts";
 import { defaultSessionConfig, type SessionConfig } from "./config.ts";
+
+/** One party's live reading. `wpm` is null until there is enough speech to tell. */
+export interface PartyReading {
+  speaking: boolean;
+  /** Active speech level, dBov; null before any speech. */
+  levelDb: number | null;
+  wpm: number | null;
+}
+
+/** The call's live measurements at `streamMs` (core/session/page_messages.ts makes the page's `metrics`). */
+export interface CallMetrics extends ConversationMetrics {
+  streamMs: number;
+  agent: PartyReading;
+  customer: PartyReading;
+}
 
 /** Options for {@linkcode CallPipeline}. */
 export interface CallPipelineOptions {
@@ -40,7 +54,8 @@ export interface CallPipelineOptions {
   onSuggestion: (suggestion: Suggestion) => void;
   /** The condition of the last tip of type `type` stopped holding at `streamMs` (default: ignored). */
   onTipCleared?: (type: SuggestionType, streamMs: number) => void;
-  onMetrics: (metrics: MetricsData) => void;
+  /** About 4 times a second of stream time (`metricsIntervalMs`). */
+  onMetrics: (metrics: CallMetrics) => void;
   /** The process's pool: the call leases its rings from it and gives them back on `dispose` (default: none). */
   buffers?: BufferPool;
 }
@@ -137,34 +152,22 @@ export class CallPipeline {
     }
   }
 
-  /** The current metrics (what the 4 Hz `metrics` message carries). */
-  metrics(): MetricsData {
+  /** The current measurements (what the 4 Hz `metrics` message carries). */
+  metrics(): CallMetrics {
     if (this.#disposed) throw disposedError();
-    const conversation = this.#engine.metrics();
     return {
-      stream_ms: this.#streamMs,
-      agent: partyMetrics(this.#lastAgent),
-      customer: partyMetrics(this.#lastCustomer),
-      silence_s: round(conversation.silenceS, 1),
-      interruptions: conversation.interruptions,
-      talk_ratio: conversation.talkRatio === null ? null : round(conversation.talkRatio, 3),
-      customer_raised: conversation.customerRaised,
+      streamMs: this.#streamMs,
+      agent: partyReading(this.#lastAgent),
+      customer: partyReading(this.#lastCustomer),
+      ...this.#engine.metrics(),
     };
   }
 }
 
-function partyMetrics(result: TrackFrameResult | null): PartyMetrics {
-  if (!result) return { speaking: false, level_db: null, wpm: null };
-  return {
-    speaking: result.speaking,
-    level_db: result.activeLevelDb === null ? null : round(result.activeLevelDb, 1),
-    wpm: result.wpm === null ? null : Math.round(result.wpm),
-  };
-}
-
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
+/** A copy of the analyzer's reading (its result object is reused for the next slot). */
+function partyReading(result: TrackFrameResult | null): PartyReading {
+  if (!result) return { speaking: false, levelDb: null, wpm: null };
+  return { speaking: result.speaking, levelDb: result.activeLevelDb, wpm: result.wpm };
 }
 
 function disposedError(): Error {

@@ -8,7 +8,7 @@
 import type { AnalysisConfig } from "../audio/config.ts";
 import type { BufferPool } from "../buffers.ts";
 import type { CoachingConfig } from "../coaching/config.ts";
-import type { Suggestion } from "../coaching/types.ts";
+import type { Suggestion, SuggestionType } from "../coaching/types.ts";
 import type { TrackName } from "../protocol/twilio_messages.ts";
 import type { Logger } from "../log.ts";
 import type {
@@ -17,9 +17,9 @@ import type {
   SessionSnapshot,
   SessionStatus,
   SuggestionData,
-  SuggestionType,
 } from "../protocol/ui_messages.ts";
-import { CallPipeline, type CallPipelineOptions } from "./call_pipeline.ts";
+import { type CallMetrics, CallPipeline, type CallPipelineOptions } from "./call_pipeline.ts";
+import { metricsData, suggestionData } from "./page_messages.ts";
 import type { SessionConfig } from "./config.ts";
 import { rulesWording, type TipStage, type TipStageFactory, type TipWording } from "./tip_stage.ts";
 
@@ -33,7 +33,7 @@ export interface SessionPipeline {
   /** Analyses what is left; every result is delivered before it returns. */
   flush(): void;
   /** The latest metrics (null if none were made). */
-  metrics(): MetricsData | null;
+  metrics(): CallMetrics | null;
   dispose(): void;
 }
 
@@ -209,7 +209,8 @@ export class CallSession {
     if (this.#pipeline) {
       try {
         this.#pipeline.flush();
-        this.#latestMetrics = this.#pipeline.metrics() ?? this.#latestMetrics;
+        const last = this.#pipeline.metrics();
+        if (last !== null) this.#latestMetrics = metricsData(last);
       } finally {
         this.#pipeline.dispose();
         this.#tips?.close();
@@ -266,18 +267,7 @@ export class CallSession {
       this.#context.log.error("tip_after_end", { session_id: this.id, type: suggestion.type });
       return;
     }
-    const data: SuggestionData = {
-      id: latest.id,
-      type: suggestion.type,
-      message: wording.message,
-      fixed_message: suggestion.message,
-      phrased_by: wording.phrasedBy,
-      severity: suggestion.severity,
-      timestamp: new Date(this.#context.now()).toISOString(),
-      stream_ms: suggestion.streamMs,
-      reason: suggestion.reason,
-      active: true,
-    };
+    const data = suggestionData(suggestion, wording, latest.id, this.#context.now());
     latest.shown = { ...data, active: this.#latest.get(data.type) === latest };
     this.#suggestions.push(latest.shown);
     if (this.#suggestions.length > MAX_KEPT_SUGGESTIONS) this.#suggestions.shift();
@@ -305,8 +295,9 @@ export class CallSession {
     });
   }
 
-  #metrics(metrics: MetricsData): void {
-    this.#latestMetrics = metrics;
-    this.#context.publish(this.id, { type: "metrics", session_id: this.id, data: metrics });
+  #metrics(metrics: CallMetrics): void {
+    const data = metricsData(metrics);
+    this.#latestMetrics = data;
+    this.#context.publish(this.id, { type: "metrics", session_id: this.id, data });
   }
 }

@@ -1,7 +1,7 @@
 /** The scenario table: well-formed scripts whose rule-breaking voices follow the coaching thresholds. */
 import assert from "node:assert/strict";
 import { CoachingConfigSchema, defaultCoachingConfig } from "../../core/coaching/config.ts";
-import { SUGGESTION_TYPES } from "../../core/protocol/ui_messages.ts";
+import { SUGGESTION_TYPES } from "../../core/coaching/types.ts";
 import { buildScenarios, isScenarioName, NORMAL_VOICES, SCENARIO_NAMES } from "../../simulator/scenarios.ts";
 
 Deno.test("Scenarios - every scenario is well formed", () => {

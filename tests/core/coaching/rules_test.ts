@@ -1,7 +1,7 @@
 import { expect } from "expect";
 import { defaultCoachingConfig as c } from "../../../core/coaching/config.ts";
 import { RULES } from "../../../core/coaching/rules.ts";
-import { SUGGESTION_TYPES } from "../../../core/protocol/ui_messages.ts";
+import { SUGGESTION_TYPES } from "../../../core/coaching/types.ts";
 
 Deno.test("Coaching rules - one rule per suggestion type with the agreed severity and cooldown", () => {
   expect(RULES.map((rule) => rule.type).sort()).toEqual([...SUGGESTION_TYPES].sort());

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import type { Suggestion } from "../../../core/coaching/types.ts";
 import type { TrackName } from "../../../core/protocol/twilio_messages.ts";
-import type { MetricsData } from "../../../core/protocol/ui_messages.ts";
-import { CallPipeline } from "../../../core/session/call_pipeline.ts";
+import { type CallMetrics, CallPipeline } from "../../../core/session/call_pipeline.ts";
 import { BufferPool } from "../../../core/buffers.ts";
 
 const fixture = (name: string) =>
@@ -32,7 +31,7 @@ function run(
   buffers?: BufferPool,
 ) {
   const suggestions: Suggestion[] = [];
-  const metrics: MetricsData[] = [];
+  const metrics: CallMetrics[] = [];
   const pipeline = new CallPipeline({
     agentTrack,
     onSuggestion: (s) => suggestions.push(s),
@@ -68,7 +67,7 @@ Deno.test("Pipeline - a 10-minute two-party call runs through analysis and rules
   assert.equal(pipeline.streamMs, 600_000);
   assert.ok(Math.abs(metrics.length - 2400) <= 1, `${metrics.length} metrics`);
   assert.ok(metrics.some((m) => m.agent.speaking) && metrics.some((m) => m.customer.speaking));
-  assert.ok(metrics.at(-1)!.talk_ratio !== null);
+  assert.ok(metrics.at(-1)!.talkRatio !== null);
   assert.equal(pipeline.alignment.late, 0);
 });
 
@@ -86,7 +85,7 @@ Deno.test("Pipeline - the agent is whichever track the call says: reversed calls
     const { metrics } = run(audio, agentTrack, "interleaved");
     assert.ok(metrics.some((m) => m.agent.speaking), `${agentTrack}: agent speech found`);
     assert.ok(metrics.every((m) => !m.customer.speaking), `${agentTrack}: customer silent`);
-    assert.ok(metrics.at(-1)!.agent.level_db !== null);
+    assert.ok(metrics.at(-1)!.agent.levelDb !== null);
   }
 });
 

@@ -11,6 +11,7 @@ import { defaultCoachingConfig } from "../../../core/coaching/config.ts";
 import type { Suggestion } from "../../../core/coaching/types.ts";
 import { CallPipeline } from "../../../core/session/call_pipeline.ts";
 import { encodeMulaw, loadFixtureClips, timeStretch, TrackTimeline } from "../../../tools/scenario_audio.ts";
+import { metricsData } from "../../../core/session/page_messages.ts";
 
 const clips = await loadFixtureClips();
 const pcm = (name: string) => clips.get(name)!.pcm;
@@ -107,7 +108,8 @@ function play(call: Call): { tips: Suggestion[]; maxWpm: number } {
   const pipeline = new CallPipeline({
     agentTrack: "outbound",
     onSuggestion: (s) => tips.push(s),
-    onMetrics: ({ agent }) => {
+    onMetrics: (metrics) => {
+      const { agent } = metricsData(metrics); // as the page reads it
       if (agent.speaking && agent.wpm !== null && ++ticks > 20) maxWpm = Math.max(maxWpm, agent.wpm);
     },
   });

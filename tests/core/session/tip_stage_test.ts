@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import type { Suggestion } from "../../../core/coaching/types.ts";
 import { loadConfig } from "../../../core/config.ts";
 import { createLogger } from "../../../core/log.ts";
-import type { MetricsData, ServerMessage } from "../../../core/protocol/ui_messages.ts";
-import type { CallPipelineOptions } from "../../../core/session/call_pipeline.ts";
+import type { ServerMessage } from "../../../core/protocol/ui_messages.ts";
+import type { CallMetrics, CallPipelineOptions } from "../../../core/session/call_pipeline.ts";
 import type { SessionPipeline } from "../../../core/session/call_session.ts";
 import { SessionRegistry } from "../../../core/session/registry.ts";
 import { rulesWording, type TipStage, type TipWording } from "../../../core/session/tip_stage.ts";
@@ -36,16 +36,16 @@ function tip(type: Suggestion["type"], streamMs: number, message: string): Sugge
   };
 }
 
-function metricsAt(streamMs: number): MetricsData {
-  const party = { speaking: false, level_db: null, wpm: null };
+function metricsAt(streamMs: number): CallMetrics {
+  const party = { speaking: false, levelDb: null, wpm: null };
   return {
-    stream_ms: streamMs,
+    streamMs,
     agent: party,
     customer: party,
-    silence_s: 0,
+    silenceS: 0,
     interruptions: 0,
-    talk_ratio: null,
-    customer_raised: false,
+    talkRatio: null,
+    customerRaised: false,
   };
 }
 
