@@ -1,7 +1,7 @@
 /**
  * Gives memory back to the system once the calls are over.
  *
- * Under load V8 grows its young generation (up to about 50 MB here) and keeps it: a server that coached a
+ * Under load V8 grows its young generation and keeps it: a server that coached a
  * busy hour would hold that memory all night. When no call has run for `idleReleaseMs`, the
  * server asks V8 once for the collection it runs before reporting out-of-memory ("last resort": full,
  * compacting, and shrinking the young generation), then waits for the next call before doing it again.

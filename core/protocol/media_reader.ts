@@ -132,8 +132,8 @@ export class MediaReader {
 }
 
 /**
- * Whether `text` holds `literal` at `at`. A substring compared as a whole: in V8 that is several times faster
- * than `startsWith` or a loop over `charCodeAt` (measured: 30 ns against 107 and 217 for 154 characters).
+ * Whether `text` holds `literal` at `at`. A substring compared as a whole: in V8 that is faster than
+ * `startsWith` or a loop over `charCodeAt`.
  */
 function hasAt(text: string, literal: string, at: number): boolean {
   return text.slice(at, at + literal.length) === literal;
