@@ -14,14 +14,18 @@
  * figure runs the same pipeline for many calls at once, fed round-robin one 20 ms slot per call in turn (the
  * order a server sees), so it measures the analysis with cold per-call state, without any sockets.
  *
+ * Run on its own (`deno run -A bench/analysis_cost.ts [--quick]`) it prints these figures and the cost of
+ * one track's analysis alone (`TrackAnalyzer.processFrame`), the figure to watch when tuning `core/audio`.
+ *
  * @module
  */
+import { TrackAnalyzer } from "../core/audio/track_analyzer.ts";
 import { BufferPool } from "../core/buffers.ts";
 import { MediaReader } from "../core/protocol/media_reader.ts";
 import { SLOT_MS } from "../core/audio/types.ts";
 import { mediaMessage, parseTwilioMessage } from "../core/protocol/twilio_messages.ts";
 import { CallPipeline } from "../core/session/call_pipeline.ts";
-import { type Conversation, toPayloads } from "./audio.ts";
+import { type Conversation, loadConversation, toPayloads } from "./audio.ts";
 import { cpuMicros, round } from "./stats.ts";
 
 /** What one pass over `seconds` of two-party audio costs. */
@@ -281,4 +285,30 @@ export function measureAnalysisCost(
       ? round(interleavedBestUs / interleavedAudioS, 1)
       : 0,
   };
+}
+
+/**
+ * One track's analysis alone: µs of `TrackAnalyzer.processFrame` per 20 ms slot over the conversation's
+ * agent track, the best of `rounds` passes with a fresh analyzer each.
+ */
+export function measureTrackAnalyzer(conversation: Conversation, rounds = 8): number {
+  const { now } = clock();
+  let best = Infinity;
+  let sink = 0;
+  for (let r = 0; r < rounds; r++) {
+    const analyzer = new TrackAnalyzer();
+    const start = now();
+    for (const frame of conversation.agent) sink += analyzer.processFrame(frame).frameEnergy;
+    best = Math.min(best, (now() - start) / conversation.agent.length);
+  }
+  if (Number.isNaN(sink)) throw new Error("unreachable: keeps the loop from being optimised away");
+  return round(best, 3);
+}
+
+if (import.meta.main) {
+  const conversation = await loadConversation();
+  const quick = Deno.args.includes("--quick");
+  console.log(`one track's analysis: ${measureTrackAnalyzer(conversation)} µs per 20 ms slot`);
+  const options = quick ? { passes: 5, warmup: 5, callSeconds: 120, interleavedCalls: 200 } : {};
+  console.log(JSON.stringify(measureAnalysisCost(conversation, options), null, 2));
 }
