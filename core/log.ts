@@ -1,7 +1,7 @@
 /**
  * Structured logging: one JSON line per event, filtered by level.
  *
- * The wall clock and the output are injected so `core/` stays free of them; `routes/` wires the real ones.
+ * The wall clock and the output are injected so `core/` stays free of them; `server/` wires the real ones.
  * Phone numbers never reach the output whole: any `+` followed by digits in a string field (a caller's
  * `From`, a number quoted in an error message) keeps its last 4 digits only ({@linkcode maskPhoneNumbers}).
  *
