@@ -23,7 +23,7 @@ import {
   timeStretch,
   TrackTimeline,
 } from "./scenario_audio.ts";
-import { EXPECT_SLACK_MS, type Party } from "../simulator/scenarios.ts";
+import { EXPECT_SLACK_MS, type Party, type TipWindow } from "../simulator/scenarios.ts";
 import { type ClipSpec, LINES, type Scenario, SCENARIOS, type StepPoint } from "./scenarios.ts";
 
 /** Outcome of one scenario. */
@@ -54,13 +54,6 @@ export interface ScenarioAccuracy {
 export interface WpmRange {
   min: number;
   max: number;
-}
-
-/** Where an expected tip has to fire, in stream ms. */
-export interface TipWindow {
-  type: string;
-  fromMs: number;
-  toMs: number;
 }
 
 /** Both tracks of a scenario as μ-law bytes, and the stream times of its named step points. */

@@ -105,7 +105,7 @@ Deno.test("Accuracy - the interrupt scenario counts one interruption, backchanne
 });
 
 Deno.test("Accuracy - a tip outside its window counts as missing and unexpected", () => {
-  const windows = [{ type: "SPEAKING_TOO_FAST", fromMs: 10_000, toMs: 20_000 }];
+  const windows = [{ type: "SPEAKING_TOO_FAST" as const, fromMs: 10_000, toMs: 20_000 }];
   const tip = (type: Suggestion["type"], streamMs: number): Suggestion => ({
     type,
     streamMs,
