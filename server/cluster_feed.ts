@@ -46,9 +46,10 @@ import { commands } from "./redis_writer.ts";
 
 /**
  * After the link comes back, how long before the view is read again: the other instances write their
- * entries and tips again as soon as their own link is back (after a Redis restart the registry is empty).
+ * entries and tips again as soon as their own link is back (after a Redis restart the registry is empty),
+ * and each connection retries at most every 2 s, so another instance may be back up to that much later.
  */
-export const RESYNC_DELAY_MS = 1_000;
+export const RESYNC_DELAY_MS = 2_500;
 /** Bad messages from Redis are logged at most this often. */
 const BAD_MESSAGE_LOG_MS = 10_000;
 
