@@ -1,69 +1,33 @@
 /**
- * The scripted calls, in one declarative table: each is a list of two-party turns (who, length, pause
- * before it, and how the voice differs from that party's normal voice) and the tips it must produce.
+ * The simulator's scripted calls, in one declarative table in the format of `script.ts`: synthesised
+ * turns of two parties (who, how long, the pause before, how the voice differs from that party's normal
+ * voice) and the tips each call must produce.
  *
  * The voices that break a rule are derived from the coaching thresholds the server runs with (passed in,
  * `defaultCoachingConfig` by default), so the scripts follow a retuned server instead of copying numbers:
  * "fast" is `fastWpm + 35`, "loud" is `loudDb + 4`, the long silence is `silenceMs + 1.5 s`, and so on.
  *
- * A turn starts `gapMs` after the previous turn ends (500 ms when omitted); a negative gap starts it
- * while the previous turn is still going (an overlap). Every expected tip must arrive while its turn(s)
- * run or within {@linkcode EXPECT_SLACK_MS} after; any other tip fails the scenario unless tolerated.
- *
  * @module
  */
 import { type CoachingConfig, defaultCoachingConfig } from "../core/coaching/config.ts";
-import type { SuggestionType } from "../core/protocol/ui_messages.ts";
+import type { SuggestionType } from "../core/coaching/types.ts";
 import { ECHO_LINE, type LineConditions, SPEAKERPHONE_LINE } from "./line.ts";
+import {
+  type ExpectedTip,
+  type Party,
+  resolveScript,
+  type Script,
+  type Speech,
+  type TipWindow,
+} from "./script.ts";
 import { seededRandom, type Utterance } from "./synth.ts";
 
-/** The two parties of a call. */
-export type Party = "agent" | "customer";
-
 /** How a party sounds. */
-export interface Voice {
-  wpm: number;
-  levelDb: number;
-  pitchHz: number;
-}
-
-/** One turn of the script, placed after the previous one. */
-export interface Turn extends Partial<Voice> {
-  who: Party;
-  /** Length of the turn, ms. */
-  ms: number;
-  /** Pause before the turn (negative: overlap with the previous turn), ms. Default 500. */
-  gapMs?: number;
-  /** Range of pauses between phrases, ms (default: natural 180-450 ms). */
-  pauseMs?: readonly [number, number];
-  /** Offsets (ms from the turn start) of short backchannels ("mm-hmm") by the other party. */
-  backchannelsAtMs?: number[];
-}
-
-/**
- * A tip the scenario must produce while turn `turn` (or turns `turn[0]`..`turn[1]`) runs, or in the pause
- * before turn `beforeTurn`.
- */
-export type ExpectedTip =
-  | { type: SuggestionType; turn: number | [number, number] }
-  | { type: SuggestionType; beforeTurn: number };
+export type Voice = Required<Pick<Speech, "wpm" | "levelDb" | "pitchHz">>;
 
 /** One row of the table, before times are resolved. */
-interface ScenarioScript {
+interface ScenarioScript extends Script<Speech> {
   description: string;
-  turns: Turn[];
-  expect: ExpectedTip[];
-  /** Tips that may appear without failing the scenario. */
-  tolerate?: SuggestionType[];
-  /** What the phone line adds (echo, noise, lost frames); a perfect line when absent. */
-  line?: LineConditions;
-}
-
-/** A tip window in stream time. */
-export interface TipWindow {
-  type: SuggestionType;
-  fromMs: number;
-  toMs: number;
 }
 
 /** A scenario ready to play. */
@@ -75,16 +39,10 @@ export interface Scenario {
   agent: Utterance[];
   customer: Utterance[];
   expect: TipWindow[];
-  tolerate: SuggestionType[];
+  tolerate: readonly SuggestionType[];
   line?: LineConditions;
 }
 
-/** How long after its window's last turn an expected tip may still arrive (holds, throttle). */
-export const EXPECT_SLACK_MS = 2_000;
-/** Silence before the first turn and after the last one, ms. */
-const LEAD_MS = 500;
-const TAIL_MS = 1_000;
-const DEFAULT_GAP_MS = 500;
 const BACKCHANNEL_MS = 500;
 
 /** Normal voices: about 140 WPM at nominal telephone level (-26 dBov), a lower and a higher pitch. */
@@ -113,12 +71,37 @@ export const SCENARIO_NAMES = [
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
+/**
+ * Short backchannels ("mm-hmm") by `who`, `atMs` into the turn they follow, which lasts `turnMs`: those
+ * that would outlast it are left out (a retuned, shorter monologue has fewer).
+ */
+function backchannels(who: Party, turnMs: number, atMs: readonly number[]): Speech[] {
+  return atMs.filter((at) => at + BACKCHANNEL_MS <= turnMs)
+    .map((at) => ({ who, ms: BACKCHANNEL_MS, overMs: at, wpm: 170, singlePhrase: true }));
+}
+
+/** A row of the table, with the script's default lead, gaps and tail unless `more` says otherwise. */
+function call(
+  description: string,
+  turns: Speech[],
+  expect: ExpectedTip[] = [],
+  more: Partial<ScenarioScript> = {},
+): ScenarioScript {
+  return { description, turns, expect, ...more };
+}
+
+/** A tip expected while turn `first` (through turn `last`) runs. */
+function during(type: SuggestionType, first: string, last = first): ExpectedTip {
+  return { type, from: `${first}.start`, to: `${last}.end` };
+}
+
 /** A calm call: turn-taking at a normal pace and level, a customer backchannel (about 40 s). */
-const CALM_TURNS: Turn[] = [
+const CALM_TURNS: Speech[] = [
   { who: "customer", ms: 3_500 },
   { who: "agent", ms: 5_000, gapMs: 700 },
   { who: "customer", ms: 6_000, gapMs: 600 },
-  { who: "agent", ms: 8_000, gapMs: 900, backchannelsAtMs: [3_000] },
+  { who: "agent", ms: 8_000, gapMs: 900 },
+  ...backchannels("customer", 8_000, [3_000]),
   { who: "customer", ms: 2_500, gapMs: 500 },
   { who: "agent", ms: 7_000, gapMs: 800 },
   { who: "customer", ms: 4_000, gapMs: 1_200 },
@@ -127,13 +110,14 @@ const CALM_TURNS: Turn[] = [
 
 /**
  * Ten and a half minutes of calm conversation from a seeded generator: turns of 2-10 s, pauses of
- * 0.3-2.2 s, each voice a little different from turn to turn (pace, level, pitch), and backchannels both
- * ways every few seconds.
+ * 0.3-2.2 s (the first one is the lead), each voice a little different from turn to turn (pace, level,
+ * pitch), and backchannels both ways every few seconds.
  */
-function longCalmTurns(): Turn[] {
+function longCalmCall(): Pick<ScenarioScript, "leadMs" | "turns"> {
   const random = seededRandom(20261211);
   const between = (low: number, high: number) => Math.round(low + (high - low) * random());
-  const turns: Turn[] = [];
+  const turns: Speech[] = [];
+  let leadMs = 0;
   let ms = 0;
   while (ms < 630_000) {
     for (const who of ["agent", "customer"] as const) {
@@ -144,19 +128,20 @@ function longCalmTurns(): Turn[] {
       }
       const gapMs = random() < 0.15 ? between(1_500, 2_200) : between(300, 1_000);
       const voice = NORMAL_VOICES[who];
-      turns.push({
+      const turn: Speech = {
         who,
         ms: length,
-        gapMs,
         wpm: voice.wpm + between(-15, 10),
         levelDb: voice.levelDb + between(-2, 2),
         pitchHz: voice.pitchHz + between(-10, 10),
-        backchannelsAtMs,
-      });
+      };
+      if (turns.length === 0) leadMs = gapMs;
+      else turn.gapMs = gapMs;
+      turns.push(turn, ...backchannels(who === "agent" ? "customer" : "agent", length, backchannelsAtMs));
       ms += length + gapMs;
     }
   }
-  return turns;
+  return { leadMs, turns };
 }
 
 /** The scripts, with rule-breaking voices derived from `coaching`. */
@@ -172,131 +157,96 @@ function scripts(c: CoachingConfig): Record<ScenarioName, ScenarioScript> {
   const overlap = Math.max(c.interruptOverlapMs * 4, 2_000);
   const monologue = c.monologueMs + 5_000;
   return {
-    normal: {
-      description: "a calm call with turn-taking at a normal pace and level: no tips",
-      turns: CALM_TURNS,
-      expect: [],
-    },
-    fast: {
-      description: `the agent rushes at ${fast.wpm} WPM`,
-      turns: [
-        { who: "customer", ms: 3_000 },
-        { who: "agent", ms: 12_000, ...fast },
-        { who: "customer", ms: 2_500 },
-        { who: "agent", ms: 5_000, ...fast },
-      ],
-      expect: [{ type: "SPEAKING_TOO_FAST", turn: 1 }],
-    },
-    slow: {
-      description: `the agent drags at ${slow.wpm} WPM`,
-      turns: [
-        { who: "customer", ms: 3_000 },
-        { who: "agent", ms: 20_000, ...slow },
-        { who: "customer", ms: 2_500 },
-      ],
-      expect: [{ type: "SPEAKING_TOO_SLOW", turn: 1 }],
-    },
-    loud: {
-      description: `the agent speaks at ${loud.levelDb} dBov (nominal ${NORMAL_VOICES.agent.levelDb})`,
-      turns: [
-        { who: "customer", ms: 3_000 },
-        { who: "agent", ms: 8_000, ...loud },
-        { who: "customer", ms: 2_000 },
-      ],
-      expect: [{ type: "SPEAKING_TOO_LOUD", turn: 1 }],
-    },
-    soft: {
-      description: `the agent mumbles at ${soft.levelDb} dBov`,
-      turns: [
-        { who: "customer", ms: 3_000 },
-        { who: "agent", ms: 10_000, ...soft },
-        { who: "customer", ms: 2_000 },
-      ],
-      expect: [{ type: "SPEAKING_TOO_SOFT", turn: 1 }],
-    },
-    interrupt: {
-      description: 'the customer\'s "mm-hmm"s do not count; then the agent talks over the customer',
-      turns: [
-        { who: "customer", ms: 3_000 },
-        { who: "agent", ms: 8_000, backchannelsAtMs: [2_500, 5_500] },
-        { who: "customer", ms: 5_500, ...unbroken },
-        { who: "agent", ms: 4_000, gapMs: -overlap },
-        { who: "customer", ms: 2_000 },
-      ],
-      expect: [{ type: "INTERRUPTING_CUSTOMER", turn: 3 }],
-    },
-    silence: {
-      description: `nobody speaks for ${silence / 1000} s in the middle of the call`,
-      turns: [
-        { who: "customer", ms: 3_000 },
-        { who: "agent", ms: 4_000 },
-        { who: "customer", ms: 3_000, gapMs: silence },
-        { who: "agent", ms: 2_500 },
-      ],
-      expect: [{ type: "TOO_MUCH_SILENCE", beforeTurn: 2 }],
-    },
-    monologue: {
-      description: `the agent talks for ${monologue / 1000} s without letting the customer in`,
-      turns: [
-        { who: "customer", ms: 3_000 },
-        { who: "agent", ms: monologue, backchannelsAtMs: [10_000, 24_000, 37_000] },
-        { who: "customer", ms: 2_500 },
-      ],
-      expect: [{ type: "CONTINUOUS_SPEAKING", turn: 1 }],
-    },
-    tense: {
-      description: `the customer raises their voice by ${raised.levelDb - NORMAL_VOICES.customer.levelDb} dB`,
-      turns: [
-        { who: "customer", ms: 4_500 },
-        { who: "agent", ms: 3_000 },
+    normal: call("a calm call with turn-taking at a normal pace and level: no tips", CALM_TURNS),
+    fast: call(`the agent rushes at ${fast.wpm} WPM`, [
+      { who: "customer", ms: 3_000 },
+      { who: "agent", ms: 12_000, ...fast, id: "fast" },
+      { who: "customer", ms: 2_500 },
+      { who: "agent", ms: 5_000, ...fast },
+    ], [during("SPEAKING_TOO_FAST", "fast")]),
+    slow: call(`the agent drags at ${slow.wpm} WPM`, [
+      { who: "customer", ms: 3_000 },
+      { who: "agent", ms: 20_000, ...slow, id: "slow" },
+      { who: "customer", ms: 2_500 },
+    ], [during("SPEAKING_TOO_SLOW", "slow")]),
+    loud: call(`the agent speaks at ${loud.levelDb} dBov (nominal ${NORMAL_VOICES.agent.levelDb})`, [
+      { who: "customer", ms: 3_000 },
+      { who: "agent", ms: 8_000, ...loud, id: "loud" },
+      { who: "customer", ms: 2_000 },
+    ], [during("SPEAKING_TOO_LOUD", "loud")]),
+    soft: call(`the agent mumbles at ${soft.levelDb} dBov`, [
+      { who: "customer", ms: 3_000 },
+      { who: "agent", ms: 10_000, ...soft, id: "soft" },
+      { who: "customer", ms: 2_000 },
+    ], [during("SPEAKING_TOO_SOFT", "soft")]),
+    interrupt: call('the customer\'s "mm-hmm"s do not count; then the agent talks over the customer', [
+      { who: "customer", ms: 3_000 },
+      { who: "agent", ms: 8_000 },
+      ...backchannels("customer", 8_000, [2_500, 5_500]),
+      { who: "customer", ms: 5_500, ...unbroken },
+      { who: "agent", ms: 4_000, gapMs: -overlap, id: "talkover" },
+      { who: "customer", ms: 2_000 },
+    ], [during("INTERRUPTING_CUSTOMER", "talkover")]),
+    silence: call(`nobody speaks for ${silence / 1000} s in the middle of the call`, [
+      { who: "customer", ms: 3_000 },
+      { who: "agent", ms: 4_000, id: "quiet" },
+      { who: "customer", ms: 3_000, gapMs: silence, id: "resume" },
+      { who: "agent", ms: 2_500 },
+    ], [{ type: "TOO_MUCH_SILENCE", from: "quiet.end", to: "resume.start" }]),
+    monologue: call(`the agent talks for ${monologue / 1000} s without letting the customer in`, [
+      { who: "customer", ms: 3_000 },
+      { who: "agent", ms: monologue, id: "monologue" },
+      ...backchannels("customer", monologue, [10_000, 24_000, 37_000]),
+      { who: "customer", ms: 2_500 },
+    ], [during("CONTINUOUS_SPEAKING", "monologue")]),
+    tense: call(`the customer raises their voice by ${raised.levelDb - NORMAL_VOICES.customer.levelDb} dB`, [
+      { who: "customer", ms: 4_500 },
+      { who: "agent", ms: 3_000 },
+      { who: "customer", ms: 4_000 },
+      { who: "agent", ms: 3_000 },
+      { who: "customer", ms: 6_500, ...raised, id: "raised" },
+      { who: "agent", ms: 3_000 },
+    ], [during("CUSTOMER_RAISED_VOICE", "raised")]),
+    echo: call(
+      "a calm call where each voice leaks into the other track 26-28 dB down, 60 ms late: no tips",
+      [...CALM_TURNS, ...CALM_TURNS],
+      [],
+      { line: ECHO_LINE },
+    ),
+    speakerphone: call(
+      "the agent on a speakerphone: the customer's voice comes back 15 dB down: no tips",
+      [...CALM_TURNS, ...CALM_TURNS],
+      [],
+      { line: SPEAKERPHONE_LINE },
+    ),
+    chatty: call(
+      "backchannels both ways every two or three seconds, short answers over the last words: no tips",
+      [
         { who: "customer", ms: 4_000 },
-        { who: "agent", ms: 3_000 },
-        { who: "customer", ms: 6_500, ...raised },
-        { who: "agent", ms: 3_000 },
-      ],
-      expect: [{ type: "CUSTOMER_RAISED_VOICE", turn: 4 }],
-    },
-    echo: {
-      description:
-        "a calm call where each voice leaks into the other track 26-28 dB down, 60 ms late: no tips",
-      turns: [...CALM_TURNS, ...CALM_TURNS],
-      expect: [],
-      line: ECHO_LINE,
-    },
-    speakerphone: {
-      description: "the agent on a speakerphone: the customer's voice comes back 15 dB down: no tips",
-      turns: [...CALM_TURNS, ...CALM_TURNS],
-      expect: [],
-      line: SPEAKERPHONE_LINE,
-    },
-    chatty: {
-      description:
-        "backchannels both ways every two or three seconds, short answers over the last words: no tips",
-      turns: [
-        { who: "customer", ms: 4_000, backchannelsAtMs: [1_500] },
-        { who: "agent", ms: 9_000, gapMs: 600, backchannelsAtMs: [2_000, 4_500, 7_000] },
-        { who: "customer", ms: 8_000, gapMs: 500, backchannelsAtMs: [1_800, 4_200, 6_500] },
+        ...backchannels("agent", 4_000, [1_500]),
+        { who: "agent", ms: 9_000, gapMs: 600 },
+        ...backchannels("customer", 9_000, [2_000, 4_500, 7_000]),
+        { who: "customer", ms: 8_000, gapMs: 500 },
+        ...backchannels("agent", 8_000, [1_800, 4_200, 6_500]),
         { who: "agent", ms: 3_000, gapMs: -400 },
-        { who: "customer", ms: 7_000, gapMs: 700, backchannelsAtMs: [2_500, 5_000] },
-        { who: "agent", ms: 10_000, gapMs: 500, backchannelsAtMs: [2_200, 4_800, 7_500] },
+        { who: "customer", ms: 7_000, gapMs: 700 },
+        ...backchannels("agent", 7_000, [2_500, 5_000]),
+        { who: "agent", ms: 10_000, gapMs: 500 },
+        ...backchannels("customer", 10_000, [2_200, 4_800, 7_500]),
         { who: "customer", ms: 3_000, gapMs: -300 },
-        { who: "agent", ms: 5_000, gapMs: 800, backchannelsAtMs: [2_500] },
+        { who: "agent", ms: 5_000, gapMs: 800 },
+        ...backchannels("customer", 5_000, [2_500]),
       ],
-      expect: [],
-    },
-    slow_agent: {
-      description: `the agent at ${c.slowWpm - 10} WPM: slow, but only just`,
-      turns: [
-        { who: "customer", ms: 3_000 },
-        { who: "agent", ms: 18_000, wpm: c.slowWpm - 10 },
-        { who: "customer", ms: 2_500 },
-      ],
-      expect: [{ type: "SPEAKING_TOO_SLOW", turn: 1 }],
-    },
+    ),
+    slow_agent: call(`the agent at ${c.slowWpm - 10} WPM: slow, but only just`, [
+      { who: "customer", ms: 3_000 },
+      { who: "agent", ms: 18_000, wpm: c.slowWpm - 10, id: "slow" },
+      { who: "customer", ms: 2_500 },
+    ], [during("SPEAKING_TOO_SLOW", "slow")]),
     calm_10min: {
       description:
         "ten minutes of calm talk, backchannels both ways, echo on the agent's side, office noise: no tips",
-      turns: longCalmTurns(),
+      ...longCalmCall(),
       expect: [],
       line: {
         agent: { echo: { lossDb: 30, delayMs: 80 }, noiseDb: -50 },
@@ -304,35 +254,36 @@ function scripts(c: CoachingConfig): Record<ScenarioName, ScenarioScript> {
         seed: 3,
       },
     },
-    tour: {
-      description: "every tip in about two minutes: slow, soft, upset customer, interruption, loud, " +
-        "silence, fast, monologue, talk ratio (for demos)",
-      turns: [
+    tour: call(
+      "every tip in about two minutes: slow, soft, upset customer, interruption, loud, silence, fast, " +
+        "monologue, talk ratio (for demos)",
+      [
         { who: "customer", ms: 3_500 },
-        { who: "agent", ms: 15_000, ...slow },
+        { who: "agent", ms: 15_000, ...slow, id: "slow" },
         { who: "customer", ms: 5_000 },
-        { who: "agent", ms: 10_000, ...soft },
-        { who: "customer", ms: 7_000, ...raised, ...unbroken },
-        { who: "agent", ms: 6_000, gapMs: -3_500, ...loud },
+        { who: "agent", ms: 10_000, ...soft, id: "soft" },
+        { who: "customer", ms: 7_000, ...raised, ...unbroken, id: "raised" },
+        { who: "agent", ms: 6_000, gapMs: -3_500, ...loud, id: "talkover" },
         { who: "customer", ms: 3_000 },
-        { who: "agent", ms: 5_000 },
-        { who: "customer", ms: 3_000, gapMs: silence },
-        { who: "agent", ms: 16_000, ...fast },
-        { who: "agent", ms: monologue - 16_000, gapMs: 400, backchannelsAtMs: [6_000, 18_000] },
+        { who: "agent", ms: 5_000, id: "quiet" },
+        { who: "customer", ms: 3_000, gapMs: silence, id: "resume" },
+        { who: "agent", ms: 16_000, ...fast, id: "fast" },
+        { who: "agent", ms: monologue - 16_000, gapMs: 400, id: "monologue" },
+        ...backchannels("customer", monologue - 16_000, [6_000, 18_000]),
         { who: "customer", ms: 3_000 },
       ],
-      expect: [
-        { type: "SPEAKING_TOO_SLOW", turn: 1 },
-        { type: "SPEAKING_TOO_SOFT", turn: 3 },
-        { type: "CUSTOMER_RAISED_VOICE", turn: [4, 5] },
-        { type: "INTERRUPTING_CUSTOMER", turn: 5 },
-        { type: "SPEAKING_TOO_LOUD", turn: 5 },
-        { type: "TOO_MUCH_SILENCE", beforeTurn: 8 },
-        { type: "SPEAKING_TOO_FAST", turn: 9 },
-        { type: "CONTINUOUS_SPEAKING", turn: 10 },
-        { type: "TALK_RATIO_HIGH", turn: [9, 10] },
+      [
+        during("SPEAKING_TOO_SLOW", "slow"),
+        during("SPEAKING_TOO_SOFT", "soft"),
+        during("CUSTOMER_RAISED_VOICE", "raised", "talkover"),
+        during("INTERRUPTING_CUSTOMER", "talkover"),
+        during("SPEAKING_TOO_LOUD", "talkover"),
+        { type: "TOO_MUCH_SILENCE", from: "quiet.end", to: "resume.start" },
+        during("SPEAKING_TOO_FAST", "fast"),
+        during("CONTINUOUS_SPEAKING", "monologue"),
+        during("TALK_RATIO_HIGH", "fast", "monologue"),
       ],
-    },
+    ),
   };
 }
 
@@ -350,62 +301,28 @@ export function isScenarioName(name: string): name is ScenarioName {
   return (SCENARIO_NAMES as readonly string[]).includes(name);
 }
 
-/** Places the turns on the stream clock and turns them into utterances and tip windows. */
+/** Places the turns on the stream clock and turns them into each party's utterances. */
 function resolve(name: ScenarioName, script: ScenarioScript): Scenario {
+  const resolved = resolveScript({ ...script, name }, (turn) => turn.ms);
   const utterances: Record<Party, Utterance[]> = { agent: [], customer: [] };
-  const spans: { startMs: number; endMs: number }[] = [];
-  let cursor = LEAD_MS - DEFAULT_GAP_MS;
-  for (const turn of script.turns) {
-    const startMs = Math.max(0, cursor + (turn.gapMs ?? DEFAULT_GAP_MS));
-    const voice = { ...NORMAL_VOICES[turn.who], ...definedVoice(turn) };
-    const pauses = turn.pauseMs ? { pauseMs: turn.pauseMs } : {};
-    utterances[turn.who].push({ startMs, durationMs: turn.ms, ...voice, ...pauses });
-    const other: Party = turn.who === "agent" ? "customer" : "agent";
-    for (const offset of turn.backchannelsAtMs ?? []) {
-      utterances[other].push({
-        startMs: startMs + offset,
-        durationMs: BACKCHANNEL_MS,
-        ...NORMAL_VOICES[other],
-        wpm: 170,
-        singlePhrase: true,
-      });
-    }
-    spans.push({ startMs, endMs: startMs + turn.ms });
-    cursor = startMs + turn.ms;
+  for (const { turn, startMs } of resolved.placed) {
+    const { who, ms, wpm, levelDb, pitchHz, pauseMs, singlePhrase } = turn;
+    const voice = { ...NORMAL_VOICES[who], ...defined({ wpm, levelDb, pitchHz }) };
+    utterances[who].push({ startMs, durationMs: ms, ...voice, ...defined({ pauseMs, singlePhrase }) });
   }
-  const durationMs = Math.max(...spans.map((s) => s.endMs)) + TAIL_MS;
-  const span = (index: number, type: SuggestionType) => {
-    if (!spans[index]) throw new Error(`scenario ${name}: no turn ${index} for ${type}`);
-    return spans[index];
-  };
-  const expect = script.expect.map((tip): TipWindow => {
-    if ("beforeTurn" in tip) {
-      const fromMs = tip.beforeTurn > 0 ? span(tip.beforeTurn - 1, tip.type).endMs : 0;
-      return { type: tip.type, fromMs, toMs: span(tip.beforeTurn, tip.type).startMs + EXPECT_SLACK_MS };
-    }
-    const [first, last] = typeof tip.turn === "number" ? [tip.turn, tip.turn] : tip.turn;
-    return {
-      type: tip.type,
-      fromMs: span(first, tip.type).startMs,
-      toMs: span(last, tip.type).endMs + EXPECT_SLACK_MS,
-    };
-  });
   return {
     name,
     description: script.description,
-    durationMs,
+    durationMs: resolved.durationMs,
     agent: utterances.agent,
     customer: utterances.customer,
-    expect,
+    expect: resolved.expect,
     tolerate: script.tolerate ?? [],
     ...(script.line ? { line: script.line } : {}),
   };
 }
 
-function definedVoice(turn: Turn): Partial<Voice> {
-  const voice: Partial<Voice> = {};
-  if (turn.wpm !== undefined) voice.wpm = turn.wpm;
-  if (turn.levelDb !== undefined) voice.levelDb = turn.levelDb;
-  if (turn.pitchHz !== undefined) voice.pitchHz = turn.pitchHz;
-  return voice;
+/** `fields` without its undefined ones. */
+function defined<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -23,8 +23,9 @@ import {
   timeStretch,
   TrackTimeline,
 } from "./scenario_audio.ts";
-import { EXPECT_SLACK_MS, type Party, type TipWindow } from "../simulator/scenarios.ts";
-import { type ClipSpec, LINES, type Scenario, SCENARIOS, type StepPoint } from "./scenarios.ts";
+import { type Clip, resolveScript, type TipWindow } from "../simulator/script.ts";
+import { judgeTips } from "../simulator/verdict.ts";
+import { LINES, type Scenario, SCENARIOS } from "./scenarios.ts";
 
 /** Outcome of one scenario. */
 export interface ScenarioAccuracy {
@@ -56,7 +57,7 @@ export interface WpmRange {
   max: number;
 }
 
-/** Both tracks of a scenario as μ-law bytes, and the stream times of its named step points. */
+/** Both tracks of a scenario as μ-law bytes, and its expected tips' windows. */
 export interface ScenarioAudio {
   agent: Uint8Array;
   customer: Uint8Array;
@@ -64,10 +65,10 @@ export interface ScenarioAudio {
   agentLost?: Uint8Array;
   customerLost?: Uint8Array;
   durationMs: number;
-  points: Map<StepPoint, number>;
+  windows: TipWindow[];
 }
 
-function clipAudio(clips: Map<string, FixtureClip>, spec: ClipSpec): Float32Array {
+function clipAudio(clips: Map<string, FixtureClip>, spec: Clip): Float32Array {
   const clip = clips.get(spec.clip);
   if (!clip) throw new Error(`scenario uses clip "${spec.clip}", which labels.json does not list`);
   let pcm = spec.segments ? cutSegments(clip, spec.segments[0], spec.segments[1]) : clip.pcm;
@@ -75,7 +76,7 @@ function clipAudio(clips: Map<string, FixtureClip>, spec: ClipSpec): Float32Arra
   if (spec.wpm !== undefined) {
     // The label's rate is the whole clip's: a cut or an extra stretch would make the pace a guess.
     if (spec.segments !== undefined || spec.stretch !== undefined) {
-      throw new Error(`scenario step "${spec.clip}": wpm applies to a whole clip without stretch`);
+      throw new Error(`scenario turn "${spec.clip}": wpm applies to a whole clip without stretch`);
     }
     stretch = clip.label.trueWpm / spec.wpm;
   }
@@ -83,33 +84,21 @@ function clipAudio(clips: Map<string, FixtureClip>, spec: ClipSpec): Float32Arra
   return pcm;
 }
 
-/** Lays the scenario's steps out on two tracks (see `scenarios.ts` for the step timing rules). */
+/** Lays the scenario's turns out on two tracks (placed as `simulator/script.ts` says). */
 export function buildScenarioAudio(scenario: Scenario, clips: Map<string, FixtureClip>): ScenarioAudio {
-  const placed: { party: Party; at: number; pcm: Float32Array; gainDb: number }[] = [];
-  let end = scenario.leadMs;
-  let mainStart = scenario.leadMs;
-  const points = new Map<StepPoint, number>();
-  for (const step of scenario.steps) {
-    const pcm = clipAudio(clips, step);
-    const at = step.over !== undefined
-      ? mainStart + step.over
-      : end + (placed.length === 0 ? 0 : step.after ?? 700);
-    if (step.over === undefined) mainStart = at;
-    placed.push({ party: step.party, at, pcm, gainDb: step.gainDb ?? 0 });
-    end = Math.max(end, at + durationMs(pcm));
-    if (step.id !== undefined) {
-      points.set(`${step.id}.start`, at);
-      points.set(`${step.id}.end`, at + durationMs(pcm));
-    }
-  }
-  const total = Math.ceil((end + scenario.tailMs) / SLOT_MS) * SLOT_MS;
+  const pcm = scenario.turns.map((turn) => clipAudio(clips, turn));
+  const resolved = resolveScript(scenario, (_, index) => durationMs(pcm[index]));
+  const total = Math.ceil(resolved.durationMs / SLOT_MS) * SLOT_MS;
   const agent = new TrackTimeline(total);
   const customer = new TrackTimeline(total);
-  for (const p of placed) (p.party === "agent" ? agent : customer).place(p.at, p.pcm, p.gainDb);
+  resolved.placed.forEach(({ turn, startMs }, index) => {
+    (turn.who === "agent" ? agent : customer).place(startMs, pcm[index], turn.gainDb ?? 0);
+  });
+  const windows = resolved.expect;
   if (scenario.line === undefined) {
-    return { agent: agent.toMulaw(), customer: customer.toMulaw(), durationMs: total, points };
+    return { agent: agent.toMulaw(), customer: customer.toMulaw(), durationMs: total, windows };
   }
-  return { ...throughLine(agent.pcm, customer.pcm, scenario.line), durationMs: total, points };
+  return { ...throughLine(agent.pcm, customer.pcm, scenario.line), durationMs: total, windows };
 }
 
 /** Both clean tracks through a {@linkcode PhoneLine}: echo, noise and lost frames as the server gets them. */
@@ -178,36 +167,16 @@ export function playScenario(
   return { tips, final: metricsData(pipeline.metrics()), agentWpm };
 }
 
-/** The windows of a scenario's expected tips. */
-export function tipWindows(scenario: Scenario, points: Map<StepPoint, number>): TipWindow[] {
-  const at = (point: StepPoint) => {
-    const ms = points.get(point);
-    if (ms === undefined) throw new Error(`scenario ${scenario.name}: no step point "${point}"`);
-    return ms;
-  };
-  return scenario.expected.map((tip) => ({
-    type: tip.type,
-    // A tip is stamped with the start of the slot its hold completes in, and steps are not slot-aligned.
-    fromMs: at(tip.from) + (tip.afterMs ?? 0) - 2 * SLOT_MS,
-    toMs: at(tip.to) + EXPECT_SLACK_MS,
-  }));
-}
-
-/** Compares fired tips with the expected windows: each window needs a tip, every tip needs a window. */
+/** A report row of the tips fired against the expected windows (judged as the simulator judges a call). */
 export function judgeScenario(name: string, windows: TipWindow[], tips: Suggestion[]): ScenarioAccuracy {
-  const inside = (tip: Suggestion, w: TipWindow) =>
-    tip.type === w.type && tip.streamMs >= w.fromMs && tip.streamMs <= w.toMs;
-  const missing = windows.filter((w) => !tips.some((tip) => inside(tip, w))).map((w) => w.type);
-  const unexpected = tips.filter((tip) => !windows.some((w) => inside(tip, w))).map((tip) =>
-    `${tip.type} at ${(tip.streamMs / 1000).toFixed(2)} s`
-  );
+  const verdict = judgeTips(windows, [], tips);
   return {
     name,
     expected: windows.map((w) => w.type),
     fired: tips.map((tip) => ({ type: tip.type, streamMs: tip.streamMs, reason: tip.reason })),
-    missing,
-    unexpected,
-    pass: missing.length === 0 && unexpected.length === 0,
+    missing: verdict.missing.map((w) => w.type),
+    unexpected: verdict.unexpected.map((tip) => `${tip.type} at ${(tip.streamMs / 1000).toFixed(2)} s`),
+    pass: verdict.ok,
     windows,
   };
 }
@@ -238,7 +207,7 @@ export async function measureScenarioAccuracy(
   return runs.map(({ name, scenario }) => {
     const audio = buildScenarioAudio(scenario, clips);
     const { tips, final, agentWpm } = playScenario(audio);
-    const row = judgeScenario(name, tipWindows(scenario, audio.points), tips);
+    const row = judgeScenario(name, audio.windows, tips);
     row.durationMs = audio.durationMs;
     row.final = { interruptions: final.interruptions, talk_ratio: final.talk_ratio };
     row.agentWpm = agentWpm;

@@ -91,3 +91,26 @@ Deno.test("Scenarios - the slow agent is slow by only 10 WPM", () => {
   assert.ok(slow_agent.agent.some((u) => u.wpm === c.slowWpm - 10));
   assert.deepEqual(slow_agent.expect.map((e) => e.type), ["SPEAKING_TOO_SLOW"]);
 });
+
+Deno.test("Scenarios - backchannels stay inside the turn they answer, however the thresholds are tuned", () => {
+  for (const monologueMs of [defaultCoachingConfig.monologueMs, 20_000]) {
+    const scenarios = buildScenarios(CoachingConfigSchema.parse({ monologueMs }));
+    for (const name of SCENARIO_NAMES) {
+      const s = scenarios[name];
+      for (const [who, other] of [["agent", "customer"], ["customer", "agent"]] as const) {
+        for (const short of s[who].filter((u) => u.singlePhrase)) {
+          const end = short.startMs + short.durationMs;
+          assert.ok(
+            s[other].some((u) =>
+              !u.singlePhrase && u.startMs <= short.startMs && end <= u.startMs + u.durationMs
+            ),
+            `${name} (monologue ${monologueMs} ms): ${who}'s backchannel at ${short.startMs} ms is inside no turn`,
+          );
+        }
+      }
+    }
+    // A shorter monologue keeps the backchannels that fit in it.
+    const heard = scenarios.monologue.customer.filter((u) => u.singlePhrase).length;
+    assert.equal(heard, monologueMs === 20_000 ? 2 : 3);
+  }
+});

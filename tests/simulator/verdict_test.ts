@@ -39,3 +39,14 @@ Deno.test("Verdict - tolerated extras pass; one tip matches one expectation only
   assert.equal(twice.ok, false);
   assert.equal(twice.missing.length, 1);
 });
+
+Deno.test("Verdict - a repeat inside its window is tolerated, one outside it is unexpected", () => {
+  const verdict = judgeTips([fast], [], [
+    { type: "SPEAKING_TOO_FAST", streamMs: 2_000 },
+    { type: "SPEAKING_TOO_FAST", streamMs: 4_500 },
+    { type: "SPEAKING_TOO_FAST", streamMs: 7_000 },
+  ]);
+  assert.equal(verdict.ok, false);
+  assert.deepEqual(verdict.tolerated, [{ type: "SPEAKING_TOO_FAST", streamMs: 4_500 }]);
+  assert.deepEqual(verdict.unexpected, [{ type: "SPEAKING_TOO_FAST", streamMs: 7_000 }]);
+});
