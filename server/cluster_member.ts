@@ -82,8 +82,9 @@ export class ClusterMember {
 
   /** Every message of a call coached here, after its local pages (the registry's relay). */
   relay(sessionId: string, message: ServerMessage): void {
-    this.publisher.publish(sessionId, message);
+    // The registry write first: a tip's batch leaves at once, and it carries the tip's stream entry ahead of it.
     this.directory.record(sessionId, message);
+    this.publisher.publish(sessionId, message);
   }
 
   /** Once a second, with the registry's sweep. */

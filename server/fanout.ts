@@ -1,12 +1,14 @@
 /**
  * Publishes every page message of this instance's calls to the cluster, once, without waiting.
  *
- * The media socket publishes through here (a call's metrics, tips, start and end), so publishing only
+ * The media socket publishes through here (a call's metrics, tips, start and end). A `metrics` message only
  * appends a line to a batch; a timer sends the batch {@linkcode FLUSH_MS} later as one `PUBLISH` on
  * `lcc:ui`, with the registry writes queued meanwhile (server/call_directory.ts) ahead of it: one write to
- * the socket per batch (server/redis_writer.ts). A write costs about the same CPU whatever its size, so a
- * thousand calls cost each instance about a hundred writes a second, not thousands. Redis down or slow: the batch is given up and counted (server/redis_link.ts), never kept; the
- * pages of this instance already have the messages.
+ * the socket per batch (server/redis_writer.ts). A write costs about the same CPU whatever its size, and
+ * metrics are nearly all the traffic, so a thousand calls cost each instance about a hundred writes a second,
+ * not thousands. Every other message (a tip, a call's start or end) is rare and a page is waiting for it,
+ * so it sends the batch at once, with whatever is queued. Redis down or slow: the batch is given up and
+ * counted (server/redis_link.ts), never kept; the pages of this instance already have the messages.
  *
  * @module
  */
@@ -16,7 +18,7 @@ import { batchLine, encodeBatch, UI_CHANNEL } from "./redis_wire.ts";
 import { type Command, commands } from "./redis_writer.ts";
 import { serialized } from "./serialized.ts";
 
-/** How long a message waits for others to share its batch: a small part of the tip latency budget. */
+/** How long a `metrics` message waits for others to share its batch. */
 export const FLUSH_MS = 10;
 /** A batch this large goes out at once. */
 export const MAX_BATCH_BYTES = 64 * 1024;
@@ -44,12 +46,13 @@ export class FanoutPublisher {
     return this.#published;
   }
 
-  /** Queues one message of `sessionId` for the next batch. */
+  /** Queues one message of `sessionId`: metrics for the next batch, anything else goes out now. */
   publish(sessionId: string, message: ServerMessage): void {
     const line = batchLine(message.type, sessionId, serialized(message));
     this.#lines.push(line);
     this.#bytes += line.length;
-    this.#schedule();
+    if (message.type === "metrics") this.#schedule();
+    else this.flush();
   }
 
   /** Adds commands to the next batch (registry writes: a call's entry, its tips). */
