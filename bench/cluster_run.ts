@@ -10,9 +10,9 @@
  *
  * @module
  */
-import type { GeneratorTransport } from "./load_generator.ts";
-import { type RedisLoad, type RungResult, type RungTiming, runRung, type ServerKind } from "./runs.ts";
-import { round } from "./stats.ts";
+import { type RedisLoad, type RungResult, type RungTiming, runRung } from "./runs.ts";
+import type { ServerKind } from "./servers.ts";
+import { type QuantileSummary, round } from "./stats.ts";
 
 /** Coaching settings of the latency calls: `SPEAKING_TOO_LOUD` after 0.5 s of loud speech, no cooldown or throttle. */
 export const LATENCY_SETTINGS = { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } };
@@ -41,60 +41,53 @@ export async function compareCluster(
   calls: number,
   turns: number,
   timing: RungTiming,
-  transport: GeneratorTransport,
   log: (line: string) => void,
 ): Promise<ClusterComparison> {
   const rows: RungResult[] = [];
   for (let turn = 0; turn < turns; turn++) {
-    const order: ServerKind[] = turn % 2 === 0 ? ["coach", "cluster"] : ["cluster", "coach"];
-    for (const kind of order) {
+    for (const kind of turn % 2 === 0 ? ["coach", "cluster"] as const : ["cluster", "coach"] as const) {
       log(`cluster comparison, turn ${turn + 1}: ${kind} at N=${calls}…`);
       const row = await runRung(kind, calls, timing, {
         latencyCalls: Math.min(calls, LATENCY_CALLS),
         coachSettings: LATENCY_SETTINGS,
-        transport,
       });
+      const remote = row.remote_tip_latency_ms ? `/${row.remote_tip_latency_ms.p99}` : "";
       log(
-        `${kind} N=${calls}: CPU ${row.server_cpu_pct} %${
-          row.redis_cpu_pct === null ? "" : ` (Redis ${row.redis_cpu_pct} %)`
-        }, tips p99 ${row.tip_latency_ms.p99}${
-          row.remote_tip_latency_ms ? `/${row.remote_tip_latency_ms.p99}` : ""
-        } ms, ${(row.within_100ms * 100).toFixed(2)} % of frames ≤100 ms`,
+        `${kind} N=${calls}: CPU ${row.server_cpu_pct} % (Redis ${row.redis_cpu_pct ?? 0} %), tips p99 ` +
+          `${row.tip_latency_ms.p99}${remote} ms, ${(row.within_100ms * 100).toFixed(2)} % of frames ≤100 ms`,
       );
       rows.push(row);
     }
   }
-  const of = (kind: ServerKind) => rows.filter((row) => row.server === kind);
-  const perCall = (row: RungResult) => row.server_cpu_pct === null ? NaN : (row.server_cpu_pct * 1e4) / calls;
-  const single = median(of("coach").map(perCall));
-  const cluster = median(of("cluster").map(perCall));
-  const added = (pick: (row: RungResult) => [number, number] | null) => {
-    const differences = of("cluster").flatMap((row) => {
-      const pair = pick(row);
-      return pair === null ? [] : [pair[1] - pair[0]];
+  const cluster = rows.filter((row) => row.server === "cluster");
+  const perCall = (kind: ServerKind) =>
+    median(rows.filter((row) => row.server === kind).map((row) => (row.server_cpu_pct ?? NaN) * 1e4 / calls));
+  const [singleUs, clusterUs] = [perCall("coach"), perCall("cluster")];
+  /** The median over the cluster turns of remote p99 − local p99, where both were measured. */
+  const added = (
+    pick: (row: RungResult) => [QuantileSummary, QuantileSummary | null],
+    bothCounted: boolean,
+  ) => {
+    const differences = cluster.flatMap((row) => {
+      const [local, remote] = pick(row);
+      const counted = local.count > 0 && (!bothCounted || remote !== null && remote.count > 0);
+      return remote && counted ? [remote.p99 - local.p99] : [];
     });
     return differences.length ? round(median(differences), 1) : null;
   };
-  const redisRows = of("cluster").flatMap((row) => row.redis ? [row.redis] : []);
-  const redis = redisRows.length
-    ? redisRows.sort((a, b) => a.commands_per_s - b.commands_per_s)[redisRows.length >> 1]
-    : null;
+  const redisRows = cluster.flatMap((row) => row.redis ? [row.redis] : []);
+  const redis = redisRows.sort((a, b) => a.commands_per_s - b.commands_per_s)[redisRows.length >> 1] ?? null;
   const scale = 1000 / calls;
   return {
     calls,
     rows,
-    single_us_per_call_s: round(single, 1),
-    cluster_us_per_call_s: round(cluster, 1),
-    cpu_ratio: round(cluster / single, 3),
-    fanout_tip_p99_added_ms: added((row) =>
-      row.remote_tip_latency_ms && row.tip_latency_ms.count > 0 && row.remote_tip_latency_ms.count > 0
-        ? [row.tip_latency_ms.p99, row.remote_tip_latency_ms.p99]
-        : null
-    ),
-    fanout_metrics_p99_added_ms: added((row) =>
-      row.remote_metrics_latency_ms && row.metrics_latency_ms.count > 0
-        ? [row.metrics_latency_ms.p99, row.remote_metrics_latency_ms.p99]
-        : null
+    single_us_per_call_s: round(singleUs, 1),
+    cluster_us_per_call_s: round(clusterUs, 1),
+    cpu_ratio: round(clusterUs / singleUs, 3),
+    fanout_tip_p99_added_ms: added((row) => [row.tip_latency_ms, row.remote_tip_latency_ms], true),
+    fanout_metrics_p99_added_ms: added(
+      (row) => [row.metrics_latency_ms, row.remote_metrics_latency_ms],
+      false,
     ),
     redis,
     redis_per_1000_calls: redis && {
