@@ -21,22 +21,7 @@ import { type Conversation, loadConversation, toPayloads } from "./audio.ts";
 import { cpuMicros, round } from "./stats.ts";
 
 /** What the passes cost, µs. */
-export interface AnalysisCost {
-  /** Seconds of two-party call audio per pass. */
-  audio_s: number;
-  passes: number;
-  clock: "cpu" | "wall";
-  json_parse_us_per_frame: number;
-  /** Everything the server does per media frame (the median server pass). */
-  total_us_per_frame: number;
-  /** The target: the server's work over `JSON.parse` of the same messages, the median pair of passes. */
-  server_vs_json_parse: number;
-  paired_json_parse_us_per_frame: number;
-  paired_total_us_per_frame: number;
-  /** Frames per second one core sustains at `total_us_per_frame`, and real-time calls (100 frames/s). */
-  frames_per_core_s: number;
-  calls_per_core: number;
-}
+export type AnalysisCost = ReturnType<typeof measureAnalysisCost>;
 
 /** Measured passes per figure (after `warmup` passes), each over `callSeconds` of one call. */
 export interface AnalysisCostOptions {
@@ -58,10 +43,7 @@ function median(values: number[]): number {
 const MEDIA_STREAM_SID = "MZ" + "0".repeat(32);
 
 /** Measures the costs over `passes` passes (after `warmup` passes) of the conversation. */
-export function measureAnalysisCost(
-  conversation: Conversation,
-  options: AnalysisCostOptions = {},
-): AnalysisCost {
+export function measureAnalysisCost(conversation: Conversation, options: AnalysisCostOptions = {}) {
   const { passes = 15, warmup = 10, callSeconds = 600 } = options;
   const agent = toPayloads(conversation.agent);
   const customer = toPayloads(conversation.customer);
@@ -134,10 +116,13 @@ export function measureAnalysisCost(
     passes,
     clock: kind,
     json_parse_us_per_frame: round(jsonUs / frames, 3),
+    /** Everything the server does per media frame (the median server pass). */
     total_us_per_frame: round(total, 3),
+    /** The target: the server's work over `JSON.parse` of the same messages, the median pair of passes. */
     server_vs_json_parse: round(pair.ratio, 3),
     paired_json_parse_us_per_frame: round(pair.json / frames, 3),
     paired_total_us_per_frame: round(pair.server / frames, 3),
+    /** Frames per second one core sustains at `total_us_per_frame`, and real-time calls (100 frames/s). */
     frames_per_core_s: Math.round(1e6 / total),
     calls_per_core: Math.round(1e6 / total / 100),
   };

@@ -20,21 +20,7 @@ export const LATENCY_SETTINGS = { coaching: { loudHoldMs: 500, loudCooldownMs: 0
 export const LATENCY_CALLS = 20;
 
 /** What the comparison found. */
-export interface ClusterComparison {
-  calls: number;
-  rows: RungResult[];
-  /** CPU per second of one call (µs), median of the turns: one process, and the cluster with Redis. */
-  single_us_per_call_s: number;
-  cluster_us_per_call_s: number;
-  /** cluster / single. */
-  cpu_ratio: number;
-  /** Median over the turns of (p99 on another instance − p99 on the coaching instance), ms. */
-  fanout_tip_p99_added_ms: number | null;
-  fanout_metrics_p99_added_ms: number | null;
-  /** Redis's load in the cluster runs (median turn), and the same scaled to 1,000 calls. */
-  redis: RedisLoad | null;
-  redis_per_1000_calls: RedisLoad | null;
-}
+export type ClusterComparison = Awaited<ReturnType<typeof compareCluster>>;
 
 /** Runs `turns` turns of one process and the cluster at `calls` calls. */
 export async function compareCluster(
@@ -42,7 +28,7 @@ export async function compareCluster(
   turns: number,
   timing: RungTiming,
   log: (line: string) => void,
-): Promise<ClusterComparison> {
+) {
   const rows: RungResult[] = [];
   for (let turn = 0; turn < turns; turn++) {
     for (const kind of turn % 2 === 0 ? ["coach", "cluster"] as const : ["cluster", "coach"] as const) {
@@ -76,19 +62,23 @@ export async function compareCluster(
     return differences.length ? round(median(differences), 1) : null;
   };
   const redisRows = cluster.flatMap((row) => row.redis ? [row.redis] : []);
-  const redis = redisRows.sort((a, b) => a.commands_per_s - b.commands_per_s)[redisRows.length >> 1] ?? null;
+  const redis = redisRows.sort((a, b) => a.commands_per_s - b.commands_per_s)
+    .at(redisRows.length >> 1) as RedisLoad | undefined ?? null;
   const scale = 1000 / calls;
   return {
     calls,
     rows,
+    /** CPU per second of one call (µs), the median turn: one process, and the cluster with Redis. */
     single_us_per_call_s: round(singleUs, 1),
     cluster_us_per_call_s: round(clusterUs, 1),
     cpu_ratio: round(clusterUs / singleUs, 3),
+    /** The median over the turns of p99 on another instance − p99 on the coaching instance, ms. */
     fanout_tip_p99_added_ms: added((row) => [row.tip_latency_ms, row.remote_tip_latency_ms], true),
     fanout_metrics_p99_added_ms: added(
       (row) => [row.metrics_latency_ms, row.remote_metrics_latency_ms],
       false,
     ),
+    /** Redis's load in the cluster runs (median turn), and the same scaled to 1,000 calls. */
     redis,
     redis_per_1000_calls: redis && {
       // Commands go out in batches per instance, not per call: they do not scale with the calls.

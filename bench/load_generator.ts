@@ -22,30 +22,27 @@ import { SLOT_MS } from "../core/audio/types.ts";
 import { randomSid } from "../core/protocol/twilio_messages.ts";
 import { readLines } from "./child.ts";
 import { type PayloadSet, payloadsOf, RawTwilioCall } from "./raw_twilio_call.ts";
-import { cpuMicros, Histogram, round, summarize, wallMs } from "./stats.ts";
+import { cpuMicros, Histogram, round, sleep, summarize, wallMs } from "./stats.ts";
 
-/** What the generator does. */
+/** What the generator does (the bench passes it as `--config` JSON). */
 export interface GeneratorConfig {
   mode: "realtime" | "sequential";
-  /** Server base URL, `http://127.0.0.1:PORT` (also the server's public URL: signatures are over it). */
+  /** The server's base URL (its public URL too: signatures are over it), and a cluster's instances'. */
   baseUrl: string;
-  /** realtime: every instance's base URL when the server is a cluster (default `[baseUrl]`). */
   instanceUrls?: string[];
   authToken: string;
-  /** realtime: concurrent calls; sequential: calls in a row. */
+  /** Concurrent calls (realtime), or calls in a row (sequential). */
   calls: number;
-  /** realtime: calls that get a page socket and the loud agent track. */
+  /** realtime: calls that play the loud agent track and have page sockets. */
   latencyCalls: number;
-  /** sequential: stream seconds per call. */
+  /** sequential: stream seconds per call, and whether to pause half way through the first call. */
   callSeconds: number;
+  pauseHalfway?: boolean;
   /** realtime: calls start spread over this long, so their frames interleave as real calls do. */
   rampMs: number;
-  /** Hard limit on the generator's life, whatever happens. */
-  maxSeconds: number;
-  /** Sockets being opened at once. */
+  /** Sockets opened at once, and the generator's life at most, whatever happens. */
   connectConcurrency: number;
-  /** sequential: pause half way through the first call until `continue` arrives on stdin. */
-  pauseHalfway?: boolean;
+  maxSeconds: number;
 }
 
 const TICK_MS = 4;
@@ -64,18 +61,9 @@ function emit(event: string, fields: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ event, ...fields }));
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Resolves when every promise settled or `ms` passed. */
-async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    Promise.allSettled(promises),
-    new Promise((resolve) => timer = setTimeout(resolve, ms)),
-  ]);
-  clearTimeout(timer);
+function settleWithin(promises: Promise<unknown>[], ms: number): Promise<unknown> {
+  return Promise.race([Promise.allSettled(promises), sleep(ms)]);
 }
 
 function countBy(values: readonly string[]): Record<string, number> {
@@ -84,13 +72,14 @@ function countBy(values: readonly string[]): Record<string, number> {
   return counts;
 }
 
-/** When a page socket got a suggestion or metrics, after the stream moment it is about, ms. */
+/**
+ * When a page socket on the instance coaching the call (`local`) or on another (`remote`, a cluster's fan-out)
+ * got a suggestion or metrics, after the stream moment it is about; `model`: a tip in a model's words.
+ */
 interface LatencySample {
   kind: "suggestion" | "metrics";
-  /** A page on the instance coaching the call, or on another one (a cluster's fan-out). */
   where: "local" | "remote";
   ms: number;
-  /** The tip came in a model's words (the AI phrasing was on and answered in time). */
   model: boolean;
 }
 

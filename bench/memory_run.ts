@@ -9,9 +9,8 @@
  * @module
  */
 import type { ProbeSnapshot } from "./server_process.ts";
-import { sleep } from "./runs.ts";
-import { ServerUnderTest, startGenerator } from "./servers.ts";
-import { round } from "./stats.ts";
+import { ServerUnderTest } from "./servers.ts";
+import { round, sleep } from "./stats.ts";
 
 const MB = 1024 * 1024;
 /** Shorter than the product's 5 s, so the run takes less time; the release is the same. */
@@ -21,54 +20,18 @@ const RELEASE_WAIT_MS = IDLE_RELEASE_MS + 5_000;
 const WARM_UP_CALLS = 10;
 
 /** The server's memory at one moment, MB; the sessions its registry holds and its memory releases so far. */
-export interface MemoryPoint {
-  rss_mb: number;
-  heap_used_mb: number;
-  /** V8 heap pages committed (used or not), and of them the young generation. */
-  heap_committed_mb: number;
-  young_committed_mb: number;
-  registry_size: number;
-  memory_releases: number;
-}
-
+export type MemoryPoint = ReturnType<typeof point>;
 /** Memory before, during and after a long call and many short calls. */
-export interface MemoryResult {
-  long_call_s: number;
-  short_calls: number;
-  short_call_s: number;
-  before: MemoryPoint;
-  during_long_call: MemoryPoint;
-  after_long_call: MemoryPoint;
-  after_half_short_calls: MemoryPoint;
-  /** Right after the short calls, before the server's idle release (what the calls made it hold). */
-  after_short_calls_held: MemoryPoint;
-  /** After the short calls and the idle release: the target's reading. */
-  after_short_calls: MemoryPoint;
-  /** The steady state: after `short_calls` more. */
-  after_next_calls: MemoryPoint;
-  /** `after_short_calls` minus `before`: memory kept once the calls are over (the target). */
-  rss_growth_mb: number;
-  rss_growth_held_mb: number;
-  /** Over the second half of the short calls only (a leak keeps growing there). */
-  rss_growth_second_half_mb: number;
-  rss_growth_next_calls_mb: number;
-  heap_growth_mb: number;
-  registry_size_after: number;
-  health_local_sessions_after: number;
-  short_calls_completed: number;
-  short_call_failures: string[];
-  short_calls_ms: number;
-  next_calls_completed: number;
-  next_call_failures: string[];
-}
+export type MemoryResult = Awaited<ReturnType<typeof runMemory>>;
 
-function point(stats: ProbeSnapshot): MemoryPoint {
-  const mb = (bytes: number | null) => bytes === null ? null : round(bytes / MB, 1);
+function point(stats: ProbeSnapshot) {
+  const mb = (bytes: number) => round(bytes / MB, 1);
   return {
-    rss_mb: mb(stats.rss)!,
-    heap_used_mb: mb(stats.heap_used)!,
-    heap_committed_mb: mb(stats.heap_physical)!,
-    young_committed_mb: mb(stats.young_committed)!,
+    rss_mb: mb(stats.rss),
+    heap_used_mb: mb(stats.heap_used),
+    /** V8 heap pages committed (used or not), and of them the young generation. */
+    heap_committed_mb: mb(stats.heap_physical),
+    young_committed_mb: mb(stats.young_committed),
     registry_size: stats.registry_size!,
     memory_releases: stats.memory_releases!,
   };
@@ -109,7 +72,7 @@ async function play(
   onHalfway?: () => Promise<void>,
 ) {
   const maxSeconds = 60 + calls + callSeconds / 5;
-  const child = startGenerator([server], {
+  const child = server.startGenerator({
     mode: "sequential",
     calls,
     callSeconds,
@@ -132,11 +95,7 @@ async function play(
 }
 
 /** The product server: warm-up calls, a long call, short calls in two halves, as many again. */
-export async function runMemory(
-  longCallS: number,
-  shortCalls: number,
-  shortCallS: number,
-): Promise<MemoryResult> {
+export async function runMemory(longCallS: number, shortCalls: number, shortCallS: number) {
   const server = await ServerUnderTest.start("coach", { coachSettings: MEMORY_SETTINGS });
   try {
     await play(server, WARM_UP_CALLS, shortCallS);
@@ -169,11 +128,15 @@ export async function runMemory(
       during_long_call: during!,
       after_long_call: afterLong,
       after_half_short_calls: afterHalf,
+      /** Right after the short calls, before the server's idle release (what the calls made it hold). */
       after_short_calls_held: held,
       after_short_calls: afterShort,
+      /** The steady state: after as many calls again. */
       after_next_calls: afterNext,
+      /** Memory kept once the calls are over: the target. */
       rss_growth_mb: growth(before, afterShort),
       rss_growth_held_mb: growth(before, held),
+      /** Over the second half of the short calls only (a leak keeps growing there). */
       rss_growth_second_half_mb: growth(afterHalf, afterShort),
       rss_growth_next_calls_mb: growth(afterShort, afterNext),
       heap_growth_mb: round(afterShort.heap_used_mb - before.heap_used_mb, 1),

@@ -31,21 +31,14 @@ import { type RungResult, type RungTiming, runRung } from "./runs.ts";
 import { stopAllRedis } from "./servers.ts";
 
 /** Parsed command line. */
-export interface BenchOptions {
-  quick: boolean;
-  json: string | null;
-  ladder: number[];
-  only: Set<string>;
-  /** Calls of the cluster comparison (default half what one process held, or 100 quick). */
-  clusterCalls: number | null;
-}
+export type BenchOptions = ReturnType<typeof parseBenchArgs>;
 
 // Steps of about 10 % from 700 up: the calls target is a share of 90 %, and a share is only as fine as the ladder.
 const FULL_LADDER = [300, 500, 700, 800, 900, 1000, 1100, 1200, 1350, 1500, 1650, 1800, 2000, 2200, 2400];
 const SECTIONS = ["analysis", "ladder", "cluster", "latency", "memory"];
 
 /** Parses the flags; throws on anything unknown. */
-export function parseBenchArgs(args: string[]): BenchOptions {
+export function parseBenchArgs(args: string[]) {
   const { values } = parseArgs({
     args,
     options: {
@@ -71,6 +64,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     ladder: values.ladder?.split(",").map((n) => positive("ladder", n)) ??
       (values.quick ? [150] : FULL_LADDER),
     only,
+    /** Calls of the cluster comparison (default half what one process held, or 100 quick). */
     clusterCalls: values["cluster-calls"] === undefined
       ? null
       : positive("cluster-calls", values["cluster-calls"]),
@@ -197,7 +191,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         `tip latency at N=${calls}${what}`,
         () => runRung("coach", calls, latencyTiming, { ...rung, ...options }),
       );
-    if (!quick) result.latency.at_1 = await latency("", 1, { latencyCalls: 1 });
     result.latency.at_half = await latency("", half, {});
     result.latency.at_half_model = await latency(", the AI phrasing with a model answering in 300 ms", half, {
       model: true,

@@ -67,69 +67,51 @@ export function benchStartMessage(
   });
 }
 
-/** Placeholders for the sequence number, chunk, timestamp and payload in a template's source text. */
-const MARKS = ["1000000001", "1000000002", "1000000003", "~payload~"] as const;
-
-function decimalLength(value: number): number {
+function digitsOf(value: number): number {
   let digits = 1;
   for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
   return digits;
 }
 
-/** Writes `value` as `digits` ASCII decimal digits at `at`; returns the offset after them. */
-function writeDecimal(target: Uint8Array, at: number, value: number, digits: number): number {
-  for (let i = at + digits - 1, rest = value; i >= at; i--) {
-    const tenth = Math.floor(rest / 10);
-    target[i] = 48 + rest - tenth * 10;
-    rest = tenth;
-  }
-  return at + digits;
+/** Writes `value` as ASCII decimal digits at `at` in `target`; returns the offset after them. */
+function writeDecimal(target: Uint8Array, at: number, value: number): number {
+  const end = at + digitsOf(value);
+  for (let i = end - 1, rest = value; i >= at; i--, rest = Math.floor(rest / 10)) target[i] = 48 + rest % 10;
+  return end;
 }
 
-/** One stream's and track's `media` message as constant byte parts around its four variable fields. */
+/**
+ * One stream's and track's `media` message (`mediaMessage`, in its field order: sequence number, chunk,
+ * timestamp, payload) as the constant bytes between its variable fields.
+ */
 export class MediaTemplate {
-  readonly #parts: Uint8Array[] = [];
-  /** Which field (index into {@linkcode MARKS}) follows each part but the last. */
-  readonly #fields: number[];
-  readonly #fixedLength: number;
+  readonly #parts: Uint8Array[];
 
   constructor(streamSid: string, track: TrackName) {
-    const text = mediaMessage(streamSid, +MARKS[0], track, +MARKS[1], +MARKS[2], MARKS[3]);
-    const found = MARKS.map((mark, field) => ({ field, mark, at: text.indexOf(mark) })).sort((a, b) =>
-      a.at - b.at
-    );
-    let from = 0;
-    for (const { mark, at } of found) {
-      this.#parts.push(ascii.encode(text.slice(from, at)));
-      from = at + mark.length;
-    }
-    this.#parts.push(ascii.encode(text.slice(from)));
-    this.#fields = found.map(({ field }) => field);
-    this.#fixedLength = this.#parts.reduce((n, part) => n + part.length, 0);
+    const mark = 1_000_000_001;
+    this.#parts = mediaMessage(streamSid, mark, track, mark, mark, "~payload~").split(/1000000001|~payload~/)
+      .map((part) => ascii.encode(part));
   }
 
   /** Queues the message as one masked text frame; `payload` is the base64 text's ASCII bytes. */
   write(socket: RawWebSocket, sequence: number, chunk: number, timestamp: number, payload: Uint8Array): void {
-    const sequenceDigits = decimalLength(sequence);
-    const chunkDigits = decimalLength(chunk);
-    const timestampDigits = decimalLength(timestamp);
-    const length = this.#fixedLength + sequenceDigits + chunkDigits + timestampDigits + payload.length;
-    let at = socket.beginFrame(OPCODE.text, length);
+    const [p0, p1, p2, p3, p4] = this.#parts;
+    const fixed = p0.length + p1.length + p2.length + p3.length + p4.length + payload.length;
+    let at = socket.beginFrame(
+      OPCODE.text,
+      fixed + digitsOf(sequence) + digitsOf(chunk) + digitsOf(timestamp),
+    );
     if (at < 0) return;
     const target = socket.frameTarget;
-    for (let i = 0; i < this.#fields.length; i++) {
-      target.set(this.#parts[i], at);
-      at += this.#parts[i].length;
-      const field = this.#fields[i];
-      if (field === 0) at = writeDecimal(target, at, sequence, sequenceDigits);
-      else if (field === 1) at = writeDecimal(target, at, chunk, chunkDigits);
-      else if (field === 2) at = writeDecimal(target, at, timestamp, timestampDigits);
-      else {
-        target.set(payload, at);
-        at += payload.length;
-      }
-    }
-    target.set(this.#parts[this.#fields.length], at);
+    target.set(p0, at);
+    at = writeDecimal(target, at + p0.length, sequence);
+    target.set(p1, at);
+    at = writeDecimal(target, at + p1.length, chunk);
+    target.set(p2, at);
+    at = writeDecimal(target, at + p2.length, timestamp);
+    target.set(p3, at);
+    target.set(payload, at + p3.length);
+    target.set(p4, at + p3.length + payload.length);
     socket.endFrame();
   }
 }

@@ -25,8 +25,8 @@ export interface BenchResult {
     baseline_capped: boolean;
     ratio: number | null;
   };
-  /** One process's tip latency at N=1 and at half the headline N, there also with the AI phrasing. */
-  latency: { at_1: RungResult | null; at_half: RungResult | null; at_half_model: RungResult | null };
+  /** One process's tip latency at half the headline N, without and with the AI phrasing. */
+  latency: { at_half: RungResult | null; at_half_model: RungResult | null };
   cluster: ClusterComparison | null;
   memory: MemoryResult | null;
   targets: Target[];
@@ -48,7 +48,7 @@ export function emptyResult(startedAt: string, quick: boolean, machine: BenchRes
       baseline_capped: false,
       ratio: null,
     },
-    latency: { at_1: null, at_half: null, at_half_model: null },
+    latency: { at_half: null, at_half_model: null },
     cluster: null,
     memory: null,
     targets: [],
@@ -267,10 +267,7 @@ function clusterSection(c: ClusterComparison): string[] {
 }
 
 function latencySection(latency: BenchResult["latency"]): string[] {
-  const rows = [[latency.at_1, "fixed"], [latency.at_half, "fixed"], [
-    latency.at_half_model,
-    "model (300 ms)",
-  ]]
+  const rows = [[latency.at_half, "fixed"], [latency.at_half_model, "model (300 ms)"]]
     .filter((row): row is [RungResult, string] => row[0] !== null);
   const counts = latency.at_half_model?.phrasing;
   return rows.length === 0 ? [] : [

@@ -7,20 +7,13 @@
  */
 import { FakeModel, type FakeRequest } from "../tests/support/fake_model.ts";
 import type { Child, ChildEvent } from "./child.ts";
-import {
-  type RedisCounters,
-  type ServerKind,
-  type ServersSnapshot,
-  ServersUnderTest,
-  startGenerator,
-} from "./servers.ts";
-import { type QuantileSummary, round } from "./stats.ts";
+import { type ServerKind, type ServerSnapshot, ServerUnderTest } from "./servers.ts";
+import { machineCpuJiffies, type QuantileSummary, round, sleep } from "./stats.ts";
 
 /** Share of frames that must be processed within 100 ms for a rung to hold real time. */
 export const REAL_TIME_SHARE = 0.99;
-/** How long the fake model of a `model` rung takes to answer. */
+/** How long the fake model of a `model` rung takes to answer, and its answers to the loud calls' tip. */
 export const MODEL_DELAY_MS = 300;
-/** Its answers for the latency calls' tip (`SPEAKING_TOO_LOUD`), taken in turn. */
 const MODEL_ANSWERS = [
   "Bring your voice down a touch",
   "Ease back from the microphone",
@@ -33,51 +26,6 @@ const MB = 1024 * 1024;
 export interface RungTiming {
   warmupMs: number;
   windowMs: number;
-}
-
-/** Redis over a measurement window: rates, and memory at its end above an empty Redis's. */
-export interface RedisLoad {
-  commands_per_s: number;
-  input_kb_per_s: number;
-  output_kb_per_s: number;
-  used_memory_mb: number;
-}
-
-/** One rung's figures over its window. CPU in % of one core (200 % = both cores of a 2-core machine). */
-export interface RungResult {
-  server: ServerKind;
-  calls: number;
-  connected: number;
-  window_s: number;
-  frames_per_s: number;
-  expected_frames_per_s: number;
-  /** Share of the frames real time called for that were processed within 100 ms of when they were due. */
-  within_100ms: number;
-  frame_late_ms: QuantileSummary;
-  loop_lag_p99_ms: number;
-  /** The server's processes (Redis's included, in a cluster), and their main threads alone. */
-  server_cpu_pct: number | null;
-  server_main_thread_cpu_pct: number | null;
-  rss_mb: number;
-  generator_send_late_p99_ms: number;
-  generator_cpu_pct: number | null;
-  /** What processes other than the server and the generator used (other engineers' work, the OS). */
-  other_cpu_pct: number | null;
-  /** Pages on the instance coaching the latency calls: stream moment → suggestion or metrics on the page. */
-  tip_latency_ms: QuantileSummary;
-  metrics_latency_ms: QuantileSummary;
-  /** In a cluster, the same on a page of another instance (through Redis); null for one process. */
-  remote_tip_latency_ms: QuantileSummary | null;
-  remote_metrics_latency_ms: QuantileSummary | null;
-  tips_phrased_by_model: number;
-  /** The AI phrasing's `/health` counts at the end of a `model` rung (warm-up included); null otherwise. */
-  phrasing: Record<string, unknown> | null;
-  instances: number;
-  /** Redis's CPU in the window (included in `server_cpu_pct`) and its load; null without Redis. */
-  redis_cpu_pct: number | null;
-  redis: RedisLoad | null;
-  holds_real_time: boolean;
-  note: string;
 }
 
 /** How a rung runs besides its server and N. */
@@ -96,20 +44,19 @@ export async function runRung(
   timing: RungTiming,
   options: RungOptions = {},
 ): Promise<RungResult> {
-  const model = options.model
-    ? FakeModel.start((request) => ({ content: answerFor(request), delayMs: MODEL_DELAY_MS }))
-    : null;
+  const answer = (request: FakeRequest) => ({ content: answerFor(request), delayMs: MODEL_DELAY_MS });
+  const model = options.model ? FakeModel.start(answer) : null;
   // With the model, the phrasing's default cap on requests in flight (16) bounds what it costs the socket
   // thread: these loud calls tip every half second, far more often than real calls.
   const env = model ? { COACH_LLM_BASE_URL: model.url, COACH_LLM_MODEL: "bench-fake-model" } : undefined;
-  let server: ServersUnderTest | null = null;
+  let server: ServerUnderTest | null = null;
   let generator: Child | null = null;
   try {
-    server = await ServersUnderTest.start(kind, { coachSettings: options.coachSettings, env });
+    server = await ServerUnderTest.start(kind, { coachSettings: options.coachSettings, env });
     const idle = await server.stats();
     const rampMs = Math.min(2000, 200 + calls);
     const maxSeconds = Math.ceil((timing.warmupMs + timing.windowMs + rampMs) / 1000 + 30 + calls / 50);
-    generator = startGenerator(server.servers, {
+    generator = server.startGenerator({
       mode: "realtime",
       calls,
       latencyCalls: options.latencyCalls ?? 0,
@@ -121,30 +68,16 @@ export async function runRung(
     const ready = await generator.waitFor((e) => e.event === "ready", (maxSeconds - 10) * 1000, "ready");
     await sleep(timing.warmupMs);
     const before = await server.stats({ reset: true });
-    const machineBefore = await readMachineCpu();
+    const machineBefore = await machineCpuJiffies();
     await generator.send("mark");
     await sleep(timing.windowMs);
     const after = await server.stats();
-    const machine = machineCpu(machineBefore, await readMachineCpu());
+    const machineAfter = await machineCpuJiffies();
     await generator.send("stop");
     const done = await generator.waitFor((e) => e.event === "done", 30_000, "done");
-    const row = rungRow(kind, calls, ready, done, before, after, machine);
-    row.instances = server.servers.length;
-    row.phrasing = model ? (await server.servers[0].health()).phrasing : null;
-    const [from, to] = [before.redis, after.redis];
-    if (idle.redis && from && to) {
-      const rate = (pick: (c: RedisCounters) => number) => (pick(to) - pick(from)) / row.window_s;
-      row.redis_cpu_pct = from.cpu_us === null || to.cpu_us === null
-        ? null
-        : round(rate((c) => c.cpu_us!) / 1e4, 1);
-      row.redis = {
-        commands_per_s: Math.round(rate((c) => c.commands)),
-        input_kb_per_s: round(rate((c) => c.input_bytes) / 1024, 1),
-        output_kb_per_s: round(rate((c) => c.output_bytes) / 1024, 1),
-        used_memory_mb: round((to.used_memory - idle.redis.used_memory) / MB, 2),
-      };
-    }
-    return row;
+    const phrasing = model ? (await server.health()).phrasing : null;
+    const window = { before, after, idle, machine: [machineBefore, machineAfter] as const };
+    return rungRow(kind, calls, ready, done, window, server.processes.length, phrasing);
   } finally {
     await generator?.stop(5_000);
     await server?.stop();
@@ -159,26 +92,44 @@ function answerFor(request: FakeRequest): string {
   return MODEL_ANSWERS.find((answer) => !recent.has(answer)) ?? MODEL_ANSWERS[0];
 }
 
+/** One rung's figures over its window. CPU in % of one core (200 % = both cores of a 2-core machine). */
+export type RungResult = ReturnType<typeof rungRow>;
+/** Redis over a measurement window: rates, and memory at its end above an empty Redis's. */
+export type RedisLoad = NonNullable<RungResult["redis"]>;
+
 function rungRow(
   kind: ServerKind,
   calls: number,
   ready: ChildEvent,
   done: ChildEvent,
-  before: ServersSnapshot,
-  after: ServersSnapshot,
-  machine: number | null,
-): RungResult {
+  window: {
+    before: ServerSnapshot;
+    after: ServerSnapshot;
+    idle: ServerSnapshot;
+    machine: readonly [{ busy: number; total: number } | null, { busy: number; total: number } | null];
+  },
+  instances: number,
+  phrasing: Record<string, unknown> | null,
+) {
+  const { before, after } = window;
   const windowS = after.window_ms / 1000;
   const connected = Number(ready.calls);
   const expected = calls * 100;
   const framesPerS = after.frames / windowS;
   // Frames that never arrived count as late: the share is over what real time called for.
   const within = after.frames_within_budget / Math.max(after.frames, expected * windowS);
-  const pct = (a: number | null, b: number | null) =>
-    a === null || b === null ? null : round((a - b) / 1e4 / windowS, 1);
+  const pct = (a: number | null | undefined, b: number | null | undefined) =>
+    a == null || b == null ? null : round((a - b) / 1e4 / windowS, 1);
   const cpu = pct(after.cpu_us, before.cpu_us);
+  const [m0, m1] = window.machine;
+  // All processes on the machine, % of one core.
+  const machine = m0 && m1 && m1.total > m0.total
+    ? 100 * navigator.hardwareConcurrency * (m1.busy - m0.busy) / (m1.total - m0.total)
+    : null;
   const sendLate = (done.send_late_ms as QuantileSummary).p99;
   const generatorCpu = done.cpu_pct as number | null;
+  const [from, to, idle] = [before.redis, after.redis, window.idle.redis];
+  const rate = (pick: (c: NonNullable<typeof from>) => number) => (pick(to!) - pick(from!)) / windowS;
   const notes: string[] = [];
   if (connected < calls) notes.push(`${calls - connected} calls failed to connect (${ready.first_error})`);
   if (framesPerS < 0.99 * expected) notes.push("frames missing");
@@ -195,56 +146,41 @@ function rungRow(
     window_s: round(windowS, 1),
     frames_per_s: Math.round(framesPerS),
     expected_frames_per_s: expected,
+    /** Share of the frames real time called for that were processed within 100 ms of when they were due. */
     within_100ms: round(within, 4),
     frame_late_ms: after.frame_late_ms,
     loop_lag_p99_ms: after.loop_lag_ms.p99,
+    /** The server's processes (Redis's included, in a cluster), and their main threads alone. */
     server_cpu_pct: cpu,
     server_main_thread_cpu_pct: pct(after.main_thread_cpu_us, before.main_thread_cpu_us),
     rss_mb: round(after.rss / MB, 1),
     generator_send_late_p99_ms: sendLate,
     generator_cpu_pct: generatorCpu,
+    /** What processes other than the server and the generator used (other engineers' work, the OS). */
     other_cpu_pct: machine === null || cpu === null || generatorCpu === null
       ? null
       : round(Math.max(0, machine - cpu - generatorCpu), 1),
+    /** Pages on the instance coaching the latency calls: stream moment → suggestion or metrics on a page. */
     tip_latency_ms: done.tip_latency_ms as QuantileSummary,
     metrics_latency_ms: done.metrics_latency_ms as QuantileSummary,
+    /** In a cluster, the same on a page of another instance (through Redis); null for one process. */
     remote_tip_latency_ms: done.remote_tip_latency_ms as QuantileSummary | null,
     remote_metrics_latency_ms: done.remote_metrics_latency_ms as QuantileSummary | null,
     tips_phrased_by_model: Number(done.tips_phrased_by_model ?? 0),
-    phrasing: null,
-    instances: 1,
-    redis_cpu_pct: null,
-    redis: null,
+    /** The AI phrasing's `/health` counts at the end of a `model` rung (warm-up included). */
+    phrasing,
+    instances,
+    /** Redis's CPU in the window (included in `server_cpu_pct`) and its load; null without Redis. */
+    redis_cpu_pct: pct(to?.cpu_us, from?.cpu_us),
+    redis: from && to && idle
+      ? {
+        commands_per_s: Math.round(rate((c) => c.commands)),
+        input_kb_per_s: round(rate((c) => c.input_bytes) / 1024, 1),
+        output_kb_per_s: round(rate((c) => c.output_bytes) / 1024, 1),
+        used_memory_mb: round((to.used_memory - idle.used_memory) / MB, 2),
+      }
+      : null,
     holds_real_time: connected === calls && within >= REAL_TIME_SHARE,
     note: notes.join("; "),
   };
-}
-
-/** Cumulative CPU jiffies of the whole machine from /proc/stat (null where there is none). */
-async function readMachineCpu(): Promise<{ busy: number; total: number } | null> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile("/proc/stat");
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
-  // cpu  user nice system idle iowait irq softirq steal …
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = text.split("\n")[0].trim().split(/\s+/)
-    .slice(1).map(Number);
-  const busy = user + nice + system + irq + softirq;
-  return { busy, total: busy + idle + iowait + (steal ?? 0) };
-}
-
-/** Machine CPU between two readings, in % of one core. */
-function machineCpu(
-  a: { busy: number; total: number } | null,
-  b: { busy: number; total: number } | null,
-): number | null {
-  if (!a || !b || b.total <= a.total) return null;
-  return (100 * navigator.hardwareConcurrency * (b.busy - a.busy)) / (b.total - a.total);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -23,26 +23,12 @@ import { cpuMicros, Histogram, mainThreadCpuMicros, round, wallMs } from "./stat
 export const REAL_TIME_BUDGET_MS = 100;
 const LAG_INTERVAL_MS = 10;
 
-/** What the stats endpoint answers. Memory in bytes, CPU cumulative for the process. */
-export interface ProbeSnapshot {
-  window_ms: number;
-  frames: number;
-  frames_within_budget: number;
-  frame_late_ms: ReturnType<Histogram["summary"]>;
-  loop_lag_ms: ReturnType<Histogram["summary"]>;
-  cpu_us: number | null;
-  /** CPU of the main thread alone (Linux only). */
-  main_thread_cpu_us: number | null;
-  rss: number;
-  heap_used: number;
-  /** V8's committed heap pages, and of them its young generation (which V8 grows under load and keeps). */
-  heap_physical: number;
-  young_committed: number;
-  /** Only the product: sessions its registry holds, those not ended, and its memory releases. */
+/** What the stats endpoint answers: the probe's window, and of the product, its registry and memory releases. */
+export type ProbeSnapshot = ReturnType<ServerProbe["snapshot"]> & {
   registry_size?: number;
   local_sessions?: number;
   memory_releases?: number;
-}
+};
 
 /** Collects frame lateness and event-loop lag over a window that the benchmark resets. */
 class ServerProbe {
@@ -87,11 +73,15 @@ class ServerProbe {
   }
 
   /** The window's figures; `reset` starts a new window after reading, `gc` collects garbage first. */
-  snapshot(options: { reset: boolean; gc: boolean }): ProbeSnapshot {
+  snapshot(options: { reset: boolean; gc: boolean }) {
     const gc = (globalThis as { gc?: () => void }).gc;
-    if (options.gc) [gc?.(), gc?.()];
+    if (options.gc) {
+      gc?.();
+      gc?.();
+    }
     const memory = Deno.memoryUsage();
-    const snapshot: ProbeSnapshot = {
+    // Memory in bytes, CPU (the process's and its main thread's) cumulative.
+    const snapshot = {
       window_ms: round(wallMs() - this.windowStart, 1),
       frames: this.frames,
       frames_within_budget: this.withinBudget,
@@ -101,6 +91,7 @@ class ServerProbe {
       main_thread_cpu_us: mainThreadCpuMicros(),
       rss: memory.rss,
       heap_used: memory.heapUsed,
+      /** V8's committed heap pages, and of them its young generation (which V8 grows under load and keeps). */
       heap_physical: v8.getHeapStatistics().total_physical_size,
       young_committed: v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space")
         ?.physical_space_size ?? 0,
@@ -175,37 +166,24 @@ async function startBaseline(probe: ServerProbe) {
 }
 
 /**
- * Serves `GET /stats?reset=1&gc=1` and `POST /shutdown` on 127.0.0.1 and prints `{"bench":"listening",…}`.
- * Shutdown (that request, or the end of stdin: the benchmark ended or died) stops the server and the process.
+ * Serves `GET /stats?reset=1&gc=1` on 127.0.0.1 and prints `{"bench":"listening",…}`. The end of stdin (the
+ * benchmark is done with it, or died) shuts the server down and ends the process.
  */
 if (import.meta.main) {
   const probe = new ServerProbe();
   const server = await (Deno.args[0] === "baseline" ? startBaseline(probe) : startCoach(probe));
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    clearInterval(probe.lagTimer);
-    await server.shutdown().finally(() => Deno.exit(0));
-  };
   (async () => {
     for await (const _ of Deno.stdin.readable) { /* only the end of input matters */ }
-    await shutdown();
+    clearInterval(probe.lagTimer);
+    await server.shutdown().finally(() => Deno.exit(0));
   })();
   const { promise: listening, resolve } = Promise.withResolvers<number>();
   Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: (addr) => resolve(addr.port) }, (request) => {
     const url = new URL(request.url);
-    if (url.pathname === "/stats") {
-      const options = { reset: url.searchParams.has("reset"), gc: url.searchParams.has("gc") };
-      return Response.json({ ...probe.snapshot(options), ...server.extra() });
-    }
-    if (url.pathname !== "/shutdown" || request.method !== "POST") {
-      return new Response("not found\n", { status: 404 });
-    }
-    setTimeout(shutdown, 0);
-    return new Response("bye\n");
+    if (url.pathname !== "/stats") return new Response("not found\n", { status: 404 });
+    const options = { reset: url.searchParams.has("reset"), gc: url.searchParams.has("gc") };
+    return Response.json({ ...probe.snapshot(options), ...server.extra() });
   });
-  console.log(
-    JSON.stringify({ bench: "listening", url: server.url, stats_url: `http://127.0.0.1:${await listening}` }),
-  );
+  const statsUrl = `http://127.0.0.1:${await listening}`;
+  console.log(JSON.stringify({ bench: "listening", url: server.url, stats_url: statsUrl }));
 }

@@ -125,3 +125,18 @@ function statCpuMicros(path: string): number | null {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
+
+/** Cumulative CPU jiffies of the whole machine, busy and in all, from Linux's `/proc/stat`; null elsewhere. */
+export async function machineCpuJiffies(): Promise<{ busy: number; total: number } | null> {
+  const text = await Deno.readTextFile("/proc/stat").catch(() => null);
+  if (text === null) return null;
+  // cpu  user nice system idle iowait irq softirq steal …
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = text.split("\n")[0].split(/\s+/).slice(1)
+    .map(Number);
+  const busy = user + nice + system + irq + softirq;
+  return { busy, total: busy + idle + iowait + (steal ?? 0) };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -249,7 +249,6 @@ Deno.test("Bench report - headline, targets and tables", () => {
       ratio: 0.5,
     },
     latency: {
-      at_1: null,
       at_half: row(25, true),
       at_half_model: {
         ...row(25, true),
