@@ -41,17 +41,13 @@ const growth = (from: MemoryPoint, to: MemoryPoint) => round(to.rss_mb - from.rs
 
 /** Polls the probe (no GC) until `done`, for at most RELEASE_WAIT_MS. */
 async function until(server: ServerUnderTest, done: (stats: ProbeSnapshot) => boolean, what: string) {
-  const deadline = Date.now() + RELEASE_WAIT_MS;
-  for (;;) {
+  for (const deadline = Date.now() + RELEASE_WAIT_MS;; await sleep(100)) {
     const stats = await server.stats();
     if (done(stats)) return;
     if (Date.now() > deadline) {
-      throw new Error(
-        `waited ${RELEASE_WAIT_MS} ms for ${what} after the calls ended ` +
-          `(registry ${stats.registry_size}, releases ${stats.memory_releases})`,
-      );
+      const state = `registry ${stats.registry_size}, releases ${stats.memory_releases}`;
+      throw new Error(`waited ${RELEASE_WAIT_MS} ms for ${what} after the calls ended (${state})`);
     }
-    await sleep(100);
   }
 }
 

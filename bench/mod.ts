@@ -50,10 +50,8 @@ export function parseBenchArgs(args: string[]) {
     },
   });
   const positive = (flag: string, text: string) => {
-    if (!/^[1-9]\d*$/.test(text)) {
-      throw new Error(`--${flag}: ${JSON.stringify(text)} is not a positive integer`);
-    }
-    return Number(text);
+    if (/^[1-9]\d*$/.test(text)) return Number(text);
+    throw new Error(`--${flag}: ${JSON.stringify(text)} is not a positive integer`);
   };
   const only = new Set(values.only.split(","));
   const unknown = [...only].find((section) => !SECTIONS.includes(section));
@@ -130,10 +128,8 @@ async function runLadderRung(kind: LadderKind, calls: number, timing: RungTiming
 /** Runs the benchmark. */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const { quick, only } = options;
-  const timing: RungTiming = quick ? { warmupMs: 1000, windowMs: 2500 } : { warmupMs: 3000, windowMs: 15000 };
-  const latencyTiming: RungTiming = quick
-    ? { warmupMs: 500, windowMs: 2000 }
-    : { warmupMs: 2000, windowMs: 20000 };
+  const timing: RungTiming = { warmupMs: quick ? 1000 : 3000, windowMs: quick ? 2500 : 15000 };
+  const latencyTiming: RungTiming = { warmupMs: quick ? 500 : 2000, windowMs: quick ? 2000 : 20000 };
   const result = emptyResult(new Date().toISOString(), quick, {
     cores: navigator.hardwareConcurrency,
     deno: Deno.version.deno,
@@ -178,23 +174,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   if (only.has("cluster")) {
     // At half what one process held in this run: below its limit, so CPU is what the work costs.
     const calls = options.clusterCalls ?? (quick ? 100 : Math.max(100, Math.floor((held || 800) / 2)));
+    const turns = quick ? 1 : 3;
     result.cluster = await attempt(
       `cluster comparison N=${calls}`,
-      () => compareCluster(calls, quick ? 1 : 3, timing, log),
+      () => compareCluster(calls, turns, timing, log),
     );
   }
   if (only.has("latency")) {
     const half = Math.max(2, Math.floor((held || options.ladder[0]) / 2));
     const rung = { latencyCalls: Math.min(half, LATENCY_PAGES), coachSettings: LATENCY_SETTINGS };
-    const latency = (what: string, calls: number, options: object) =>
+    const latency = (model: boolean) =>
       attempt(
-        `tip latency at N=${calls}${what}`,
-        () => runRung("coach", calls, latencyTiming, { ...rung, ...options }),
+        `tip latency at N=${half}${model ? ", the AI phrasing with a model answering in 300 ms" : ""}`,
+        () => runRung("coach", half, latencyTiming, { ...rung, model }),
       );
-    result.latency.at_half = await latency("", half, {});
-    result.latency.at_half_model = await latency(", the AI phrasing with a model answering in 300 ms", half, {
-      model: true,
-    });
+    result.latency.at_half = await latency(false);
+    result.latency.at_half_model = await latency(true);
   }
   if (only.has("memory")) {
     // Quick: 40 short calls, so the whole quick run stays about a minute.

@@ -86,32 +86,31 @@ function writeDecimal(target: Uint8Array, at: number, value: number): number {
  */
 export class MediaTemplate {
   readonly #parts: Uint8Array[];
+  readonly #length: number;
 
   constructor(streamSid: string, track: TrackName) {
     const mark = 1_000_000_001;
     this.#parts = mediaMessage(streamSid, mark, track, mark, mark, "~payload~").split(/1000000001|~payload~/)
       .map((part) => ascii.encode(part));
+    this.#length = this.#parts.reduce((n, part) => n + part.length, 0);
   }
 
   /** Queues the message as one masked text frame; `payload` is the base64 text's ASCII bytes. */
   write(socket: RawWebSocket, sequence: number, chunk: number, timestamp: number, payload: Uint8Array): void {
-    const [p0, p1, p2, p3, p4] = this.#parts;
-    const fixed = p0.length + p1.length + p2.length + p3.length + p4.length + payload.length;
-    let at = socket.beginFrame(
-      OPCODE.text,
-      fixed + digitsOf(sequence) + digitsOf(chunk) + digitsOf(timestamp),
-    );
+    const parts = this.#parts;
+    const digits = digitsOf(sequence) + digitsOf(chunk) + digitsOf(timestamp);
+    let at = socket.beginFrame(OPCODE.text, this.#length + digits + payload.length);
     if (at < 0) return;
     const target = socket.frameTarget;
-    target.set(p0, at);
-    at = writeDecimal(target, at + p0.length, sequence);
-    target.set(p1, at);
-    at = writeDecimal(target, at + p1.length, chunk);
-    target.set(p2, at);
-    at = writeDecimal(target, at + p2.length, timestamp);
-    target.set(p3, at);
-    target.set(payload, at + p3.length);
-    target.set(p4, at + p3.length + payload.length);
+    target.set(parts[0], at);
+    at = writeDecimal(target, at + parts[0].length, sequence);
+    target.set(parts[1], at);
+    at = writeDecimal(target, at + parts[1].length, chunk);
+    target.set(parts[2], at);
+    at = writeDecimal(target, at + parts[2].length, timestamp);
+    target.set(parts[3], at);
+    target.set(payload, at += parts[3].length);
+    target.set(parts[4], at + payload.length);
     socket.endFrame();
   }
 }

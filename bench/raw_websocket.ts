@@ -187,7 +187,11 @@ export class RawWebSocket {
     let at = this.#queue.length;
     bytes[at++] = 0x80 | opcode; // FIN, no RSV bits
     if (length < 126) bytes[at++] = 0x80 | length; // MASK bit and the length
-    else [bytes[at++], bytes[at++], bytes[at++]] = [0x80 | 126, length >>> 8, length & 0xff];
+    else {
+      bytes[at++] = 0x80 | 126;
+      bytes[at++] = length >>> 8;
+      bytes[at++] = length & 0xff;
+    }
     if (keyPoolAt >= KEY_POOL_BYTES) {
       crypto.getRandomValues(keyPool);
       keyPoolAt = 0;

@@ -178,27 +178,13 @@ const failures = (messages: readonly string[]) =>
 const atLeast = (n: number, capped: boolean) => `${capped ? "≥ " : ""}${n}`;
 
 function analysisSection(a: AnalysisCost): string[] {
-  const rows: [string, number][] = [
-    [
-      `**as the server does it ÷ JSON.parse, paired passes: ${a.server_vs_json_parse}×** ` +
-      `(${a.paired_total_us_per_frame} / ${a.paired_json_parse_us_per_frame} µs)`,
-      a.paired_total_us_per_frame,
-    ],
-    [
-      "as the server does it (read in place, decode, align, analyse, rules), median pass",
-      a.total_us_per_frame,
-    ],
-    ["JSON.parse alone, median pass", a.json_parse_us_per_frame],
-  ];
   return [
     "\n### 1. Per-frame work (in-process, CPU time)\n",
-    table([
-      ["work", ([work]) => work],
-      ["per frame (µs)", ([, us]) => us],
-      ["per second of two-party call (µs)", ([, us]) => round(us * 100, 1)],
-    ], rows),
-    `\n${a.audio_s} s of scripted conversation × ${a.passes} passes (${a.clock} clock); one core sustains ` +
-    `${a.frames_per_core_s.toLocaleString("en")} frames/s of this work = ${a.calls_per_core} calls.`,
+    `As the server does it (read in place, decode, align, analyse, rules) ${a.total_us_per_frame} µs per frame, ` +
+    `JSON.parse of the same messages ${a.json_parse_us_per_frame} µs (median passes); in pairs of passes ` +
+    `${a.server_vs_json_parse}× (${a.paired_total_us_per_frame} / ${a.paired_json_parse_us_per_frame} µs). ` +
+    `${a.audio_s} s of scripted conversation × ${a.passes} passes (${a.clock} clock); one core sustains ` +
+    `${a.frames_per_core_s.toLocaleString("en")} frames/s of this work, ${a.calls_per_core} calls.`,
   ];
 }
 
@@ -225,8 +211,7 @@ function ladderSection(rows: RungResult[], h: BenchResult["headline"]): string[]
       ["note", (r) => r.note],
     ], rows),
     `\nHeadline: ${atLeast(h.coach_max_calls, h.coach_capped)} concurrent calls hold real time (bare ` +
-    `baseline ${atLeast(h.baseline_max_calls, h.baseline_capped)}` +
-    `${h.ratio === null ? "" : `; ratio ${percent(h.ratio)}`}).`,
+    `baseline ${atLeast(h.baseline_max_calls, h.baseline_capped)}).`,
   ];
 }
 
@@ -252,9 +237,6 @@ function clusterSection(c: ClusterComparison): string[] {
       ["metrics p99 ms", (r) => pair(r.metrics_latency_ms, r.remote_metrics_latency_ms)],
       ["≤100 ms", share],
     ], c.rows),
-    `\nCPU per call-second: cluster ${c.cluster_us_per_call_s} µs, one process ${c.single_us_per_call_s} µs ` +
-    `(${c.cpu_ratio}×). The fan-out adds ${c.fanout_tip_p99_added_ms ?? "n/a"} ms to tip p99 and ` +
-    `${c.fanout_metrics_p99_added_ms ?? "n/a"} ms to metrics p99.`,
     "\nRedis in the cluster runs (`INFO`, the median turn; memory above an empty Redis's)\n",
     table([
       ["calls", ([calls]) => calls],

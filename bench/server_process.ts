@@ -17,7 +17,7 @@ import v8 from "node:v8";
 import { loadConfig } from "../core/config.ts";
 import { createLogger } from "../core/log.ts";
 import { startServer } from "../server/start.ts";
-import { cpuMicros, Histogram, mainThreadCpuMicros, round, wallMs } from "./stats.ts";
+import { cpuMicros, Histogram, procCpuMicros, round, wallMs } from "./stats.ts";
 
 /** A frame processed later than this after it was due counts as missing real time. */
 export const REAL_TIME_BUDGET_MS = 100;
@@ -88,7 +88,7 @@ class ServerProbe {
       frame_late_ms: this.latency.summary(),
       loop_lag_ms: this.lag.summary(),
       cpu_us: cpuMicros(),
-      main_thread_cpu_us: mainThreadCpuMicros(),
+      main_thread_cpu_us: procCpuMicros(),
       rss: memory.rss,
       heap_used: memory.heapUsed,
       /** V8's committed heap pages, and of them its young generation (which V8 grows under load and keeps). */

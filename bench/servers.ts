@@ -10,7 +10,7 @@ import { type RedisServerProcess, startRedisServer } from "../server/redis_serve
 import { Child } from "./child.ts";
 import type { GeneratorConfig } from "./load_generator.ts";
 import type { ProbeSnapshot } from "./server_process.ts";
-import { processCpuMicros } from "./stats.ts";
+import { procCpuMicros } from "./stats.ts";
 
 /** Which server a run measures. */
 export type ServerKind = "coach" | "baseline" | "cluster";
@@ -108,7 +108,7 @@ export class ServerUnderTest {
     await client.connect();
     const info = await client.info().finally(() => client.destroy());
     const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, "m").exec(info)?.[1] ?? NaN);
-    const redisCpu = processCpuMicros(this.redis.pid);
+    const redisCpu = procCpuMicros(this.redis.pid);
     const sum = (pick: (s: ProbeSnapshot) => number | null) =>
       snapshots.some((s) => pick(s) === null) ? null : snapshots.reduce((n, s) => n + pick(s)!, 0);
     const worst = <T extends { p99: number }>(pick: (s: ProbeSnapshot) => T) =>

@@ -101,29 +101,22 @@ export function cpuMicros(): number | null {
   return usage ? usage.user + usage.system : null;
 }
 
-/** CPU time of this process's main thread (the one serving the sockets), µs, from Linux's `/proc`. */
-export function mainThreadCpuMicros(): number | null {
-  return statCpuMicros(`/proc/self/task/${Deno.pid}/stat`);
-}
-
-/** CPU time (user + system, all threads) of process `pid` so far, µs, from Linux's `/proc`. */
-export function processCpuMicros(pid: number): number | null {
-  return statCpuMicros(`/proc/${pid}/stat`);
-}
-
-/** utime + stime of a `/proc` stat file, µs; null where there is no such file. */
-function statCpuMicros(path: string): number | null {
-  let stat: string;
-  try {
-    stat = Deno.readTextFileSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
-  // Fields after the command name (which may hold spaces): utime and stime are the 14th and 15th, in clock
-  // ticks (100 per second on Linux).
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+/**
+ * CPU time (user + system) from Linux's `/proc`, µs, of process `pid`, or of this process's main thread (the
+ * one serving the sockets) without one; null where there is no such file.
+ */
+export function procCpuMicros(pid?: number): number | null {
+  const path = pid === undefined ? `/proc/self/task/${Deno.pid}/stat` : `/proc/${pid}/stat`;
+  const stat = (() => {
+    try {
+      return Deno.readTextFileSync(path);
+    } catch {
+      return null;
+    }
+  })();
+  // Fields after the command name (which may hold spaces): utime and stime, the 14th and 15th, in ticks of 10 ms.
+  const fields = stat?.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields ? (Number(fields[11]) + Number(fields[12])) * 10_000 : null;
 }
 
 /** Cumulative CPU jiffies of the whole machine, busy and in all, from Linux's `/proc/stat`; null elsewhere. */
