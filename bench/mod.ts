@@ -9,7 +9,7 @@
  * phrasing), `memory` (many short calls). Prints Markdown tables and PASS/FAIL per target.
  *
  * Flags: `--quick` (one rung, short runs: about a minute), `--json FILE` (the figures as JSON),
- * `--ladder 300,500,…`, `--only analysis,ladder,cluster,latency,memory`, `--cluster-calls N`.
+ * `--ladder 300,500,…`, `--only analysis,ladder,cluster,latency,memory`, `--cluster-calls N`, `--help`.
  *
  * @module
  */
@@ -36,6 +36,8 @@ export type BenchOptions = ReturnType<typeof parseBenchArgs>;
 // Steps of about 10 % from 700 up: the calls target is a share of 90 %, and a share is only as fine as the ladder.
 const FULL_LADDER = [300, 500, 700, 800, 900, 1000, 1100, 1200, 1350, 1500, 1650, 1800, 2000, 2200, 2400];
 const SECTIONS = ["analysis", "ladder", "cluster", "latency", "memory"];
+const USAGE = "usage: deno task bench [--quick] [--json FILE] [--ladder 300,500,…] " +
+  `[--only ${SECTIONS.join(",")}] [--cluster-calls N]`;
 
 /** Parses the flags; throws on anything unknown. */
 export function parseBenchArgs(args: string[]) {
@@ -47,6 +49,7 @@ export function parseBenchArgs(args: string[]) {
       ladder: { type: "string" },
       only: { type: "string", default: SECTIONS.join(",") },
       "cluster-calls": { type: "string" },
+      help: { type: "boolean", default: false },
     },
   });
   const positive = (flag: string, text: string) => {
@@ -57,6 +60,7 @@ export function parseBenchArgs(args: string[]) {
   const unknown = [...only].find((section) => !SECTIONS.includes(section));
   if (unknown) throw new Error(`--only: unknown section ${unknown} (${SECTIONS.join(", ")})`);
   return {
+    help: values.help,
     quick: values.quick,
     json: values.json ?? null,
     ladder: values.ladder?.split(",").map((n) => positive("ladder", n)) ??
@@ -200,13 +204,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 }
 
 if (import.meta.main) {
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(Deno.args);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    Deno.exit(2);
+  }
+  if (options.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
   const stopAll = () => Promise.all([stopAllChildren(), stopAllRedis()]);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => void stopAll().finally(() => Deno.exit(130)));
   }
   let code = 0;
   try {
-    const options = parseBenchArgs(Deno.args);
     const result = await runBench(options);
     console.log(renderReport(result));
     if (options.json) {

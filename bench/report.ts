@@ -8,7 +8,6 @@ import type { AnalysisCost } from "./analysis_cost.ts";
 import type { ClusterComparison } from "./cluster_run.ts";
 import type { MemoryPoint, MemoryResult } from "./memory_run.ts";
 import type { RedisLoad, RungResult } from "./runs.ts";
-import { round } from "./stats.ts";
 
 /** Everything one `deno task bench` run measured. */
 export interface BenchResult {
@@ -173,8 +172,7 @@ function table<T>(columns: [string, (row: T) => unknown][], rows: readonly T[]):
 const fmt = (value: number | null) => value === null ? "n/a" : value.toFixed(1);
 const share = (row: RungResult) => `${(row.within_100ms * 100).toFixed(2)} %`;
 const p99 = (q: { p99: number; count: number } | null) => q && q.count > 0 ? String(q.p99) : "—";
-const failures = (messages: readonly string[]) =>
-  messages.length ? ` (failures: ${messages.join("; ")})` : "";
+const failures = (errors: readonly string[]) => errors.length ? ` (failures: ${errors.join("; ")})` : "";
 const atLeast = (n: number, capped: boolean) => `${capped ? "≥ " : ""}${n}`;
 
 function analysisSection(a: AnalysisCost): string[] {
@@ -200,8 +198,7 @@ function ladderSection(rows: RungResult[], h: BenchResult["headline"]): string[]
       ["loop lag p99 ms", (r) => r.loop_lag_p99_ms],
       [
         "server CPU % (socket thread)",
-        (r) =>
-          fmt(r.server_cpu_pct) + (r.server === "baseline" ? "" : ` (${fmt(r.server_main_thread_cpu_pct)})`),
+        (r) => `${fmt(r.server_cpu_pct)} (${fmt(r.server_main_thread_cpu_pct)})`,
       ],
       ["RSS MB", (r) => r.rss_mb],
       ["gen late p99 ms", (r) => r.generator_send_late_p99_ms],
@@ -231,7 +228,7 @@ function clusterSection(c: ClusterComparison): string[] {
       ["Redis CPU %", (r) => fmt(r.redis_cpu_pct)],
       [
         "µs CPU per call-second",
-        (r) => r.server_cpu_pct === null ? "n/a" : round(r.server_cpu_pct * 1e4 / c.calls, 1),
+        (r) => fmt(r.server_cpu_pct === null ? null : r.server_cpu_pct * 1e4 / c.calls),
       ],
       ["tip p99 ms", (r) => pair(r.tip_latency_ms, r.remote_tip_latency_ms)],
       ["metrics p99 ms", (r) => pair(r.metrics_latency_ms, r.remote_metrics_latency_ms)],
@@ -255,9 +252,8 @@ function latencySection(latency: BenchResult["latency"]): string[] {
   return rows.length === 0 ? [] : [
     "\n### 4. Tip latency of one process (stream moment the rule qualified → suggestion on a page socket)\n",
     table([
-      ["N", ([r]) => r.calls],
+      ["N (page sockets)", ([r]) => `${r.calls} (${Math.min(r.calls, LATENCY_PAGES)})`],
       ["words", ([, words]) => words],
-      ["page sockets", ([r]) => Math.min(r.calls, LATENCY_PAGES)],
       ["tips", ([r]) => r.tip_latency_ms.count],
       ["in model's words", ([r]) => r.tips_phrased_by_model],
       ["p50 ms", ([r]) => r.tip_latency_ms.p50],
@@ -268,10 +264,9 @@ function latencySection(latency: BenchResult["latency"]): string[] {
     ...(counts
       ? [
         `\nThe AI phrasing over the model run (its /health, warm-up included): ${counts.requests} requests, ` +
-        `${counts.phrased} tips in the model's words, ${counts.fallbacks} in the fixed words ` +
-        `(${
-          JSON.stringify(counts.fallback_reasons)
-        }), ${counts.timeouts} timeouts, breaker ${counts.breaker}.`,
+        `${counts.phrased} tips in the model's words, ${counts.fallbacks} in the fixed words (` +
+        JSON.stringify(counts.fallback_reasons) +
+        `), ${counts.timeouts} timeouts, breaker ${counts.breaker}.`,
       ]
       : []),
   ];
@@ -298,10 +293,9 @@ function memorySection(m: MemoryResult): string[] {
       ["young gen MB", ([, p]) => p.young_committed_mb],
       ["registry", ([, p]) => p.registry_size],
     ], rows),
-    `\n${m.short_calls_completed}/${m.short_calls} short calls completed in ${
-      (m.short_calls_ms / 1000).toFixed(1)
-    } ` +
-    `s${failures(m.short_call_failures)}, and ${m.next_calls_completed}/${m.short_calls} more` +
+    `\n${m.short_calls_completed}/${m.short_calls} short calls completed in ` +
+    `${(m.short_calls_ms / 1000).toFixed(1)} s${failures(m.short_call_failures)}, and ` +
+    `${m.next_calls_completed}/${m.short_calls} more` +
     `${failures(m.next_call_failures)}; /health local_sessions after them: ${m.health_local_sessions_after}.`,
   ];
 }
@@ -311,9 +305,8 @@ export function renderReport(result: BenchResult): string {
   const { machine, analysis, cluster, memory } = result;
   const ladder = [...result.ladder.coach, ...result.ladder.baseline];
   return [
-    `Live Call Coach benchmark — ${result.started_at}${
-      result.quick ? " (--quick: short ladder, short runs)" : ""
-    }`,
+    `Live Call Coach benchmark — ${result.started_at}` +
+    (result.quick ? " (--quick: short ladder, short runs)" : ""),
     `${machine.cores} cores, Deno ${machine.deno}, load average at start ` +
     (machine.load_avg_at_start?.map((n) => n.toFixed(2)).join(" ") ?? "n/a"),
     ...(analysis ? analysisSection(analysis) : []),

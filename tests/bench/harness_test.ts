@@ -37,6 +37,7 @@ Deno.test("Bench args - flags parse and unknown flags are refused", () => {
   assert.equal(parseBenchArgs(["--cluster-calls", "7"]).clusterCalls, 7);
   assert.deepEqual([...parseBenchArgs(["--only", "analysis,memory"]).only], ["analysis", "memory"]);
   assert.equal(parseBenchArgs([]).only.size, 5);
+  assert.equal(parseBenchArgs(["--help"]).help, true);
   assert.throws(() => parseBenchArgs(["--fast"]), /Unknown option '--fast'/);
   assert.throws(() => parseBenchArgs(["--json"]), /argument missing/);
   assert.throws(() => parseBenchArgs(["--ladder", "0"]), /not a positive integer/);
@@ -291,5 +292,5 @@ Deno.test("Bench report - headline, targets and tables", () => {
   assert.match(text, /FAIL/);
   assert.match(text, /NOT MEASURED/);
   assert.match(text, /Headline: 50 concurrent calls/);
-  assert.match(text, /\| 25 \| model \(300 ms\) \| 25 \| 9 \| 0 \| 320 \| 1600 \|/);
+  assert.match(text, /\| 25 \(25\) \| model \(300 ms\) \| 9 \| 0 \| 320 \| 1600 \|/);
 });
