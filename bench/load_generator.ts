@@ -13,7 +13,7 @@
  * - `sequential`: N calls one after another at up to 80× real time, every tenth with a page socket; with
  *   `pauseHalfway`, the first call prints `halfway` in its middle and waits for `continue`.
  *
- * Prints JSON lines on stdout: `ready`, `marked`, `halfway`, `progress`, `done`.
+ * Prints JSON lines on stdout: `ready`, `marked`, `halfway`, `done`.
  *
  * @module
  */
@@ -129,7 +129,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
   );
   const instances = config.instanceUrls ?? [config.baseUrl];
   let samples: LatencySample[] = [];
-  const opened = { failed_opens: 0, first_error: "", open_ms: 0 };
+  const opened = { failed_opens: 0, first_error: "" };
   // Like Twilio, a call sends `start` as soon as its socket is open (the server closes a socket that waits
   // 5 s for it). Its frames begin at its place on the ramp, or just after the open when opening took longer.
   const open = async (call: RawTwilioCall, i: number) => {
@@ -153,7 +153,6 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
     while (next < calls.length) await open(calls[next], next++);
   };
   await Promise.all(Array.from({ length: Math.min(config.connectConcurrency, calls.length) }, opener));
-  opened.open_ms = round(wallMs() - startedAt, 0);
 
   const sendLate = new Histogram(1, 5000);
   let cpuAtMark = cpuMicros();
@@ -275,7 +274,6 @@ async function runSequential(config: GeneratorConfig, audio: PayloadSet): Promis
   }
   let done = 0;
   const failures: string[] = [];
-  const closes: string[] = [];
   for (let i = 0; i < config.calls && wallMs() < deadline; i++) {
     const call = new RawTwilioCall(randomSid("CA", i), false);
     const onHalfway = config.pauseHalfway && i === 0
@@ -298,11 +296,9 @@ async function runSequential(config: GeneratorConfig, audio: PayloadSet): Promis
     } finally {
       call.socket?.close();
       for (const page of call.pages) page.close();
-      closes.push(String(call.closeCode ?? "open"));
     }
-    if (i % 200 === 199) emit("progress", { calls: i + 1 });
   }
-  emit("done", { calls: done, failures, closes: countBy(closes), ms: round(wallMs() - startedAt, 0) });
+  emit("done", { calls: done, failures, ms: round(wallMs() - startedAt, 0) });
 }
 
 if (import.meta.main) {
