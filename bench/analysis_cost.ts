@@ -1,48 +1,29 @@
 /**
- * In-process cost of the per-frame work on the scripted conversation (real speech on both tracks), in CPU
- * time (`Deno.cpuUsage()`; wall time where it is missing). The target's ratio compares what the server does
- * with each Twilio media message (read in place, decode, align, analyse, rules) with `JSON.parse` of the same
- * message, in pairs of passes one right after the other, so that a change of the machine's speed cannot move
- * it; the median pair counts. Warm-up passes come first: V8 needs several to finish optimizing the pipeline,
- * and a server's calls last minutes, so the settled figure is what they cost.
- *
- * Run alone (`deno run -A bench/analysis_cost.ts [--quick]`) it also prints one track's analysis
- * (`TrackAnalyzer.processFrame`) per slot, the figure to watch when tuning `core/audio`.
+ * In-process cost of the per-frame work on the scripted conversation, in CPU time (`Deno.cpuUsage()`; wall
+ * time where it is missing): what the server does with each Twilio media message (read in place, decode,
+ * align, analyse, rules) against `JSON.parse` of the same message, in pairs of passes one right after the
+ * other, so that a change of the machine's speed cannot move the ratio; the median pair counts. Warm-up passes
+ * come first: V8 needs several to finish optimizing, and calls last minutes.
  *
  * @module
  */
-import { TrackAnalyzer } from "../core/audio/track_analyzer.ts";
 import { BufferPool } from "../core/buffers.ts";
 import { MediaReader } from "../core/protocol/media_reader.ts";
 import { SLOT_MS } from "../core/audio/types.ts";
 import { mediaMessage } from "../core/protocol/twilio_messages.ts";
 import { CallPipeline } from "../core/session/call_pipeline.ts";
-import { type Conversation, loadConversation, toPayloads } from "./audio.ts";
-import { cpuMicros, round } from "./stats.ts";
+import { type Conversation, toPayloads } from "./audio.ts";
+import { cpuMicros, median, round } from "./stats.ts";
 
 /** What the passes cost, µs. */
 export type AnalysisCost = ReturnType<typeof measureAnalysisCost>;
 
-/** Measured passes per figure (after `warmup` passes), each over `callSeconds` of one call. */
-export interface AnalysisCostOptions {
-  passes?: number;
-  warmup?: number;
-  callSeconds?: number;
-}
-
-function clock(): { now: () => number; kind: "cpu" | "wall" } {
-  return cpuMicros() === null
-    ? { now: () => performance.now() * 1000, kind: "wall" }
-    : { now: () => cpuMicros()!, kind: "cpu" };
-}
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-}
-
 const MEDIA_STREAM_SID = "MZ" + "0".repeat(32);
 
-/** Measures the costs over `passes` passes (after `warmup` passes) of the conversation. */
+/** Measured passes per figure (after `warmup` passes), each over `callSeconds` of one call. */
+export type AnalysisCostOptions = { passes?: number; warmup?: number; callSeconds?: number };
+
+/** Measures the costs of the conversation's per-frame work. */
 export function measureAnalysisCost(conversation: Conversation, options: AnalysisCostOptions = {}) {
   const { passes = 15, warmup = 10, callSeconds = 600 } = options;
   const agent = toPayloads(conversation.agent);
@@ -57,7 +38,8 @@ export function measureAnalysisCost(conversation: Conversation, options: Analysi
   const slots = Math.round((callSeconds * 1000) / SLOT_MS);
   const frames = slots * 2;
   const loop = conversation.slots;
-  const { now, kind } = clock();
+  const kind = cpuMicros() === null ? "wall" : "cpu";
+  const now = kind === "cpu" ? () => cpuMicros()! : () => performance.now() * 1000;
   // As the media socket does it: each message read in place, decoded into one reused buffer, handed to the
   // call's pipeline as a view made once; the call leases its rings from the process's pool. The call loops the
   // conversation's messages; each lap moves their timestamps on by its length.
@@ -126,28 +108,4 @@ export function measureAnalysisCost(conversation: Conversation, options: Analysi
     frames_per_core_s: Math.round(1e6 / total),
     calls_per_core: Math.round(1e6 / total / 100),
   };
-}
-
-/** One track's analysis alone: µs of `TrackAnalyzer.processFrame` per slot, the best of `rounds` passes. */
-export function measureTrackAnalyzer(conversation: Conversation, rounds = 8): number {
-  const { now } = clock();
-  let best = Infinity;
-  let sink = 0;
-  for (let r = 0; r < rounds; r++) {
-    const analyzer = new TrackAnalyzer();
-    const start = now();
-    for (const frame of conversation.agent) sink += analyzer.processFrame(frame).frameEnergy;
-    best = Math.min(best, (now() - start) / conversation.agent.length);
-  }
-  if (Number.isNaN(sink)) throw new Error("unreachable: keeps the loop from being optimised away");
-  return round(best, 3);
-}
-
-if (import.meta.main) {
-  const conversation = await loadConversation();
-  console.log(`one track's analysis: ${measureTrackAnalyzer(conversation)} µs per 20 ms slot`);
-  const quick = { passes: 5, warmup: 5, callSeconds: 120 };
-  console.log(
-    JSON.stringify(measureAnalysisCost(conversation, Deno.args.includes("--quick") ? quick : {}), null, 2),
-  );
 }

@@ -43,14 +43,7 @@ export class Child {
     options: { env?: Record<string, string>; args?: string[] } = {},
   ) {
     const process = new Deno.Command(Deno.execPath(), {
-      // BENCH_V8 appends V8 flags to every child, e.g. BENCH_V8=",--max-semi-space-size=4".
-      args: [
-        "run",
-        "-A",
-        `--v8-flags=--expose-gc${Deno.env.get("BENCH_V8") ?? ""}`,
-        script.pathname,
-        ...options.args ?? [],
-      ],
+      args: ["run", "-A", "--v8-flags=--expose-gc", script.pathname, ...options.args ?? []],
       env: options.env,
       stdin: "piped",
       stdout: "piped",

@@ -1,18 +1,14 @@
 /**
- * One process against a cluster of two processes and Redis, at the same number of calls, in turns: what the
- * cluster costs in CPU per call-second (Redis included), what the fan-out through Redis adds to the tip and
- * metrics latency of a page on another instance than the one coaching the call, and what Redis carries.
- *
- * Each turn runs both servers once, the first alternating, so both meet the same moments of the machine.
- * Latency calls play the loud agent track with a tip about every half second and have a page on the
- * instance coaching them and, in the cluster, one on the other instance: the difference of the two p99s in
- * the same run is what the fan-out adds.
+ * One process against a cluster of two processes and Redis at the same number of calls, in turns (the first
+ * alternating): the cluster's CPU per call-second (Redis included), what the fan-out through Redis adds to the
+ * tip and metrics p99 of a page on the other instance over one on the instance coaching the call, and what
+ * Redis carries.
  *
  * @module
  */
 import { type RedisLoad, type RungResult, type RungTiming, runRung } from "./runs.ts";
 import type { ServerKind } from "./servers.ts";
-import { type QuantileSummary, round } from "./stats.ts";
+import { median, type QuantileSummary, round } from "./stats.ts";
 
 /** Coaching settings of the latency calls: `SPEAKING_TOO_LOUD` after 0.5 s of loud speech, no cooldown or throttle. */
 export const LATENCY_SETTINGS = { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } };
@@ -88,9 +84,4 @@ export async function compareCluster(
       used_memory_mb: round(redis.used_memory_mb * scale, 2),
     },
   };
-}
-
-function median(values: number[]): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return sorted.length ? sorted[sorted.length >> 1] : NaN;
 }

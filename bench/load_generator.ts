@@ -1,19 +1,14 @@
 /**
  * The load generator: plays Twilio for many calls at once, in its own process, over real sockets on
- * 127.0.0.1 (`raw_twilio_call.ts`). Frames are paced by absolute wall time: frame k of a call leaves at
- * `t0 + 20k` ms, and a late generator catches up rather than drifting.
+ * 127.0.0.1 (`raw_twilio_call.ts`), configured by `--config` JSON ({@linkcode GeneratorConfig}).
  *
- * Modes (`--config` JSON, {@linkcode GeneratorConfig}):
- * - `realtime`: N concurrent calls until `stop` arrives on stdin (or `maxSeconds`); `mark` starts a new
- *   measurement window. Every 4 ms tick each call queues its due slots (both tracks, catch-up slots too) and
- *   flushes them in one write. With several `instanceUrls` (a cluster) call i goes to instance i mod n.
- *   Latency calls play the loud agent track and have a page socket on the instance coaching them and, in a
- *   cluster, one on the next instance (fed through Redis); their suggestions' and metrics' arrival is
- *   compared with `t0 + stream_ms`.
- * - `sequential`: N calls one after another at up to 80× real time, every tenth with a page socket; with
- *   `pauseHalfway`, the first call prints `halfway` in its middle and waits for `continue`.
+ * - `realtime`: N concurrent calls until `stop` on stdin; `mark` starts a measurement window. Frame k of a call
+ *   is due at `t0 + 20k` ms; every 4 ms tick each call writes its due slots (catch-up ones too) in one write.
+ *   In a cluster call i goes to instance i mod n. Latency calls play the loud agent track and have a page
+ *   socket on the instance coaching them and, in a cluster, one on the next instance (fed through Redis).
+ * - `sequential`: N calls one after another at up to 80× real time, every tenth with a page socket.
  *
- * Prints JSON lines on stdout: `ready`, `marked`, `halfway`, `done`.
+ * Prints JSON lines on stdout: `ready`, `marked`, `done`.
  *
  * @module
  */
@@ -34,18 +29,18 @@ export interface GeneratorConfig {
   /** Concurrent calls (realtime), or calls in a row (sequential). */
   calls: number;
   /** realtime: calls that play the loud agent track and have page sockets. */
-  latencyCalls: number;
-  /** sequential: stream seconds per call, and whether to pause half way through the first call. */
-  callSeconds: number;
-  pauseHalfway?: boolean;
+  latencyCalls?: number;
+  /** sequential: stream seconds per call. */
+  callSeconds?: number;
   /** realtime: calls start spread over this long, so their frames interleave as real calls do. */
-  rampMs: number;
-  /** Sockets opened at once, and the generator's life at most, whatever happens. */
-  connectConcurrency: number;
+  rampMs?: number;
+  /** The generator's life at most, whatever happens. */
   maxSeconds: number;
 }
 
 const TICK_MS = 4;
+/** Sockets a realtime run opens at once. */
+const CONNECT_CONCURRENCY = 32;
 /** A call's first frame leaves at least this long after its `start`. */
 const START_LEAD_MS = 100;
 /** A late call sends at most this many slots per tick while it catches up (bounds one tick's work). */
@@ -64,12 +59,6 @@ function emit(event: string, fields: Record<string, unknown> = {}): void {
 /** Resolves when every promise settled or `ms` passed. */
 function settleWithin(promises: Promise<unknown>[], ms: number): Promise<unknown> {
   return Promise.race([Promise.allSettled(promises), sleep(ms)]);
-}
-
-function countBy(values: readonly string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
-  return counts;
 }
 
 /**
@@ -113,23 +102,15 @@ async function openPage(
   call.pages.push(page);
 }
 
-/** Commands from the benchmark on stdin; EOF counts as `stop`. */
-function listenForCommands(on: (command: string) => void): void {
-  (async () => {
-    for await (const line of readLines(Deno.stdin.readable)) on(line.trim());
-    on("stop");
-  })();
-}
-
 async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<void> {
   const startedAt = wallMs();
   const calls = Array.from(
     { length: config.calls },
-    (_, i) => new RawTwilioCall(randomSid("CA", i), i < config.latencyCalls),
+    (_, i) => new RawTwilioCall(randomSid("CA", i), i < (config.latencyCalls ?? 0)),
   );
   const instances = config.instanceUrls ?? [config.baseUrl];
   let samples: LatencySample[] = [];
-  const opened = { failed_opens: 0, first_error: "" };
+  let firstError = "";
   // Like Twilio, a call sends `start` as soon as its socket is open (the server closes a socket that waits
   // 5 s for it). Its frames begin at its place on the ramp, or just after the open when opening took longer.
   const open = async (call: RawTwilioCall, i: number) => {
@@ -140,19 +121,18 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
         await openPage(instances[(at + 1) % instances.length], call, "remote", samples);
       }
       await call.open({ baseUrl: instances[at], authToken: config.authToken });
-      const rampAt = startedAt + START_LEAD_MS + (i / calls.length) * config.rampMs;
+      const rampAt = startedAt + START_LEAD_MS + (i / calls.length) * (config.rampMs ?? 0);
       call.begin(config.authToken, Math.max(rampAt, wallMs() + START_LEAD_MS));
       call.flush();
     } catch (error) {
-      opened.failed_opens++;
-      opened.first_error ||= (error as Error).message;
+      firstError ||= (error as Error).message;
     }
   };
   let next = 0;
   const opener = async () => {
     while (next < calls.length) await open(calls[next], next++);
   };
-  await Promise.all(Array.from({ length: Math.min(config.connectConcurrency, calls.length) }, opener));
+  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, calls.length) }, opener));
 
   const sendLate = new Histogram(1, 5000);
   let cpuAtMark = cpuMicros();
@@ -161,7 +141,8 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
   let waitsAtMark = writeWaits();
   const { promise: finished, resolve: finish } = Promise.withResolvers<void>();
   let stopping = false;
-  listenForCommands((command) => {
+  // Commands from the benchmark on stdin; EOF counts as `stop`.
+  const onCommand = (command: string) => {
     if (command === "mark") {
       sendLate.reset();
       samples.length = 0;
@@ -173,7 +154,11 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
       stopping = true;
       finish();
     }
-  });
+  };
+  (async () => {
+    for await (const line of readLines(Deno.stdin.readable)) onCommand(line.trim());
+    onCommand("stop");
+  })();
 
   const live = calls.filter((call) => call.isOpen);
   const readyAt = live.reduce((last, call) => Math.max(last, call.t0), wallMs());
@@ -194,7 +179,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
     }
     if (!readySent && now >= readyAt) {
       readySent = true;
-      emit("ready", { calls: live.length, ...opened });
+      emit("ready", { calls: live.length, first_error: firstError });
     }
     setTimeout(tick, TICK_MS);
   };
@@ -213,10 +198,11 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
     where === "remote" && instances.length === 1
       ? null
       : summarize(window.filter((s) => s.kind === kind && s.where === where).map((s) => s.ms));
+  const closes: Record<string, number> = {};
+  for (const { closeCode } of calls) closes[closeCode ?? "open"] = (closes[closeCode ?? "open"] ?? 0) + 1;
   const errors = new Set(calls.flatMap((call) => call.socket?.error ? [call.socket.error.message] : []));
   emit("done", {
     calls: live.length,
-    ...opened,
     window_s: round(windowS, 2),
     send_late_ms: sendLate.summary(),
     // Flushes that found the call's last write still pending: the server was not reading, or this event loop
@@ -224,7 +210,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
     write_waits: waits,
     socket_errors: [...errors].slice(0, 5),
     cpu_pct: cpuNow === null || cpuAtMark === null ? null : round((cpuNow - cpuAtMark) / 1e4 / windowS, 1),
-    closes: countBy(calls.map((call) => String(call.closeCode ?? "open"))),
+    closes,
     tip_latency_ms: latency("suggestion", "local"),
     metrics_latency_ms: latency("metrics", "local"),
     remote_tip_latency_ms: latency("suggestion", "remote"),
@@ -233,16 +219,8 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
   });
 }
 
-/**
- * Sends `slots` slots of a call as fast as allowed (at most {@linkcode FAST_SLOTS_PER_S} a second, the
- * socket drained as it goes), optionally pausing at half way.
- */
-async function sendFast(
-  call: RawTwilioCall,
-  slots: number,
-  audio: PayloadSet,
-  onHalfway?: () => Promise<void>,
-) {
+/** Sends `slots` slots of a call at most {@linkcode FAST_SLOTS_PER_S} a second, the socket drained as it goes. */
+async function sendFast(call: RawTwilioCall, slots: number, audio: PayloadSet) {
   const startedAt = wallMs();
   for (let k = 0; k < slots; k++) {
     if (!call.isOpen) {
@@ -255,39 +233,28 @@ async function sendFast(
       const ahead = startedAt + ((k + 1) * 1000) / FAST_SLOTS_PER_S - wallMs();
       if (ahead > 0) await sleep(ahead);
       const drainBy = wallMs() + DRAIN_LIMIT_MS;
-      while (call.bufferedBytes > FAST_BUFFER_BYTES) {
+      while (call.socket!.bufferedBytes > FAST_BUFFER_BYTES) {
         if (wallMs() > drainBy) throw new Error(`server stopped reading call ${call.callSid} at slot ${k}`);
         await sleep(1);
       }
     }
-    if (onHalfway && k === Math.floor(slots / 2)) await onHalfway();
   }
 }
 
 async function runSequential(config: GeneratorConfig, audio: PayloadSet): Promise<void> {
   const startedAt = wallMs();
   const deadline = startedAt + config.maxSeconds * 1000;
-  const slots = Math.round(config.callSeconds * 1000 / SLOT_MS);
-  const { promise: resumed, resolve: resume } = Promise.withResolvers<void>();
-  if (config.pauseHalfway) {
-    listenForCommands((command) => (command === "continue" || command === "stop") && resume());
-  }
+  const slots = Math.round((config.callSeconds ?? 0) * 1000 / SLOT_MS);
   let done = 0;
   const failures: string[] = [];
   for (let i = 0; i < config.calls && wallMs() < deadline; i++) {
     const call = new RawTwilioCall(randomSid("CA", i), false);
-    const onHalfway = config.pauseHalfway && i === 0
-      ? async () => {
-        emit("halfway", { slots: call.nextSlot });
-        await resumed;
-      }
-      : undefined;
     try {
       // Every tenth call has a page following it, so page subscriptions get cleaned up too.
-      if (i % 10 === 0 && !config.pauseHalfway) await openPage(config.baseUrl, call, "local", []);
+      if (i % 10 === 0) await openPage(config.baseUrl, call, "local", []);
       await call.open(config);
       call.begin(config.authToken, wallMs());
-      await sendFast(call, slots, audio, onHalfway);
+      await sendFast(call, slots, audio);
       call.stop();
       await settleWithin([call.closed], CLOSE_WAIT_MS);
       done++;
@@ -298,7 +265,7 @@ async function runSequential(config: GeneratorConfig, audio: PayloadSet): Promis
       for (const page of call.pages) page.close();
     }
   }
-  emit("done", { calls: done, failures, ms: round(wallMs() - startedAt, 0) });
+  emit("done", { calls: done, failures });
 }
 
 if (import.meta.main) {

@@ -1,10 +1,8 @@
 /**
- * The memory run: one product server (`endGraceMs` 0, so an ended session is dropped at the next
- * once-a-second sweep, and `idleReleaseMs` 1 s), a few warm-up calls, a long call replayed fast, then many
- * sequential short calls and as many again (the steady state), over real sockets from a generator process.
- * Each reading after calls waits until the server has given memory back by itself (its idle release,
- * server/memory_release.ts); after the short calls one more reading just before that shows what the calls
- * held. GC is forced before every reading.
+ * The memory run: one product server (`endGraceMs` 0, `idleReleaseMs` 1 s), a few warm-up calls, a long call
+ * replayed fast, then many sequential short calls and as many again (the steady state), from a generator
+ * process. Each reading after calls waits for the server's own idle release (server/memory_release.ts); one
+ * more just before it shows what the calls held. GC is forced before every reading.
  *
  * @module
  */
@@ -21,7 +19,7 @@ const WARM_UP_CALLS = 10;
 
 /** The server's memory at one moment, MB; the sessions its registry holds and its memory releases so far. */
 export type MemoryPoint = ReturnType<typeof point>;
-/** Memory before, during and after a long call and many short calls. */
+/** Memory before and after a long call and many short calls. */
 export type MemoryResult = Awaited<ReturnType<typeof runMemory>>;
 
 function point(stats: ProbeSnapshot) {
@@ -29,9 +27,8 @@ function point(stats: ProbeSnapshot) {
   return {
     rss_mb: mb(stats.rss),
     heap_used_mb: mb(stats.heap_used),
-    /** V8 heap pages committed (used or not), and of them the young generation. */
+    /** V8 heap pages committed (used or not). */
     heap_committed_mb: mb(stats.heap_physical),
-    young_committed_mb: mb(stats.young_committed),
     registry_size: stats.registry_size!,
     memory_releases: stats.memory_releases!,
   };
@@ -57,33 +54,16 @@ async function afterRelease(server: ServerUnderTest, releases: number): Promise<
   return point(await server.stats({ gc: true }));
 }
 
-/**
- * Plays `calls` sequential calls of `callSeconds` each (every tenth with a page socket) and waits for the
- * generator's `done`; with `onHalfway`, the generator pauses half way through the first call for it.
- */
-async function play(
-  server: ServerUnderTest,
-  calls: number,
-  callSeconds: number,
-  onHalfway?: () => Promise<void>,
-) {
+/** Plays `calls` sequential calls of `callSeconds` each (every tenth with a page socket) to the end. */
+async function play(server: ServerUnderTest, calls: number, callSeconds: number) {
   const maxSeconds = 60 + calls + callSeconds / 5;
   const child = server.startGenerator({
     mode: "sequential",
     calls,
     callSeconds,
     maxSeconds,
-    pauseHalfway: onHalfway !== undefined,
-    latencyCalls: 0,
-    rampMs: 0,
-    connectConcurrency: 1,
   });
   try {
-    if (onHalfway) {
-      await child.waitFor((e) => e.event === "halfway", maxSeconds * 1000, "halfway");
-      await onHalfway();
-      await child.send("continue");
-    }
     return await child.waitFor((e) => e.event === "done", maxSeconds * 1000, "done");
   } finally {
     await child.stop(5_000);
@@ -96,10 +76,7 @@ export async function runMemory(longCallS: number, shortCalls: number, shortCall
   try {
     await play(server, WARM_UP_CALLS, shortCallS);
     const before = await afterRelease(server, 0);
-    let during: MemoryPoint | null = null;
-    await play(server, 1, longCallS, async () => {
-      during = point(await server.stats({ gc: true }));
-    });
+    await play(server, 1, longCallS);
     const afterLong = await afterRelease(server, before.memory_releases);
     // In two halves: growth in the second half tells a leak from pools that grow once and stay.
     const half = Math.floor(shortCalls / 2);
@@ -121,7 +98,6 @@ export async function runMemory(longCallS: number, shortCalls: number, shortCall
       short_calls: shortCalls,
       short_call_s: shortCallS,
       before,
-      during_long_call: during!,
       after_long_call: afterLong,
       after_half_short_calls: afterHalf,
       /** Right after the short calls, before the server's idle release (what the calls made it hold). */
@@ -135,12 +111,10 @@ export async function runMemory(longCallS: number, shortCalls: number, shortCall
       /** Over the second half of the short calls only (a leak keeps growing there). */
       rss_growth_second_half_mb: growth(afterHalf, afterShort),
       rss_growth_next_calls_mb: growth(afterShort, afterNext),
-      heap_growth_mb: round(afterShort.heap_used_mb - before.heap_used_mb, 1),
       registry_size_after: afterShort.registry_size,
       health_local_sessions_after: health.local_sessions,
       short_calls_completed: Number(first.calls) + Number(second.calls),
       short_call_failures: [...first.failures as string[], ...second.failures as string[]],
-      short_calls_ms: Number(first.ms) + Number(second.ms),
       next_calls_completed: Number(next.calls),
       next_call_failures: next.failures as string[],
     };

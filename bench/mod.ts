@@ -1,15 +1,8 @@
 /**
  * `deno task bench`: what one server process and a cluster cost, each target a ratio of two figures measured
- * side by side in the same run (this machine's speed moves by half within the hour). Method and results:
- * docs/performance.md.
- *
- * Sections: `analysis` (the per-frame work in-process, against `JSON.parse`), `ladder` (N concurrent real-time
- * calls over real sockets, the product's and the bare Deno WebSocket server's ladders climbed in lockstep),
- * `cluster` (one process against two and Redis at the same N), `latency` (tip latency, also with the AI
- * phrasing), `memory` (many short calls). Prints Markdown tables and PASS/FAIL per target.
- *
- * Flags: `--quick` (one rung, short runs: about a minute), `--json FILE` (the figures as JSON),
- * `--ladder 300,500,…`, `--only analysis,ladder,cluster,latency,memory`, `--cluster-calls N`, `--help`.
+ * side by side in the same run (this machine's speed moves by half within the hour). Sections: `analysis`,
+ * `ladder`, `cluster`, `latency`, `memory`; prints Markdown tables and PASS/FAIL per target. Flags: `--help`.
+ * Method and results: docs/performance.md.
  *
  * @module
  */
@@ -22,10 +15,11 @@ import { runMemory } from "./memory_run.ts";
 import {
   type BenchResult,
   emptyResult,
+  headlineOf,
   judge,
-  largestHolding,
   LATENCY_PAGES,
   renderReport,
+  share,
 } from "./report.ts";
 import { type RungResult, type RungTiming, runRung } from "./runs.ts";
 import { stopAllRedis } from "./servers.ts";
@@ -37,7 +31,7 @@ export type BenchOptions = ReturnType<typeof parseBenchArgs>;
 const FULL_LADDER = [300, 500, 700, 800, 900, 1000, 1100, 1200, 1350, 1500, 1650, 1800, 2000, 2200, 2400];
 const SECTIONS = ["analysis", "ladder", "cluster", "latency", "memory"];
 const USAGE = "usage: deno task bench [--quick] [--json FILE] [--ladder 300,500,…] " +
-  `[--only ${SECTIONS.join(",")}] [--cluster-calls N]`;
+  `[--only ${SECTIONS.join(",")}]`;
 
 /** Parses the flags; throws on anything unknown. */
 export function parseBenchArgs(args: string[]) {
@@ -48,13 +42,12 @@ export function parseBenchArgs(args: string[]) {
       json: { type: "string" },
       ladder: { type: "string" },
       only: { type: "string", default: SECTIONS.join(",") },
-      "cluster-calls": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
-  const positive = (flag: string, text: string) => {
+  const positive = (text: string) => {
     if (/^[1-9]\d*$/.test(text)) return Number(text);
-    throw new Error(`--${flag}: ${JSON.stringify(text)} is not a positive integer`);
+    throw new Error(`--ladder: ${JSON.stringify(text)} is not a positive integer`);
   };
   const only = new Set(values.only.split(","));
   const unknown = [...only].find((section) => !SECTIONS.includes(section));
@@ -63,13 +56,9 @@ export function parseBenchArgs(args: string[]) {
     help: values.help,
     quick: values.quick,
     json: values.json ?? null,
-    ladder: values.ladder?.split(",").map((n) => positive("ladder", n)) ??
+    ladder: values.ladder?.split(",").map(positive) ??
       (values.quick ? [150] : FULL_LADDER),
     only,
-    /** Calls of the cluster comparison (default half what one process held, or 100 quick). */
-    clusterCalls: values["cluster-calls"] === undefined
-      ? null
-      : positive("cluster-calls", values["cluster-calls"]),
   };
 }
 
@@ -103,8 +92,6 @@ export async function climbLadders(
   return rows;
 }
 
-const share = (row: RungResult) => `${(row.within_100ms * 100).toFixed(2)} %`;
-
 /**
  * Runs one ladder rung and logs it. A miss is re-run once: on a shared machine one stall of another process
  * can sink a short window. A second miss is re-run once more only if other processes took over half a core.
@@ -122,10 +109,8 @@ async function runLadderRung(kind: LadderKind, calls: number, timing: RungTiming
   if (earlier.length) {
     row.note = [`earlier tries: ${earlier.join(", ")}`, row.note].filter(Boolean).join("; ");
   }
-  log(
-    `${kind} N=${calls}: ${share(row)} ≤100 ms, CPU ${row.server_cpu_pct} % (socket thread ` +
-      `${row.server_main_thread_cpu_pct} %), ${row.holds_real_time ? "holds" : "FAILS"} ${row.note}`,
-  );
+  const verdict = row.holds_real_time ? "holds" : "FAILS";
+  log(`${kind} N=${calls}: ${share(row)} ≤100 ms, CPU ${row.server_cpu_pct} %, ${verdict} ${row.note}`);
   return row;
 }
 
@@ -165,19 +150,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       options.ladder,
       (kind, calls) => attempt(`${kind} N=${calls}`, () => runLadderRung(kind, calls, timing)),
     );
-    const [coach, baseline] = [largestHolding(result.ladder.coach), largestHolding(result.ladder.baseline)];
-    result.headline = {
-      coach_max_calls: coach.max,
-      baseline_max_calls: baseline.max,
-      coach_capped: coach.capped,
-      baseline_capped: baseline.capped,
-      ratio: baseline.max > 0 ? coach.max / baseline.max : null,
-    };
+    result.headline = headlineOf(result.ladder);
   }
   const held = result.headline.coach_max_calls;
   if (only.has("cluster")) {
     // At half what one process held in this run: below its limit, so CPU is what the work costs.
-    const calls = options.clusterCalls ?? (quick ? 100 : Math.max(100, Math.floor((held || 800) / 2)));
+    const calls = quick ? 100 : Math.max(100, Math.floor((held || 800) / 2));
     const turns = quick ? 1 : 3;
     result.cluster = await attempt(
       `cluster comparison N=${calls}`,

@@ -4,16 +4,12 @@
  * `outbound`, customer on `inbound`) as Twilio's text messages, a call's frames of one generator tick in one
  * write over {@linkcode RawWebSocket}.
  *
- * Why not Deno's `WebSocket` client: the generator shares the machine's two cores with the server it measures.
- * Measured on 2026-11-24 against the bare baseline at N=1000, in quiet windows: with Deno's client (one op and
- * one write per message) the generator took 63–75 % of a core and the server 99.6–99.8 %, and the rung failed
- * (57–96 % of frames in time); with this one the server took 72–89 %, the generator 60–75 %, and the rung held
- * (99.3–99.99 %). At N=400 the machine as a whole went from 96–101 % of a core to 63 %.
- *
- * Media messages are written as bytes straight into the socket's queue: {@linkcode MediaTemplate} cuts the
- * text of `mediaMessage` (the one definition of the format) into its constant parts once per call and track,
- * and each frame only writes its three counters and copies the base64 payload (about 0.27 µs per frame with
- * masking, against 0.72 µs for the message string encoded with `TextEncoder`, measured 2026-11-24).
+ * Why not Deno's `WebSocket` client: the generator shares the machine's two cores with the server it measures,
+ * and one op and one write per message cost the bare server its rung at N=1000 (57–96 % of frames in time,
+ * against 99.3–99.99 % with this client; docs/performance.md, what was tried). Media messages are written as
+ * bytes straight into the socket's queue: {@linkcode MediaTemplate} cuts the text of `mediaMessage` (the one
+ * definition of the format) into its constant parts once per call and track, and each frame only writes its
+ * three counters and copies the base64 payload.
  *
  * @module
  */
@@ -150,11 +146,6 @@ export class RawTwilioCall {
 
   get isOpen(): boolean {
     return this.socket !== null && this.socket.isOpen;
-  }
-
-  /** Bytes the client holds that the kernel has not taken yet. */
-  get bufferedBytes(): number {
-    return this.socket?.bufferedBytes ?? 0;
   }
 
   /** Queues `connected` and `start`. */

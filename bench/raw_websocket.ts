@@ -3,17 +3,11 @@
  * any number of frames and {@linkcode RawWebSocket.flush} hands them to the kernel in one write, where Deno's
  * `WebSocket` makes every `send()` its own op and its own write (`raw_twilio_call.ts` says why that matters).
  *
- * - Handshake (§4.1): the `101` status and `Sec-WebSocket-Accept` are checked; a failure rejects `connect`.
- * - Every client frame is masked with a fresh key (§5.3), from a pool `crypto.getRandomValues` fills in bulk;
- *   the XOR runs over 32-bit words, only the unaligned head and tail byte by byte.
- * - At most one write is pending per connection; frames queued meanwhile go out in one write when it ends.
- *   Flushes that find a write pending are counted in `writeWaits`: the server was not reading, or this
- *   process's event loop was starved.
- * - Reads: `ping` gets a masked `pong`; a `close` frame's code is recorded (1005 without one) and echoed; TCP
- *   ending without one records 1006; a masked or malformed server frame closes with 1002. Data frames are
- *   counted, not kept (the media socket sends none).
- *
- * Not supported: `wss:`, extensions, subprotocols, sending fragmented or binary messages.
+ * The handshake's `101` and `Sec-WebSocket-Accept` are checked. Frames are masked with keys from a pool filled
+ * in bulk. At most one write is pending; frames queued meanwhile go out together when it ends (`writeWaits`
+ * counts the flushes that waited). `ping` gets a `pong`; close codes are recorded (1005 without one, 1006 on
+ * TCP ending) and echoed; a malformed server frame closes with 1002. Not supported: `wss:`, extensions,
+ * subprotocols, sending fragmented or binary messages.
  *
  * @module
  */

@@ -16,14 +16,7 @@ export interface BenchResult {
   machine: { cores: number; deno: string; load_avg_at_start: number[] | null };
   analysis: AnalysisCost | null;
   ladder: { coach: RungResult[]; baseline: RungResult[] };
-  /** The largest N each ladder held; capped when its top rung still held (the real maximum is higher). */
-  headline: {
-    coach_max_calls: number;
-    baseline_max_calls: number;
-    coach_capped: boolean;
-    baseline_capped: boolean;
-    ratio: number | null;
-  };
+  headline: ReturnType<typeof headlineOf>;
   /** One process's tip latency at half the headline N, without and with the AI phrasing. */
   latency: { at_half: RungResult | null; at_half_model: RungResult | null };
   cluster: ClusterComparison | null;
@@ -40,13 +33,7 @@ export function emptyResult(startedAt: string, quick: boolean, machine: BenchRes
     machine,
     analysis: null,
     ladder: { coach: [], baseline: [] },
-    headline: {
-      coach_max_calls: 0,
-      baseline_max_calls: 0,
-      coach_capped: false,
-      baseline_capped: false,
-      ratio: null,
-    },
+    headline: headlineOf({ coach: [], baseline: [] }),
     latency: { at_half: null, at_half_model: null },
     cluster: null,
     memory: null,
@@ -71,6 +58,18 @@ export function largestHolding(rows: readonly RungResult[]): { max: number; capp
     max = row.calls;
   }
   return { max, capped: rows.length > 0 };
+}
+
+/** The largest N each ladder held; capped when its top rung still held (the real maximum is higher). */
+export function headlineOf(ladder: BenchResult["ladder"]) {
+  const [coach, baseline] = [largestHolding(ladder.coach), largestHolding(ladder.baseline)];
+  return {
+    coach_max_calls: coach.max,
+    baseline_max_calls: baseline.max,
+    coach_capped: coach.capped,
+    baseline_capped: baseline.capped,
+    ratio: baseline.max > 0 ? coach.max / baseline.max : null,
+  };
 }
 
 /** The targets: each but the last two a ratio of two figures measured side by side in the same run. */
@@ -170,7 +169,8 @@ function table<T>(columns: [string, (row: T) => unknown][], rows: readonly T[]):
 }
 
 const fmt = (value: number | null) => value === null ? "n/a" : value.toFixed(1);
-const share = (row: RungResult) => `${(row.within_100ms * 100).toFixed(2)} %`;
+/** The share of frames within 100 ms, in %. */
+export const share = (row: RungResult) => `${(row.within_100ms * 100).toFixed(2)} %`;
 const p99 = (q: { p99: number; count: number } | null) => q && q.count > 0 ? String(q.p99) : "—";
 const failures = (errors: readonly string[]) => errors.length ? ` (failures: ${errors.join("; ")})` : "";
 const atLeast = (n: number, capped: boolean) => `${capped ? "≥ " : ""}${n}`;
@@ -195,11 +195,7 @@ function ladderSection(rows: RungResult[], h: BenchResult["headline"]): string[]
       ["frames/s (expected)", (r) => `${r.frames_per_s} (${r.expected_frames_per_s})`],
       ["≤100 ms", share],
       ["late p50/p99 ms", (r) => `${r.frame_late_ms.p50}/${r.frame_late_ms.p99}`],
-      ["loop lag p99 ms", (r) => r.loop_lag_p99_ms],
-      [
-        "server CPU % (socket thread)",
-        (r) => `${fmt(r.server_cpu_pct)} (${fmt(r.server_main_thread_cpu_pct)})`,
-      ],
+      ["server CPU %", (r) => fmt(r.server_cpu_pct)],
       ["RSS MB", (r) => r.rss_mb],
       ["gen late p99 ms", (r) => r.generator_send_late_p99_ms],
       ["gen CPU %", (r) => fmt(r.generator_cpu_pct)],
@@ -248,7 +244,6 @@ function clusterSection(c: ClusterComparison): string[] {
 function latencySection(latency: BenchResult["latency"]): string[] {
   const rows = [[latency.at_half, "fixed"], [latency.at_half_model, "model (300 ms)"]]
     .filter((row): row is [RungResult, string] => row[0] !== null);
-  const counts = latency.at_half_model?.phrasing;
   return rows.length === 0 ? [] : [
     "\n### 4. Tip latency of one process (stream moment the rule qualified → suggestion on a page socket)\n",
     table([
@@ -261,22 +256,14 @@ function latencySection(latency: BenchResult["latency"]): string[] {
       ["max ms", ([r]) => r.tip_latency_ms.max],
       ["frames ≤100 ms", ([r]) => share(r)],
     ], rows),
-    ...(counts
-      ? [
-        `\nThe AI phrasing over the model run (its /health, warm-up included): ${counts.requests} requests, ` +
-        `${counts.phrased} tips in the model's words, ${counts.fallbacks} in the fixed words (` +
-        JSON.stringify(counts.fallback_reasons) +
-        `), ${counts.timeouts} timeouts, breaker ${counts.breaker}.`,
-      ]
-      : []),
   ];
 }
 
 function memorySection(m: MemoryResult): string[] {
+  const done = (n: number, errors: readonly string[]) => `${n}/${m.short_calls}${failures(errors)}`;
   const rows: [string, MemoryPoint][] = [
     ["before (after 10 warm-up calls)", m.before],
-    [`during a ${m.long_call_s / 60}-min call (half way)`, m.during_long_call],
-    ["after that call", m.after_long_call],
+    [`after a ${m.long_call_s / 60}-min call`, m.after_long_call],
     [`after ${Math.floor(m.short_calls / 2)} sequential ${m.short_call_s}-s calls`, m.after_half_short_calls],
     [`after all ${m.short_calls} of them, before the idle release`, m.after_short_calls_held],
     [`after all ${m.short_calls} of them`, m.after_short_calls],
@@ -290,13 +277,11 @@ function memorySection(m: MemoryResult): string[] {
       ["RSS MB", ([, p]) => p.rss_mb],
       ["heap used MB", ([, p]) => p.heap_used_mb],
       ["heap committed MB", ([, p]) => p.heap_committed_mb],
-      ["young gen MB", ([, p]) => p.young_committed_mb],
       ["registry", ([, p]) => p.registry_size],
     ], rows),
-    `\n${m.short_calls_completed}/${m.short_calls} short calls completed in ` +
-    `${(m.short_calls_ms / 1000).toFixed(1)} s${failures(m.short_call_failures)}, and ` +
-    `${m.next_calls_completed}/${m.short_calls} more` +
-    `${failures(m.next_call_failures)}; /health local_sessions after them: ${m.health_local_sessions_after}.`,
+    `\n${done(m.short_calls_completed, m.short_call_failures)} short calls completed, and ` +
+    `${done(m.next_calls_completed, m.next_call_failures)} more; ` +
+    `/health local_sessions after them: ${m.health_local_sessions_after}.`,
   ];
 }
 

@@ -60,10 +60,8 @@ export async function runRung(
       mode: "realtime",
       calls,
       latencyCalls: options.latencyCalls ?? 0,
-      callSeconds: 0,
       rampMs,
       maxSeconds,
-      connectConcurrency: 32,
     });
     const ready = await generator.waitFor((e) => e.event === "ready", (maxSeconds - 10) * 1000, "ready");
     await sleep(timing.warmupMs);
@@ -75,9 +73,8 @@ export async function runRung(
     const machineAfter = await machineCpuJiffies();
     await generator.send("stop");
     const done = await generator.waitFor((e) => e.event === "done", 30_000, "done");
-    const phrasing = model ? (await server.health()).phrasing : null;
     const window = { before, after, idle, machine: [machineBefore, machineAfter] as const };
-    return rungRow(kind, calls, ready, done, window, server.processes.length, phrasing);
+    return rungRow(kind, calls, ready, done, window, server.processes.length);
   } finally {
     await generator?.stop(5_000);
     await server?.stop();
@@ -109,7 +106,6 @@ function rungRow(
     machine: readonly [{ busy: number; total: number } | null, { busy: number; total: number } | null];
   },
   instances: number,
-  phrasing: Record<string, unknown> | null,
 ) {
   const { before, after } = window;
   const windowS = after.window_ms / 1000;
@@ -149,10 +145,8 @@ function rungRow(
     /** Share of the frames real time called for that were processed within 100 ms of when they were due. */
     within_100ms: round(within, 4),
     frame_late_ms: after.frame_late_ms,
-    loop_lag_p99_ms: after.loop_lag_ms.p99,
-    /** The server's processes (Redis's included, in a cluster), and their main threads alone. */
+    /** The server's processes (Redis's included, in a cluster). */
     server_cpu_pct: cpu,
-    server_main_thread_cpu_pct: pct(after.main_thread_cpu_us, before.main_thread_cpu_us),
     rss_mb: round(after.rss / MB, 1),
     generator_send_late_p99_ms: sendLate,
     generator_cpu_pct: generatorCpu,
@@ -167,8 +161,6 @@ function rungRow(
     remote_tip_latency_ms: done.remote_tip_latency_ms as QuantileSummary | null,
     remote_metrics_latency_ms: done.remote_metrics_latency_ms as QuantileSummary | null,
     tips_phrased_by_model: Number(done.tips_phrased_by_model ?? 0),
-    /** The AI phrasing's `/health` counts at the end of a `model` rung (warm-up included). */
-    phrasing,
     instances,
     /** Redis's CPU in the window (included in `server_cpu_pct`) and its load; null without Redis. */
     redis_cpu_pct: pct(to?.cpu_us, from?.cpu_us),

@@ -1,15 +1,11 @@
 /**
- * A server under benchmark, in its own process, with a probe on a separate stats port only the benchmark
- * uses: `coach` is the product as `startServer` runs it in production (its log on stderr, so stdout stays the
- * benchmark's channel); `baseline` is the bare Deno WebSocket server, which accepts media sockets on the same
- * path and only `JSON.parse`s each frame. Started by `servers.ts` with `TWILIO_AUTH_TOKEN`, and optionally
- * `COACH_SETTINGS`, the AI phrasing's `COACH_LLM_*` and a cluster instance's `REDIS_URL`, `INSTANCE_ID` and
- * `UI_ACCESS_KEY` in the environment.
+ * A server under benchmark, in its own process, with a probe on a separate stats port: `coach` is the product
+ * as `startServer` runs it (its log on stderr: stdout is the benchmark's channel); `baseline` is the bare Deno
+ * WebSocket server, which accepts media sockets on the same path and only `JSON.parse`s each frame.
  *
- * Frame lateness: the generator sends frame `timestamp` of a call at wall time `t0 + timestamp` and puts `t0`
- * in the `start` message's `customParameters.bench_t0`. The probe's `message` listener is added after the
- * server's own handler, so it runs right after it: `wallMs() - (t0 + timestamp)` is "when Twilio would have
- * sent it" → "done processing", including any time the frame queued behind other work.
+ * Frame lateness: frame `timestamp` of a call is due at wall time `t0 + timestamp`, `t0` coming in the `start`
+ * message's `customParameters.bench_t0`. The probe's `message` listener is added after the server's own
+ * handler, so `wallMs() - (t0 + timestamp)` runs from "when Twilio would have sent it" to "done processing".
  *
  * @module
  */
@@ -17,36 +13,23 @@ import v8 from "node:v8";
 import { loadConfig } from "../core/config.ts";
 import { createLogger } from "../core/log.ts";
 import { startServer } from "../server/start.ts";
-import { cpuMicros, Histogram, procCpuMicros, round, wallMs } from "./stats.ts";
+import { cpuMicros, Histogram, round, wallMs } from "./stats.ts";
 
 /** A frame processed later than this after it was due counts as missing real time. */
 export const REAL_TIME_BUDGET_MS = 100;
-const LAG_INTERVAL_MS = 10;
 
 /** What the stats endpoint answers: the probe's window, and of the product, its registry and memory releases. */
 export type ProbeSnapshot = ReturnType<ServerProbe["snapshot"]> & {
   registry_size?: number;
-  local_sessions?: number;
   memory_releases?: number;
 };
 
-/** Collects frame lateness and event-loop lag over a window that the benchmark resets. */
+/** Collects frame lateness over a window that the benchmark resets. */
 class ServerProbe {
   readonly latency = new Histogram(1, 5000);
-  readonly lag = new Histogram(0.25, 8000);
   frames = 0;
   withinBudget = 0;
   windowStart = wallMs();
-  readonly lagTimer: ReturnType<typeof setInterval>;
-
-  constructor() {
-    let last = performance.now();
-    this.lagTimer = setInterval(() => {
-      const now = performance.now();
-      this.lag.add(now - last - LAG_INTERVAL_MS);
-      last = now;
-    }, LAG_INTERVAL_MS);
-  }
 
   /** Watches a media socket; call right after the upgrade, so the listener lands after the server's handler. */
   watch(socket: WebSocket): void {
@@ -80,25 +63,20 @@ class ServerProbe {
       gc?.();
     }
     const memory = Deno.memoryUsage();
-    // Memory in bytes, CPU (the process's and its main thread's) cumulative.
+    // Memory in bytes, CPU cumulative.
     const snapshot = {
       window_ms: round(wallMs() - this.windowStart, 1),
       frames: this.frames,
       frames_within_budget: this.withinBudget,
       frame_late_ms: this.latency.summary(),
-      loop_lag_ms: this.lag.summary(),
       cpu_us: cpuMicros(),
-      main_thread_cpu_us: procCpuMicros(),
       rss: memory.rss,
       heap_used: memory.heapUsed,
-      /** V8's committed heap pages, and of them its young generation (which V8 grows under load and keeps). */
+      /** V8's committed heap pages. */
       heap_physical: v8.getHeapStatistics().total_physical_size,
-      young_committed: v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space")
-        ?.physical_space_size ?? 0,
     };
     if (options.reset) {
       this.latency.reset();
-      this.lag.reset();
       this.frames = this.withinBudget = 0;
       this.windowStart = wallMs();
     }
@@ -108,17 +86,10 @@ class ServerProbe {
 
 /** Starts the product server with the bench's environment; its probe watches every media socket. */
 async function startCoach(probe: ServerProbe) {
-  const env = Deno.env.toObject();
-  const config = loadConfig({
-    PORT: "0",
-    ...Object.fromEntries(
-      Object.entries(env).filter(([name]) => /^(COACH_|LOG_LEVEL$|TWILIO_AUTH_TOKEN$)/.test(name)),
-    ),
-    // One instance of a bench cluster: the same Redis, token and key for all.
-    REDIS_URL: env.REDIS_URL,
-    INSTANCE_ID: env.INSTANCE_ID,
-    UI_ACCESS_KEY: env.UI_ACCESS_KEY,
-  });
+  // The bench's settings only, and a cluster instance's Redis, name and key; not the shell's other variables.
+  const names = /^(COACH_\w+|LOG_LEVEL|TWILIO_AUTH_TOKEN|REDIS_URL|INSTANCE_ID|UI_ACCESS_KEY)$/;
+  const env = Object.entries(Deno.env.toObject()).filter(([name]) => names.test(name));
+  const config = loadConfig({ PORT: "0", ...Object.fromEntries(env) });
   const target = Deno as unknown as { upgradeWebSocket: typeof Deno.upgradeWebSocket };
   const upgrade = target.upgradeWebSocket;
   target.upgradeWebSocket = (request, options) => {
@@ -136,7 +107,6 @@ async function startCoach(probe: ServerProbe) {
     url: server.url,
     extra: () => ({
       registry_size: server.registry.size,
-      local_sessions: server.registry.activeCount,
       memory_releases: server.memoryReleases,
     }),
     shutdown: () => server.shutdown(),
@@ -174,7 +144,6 @@ if (import.meta.main) {
   const server = await (Deno.args[0] === "baseline" ? startBaseline(probe) : startCoach(probe));
   (async () => {
     for await (const _ of Deno.stdin.readable) { /* only the end of input matters */ }
-    clearInterval(probe.lagTimer);
     await server.shutdown().finally(() => Deno.exit(0));
   })();
   const { promise: listening, resolve } = Promise.withResolvers<number>();

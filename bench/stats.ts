@@ -1,14 +1,11 @@
 /**
- * Measurement helpers shared by every benchmark process: a wall clock comparable across processes of this
- * machine, a fixed-bucket histogram (constant memory however many samples), percentiles, CPU time.
+ * Measurement helpers shared by every benchmark process: a wall clock comparable across processes, a
+ * fixed-bucket histogram (constant memory however many samples), percentiles, CPU time.
  *
  * @module
  */
 
-/**
- * Wall time in ms since the epoch with sub-ms resolution. `performance.timeOrigin` is read from the system
- * clock when the process starts, so two processes on one machine agree to well under a ms.
- */
+/** Wall time in ms since the epoch, sub-ms: `timeOrigin` comes from the system clock, so processes agree. */
 export function wallMs(): number {
   return performance.timeOrigin + performance.now();
 }
@@ -19,15 +16,20 @@ export interface QuantileSummary {
   p50: number;
   p99: number;
   max: number;
-  mean: number;
 }
+
+const quantiles = (count: number, p50: number, p99: number, max: number): QuantileSummary => ({
+  count,
+  p50: round(p50, 2),
+  p99: round(p99, 2),
+  max: round(max, 2),
+});
 
 /** A histogram of non-negative values in `buckets` buckets of `width`; larger values land in an overflow. */
 export class Histogram {
   readonly #counts: Float64Array;
   #count = 0;
   #max = 0;
-  #sum = 0;
 
   constructor(readonly width: number, buckets: number) {
     if (!(width > 0) || !Number.isInteger(buckets) || buckets < 1) {
@@ -40,7 +42,6 @@ export class Histogram {
     const v = value > 0 ? value : 0;
     this.#counts[Math.min(Math.floor(v / this.width), this.#counts.length - 1)]++;
     this.#count++;
-    this.#sum += v;
     if (v > this.#max) this.#max = v;
   }
 
@@ -56,37 +57,26 @@ export class Histogram {
 
   reset(): void {
     this.#counts.fill(0);
-    this.#count = this.#max = this.#sum = 0;
+    this.#count = this.#max = 0;
   }
 
   summary(): QuantileSummary {
-    const mean = this.#count === 0 ? 0 : this.#sum / this.#count;
-    const [p50, p99, max] = [this.quantile(0.5), this.quantile(0.99), this.#max];
-    return {
-      count: this.#count,
-      p50: round(p50, 2),
-      p99: round(p99, 2),
-      max: round(max, 2),
-      mean: round(mean, 2),
-    };
+    return quantiles(this.#count, this.quantile(0.5), this.quantile(0.99), this.#max);
   }
 }
 
 /** Exact percentiles of a (small) list of samples. */
 export function summarize(samples: readonly number[]): QuantileSummary {
-  if (samples.length === 0) return { count: 0, p50: 0, p99: 0, max: 0, mean: 0 };
+  if (samples.length === 0) return quantiles(0, 0, 0, 0);
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-  const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
-  const max = sorted[sorted.length - 1];
-  return {
-    count: sorted.length,
-    p50: round(at(0.5), 2),
-    p99: round(at(0.99), 2),
-    max: round(max, 2),
-    mean: round(mean, 2),
-  };
+  const at = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
+  return quantiles(sorted.length, at(0.5), at(0.99), sorted[sorted.length - 1]);
+}
+
+/** The median of the finite values (the upper one of an even count); NaN if there are none. */
+export function median(values: readonly number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return sorted.length ? sorted[sorted.length >> 1] : NaN;
 }
 
 /** Rounds to `digits` decimals. */
@@ -101,19 +91,12 @@ export function cpuMicros(): number | null {
   return usage ? usage.user + usage.system : null;
 }
 
-/**
- * CPU time (user + system) from Linux's `/proc`, µs, of process `pid`, or of this process's main thread (the
- * one serving the sockets) without one; null where there is no such file.
- */
-export function procCpuMicros(pid?: number): number | null {
-  const path = pid === undefined ? `/proc/self/task/${Deno.pid}/stat` : `/proc/${pid}/stat`;
-  const stat = (() => {
-    try {
-      return Deno.readTextFileSync(path);
-    } catch {
-      return null;
-    }
-  })();
+/** CPU time (user + system) of process `pid` from Linux's `/proc`, µs; null where there is no such file. */
+export function procCpuMicros(pid: number): number | null {
+  let stat: string | null = null;
+  try {
+    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch { /* not Linux, or the process is gone */ }
   // Fields after the command name (which may hold spaces): utime and stime, the 14th and 15th, in ticks of 10 ms.
   const fields = stat?.slice(stat.lastIndexOf(")") + 2).split(" ");
   return fields ? (Number(fields[11]) + Number(fields[12])) * 10_000 : null;

@@ -21,11 +21,11 @@ Deno.test("Bench stats - histogram quantiles and counts follow the samples", () 
   histogram.add(1000); // overflow bucket
   assert.equal(histogram.quantile(0.5), 51);
   assert.equal(histogram.quantile(1), 1000);
-  assert.deepEqual(histogram.summary(), { count: 101, p50: 51, p99: 100, max: 1000, mean: 59.41 });
+  assert.deepEqual(histogram.summary(), { count: 101, p50: 51, p99: 100, max: 1000 });
   histogram.reset();
   assert.equal(histogram.summary().count, 0);
   assert.throws(() => new Histogram(0, 10), RangeError);
-  assert.deepEqual(summarize([3, 1, 2]), { count: 3, p50: 2, p99: 3, max: 3, mean: 2 });
+  assert.deepEqual(summarize([3, 1, 2]), { count: 3, p50: 2, p99: 3, max: 3 });
 });
 
 Deno.test("Bench args - flags parse and unknown flags are refused", () => {
@@ -34,14 +34,13 @@ Deno.test("Bench args - flags parse and unknown flags are refused", () => {
   assert.equal(quick.json, "out.json");
   assert.ok(quick.ladder.length >= 1);
   assert.deepEqual(parseBenchArgs(["--ladder", "5,10"]).ladder, [5, 10]);
-  assert.equal(parseBenchArgs(["--cluster-calls", "7"]).clusterCalls, 7);
   assert.deepEqual([...parseBenchArgs(["--only", "analysis,memory"]).only], ["analysis", "memory"]);
   assert.equal(parseBenchArgs([]).only.size, 5);
   assert.equal(parseBenchArgs(["--help"]).help, true);
   assert.throws(() => parseBenchArgs(["--fast"]), /Unknown option '--fast'/);
   assert.throws(() => parseBenchArgs(["--json"]), /argument missing/);
   assert.throws(() => parseBenchArgs(["--ladder", "0"]), /not a positive integer/);
-  assert.throws(() => parseBenchArgs(["--cluster-calls", "1.5"]), /not a positive integer/);
+  assert.throws(() => parseBenchArgs(["--ladder", "1.5"]), /not a positive integer/);
   assert.throws(() => parseBenchArgs(["--only", "everything"]), /unknown section/);
 });
 
@@ -97,8 +96,7 @@ Deno.test("Bench runs - one tiny rung against the real server gives a well-forme
   assert.equal(row.redis, null, "one process has no Redis");
   assert.ok(row.metrics_latency_ms.count > 0, "the latency call's page got metrics");
   assert.equal(row.remote_tip_latency_ms, null, "one process has no other instance");
-  assert.ok(row.server_main_thread_cpu_pct !== null && row.server_cpu_pct !== null);
-  assert.ok(row.server_main_thread_cpu_pct <= row.server_cpu_pct + 1, "one thread is part of the process");
+  assert.ok(row.server_cpu_pct !== null && row.server_cpu_pct > 0);
   assert.equal(runningChildren(), 0, "every child process is gone");
 });
 
@@ -114,8 +112,6 @@ Deno.test("Bench runs - a tiny rung with the AI phrasing: tips wait for the fake
     row.tip_latency_ms.p50 >= MODEL_DELAY_MS,
     `they waited for the model: ${row.tip_latency_ms.p50} ms`,
   );
-  assert.equal(row.phrasing?.enabled, true, "the server's phrasing counts are in the row");
-  assert.ok(Number(row.phrasing?.requests) >= row.tips_phrased_by_model);
   assert.equal(runningChildren(), 0);
 });
 
@@ -153,7 +149,6 @@ Deno.test("Bench runs - memory run over a few calls reports every reading", asyn
   assert.equal(memory.next_calls_completed, 4, memory.next_call_failures.join("; "));
   const points = [
     memory.before,
-    memory.during_long_call,
     memory.after_long_call,
     memory.after_half_short_calls,
     memory.after_short_calls_held,
@@ -162,9 +157,7 @@ Deno.test("Bench runs - memory run over a few calls reports every reading", asyn
   ];
   for (const point of points) {
     assert.ok(point.rss_mb > 0 && point.heap_used_mb > 0 && point.heap_committed_mb >= point.heap_used_mb);
-    assert.ok(point.young_committed_mb > 0 && point.young_committed_mb <= point.heap_committed_mb);
   }
-  assert.equal(memory.during_long_call.registry_size, 1, "the long call is live half way");
   // Every reading after calls waits for the server's own idle release; the "held" one comes just before it.
   assert.deepEqual(
     [memory.before, memory.after_long_call, memory.after_half_short_calls].map((p) => p.memory_releases),
@@ -186,7 +179,7 @@ Deno.test("Bench runs - memory run over a few calls reports every reading", asyn
   const text = renderReport({ ...result, targets: judge(result) });
   assert.match(text, /\| moment \| RSS MB \| heap used MB \|/);
   assert.match(text, /\| after 4 more \|/);
-  assert.match(text, /4\/4 short calls completed in [\d.]+ s, and 4\/4 more/);
+  assert.match(text, /4\/4 short calls completed, and 4\/4 more/);
   assert.match(text, /\| after all 4 of them, before the idle release \|/);
   assert.match(
     text,
@@ -196,7 +189,7 @@ Deno.test("Bench runs - memory run over a few calls reports every reading", asyn
 });
 
 function row(calls: number, holds: boolean): RungResult {
-  const q = { count: 1, p50: 1, p99: 2, max: 3, mean: 1 };
+  const q = { count: 1, p50: 1, p99: 2, max: 3 };
   return {
     server: "coach",
     calls,
@@ -206,16 +199,13 @@ function row(calls: number, holds: boolean): RungResult {
     expected_frames_per_s: calls * 100,
     within_100ms: holds ? 1 : 0.5,
     frame_late_ms: q,
-    loop_lag_p99_ms: 1,
     server_cpu_pct: 10,
-    server_main_thread_cpu_pct: 8,
     rss_mb: 100,
     generator_send_late_p99_ms: 1,
     generator_cpu_pct: 5,
     other_cpu_pct: 35,
     tip_latency_ms: q,
     tips_phrased_by_model: 0,
-    phrasing: null,
     metrics_latency_ms: q,
     remote_tip_latency_ms: null,
     remote_metrics_latency_ms: null,
@@ -253,7 +243,7 @@ Deno.test("Bench report - headline, targets and tables", () => {
       at_half: row(25, true),
       at_half_model: {
         ...row(25, true),
-        tip_latency_ms: { count: 9, p50: 320, p99: 1600, max: 1700, mean: 400 },
+        tip_latency_ms: { count: 9, p50: 320, p99: 1600, max: 1700 },
       },
     },
   });
