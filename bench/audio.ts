@@ -15,18 +15,18 @@ const MULAW_SILENCE = 0xff;
 const LOUD_GAIN = 5;
 
 /** Who speaks which clip, and the pause after it (ms). The script ends with 4 s of joint silence. */
-const SCRIPT: readonly { party: "agent" | "customer"; clip: string; pauseMs: number }[] = [
-  { party: "agent", clip: "agent_greeting", pauseMs: 400 },
-  { party: "customer", clip: "customer_problem", pauseMs: 300 },
-  { party: "agent", clip: "agent_verify", pauseMs: 500 },
-  { party: "customer", clip: "customer_name", pauseMs: 300 },
-  { party: "agent", clip: "agent_explain", pauseMs: 200 },
-  { party: "customer", clip: "backchannel_mmhmm", pauseMs: 300 },
-  { party: "customer", clip: "customer_complaint", pauseMs: 400 },
-  { party: "agent", clip: "agent_fast", pauseMs: 300 },
-  { party: "customer", clip: "customer_thanks", pauseMs: 400 },
-  { party: "agent", clip: "agent_closing", pauseMs: 4000 },
-];
+const SCRIPT = [
+  ["agent", "agent_greeting", 400],
+  ["customer", "customer_problem", 300],
+  ["agent", "agent_verify", 500],
+  ["customer", "customer_name", 300],
+  ["agent", "agent_explain", 200],
+  ["customer", "backchannel_mmhmm", 300],
+  ["customer", "customer_complaint", 400],
+  ["agent", "agent_fast", 300],
+  ["customer", "customer_thanks", 400],
+  ["agent", "agent_closing", 4000],
+] as const;
 
 /** One conversation, frame by frame: `agent[k]` and `customer[k]` are the 160-byte frames of slot k. */
 export interface Conversation {
@@ -37,39 +37,29 @@ export interface Conversation {
   slots: number;
 }
 
-/** Reads a fixture clip. */
-export function readClip(name: string): Promise<Uint8Array> {
-  return Deno.readFile(new URL(`${name}.ulaw`, FIXTURES));
-}
-
 /** Builds the scripted conversation (about 50 s) from the fixtures. */
 export async function loadConversation(): Promise<Conversation> {
-  const clips = await Promise.all(SCRIPT.map((line) => readClip(line.clip)));
-  const totalBytes = SCRIPT.reduce((n, line, i) => n + clips[i].length + line.pauseMs * 8, 0);
-  const slots = Math.ceil(totalBytes / SLOT_SAMPLES);
+  const clips = await Promise.all(SCRIPT.map(([, clip]) => Deno.readFile(new URL(`${clip}.ulaw`, FIXTURES))));
+  const bytes = SCRIPT.reduce((n, [, , pauseMs], i) => n + clips[i].length + pauseMs * 8, 0);
+  const slots = Math.ceil(bytes / SLOT_SAMPLES);
   const tracks = {
-    agent: new Uint8Array(slots * SLOT_SAMPLES),
-    customer: new Uint8Array(slots * SLOT_SAMPLES),
+    agent: new Uint8Array(slots * SLOT_SAMPLES).fill(MULAW_SILENCE),
+    customer: new Uint8Array(slots * SLOT_SAMPLES).fill(MULAW_SILENCE),
   };
-  tracks.agent.fill(MULAW_SILENCE);
-  tracks.customer.fill(MULAW_SILENCE);
   let at = 0;
-  SCRIPT.forEach((line, i) => {
-    tracks[line.party].set(clips[i], at);
-    at += clips[i].length + line.pauseMs * 8;
+  SCRIPT.forEach(([party, , pauseMs], i) => {
+    tracks[party].set(clips[i], at);
+    at += clips[i].length + pauseMs * 8;
   });
-  const agent = toFrames(tracks.agent);
-  return { agent, agentLoud: agent.map(amplify), customer: toFrames(tracks.customer), slots };
-}
-
-/** Splits a μ-law track into 20 ms frames (views, no copy). */
-export function toFrames(track: Uint8Array): Uint8Array[] {
-  const count = Math.floor(track.length / SLOT_SAMPLES);
-  return Array.from({ length: count }, (_, i) => track.subarray(i * SLOT_SAMPLES, (i + 1) * SLOT_SAMPLES));
+  // 20 ms frames, as views of the tracks.
+  const frames = (track: Uint8Array) =>
+    Array.from({ length: slots }, (_, i) => track.subarray(i * SLOT_SAMPLES, (i + 1) * SLOT_SAMPLES));
+  const agent = frames(tracks.agent);
+  return { agent, agentLoud: agent.map(amplify), customer: frames(tracks.customer), slots };
 }
 
 /** The frame scaled by {@linkcode LOUD_GAIN} (clipped at full scale). */
-export function amplify(frame: Uint8Array): Uint8Array {
+function amplify(frame: Uint8Array): Uint8Array {
   const samples = alawmulaw.mulaw.decode(frame);
   for (let i = 0; i < samples.length; i++) {
     samples[i] = Math.max(-32768, Math.min(32767, samples[i] * LOUD_GAIN));

@@ -1,18 +1,14 @@
 /**
- * One process against a cluster of two processes and Redis, at the same number of calls, in turns: what the
- * cluster costs in CPU per call-second (Redis included), what the fan-out through Redis adds to the tip and
- * metrics latency of a page on another instance than the one coaching the call, and what Redis carries.
- *
- * Each turn runs both servers once, the first alternating, so both meet the same moments of the machine.
- * Latency calls play the loud agent track with a tip about every half second and have a page on the
- * instance coaching them and, in the cluster, one on the other instance: the difference of the two p99s in
- * the same run is what the fan-out adds.
+ * One process against a cluster of two processes and Redis at the same number of calls, in turns (the first
+ * alternating): the cluster's CPU per call-second (Redis included), what the fan-out through Redis adds to the
+ * tip and metrics p99 of a page on the other instance over one on the instance coaching the call, and what
+ * Redis carries.
  *
  * @module
  */
-import type { GeneratorTransport } from "./load_generator.ts";
-import { type RedisLoad, type RungResult, type RungTiming, runRung, type ServerKind } from "./runs.ts";
-import { round } from "./stats.ts";
+import { type RedisLoad, type RungResult, type RungTiming, runRung } from "./runs.ts";
+import type { ServerKind } from "./servers.ts";
+import { median, type QuantileSummary, round } from "./stats.ts";
 
 /** Coaching settings of the latency calls: `SPEAKING_TOO_LOUD` after 0.5 s of loud speech, no cooldown or throttle. */
 export const LATENCY_SETTINGS = { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } };
@@ -20,82 +16,65 @@ export const LATENCY_SETTINGS = { coaching: { loudHoldMs: 500, loudCooldownMs: 0
 export const LATENCY_CALLS = 20;
 
 /** What the comparison found. */
-export interface ClusterComparison {
-  calls: number;
-  rows: RungResult[];
-  /** CPU per second of one call (µs), median of the turns: one process, and the cluster with Redis. */
-  single_us_per_call_s: number;
-  cluster_us_per_call_s: number;
-  /** cluster / single. */
-  cpu_ratio: number;
-  /** Median over the turns of (p99 on another instance − p99 on the coaching instance), ms. */
-  fanout_tip_p99_added_ms: number | null;
-  fanout_metrics_p99_added_ms: number | null;
-  /** Redis's load in the cluster runs (median turn), and the same scaled to 1,000 calls. */
-  redis: RedisLoad | null;
-  redis_per_1000_calls: RedisLoad | null;
-}
+export type ClusterComparison = Awaited<ReturnType<typeof compareCluster>>;
 
 /** Runs `turns` turns of one process and the cluster at `calls` calls. */
 export async function compareCluster(
   calls: number,
   turns: number,
   timing: RungTiming,
-  transport: GeneratorTransport,
   log: (line: string) => void,
-): Promise<ClusterComparison> {
+) {
   const rows: RungResult[] = [];
   for (let turn = 0; turn < turns; turn++) {
-    const order: ServerKind[] = turn % 2 === 0 ? ["coach", "cluster"] : ["cluster", "coach"];
-    for (const kind of order) {
+    for (const kind of turn % 2 === 0 ? ["coach", "cluster"] as const : ["cluster", "coach"] as const) {
       log(`cluster comparison, turn ${turn + 1}: ${kind} at N=${calls}…`);
       const row = await runRung(kind, calls, timing, {
         latencyCalls: Math.min(calls, LATENCY_CALLS),
         coachSettings: LATENCY_SETTINGS,
-        transport,
       });
+      const remote = row.remote_tip_latency_ms ? `/${row.remote_tip_latency_ms.p99}` : "";
       log(
-        `${kind} N=${calls}: CPU ${row.server_cpu_pct} %${
-          row.redis_cpu_pct === null ? "" : ` (Redis ${row.redis_cpu_pct} %)`
-        }, tips p99 ${row.tip_latency_ms.p99}${
-          row.remote_tip_latency_ms ? `/${row.remote_tip_latency_ms.p99}` : ""
-        } ms, ${(row.within_100ms * 100).toFixed(2)} % of frames ≤100 ms`,
+        `${kind} N=${calls}: CPU ${row.server_cpu_pct} % (Redis ${row.redis_cpu_pct ?? 0} %), tips p99 ` +
+          `${row.tip_latency_ms.p99}${remote} ms, ${(row.within_100ms * 100).toFixed(2)} % of frames ≤100 ms`,
       );
       rows.push(row);
     }
   }
-  const of = (kind: ServerKind) => rows.filter((row) => row.server === kind);
-  const perCall = (row: RungResult) => row.server_cpu_pct === null ? NaN : (row.server_cpu_pct * 1e4) / calls;
-  const single = median(of("coach").map(perCall));
-  const cluster = median(of("cluster").map(perCall));
-  const added = (pick: (row: RungResult) => [number, number] | null) => {
-    const differences = of("cluster").flatMap((row) => {
-      const pair = pick(row);
-      return pair === null ? [] : [pair[1] - pair[0]];
+  const cluster = rows.filter((row) => row.server === "cluster");
+  const perCall = (kind: ServerKind) =>
+    median(rows.filter((row) => row.server === kind).map((row) => (row.server_cpu_pct ?? NaN) * 1e4 / calls));
+  const [singleUs, clusterUs] = [perCall("coach"), perCall("cluster")];
+  /** The median over the cluster turns of remote p99 − local p99, where both were measured. */
+  const added = (
+    pick: (row: RungResult) => [QuantileSummary, QuantileSummary | null],
+    bothCounted: boolean,
+  ) => {
+    const differences = cluster.flatMap((row) => {
+      const [local, remote] = pick(row);
+      const counted = local.count > 0 && (!bothCounted || remote !== null && remote.count > 0);
+      return remote && counted ? [remote.p99 - local.p99] : [];
     });
     return differences.length ? round(median(differences), 1) : null;
   };
-  const redisRows = of("cluster").flatMap((row) => row.redis ? [row.redis] : []);
-  const redis = redisRows.length
-    ? redisRows.sort((a, b) => a.commands_per_s - b.commands_per_s)[redisRows.length >> 1]
-    : null;
+  const redisRows = cluster.flatMap((row) => row.redis ? [row.redis] : []);
+  const redis = redisRows.sort((a, b) => a.commands_per_s - b.commands_per_s)
+    .at(redisRows.length >> 1) as RedisLoad | undefined ?? null;
   const scale = 1000 / calls;
   return {
     calls,
     rows,
-    single_us_per_call_s: round(single, 1),
-    cluster_us_per_call_s: round(cluster, 1),
-    cpu_ratio: round(cluster / single, 3),
-    fanout_tip_p99_added_ms: added((row) =>
-      row.remote_tip_latency_ms && row.tip_latency_ms.count > 0 && row.remote_tip_latency_ms.count > 0
-        ? [row.tip_latency_ms.p99, row.remote_tip_latency_ms.p99]
-        : null
+    /** CPU per second of one call (µs), the median turn: one process, and the cluster with Redis. */
+    single_us_per_call_s: round(singleUs, 1),
+    cluster_us_per_call_s: round(clusterUs, 1),
+    cpu_ratio: round(clusterUs / singleUs, 3),
+    /** The median over the turns of p99 on another instance − p99 on the coaching instance, ms. */
+    fanout_tip_p99_added_ms: added((row) => [row.tip_latency_ms, row.remote_tip_latency_ms], true),
+    fanout_metrics_p99_added_ms: added(
+      (row) => [row.metrics_latency_ms, row.remote_metrics_latency_ms],
+      false,
     ),
-    fanout_metrics_p99_added_ms: added((row) =>
-      row.remote_metrics_latency_ms && row.metrics_latency_ms.count > 0
-        ? [row.metrics_latency_ms.p99, row.remote_metrics_latency_ms.p99]
-        : null
-    ),
+    /** Redis's load in the cluster runs (median turn), and the same scaled to 1,000 calls. */
     redis,
     redis_per_1000_calls: redis && {
       // Commands go out in batches per instance, not per call: they do not scale with the calls.
@@ -105,9 +84,4 @@ export async function compareCluster(
       used_memory_mb: round(redis.used_memory_mb * scale, 2),
     },
   };
-}
-
-function median(values: number[]): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return sorted.length ? sorted[sorted.length >> 1] : NaN;
 }

@@ -1,125 +1,142 @@
 /**
- * Twilio's side of one media stream over {@linkcode RawWebSocket}: the realtime load generator's client.
- * It sends exactly the messages `TwilioCall` sends (`connected`, `start` with the same `customParameters`,
- * `media` on both tracks, `stop`), but queues them and hands each call's frames of one generator tick to
- * the kernel in one write: both tracks of a 20 ms slot, as Twilio sends them back to back, plus any
- * catch-up slots. See `raw_websocket.ts` for the framing, masking and write queue.
+ * Twilio's side of one media stream, for the load generator: opens `/ws/twilio/media/{CallSid}` with the
+ * `x-twilio-signature` Twilio sends, `start`s with the call's stream token and sends both tracks (agent on
+ * `outbound`, customer on `inbound`) as Twilio's text messages, a call's frames of one generator tick in one
+ * write over {@linkcode RawWebSocket}.
  *
- * Media messages are built as bytes straight into the socket's queue, with no string per message:
- * {@linkcode MediaFrameEncoder} keeps each call's constant parts (streamSid, track) as ASCII templates,
- * writes the three decimal fields digit by digit and copies the pre-encoded base64 payload. Measured per
- * 376-byte frame, including masking: ~270 ns, against ~720 ns for a template string written with
- * `TextEncoder.encodeInto` (both include masking).
+ * Why not Deno's `WebSocket` client: the generator shares the machine's two cores with the server it measures,
+ * and one op and one write per message cost the bare server its rung at N=1000 (57–96 % of frames in time,
+ * against 99.3–99.99 % with this client; docs/performance.md, what was tried). Media messages are written as
+ * bytes straight into the socket's queue: {@linkcode MediaTemplate} cuts the text of `mediaMessage` (the one
+ * definition of the format) into its constant parts once per call and track, and each frame only writes its
+ * three counters and copies the base64 payload.
  *
  * @module
  */
 import { SLOT_MS } from "../core/audio/types.ts";
-import { connectedMessage } from "../core/protocol/twilio_messages.ts";
+import {
+  connectedMessage,
+  mediaMessage,
+  startMessage,
+  stopMessage,
+  TRACK_NAMES,
+  type TrackName,
+} from "../core/protocol/twilio_messages.ts";
 import { signTwilioRequest } from "../core/twilio/signature.ts";
+import { streamToken } from "../core/twilio/stream_token.ts";
 import { mediaStreamUrl } from "../core/twilio/twiml.ts";
+import { type Conversation, toPayloads } from "./audio.ts";
 import { OPCODE, RawWebSocket } from "./raw_websocket.ts";
-import { benchStartMessage, benchStopMessage, type MediaCall, type PayloadSet } from "./twilio_call.ts";
 
 const ascii = new TextEncoder();
-const MEDIA_OPEN = ascii.encode(`{"event":"media","sequenceNumber":"`);
-const MEDIA_TIMESTAMP = ascii.encode(`","timestamp":"`);
-const MEDIA_PAYLOAD = ascii.encode(`","payload":"`);
-const MEDIA_CLOSE = ascii.encode(`"}}`);
-const DIGIT_0 = 48;
+/** The account the bench's calls belong to. */
+const ACCOUNT_SID = "AC" + "0".repeat(32);
 
-/** Decimal digits of a non-negative integer. */
-function decimalLength(value: number): number {
+/** Base64 payloads of the conversation's frames as ASCII bytes, as the encoder copies them. */
+export interface PayloadSet {
+  agent: Uint8Array[];
+  agentLoud: Uint8Array[];
+  customer: Uint8Array[];
+}
+
+export function payloadsOf(conversation: Conversation): PayloadSet {
+  const bytes = (frames: Uint8Array[]) => toPayloads(frames).map((payload) => ascii.encode(payload));
+  return {
+    agent: bytes(conversation.agent),
+    agentLoud: bytes(conversation.agentLoud),
+    customer: bytes(conversation.customer),
+  };
+}
+
+/** Twilio's `start` message, with the bench's `customParameters` (token, agent_track, bench_t0). */
+export function benchStartMessage(
+  call: { callSid: string; streamSid: string },
+  sequence: number,
+  authToken: string,
+  t0: number,
+): string {
+  const ids = { callSid: call.callSid, streamSid: call.streamSid, accountSid: ACCOUNT_SID };
+  return startMessage(ids, sequence, TRACK_NAMES, {
+    token: streamToken(authToken, call.callSid),
+    agent_track: "outbound",
+    bench_t0: String(t0),
+  });
+}
+
+function digitsOf(value: number): number {
   let digits = 1;
   for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
   return digits;
 }
 
-/** Writes `value` as `digits` ASCII decimal digits at `at`. */
-function writeDecimal(target: Uint8Array, at: number, value: number, digits: number): void {
-  let rest = value;
-  for (let i = at + digits - 1; i >= at; i--) {
-    const tenth = Math.floor(rest / 10);
-    target[i] = DIGIT_0 + rest - tenth * 10;
-    rest = tenth;
-  }
+/** Writes `value` as ASCII decimal digits at `at` in `target`; returns the offset after them. */
+function writeDecimal(target: Uint8Array, at: number, value: number): number {
+  const end = at + digitsOf(value);
+  for (let i = end - 1, rest = value; i >= at; i--, rest = Math.floor(rest / 10)) target[i] = 48 + rest % 10;
+  return end;
 }
 
 /**
- * Writes one call's `media` messages as masked text frames into a {@linkcode RawWebSocket}'s queue. The
- * bytes are those of `mediaMessage(streamSid, …)` from core/protocol/twilio_messages.ts.
+ * One stream's and track's `media` message (`mediaMessage`, in its field order: sequence number, chunk,
+ * timestamp, payload) as the constant bytes between its variable fields.
  */
-export class MediaFrameEncoder {
-  /** `","streamSid":"MZ…","media":{"track":"outbound","chunk":"` and the same for inbound. */
-  readonly #outboundHead: Uint8Array;
-  readonly #inboundHead: Uint8Array;
+export class MediaTemplate {
+  readonly #parts: Uint8Array[];
+  readonly #length: number;
 
-  constructor(streamSid: string) {
-    const head = (track: string) =>
-      ascii.encode(`","streamSid":"${streamSid}","media":{"track":"${track}","chunk":"`);
-    this.#outboundHead = head("outbound");
-    this.#inboundHead = head("inbound");
+  constructor(streamSid: string, track: TrackName) {
+    const mark = 1_000_000_001;
+    this.#parts = mediaMessage(streamSid, mark, track, mark, mark, "~payload~").split(/1000000001|~payload~/)
+      .map((part) => ascii.encode(part));
+    this.#length = this.#parts.reduce((n, part) => n + part.length, 0);
   }
 
-  /** Queues one `media` message; `payload` is the base64 text's ASCII bytes. */
-  write(
-    socket: RawWebSocket,
-    sequence: number,
-    track: "inbound" | "outbound",
-    chunk: number,
-    timestamp: number,
-    payload: Uint8Array,
-  ): void {
-    const head = track === "outbound" ? this.#outboundHead : this.#inboundHead;
-    const sequenceDigits = decimalLength(sequence);
-    const chunkDigits = decimalLength(chunk);
-    const timestampDigits = decimalLength(timestamp);
-    const length = MEDIA_OPEN.length + sequenceDigits + head.length + chunkDigits + MEDIA_TIMESTAMP.length +
-      timestampDigits + MEDIA_PAYLOAD.length + payload.length + MEDIA_CLOSE.length;
-    let at = socket.beginFrame(OPCODE.text, length);
+  /** Queues the message as one masked text frame; `payload` is the base64 text's ASCII bytes. */
+  write(socket: RawWebSocket, sequence: number, chunk: number, timestamp: number, payload: Uint8Array): void {
+    const parts = this.#parts;
+    const digits = digitsOf(sequence) + digitsOf(chunk) + digitsOf(timestamp);
+    let at = socket.beginFrame(OPCODE.text, this.#length + digits + payload.length);
     if (at < 0) return;
     const target = socket.frameTarget;
-    target.set(MEDIA_OPEN, at);
-    at += MEDIA_OPEN.length;
-    writeDecimal(target, at, sequence, sequenceDigits);
-    at += sequenceDigits;
-    target.set(head, at);
-    at += head.length;
-    writeDecimal(target, at, chunk, chunkDigits);
-    at += chunkDigits;
-    target.set(MEDIA_TIMESTAMP, at);
-    at += MEDIA_TIMESTAMP.length;
-    writeDecimal(target, at, timestamp, timestampDigits);
-    at += timestampDigits;
-    target.set(MEDIA_PAYLOAD, at);
-    at += MEDIA_PAYLOAD.length;
-    target.set(payload, at);
-    at += payload.length;
-    target.set(MEDIA_CLOSE, at);
+    target.set(parts[0], at);
+    at = writeDecimal(target, at + parts[0].length, sequence);
+    target.set(parts[1], at);
+    at = writeDecimal(target, at + parts[1].length, chunk);
+    target.set(parts[2], at);
+    at = writeDecimal(target, at + parts[2].length, timestamp);
+    target.set(parts[3], at);
+    target.set(payload, at += parts[3].length);
+    target.set(parts[4], at + payload.length);
     socket.endFrame();
   }
 }
 
-/** Twilio's side of one call's media socket, over a raw-TCP WebSocket with one write per tick. */
-export class RawTwilioCall implements MediaCall {
+/** Twilio's side of one call's media socket. */
+export class RawTwilioCall {
   socket: RawWebSocket | null = null;
+  /** Page sockets following the call (latency calls). */
   readonly pages: WebSocket[] = [];
+  /** Wall start of the stream: slot k is due at `t0 + 20k` ms. */
   t0 = NaN;
   nextSlot = 0;
   closeCode: number | null = null;
   readonly streamSid = "MZ" + crypto.randomUUID().replaceAll("-", "");
   readonly closed: Promise<void>;
   #sequence = 0;
-  readonly #encoder = new MediaFrameEncoder(this.streamSid);
+  readonly #outbound = new MediaTemplate(this.streamSid, "outbound");
+  readonly #inbound = new MediaTemplate(this.streamSid, "inbound");
   #resolveClosed!: () => void;
 
+  /** `loud`: plays the loud agent track (latency calls). */
   constructor(readonly callSid: string, readonly loud: boolean) {
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
   }
 
   async open(config: { baseUrl: string; authToken: string }): Promise<void> {
     const url = mediaStreamUrl(config.baseUrl, this.callSid);
-    const signature = signTwilioRequest(config.authToken, url, {});
-    const socket = await RawWebSocket.connect(url, { headers: { "x-twilio-signature": signature } });
+    const socket = await RawWebSocket.connect(url, {
+      "x-twilio-signature": signTwilioRequest(config.authToken, url, {}),
+    });
     this.socket = socket;
     socket.closed.then(() => {
       this.closeCode = socket.closeCode;
@@ -131,10 +148,7 @@ export class RawTwilioCall implements MediaCall {
     return this.socket !== null && this.socket.isOpen;
   }
 
-  get bufferedBytes(): number {
-    return this.socket?.bufferedBytes ?? 0;
-  }
-
+  /** Queues `connected` and `start`. */
   begin(authToken: string, t0: number): void {
     this.t0 = t0;
     if (!this.isOpen) return;
@@ -142,24 +156,24 @@ export class RawTwilioCall implements MediaCall {
     this.socket!.queueText(benchStartMessage(this, ++this.#sequence, authToken, t0));
   }
 
-  /** Queues slot `k` of both tracks (agent on outbound, customer on inbound); {@linkcode flush} sends. */
+  /** Queues slot `k` of both tracks; {@linkcode flush} sends. */
   sendSlot(k: number, audio: PayloadSet): void {
     if (!this.isOpen) return;
     const i = k % audio.agent.length;
-    const timestamp = k * SLOT_MS;
-    const chunk = k + 1;
-    const agent = (this.loud ? audio.ascii.agentLoud : audio.ascii.agent)[i];
-    this.#encoder.write(this.socket!, ++this.#sequence, "outbound", chunk, timestamp, agent);
-    this.#encoder.write(this.socket!, ++this.#sequence, "inbound", chunk, timestamp, audio.ascii.customer[i]);
+    const agent = (this.loud ? audio.agentLoud : audio.agent)[i];
+    this.#outbound.write(this.socket!, ++this.#sequence, k + 1, k * SLOT_MS, agent);
+    this.#inbound.write(this.socket!, ++this.#sequence, k + 1, k * SLOT_MS, audio.customer[i]);
   }
 
   flush(): void {
     this.socket?.flush();
   }
 
+  /** Sends `stop`. */
   stop(): void {
     if (!this.isOpen) return;
-    this.socket!.queueText(benchStopMessage(this, ++this.#sequence));
+    const ids = { callSid: this.callSid, streamSid: this.streamSid, accountSid: ACCOUNT_SID };
+    this.socket!.queueText(stopMessage(ids, ++this.#sequence));
     this.socket!.flush();
   }
 }

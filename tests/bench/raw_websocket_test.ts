@@ -11,9 +11,13 @@ import { connectedMessage, mediaMessage } from "../../core/protocol/twilio_messa
 import { signTwilioRequest } from "../../core/twilio/signature.ts";
 import { streamToken } from "../../core/twilio/stream_token.ts";
 import { mediaStreamUrl } from "../../core/twilio/twiml.ts";
-import { MediaFrameEncoder, RawTwilioCall } from "../../bench/raw_twilio_call.ts";
+import {
+  benchStartMessage,
+  MediaTemplate,
+  type PayloadSet,
+  RawTwilioCall,
+} from "../../bench/raw_twilio_call.ts";
 import { acceptFor, maskInPlace, OPCODE, RawWebSocket } from "../../bench/raw_websocket.ts";
-import { benchStartMessage, type PayloadSet } from "../../bench/twilio_call.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -183,17 +187,18 @@ async function accept(peer: RawPeer, headers: Map<string, string>): Promise<void
   ));
 }
 
-function testPayloads(): PayloadSet {
+/** Two slots of distinct payloads per track, as base64 text and as the ASCII bytes the client sends. */
+function testPayloads(): { text: Record<keyof PayloadSet, string[]>; audio: PayloadSet } {
   const payload = (seed: number) => new Uint8Array(160).map((_, i) => (i * 7 + seed) & 0xff).toBase64();
-  const agent = [payload(1), payload(2)];
-  const agentLoud = [payload(3), payload(4)];
-  const customer = [payload(5), payload(6)];
+  const text = {
+    agent: [payload(1), payload(2)],
+    agentLoud: [payload(3), payload(4)],
+    customer: [payload(5), payload(6)],
+  };
   const ascii = (list: string[]) => list.map((p) => encoder.encode(p));
   return {
-    agent,
-    agentLoud,
-    customer,
-    ascii: { agent: ascii(agent), agentLoud: ascii(agentLoud), customer: ascii(customer) },
+    text,
+    audio: { agent: ascii(text.agent), agentLoud: ascii(text.agentLoud), customer: ascii(text.customer) },
   };
 }
 
@@ -213,8 +218,8 @@ Deno.test("Raw WebSocket - word-wise masking equals the byte-by-byte definition 
 Deno.test("Raw WebSocket - handshake, one write of masked frames that decode to the exact messages, ping, close", async () => {
   const callSid = "CA" + "1".repeat(32);
   const streamSid = "MZ" + "2".repeat(32);
-  const big = "x".repeat(70_000); // 64-bit length form
-  const mid = "y".repeat(300); // 16-bit length form
+  const big = "x".repeat(65_535); // 16-bit length form, at its largest
+  const mid = "y".repeat(300);
   const expected = [
     connectedMessage(),
     benchStartMessage({ callSid, streamSid }, 1, "token", 1234.5),
@@ -259,17 +264,21 @@ Deno.test("Raw WebSocket - handshake, one write of masked frames that decode to 
   });
 
   const socket = await RawWebSocket.connect(`ws://127.0.0.1:${server.port}/ws/twilio/media/${callSid}?x=1`, {
-    headers: { "x-twilio-signature": "sig" },
+    "x-twilio-signature": "sig",
   });
   clientSocket = socket;
   assert.ok(socket.isOpen);
   for (const text of expected.slice(0, 2)) socket.queueText(text);
-  const encoderForCall = new MediaFrameEncoder(streamSid);
-  encoderForCall.write(socket, 2, "outbound", 1, 0, encoder.encode("QUJD"));
-  encoderForCall.write(socket, 3, "inbound", 1, 0, encoder.encode("REVG"));
-  encoderForCall.write(socket, 123456, "outbound", 99999, 1999980, encoder.encode("QUJD".repeat(54)));
+  const [outbound, inbound] = [
+    new MediaTemplate(streamSid, "outbound"),
+    new MediaTemplate(streamSid, "inbound"),
+  ];
+  outbound.write(socket, 2, 1, 0, encoder.encode("QUJD"));
+  inbound.write(socket, 3, 1, 0, encoder.encode("REVG"));
+  outbound.write(socket, 123456, 99999, 1999980, encoder.encode("QUJD".repeat(54)));
   socket.queueText(mid);
   socket.queueText(big);
+  assert.throws(() => socket.queueText(big + "x"), /over this client's 64 KiB/);
   socket.flush();
   assert.equal(socket.writes, 1, "everything queued left in one write");
   await server.done;
@@ -343,9 +352,8 @@ Deno.test("Raw WebSocket - against Deno.upgradeWebSocket: texts intact, pings an
   try {
     await assert.rejects(RawWebSocket.connect(`${base}/other`), /server answered "HTTP\/1\.1 403/);
 
-    const echoes: string[] = [];
-    const socket = await RawWebSocket.connect(`${base}/ws`, { onText: (text) => echoes.push(text) });
-    const texts = ["short", "é ünïcode ✓", "z".repeat(200), "w".repeat(100_000)];
+    const socket = await RawWebSocket.connect(`${base}/ws`);
+    const texts = ["short", "é ünïcode ✓", "z".repeat(200), "w".repeat(60_000)];
     for (const text of texts) socket.queueText(text);
     socket.flush();
     // Wait (up to 15 s) for two pings from the server: only answered pings keep the socket open.
@@ -359,7 +367,7 @@ Deno.test("Raw WebSocket - against Deno.upgradeWebSocket: texts intact, pings an
     await socket.closed;
     await serverClosedPromise;
     assert.deepEqual(received, [...texts, "close please"]);
-    assert.deepEqual(echoes, texts.map((t) => `echo ${t.length}`));
+    assert.equal(socket.messagesReceived, texts.length, "every echo came back");
     assert.equal(socket.closeCode, 4002);
     assert.equal(socket.closeReason, "as asked");
     assert.equal(socket.error, null);
@@ -391,7 +399,7 @@ Deno.test("Raw Twilio call - signed upgrade, connected/start/media/stop as Twili
       new URL(mediaStreamUrl(baseUrl, call.callSid)).pathname,
       `/ws/twilio/media/${call.callSid}`,
     );
-    const audio = testPayloads();
+    const { text, audio } = testPayloads();
     call.begin(authToken, 5000);
     call.sendSlot(0, audio);
     call.sendSlot(1, audio);
@@ -410,12 +418,12 @@ Deno.test("Raw Twilio call - signed upgrade, connected/start/media/stop as Twili
     });
     assert.equal(start.start.callSid, call.callSid);
     assert.deepEqual(received.slice(2, 8), [
-      mediaMessage(call.streamSid, 2, "outbound", 1, 0, audio.agent[0]),
-      mediaMessage(call.streamSid, 3, "inbound", 1, 0, audio.customer[0]),
-      mediaMessage(call.streamSid, 4, "outbound", 2, 20, audio.agent[1]),
-      mediaMessage(call.streamSid, 5, "inbound", 2, 20, audio.customer[1]),
-      mediaMessage(call.streamSid, 6, "outbound", 3, 40, audio.agent[0]),
-      mediaMessage(call.streamSid, 7, "inbound", 3, 40, audio.customer[0]),
+      mediaMessage(call.streamSid, 2, "outbound", 1, 0, text.agent[0]),
+      mediaMessage(call.streamSid, 3, "inbound", 1, 0, text.customer[0]),
+      mediaMessage(call.streamSid, 4, "outbound", 2, 20, text.agent[1]),
+      mediaMessage(call.streamSid, 5, "inbound", 2, 20, text.customer[1]),
+      mediaMessage(call.streamSid, 6, "outbound", 3, 40, text.agent[0]),
+      mediaMessage(call.streamSid, 7, "inbound", 3, 40, text.customer[0]),
     ]);
     assert.deepEqual(JSON.parse(received[8]).event, "stop");
     assert.equal(JSON.parse(received[8]).sequenceNumber, "8");

@@ -24,7 +24,7 @@ import {
   startLiveCall,
   waitFor,
 } from "../support/fake_twilio.ts";
-import { largeFrameHeader, RawClient, upgradeHead } from "../../bench/raw_http.ts";
+import { largeFrameHeader, RawClient, upgradeHead } from "../support/raw_http.ts";
 import { type LogLine, withLoggedServer } from "../support/server.ts";
 
 const withServer = (run: (server: RunningServer, logs: LogLine[]) => Promise<void>) =>

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { newCallSid } from "../support/fake_twilio.ts";
 import { freePort, residentBytes, startMain } from "../support/main_process.ts";
-import { largeFrameHeader, RawClient, upgradeHead } from "../../bench/raw_http.ts";
+import { largeFrameHeader, RawClient, upgradeHead } from "../support/raw_http.ts";
 
 const CLIENTS = 20;
 const FRAME_BYTES = 63 * 2 ** 20;

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { signTwilioRequest } from "../../core/twilio/signature.ts";
 import { BODY_DEADLINE_MS } from "../../server/http/body_limit.ts";
 import type { RunningServer } from "../../server/start.ts";
-import { RawClient, requestHead } from "../../bench/raw_http.ts";
+import { RawClient, requestHead } from "../support/raw_http.ts";
 import { newCallSid } from "../support/fake_twilio.ts";
 import { type LogLine, withLoggedServer } from "../support/server.ts";
 

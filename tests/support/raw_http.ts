@@ -1,6 +1,5 @@
 /**
- * A raw TCP client for measuring the server's edge (`bench/edge_memory.ts`) and testing it
- * (`tests/system/`): requests written as a slow or hostile client writes them (slow headers, slow or
+ * A raw TCP client for testing the server's edge (`tests/system/`, `tests/server/`): requests written as a slow or hostile client writes them (slow headers, slow or
  * broken-off bodies, a WebSocket frame that never ends), and the server's answer read as it comes off the
  * wire, including whether it closed the connection. Loopback only.
  *
@@ -124,21 +123,4 @@ export function largeFrameHeader(declaredBytes: number): Uint8Array {
   new DataView(header.buffer).setBigUint64(2, BigInt(declaredBytes));
   header.set(MASK, 10);
   return header;
-}
-
-/** A whole masked client text frame carrying `text` (under 64 KiB). */
-export function textFrame(text: string): Uint8Array {
-  const payload = encoder.encode(text);
-  if (payload.length >= 65_536) throw new Error("textFrame: payload too long");
-  const head = payload.length < 126 ? 2 : 4;
-  const frame = new Uint8Array(head + 4 + payload.length);
-  frame[0] = 0x81;
-  if (head === 2) frame[1] = 0x80 | payload.length;
-  else {
-    frame[1] = 0x80 | 126;
-    new DataView(frame.buffer).setUint16(2, payload.length);
-  }
-  frame.set(MASK, head);
-  for (let i = 0; i < payload.length; i++) frame[head + 4 + i] = payload[i] ^ MASK[i & 3];
-  return frame;
 }
