@@ -92,6 +92,7 @@ export class CallPipeline {
     this.#aligner = new StreamAligner({
       windowSlots: Math.ceil(session.alignmentWindowMs / SLOT_MS),
       maxJumpMs: session.maxTimestampJumpMs,
+      batchSlots: session.analysisBatchMs / SLOT_MS,
       onSlot: (slot, agentFrame, customerFrame) => this.#processSlot(slot, agentFrame, customerFrame),
       buffers,
     });

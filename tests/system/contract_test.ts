@@ -11,6 +11,7 @@ import type { RunningServer } from "../../server/start.ts";
 import { TERMINAL_CALL_STATUSES } from "../../routes/webhooks.ts";
 import { buildScenarios } from "../../simulator/scenarios.ts";
 import { SLOT_MS } from "../../core/audio/types.ts";
+import { defaultSessionConfig } from "../../core/session/config.ts";
 import { SpeechTrack } from "../../simulator/synth.ts";
 import {
   answerCall,
@@ -113,7 +114,9 @@ for (const status of TERMINAL) {
       await answerCall(server, waiting); // answered, but its stream never starts (busy, no answer, …)
       sendAudio(stream, 0, 1000);
       await pageLive.next((m) => m.type === "metrics" && m.data.stream_ms >= 500);
-      await waitFor(() => server.registry.get(live)!.streamMs >= 1000, "the audio sent to be analysed");
+      // All but the last batch, which waits for more audio (analysisBatchMs).
+      const analysed = 1000 - defaultSessionConfig.analysisBatchMs + SLOT_MS;
+      await waitFor(() => server.registry.get(live)!.streamMs >= analysed, "the audio sent to be analysed");
       assert.equal(await activeSessions(server), 2);
 
       for (const [sid, page] of [[live, pageLive], [waiting, pageWaiting]] as const) {

@@ -4,11 +4,12 @@ import { StreamAligner } from "../../../core/audio/stream_aligner.ts";
 type Slot = [number, number | null, number | null];
 
 /** An aligner whose slots are recorded as [slot, first byte of track 0, first byte of track 1]. */
-function recorder(windowSlots = 3, maxJumpMs = 15_000) {
+function recorder(windowSlots = 3, maxJumpMs = 15_000, batchSlots = 1) {
   const slots: Slot[] = [];
   const aligner = new StreamAligner({
     windowSlots,
     maxJumpMs,
+    batchSlots,
     onSlot: (slot, a, b) => slots.push([slot, a ? a[0] : null, b ? b[0] : null]),
   });
   return { aligner, slots };
@@ -23,6 +24,43 @@ Deno.test("Aligner - releases a slot as soon as both tracks have it", () => {
   aligner.push(0, 20, frame(3));
   aligner.push(1, 20, frame(4));
   assert.deepEqual(slots, [[0, 1, 2], [1, 3, 4]]);
+});
+
+Deno.test("Aligner - in batches, complete slots wait until the newest frame is a batch ahead, then go together", () => {
+  const { aligner, slots } = recorder(10, 15_000, 4);
+  for (let i = 0; i < 3; i++) {
+    aligner.push(0, i * 20, frame(i));
+    aligner.push(1, i * 20, frame(50 + i));
+  }
+  assert.deepEqual(slots, [], "three complete slots, the newest frame only two ahead of the first");
+  aligner.push(0, 60, frame(3));
+  assert.deepEqual(slots, [[0, 0, 50], [1, 1, 51], [2, 2, 52]], "slot 3 still lacks track 1");
+  aligner.push(1, 60, frame(53));
+  assert.equal(slots.length, 3, "slot 3 waits for the next batch");
+  for (let i = 4; i < 7; i++) {
+    aligner.push(0, i * 20, frame(i));
+    aligner.push(1, i * 20, frame(50 + i));
+  }
+  assert.deepEqual(slots.map((s) => s[0]), [0, 1, 2, 3, 4, 5], "slot 6 starts the next batch");
+  aligner.push(0, 140, frame(7));
+  aligner.flush();
+  assert.deepEqual(slots.slice(6), [[6, 6, 56], [7, 7, null]], "flush releases what waits");
+});
+
+Deno.test("Aligner - batches leave what is released, and in what order, as it was", () => {
+  const frames: [0 | 1, number][] = [[0, 40], [0, 0], [1, 0], [0, 20], [1, 40], [1, 20], [0, 100], [1, 60]];
+  for (let k = 8; k < 40; k++) {
+    frames.push([(k % 2) as 0 | 1, Math.floor(k / 2) * 20 + (k % 5 === 0 ? 40 : 0)]);
+  }
+  const run = (batch: number) => {
+    const { aligner, slots } = recorder(3, 15_000, batch);
+    for (const [track, ts] of frames) aligner.push(track, ts, frame(ts / 20 + 100 * track));
+    aligner.flush();
+    return slots;
+  };
+  const single = run(1);
+  assert.ok(single.length > 15);
+  for (const batch of [2, 4, 5]) assert.deepEqual(run(batch), single, `batches of ${batch}`);
 });
 
 Deno.test("Aligner - a track that sends nothing is silence once the other runs a window ahead", () => {
