@@ -39,6 +39,7 @@ import {
   CONTROL_CHANNEL,
   ControlMessageSchema,
   decodeBatch,
+  encodeBatch,
   UI_CHANNEL,
 } from "./redis_wire.ts";
 import { withSerialized } from "./serialized.ts";
@@ -106,12 +107,15 @@ export class ClusterFeed implements PageFeed {
   #checking = false;
   /** The link came back and the view is being read again (see `#onLink`). */
   #resyncing = false;
+  /** The first line of this instance's own batches (`encodeBatch` with no items). */
+  readonly #ownBatchHead: string;
   #resyncTimer: ReturnType<typeof setTimeout> | undefined;
   #lastBadLog = -Infinity;
   #closed = false;
 
   constructor(options: ClusterFeedOptions) {
     this.#options = options;
+    this.#ownBatchHead = encodeBatch(options.instanceId, []);
   }
 
   /** Subscribes to the cluster's channels and reads the registry. */
@@ -301,10 +305,12 @@ export class ClusterFeed implements PageFeed {
   }
 
   #onBatch(text: string): void {
+    // This instance's own messages reached its pages before they were published: its own batches (half of
+    // what a cluster of two receives) are dropped on their first line, before any splitting.
+    if (text.startsWith(this.#ownBatchHead)) return;
     const batch = decodeBatch(text);
     if (batch === null) return this.#bad("a page-message batch that does not parse", text);
-    // This instance's own messages reached its pages before they were published.
-    if (batch.instance === this.#options.instanceId || this.#resyncing) return;
+    if (this.#resyncing) return;
     for (const item of batch.items) this.#onItem(batch.instance, item);
   }
 

@@ -28,6 +28,8 @@ async function callAcross(webhook: Instance, media: Instance, page: Instance) {
   const scenario = buildScenarios(media.server.config.coaching).loud;
   const callSid = newCallSid();
   const watcher = await PageSocket.open(page.server);
+  // A page on the coaching instance too: it gets the call from there, and must not get it again from Redis.
+  const local = await PageSocket.open(media.server);
   try {
     const result = await runSimulation({
       scenario,
@@ -51,8 +53,20 @@ async function callAcross(webhook: Instance, media: Instance, page: Instance) {
     assert.equal(tip?.type === "suggestion" && tip.data.type, "SPEAKING_TOO_LOUD");
     assert.equal(media.server.registry.get(callSid)?.status, "ended", "coached where its media went");
     assert.equal(webhook.server.registry.get(callSid), undefined, "the webhook's instance keeps no session");
+    await local.next((m) => m.type === "call_ended" && m.session_id === callSid);
+    for (const [where, socket] of [["elsewhere", watcher], ["on the coaching instance", local]] as const) {
+      const once = socket.messages.filter((m) =>
+        (m.type === "stream_started" || m.type === "call_ended") && m.session_id === callSid
+      );
+      assert.deepEqual(
+        once.map((m) => m.type),
+        ["stream_started", "call_ended"],
+        `each once on the page ${where}`,
+      );
+    }
   } finally {
     await watcher.close();
+    await local.close();
   }
 }
 
