@@ -24,8 +24,8 @@ export const SessionConfigSchema = z.strictObject({
   alignmentWindowMs: z.number().int().min(20).max(2_000).default(200),
   /**
    * Stream time analysed at once (a multiple of 20 ms): a call's slots go through the analysis in groups
-   * of this length, which costs less CPU per frame than slot by slot (docs/performance.md), for tips and
-   * metrics up to this much less 20 ms later. 20 analyses every slot as it completes.
+   * of this length, which costs less CPU per frame than slot by slot (docs/performance.md); tips and metrics
+   * come up to this length less 20 ms later. 20 analyses every slot as it completes.
    */
   analysisBatchMs: z.number().int().min(20).max(200).multipleOf(20).default(80),
   /** A frame further ahead of the newest one than this (stream ms) is rejected as a timestamp jump. */
