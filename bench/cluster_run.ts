@@ -1,6 +1,8 @@
 /**
  * One process against a cluster of two processes and Redis at the same number of calls, in turns (the first
- * alternating): the cluster's CPU per call-second (Redis included), what the fan-out through Redis adds to the
+ * alternating): the cluster's CPU per call-second (Redis included) over one process's, as the median of the
+ * turns' ratios (each turn runs both within a minute, so a drift of the shared machine's speed over the run
+ * cancels out of each ratio), what the fan-out through Redis adds to the
  * tip and metrics p99 of a page on the other instance over one on the instance coaching the call, and what
  * Redis carries.
  *
@@ -17,6 +19,18 @@ export const LATENCY_CALLS = 20;
 
 /** What the comparison found. */
 export type ClusterComparison = Awaited<ReturnType<typeof compareCluster>>;
+
+/**
+ * Each turn's CPU per call-second (µs) of one process and of the cluster, and the cluster's over one
+ * process's, from `rows` in turn order (each turn one row of each kind).
+ */
+export function cpuPerCallSecond(rows: readonly RungResult[], calls: number) {
+  const usOf = (kind: ServerKind) =>
+    rows.filter((row) => row.server === kind).map((row) => (row.server_cpu_pct ?? NaN) * 1e4 / calls);
+  const [singleTurns, clusterTurns] = [usOf("coach"), usOf("cluster")];
+  const turnRatios = clusterTurns.map((us, turn) => round(us / singleTurns[turn], 3));
+  return { singleTurns, clusterTurns, turnRatios };
+}
 
 /** Runs `turns` turns of one process and the cluster at `calls` calls. */
 export async function compareCluster(
@@ -42,9 +56,7 @@ export async function compareCluster(
     }
   }
   const cluster = rows.filter((row) => row.server === "cluster");
-  const perCall = (kind: ServerKind) =>
-    median(rows.filter((row) => row.server === kind).map((row) => (row.server_cpu_pct ?? NaN) * 1e4 / calls));
-  const [singleUs, clusterUs] = [perCall("coach"), perCall("cluster")];
+  const { singleTurns, clusterTurns, turnRatios } = cpuPerCallSecond(rows, calls);
   /** The median over the cluster turns of remote p99 − local p99, where both were measured. */
   const added = (
     pick: (row: RungResult) => [QuantileSummary, QuantileSummary | null],
@@ -64,10 +76,13 @@ export async function compareCluster(
   return {
     calls,
     rows,
-    /** CPU per second of one call (µs), the median turn: one process, and the cluster with Redis. */
-    single_us_per_call_s: round(singleUs, 1),
-    cluster_us_per_call_s: round(clusterUs, 1),
-    cpu_ratio: round(clusterUs / singleUs, 3),
+    /** CPU per second of one call (µs), the median over the turns: one process, and the cluster with Redis. */
+    single_us_per_call_s: round(median(singleTurns), 1),
+    cluster_us_per_call_s: round(median(clusterTurns), 1),
+    /** Each turn's cluster over one process, in turn order. */
+    turn_ratios: turnRatios,
+    /** The target's figure: the median of the turns' ratios. */
+    cpu_ratio: round(median(turnRatios), 3),
     /** The median over the turns of p99 on another instance − p99 on the coaching instance, ms. */
     fanout_tip_p99_added_ms: added((row) => [row.tip_latency_ms, row.remote_tip_latency_ms], true),
     fanout_metrics_p99_added_ms: added(

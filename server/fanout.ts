@@ -16,7 +16,7 @@ import type { ServerMessage } from "../core/protocol/ui_messages.ts";
 import type { RedisLink } from "./redis_link.ts";
 import { batchLine, encodeBatch, UI_CHANNEL } from "./redis_wire.ts";
 import { type Command, commands } from "./redis_writer.ts";
-import { serialized } from "./serialized.ts";
+import { serializedLast } from "./serialized.ts";
 
 /** How long a `metrics` message waits for others to share its batch. */
 export const FLUSH_MS = 10;
@@ -48,7 +48,7 @@ export class FanoutPublisher {
 
   /** Queues one message of `sessionId`: metrics for the next batch, anything else goes out now. */
   publish(sessionId: string, message: ServerMessage): void {
-    const line = batchLine(message.type, sessionId, serialized(message));
+    const line = batchLine(message.type, sessionId, serializedLast(message));
     this.#lines.push(line);
     this.#bytes += line.length;
     if (message.type === "metrics") this.#schedule();

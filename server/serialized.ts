@@ -20,6 +20,15 @@ export function serialized(message: ServerMessage): string {
   return text;
 }
 
+/**
+ * The message's JSON for its last reader (the fan-out to Redis comes after every local page): the text a page
+ * already made, or a new one that is not kept. Most calls have no page on their instance, and keeping a
+ * text per `metrics` message in the map would only give the collector more to do.
+ */
+export function serializedLast(message: ServerMessage): string {
+  return texts.get(message) ?? JSON.stringify(message);
+}
+
 /** `message`, known to serialize as `text` (the text it was parsed from). */
 export function withSerialized<M extends ServerMessage>(message: M, text: string): M {
   texts.set(message, text);

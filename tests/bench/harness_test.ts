@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { measureAnalysisCost } from "../../bench/analysis_cost.ts";
 import { loadConversation } from "../../bench/audio.ts";
 import { runningChildren } from "../../bench/child.ts";
+import { cpuPerCallSecond } from "../../bench/cluster_run.ts";
 import { parseBenchArgs } from "../../bench/mod.ts";
 import { type BenchResult, emptyResult, judge, largestHolding, renderReport } from "../../bench/report.ts";
 import { runMemory } from "../../bench/memory_run.ts";
@@ -223,6 +224,16 @@ function benchResult(fields: Partial<BenchResult>): BenchResult {
   return { ...emptyResult("2026-01-01T00:00:00.000Z", true, machine), ...fields };
 }
 
+Deno.test("Bench cluster - each turn's ratio pairs that turn's runs, whichever ran first", () => {
+  const row = (server: "coach" | "cluster", cpu: number) => ({ server, server_cpu_pct: cpu }) as RungResult;
+  // Turn 1 one process first, turn 2 the cluster first; the machine slows down in turn 2.
+  const rows = [row("coach", 40), row("cluster", 50), row("cluster", 75), row("coach", 60)];
+  const { singleTurns, clusterTurns, turnRatios } = cpuPerCallSecond(rows, 100);
+  assert.deepEqual(singleTurns, [4000, 6000]);
+  assert.deepEqual(clusterTurns, [5000, 7500]);
+  assert.deepEqual(turnRatios, [1.25, 1.25]);
+});
+
 Deno.test("Bench report - headline, targets and tables", () => {
   assert.deepEqual(largestHolding([row(50, true), row(100, true), row(200, false)]), {
     max: 100,
@@ -261,6 +272,7 @@ Deno.test("Bench report - headline, targets and tables", () => {
     rows: [],
     single_us_per_call_s: 80,
     cluster_us_per_call_s: 96,
+    turn_ratios: [1.3, 1.2, 1.1],
     cpu_ratio: 1.2,
     fanout_tip_p99_added_ms: 12,
     fanout_metrics_p99_added_ms: 25,
@@ -277,6 +289,7 @@ Deno.test("Bench report - headline, targets and tables", () => {
     clusterText,
     /\| 100 \| 264 \| 226 \| 406 \| 0\.89 \|\n\| 1,000 \(scaled\) \| 264 \| 226 \| 406 \| 8\.9 \|/,
   );
+  assert.match(clusterText, /1\.2×, the median of 3 turns \(1\.3, 1\.2, 1\.1; medians 96 \/ 80 µs, N=100\)/);
   const text = renderReport({ ...result, targets });
   assert.match(text, /\| coach \| 100 \|/);
   assert.match(text, /FAIL/);
