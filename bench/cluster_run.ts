@@ -2,9 +2,8 @@
  * One process against a cluster of two processes and Redis at the same number of calls, in turns (the first
  * alternating): the cluster's CPU per call-second (Redis included) over one process's, as the median of the
  * turns' ratios (each turn runs both within a minute, so a drift of the shared machine's speed over the run
- * cancels out of each ratio), what the fan-out through Redis adds to the
- * tip and metrics p99 of a page on the other instance over one on the instance coaching the call, and what
- * Redis carries.
+ * cancels out of each ratio), what the fan-out through Redis adds to the tip and metrics p99 of a page on the
+ * other instance over one on the instance coaching the call, and what Redis carries.
  *
  * @module
  */

@@ -157,7 +157,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     // At half what one process held in this run: below its limit, so CPU is what the work costs.
     const calls = quick ? 100 : Math.max(100, Math.floor((held || 800) / 2));
     // Turn to turn, one process's CPU at the same N varies by a quarter on this shared machine: five turns.
-    const turns = quick ? 1 : Number(Deno.env.get("BENCH_CLUSTER_TURNS") ?? 5);
+    const turns = quick ? 1 : clusterTurns(Deno.env.get("BENCH_CLUSTER_TURNS"));
     result.cluster = await attempt(
       `cluster comparison N=${calls}`,
       () => compareCluster(calls, turns, timing, log),
@@ -180,6 +180,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   }
   result.targets = judge(result);
   return result;
+}
+
+/** `BENCH_CLUSTER_TURNS`: the turns of the cluster comparison, 5 when unset. */
+function clusterTurns(text: string | undefined): number {
+  if (text === undefined) return 5;
+  const turns = Number(text);
+  if (!Number.isInteger(turns) || turns < 1) {
+    throw new Error(
+      `BENCH_CLUSTER_TURNS must be a whole number of turns, 1 or more (got ${JSON.stringify(text)})`,
+    );
+  }
+  return turns;
 }
 
 if (import.meta.main) {

@@ -131,11 +131,8 @@ export function judge(result: BenchResult): Target[] {
     target(
       "CPU per call-second, a cluster of 2 processes and Redis over one process",
       `≤ ${GOALS.clusterCpu}×`,
-      c &&
-        `${c.cpu_ratio}×, the median of ${c.turn_ratios.length} turns (${
-            c.turn_ratios.join(", ")
-          }; medians ` +
-          `${c.cluster_us_per_call_s} / ${c.single_us_per_call_s} µs, N=${c.calls})`,
+      c && `${c.cpu_ratio}×, the median of ${c.turn_ratios.length} turns (${c.turn_ratios.join(", ")}; ` +
+          `medians ${c.cluster_us_per_call_s} / ${c.single_us_per_call_s} µs, N=${c.calls})`,
       c !== null && c.cpu_ratio <= GOALS.clusterCpu,
     ),
     fanout("tip", c?.fanout_tip_p99_added_ms ?? null),
