@@ -104,15 +104,23 @@ async function main(): Promise<void> {
     });
     return waitUntilRunning(child).then(() => child);
   };
-  const stopAll = async () => {
-    if (stopping) return;
-    stopping = true;
-    await Promise.all(children.map(stopInstance));
-    await redis?.stop();
-    if (ephemeralToken) await removeLocalToken(port);
-  };
-  Deno.addSignalListener("SIGINT", () => stopAll().finally(() => Deno.exit(0)));
-  Deno.addSignalListener("SIGTERM", () => stopAll().finally(() => Deno.exit(0)));
+  // One stop, however many signals ask for it: a second Ctrl-C waits for the first stop to finish
+  // rather than exiting past it and leaving Redis running.
+  let stopped: Promise<void> | null = null;
+  const stopAll = () =>
+    stopped ??= (async () => {
+      stopping = true;
+      await Promise.all(children.map(stopInstance));
+      await redis?.stop();
+      if (ephemeralToken) await removeLocalToken(port);
+    })();
+  const stopAndExit = () =>
+    stopAll().then(() => Deno.exit(0), (error) => {
+      console.error(`Stopping the cluster failed: ${error.message}`);
+      Deno.exit(1);
+    });
+  Deno.addSignalListener("SIGINT", stopAndExit);
+  Deno.addSignalListener("SIGTERM", stopAndExit);
 
   try {
     await Promise.all(Array.from({ length: instances }, (_, i) => start(`${prefix}-${i + 1}`)));

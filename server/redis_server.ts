@@ -42,7 +42,27 @@ export interface RedisServerOptions {
  * @throws {Error} saying how to install it when `redis-server` is not on `PATH`.
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerProcess> {
-  const port = options.port ?? freePort();
+  // A port from freePort() is free only when asked: another process (a parallel test, say) may take it
+  // before redis-server binds it. So a start counts only when the server on the port is ours, and a port
+  // we picked is picked again when ours lost it.
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startOn(options.port ?? freePort(), options);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || options.port !== undefined || attempt === PORT_ATTEMPTS) {
+        throw error;
+      }
+    }
+  }
+}
+
+/** How many free ports are tried before giving up. */
+const PORT_ATTEMPTS = 5;
+
+/** Another process listens on the port redis-server was given. */
+class PortTakenError extends Error {}
+
+async function startOn(port: number, options: RedisServerOptions): Promise<RedisServerProcess> {
   const binary = options.binary ?? "redis-server";
   let child: Deno.ChildProcess;
   try {
@@ -74,11 +94,23 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   let done = false;
   exited.finally(() => done = true);
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-  while (!await accepts(port)) {
+  const giveUp = async (error: (said: string) => Error) => {
+    kill(child, "SIGKILL");
+    await exited;
+    return error((await output).trim());
+  };
+  for (;;) {
+    const listener = await listenerOn(port);
+    if (listener === child.pid) break;
+    if (listener !== "none") {
+      throw await giveUp(() => new PortTakenError(`port ${port} is taken by another process (${listener})`));
+    }
     if (done || Date.now() > deadline) {
-      kill(child, "SIGKILL");
-      await exited;
-      throw new Error(`redis-server did not start on port ${port}: ${(await output).trim() || "no output"}`);
+      throw await giveUp((said) =>
+        /address already in use/i.test(said)
+          ? new PortTakenError(`port ${port} is taken by another process: ${said}`)
+          : new Error(`redis-server did not start on port ${port}: ${said || "no output"}`)
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -108,8 +140,60 @@ function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
   }
 }
 
-/** A port no one listens on now (the OS picks it). */
+/**
+ * Who listens on 127.0.0.1:`port`: "none", the pid a Redis there reports (`INFO server`), or "a server
+ * that is not Redis".
+ */
+async function listenerOn(port: number): Promise<"none" | "a server that is not Redis" | number> {
+  let connection: Deno.TcpConn;
+  try {
+    connection = await Deno.connect({ hostname: "127.0.0.1", port });
+  } catch {
+    return "none";
+  }
+  // A server that accepts and never answers is not a Redis either.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    connection.close();
+  }, 2_000);
+  try {
+    await connection.write(new TextEncoder().encode("INFO server\r\n"));
+    const decoder = new TextDecoder();
+    const buffer = new Uint8Array(4096);
+    let reply = "";
+    for (;;) {
+      const pid = /\r\nprocess_id:(\d+)\r\n/.exec(reply);
+      if (pid) return Number(pid[1]);
+      const read = await connection.read(buffer);
+      if (read === null) return "a server that is not Redis";
+      reply += decoder.decode(buffer.subarray(0, read), { stream: true });
+    }
+  } catch {
+    // Closed by the timer, or reset by the peer: not a Redis that answers.
+    return "a server that is not Redis";
+  } finally {
+    clearTimeout(timer);
+    if (!timedOut) connection.close();
+  }
+}
+
+/**
+ * A port no one listens on now. It is drawn below Linux's ephemeral range (32768 up), which the OS hands
+ * to every `port: 0` listener and outgoing connection: a port from there, free when asked, is soon given
+ * to another process, while a port drawn here stays free until someone asks for that very number.
+ */
 export function freePort(): number {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    }
+  }
+  // Nearly all of that range is in use: let the OS pick.
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
