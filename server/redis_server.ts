@@ -35,11 +35,20 @@ export interface RedisServerOptions {
   timeoutMs?: number;
 }
 
+/** How many free ports are tried before giving up. */
+const PORT_ATTEMPTS = 5;
+/** More of a reply than `INFO server` ever sends: whatever sends it is not a Redis. */
+const MAX_INFO_BYTES = 64 * 1024;
+
+/** Another process listens on the port redis-server was given. */
+class PortTakenError extends Error {}
+
 /**
- * Starts `redis-server` on 127.0.0.1 with nothing written to disk, and resolves once it accepts
- * connections.
+ * Starts `redis-server` on 127.0.0.1 with nothing written to disk, and resolves once the server answering
+ * on its port is that process (its `INFO` gives the pid).
  *
- * @throws {Error} saying how to install it when `redis-server` is not on `PATH`.
+ * @throws {Error} saying how to install it when `redis-server` is not on `PATH`; saying that the port is
+ *   taken when `options.port` is given and another process listens there.
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerProcess> {
   // A port from freePort() is free only when asked: another process (a parallel test, say) may take it
@@ -55,12 +64,6 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     }
   }
 }
-
-/** How many free ports are tried before giving up. */
-const PORT_ATTEMPTS = 5;
-
-/** Another process listens on the port redis-server was given. */
-class PortTakenError extends Error {}
 
 async function startOn(port: number, options: RedisServerOptions): Promise<RedisServerProcess> {
   const binary = options.binary ?? "redis-server";
@@ -166,7 +169,7 @@ async function listenerOn(port: number): Promise<"none" | "a server that is not 
       const pid = /\r\nprocess_id:(\d+)\r\n/.exec(reply);
       if (pid) return Number(pid[1]);
       const read = await connection.read(buffer);
-      if (read === null) return "a server that is not Redis";
+      if (read === null || reply.length > MAX_INFO_BYTES) return "a server that is not Redis";
       reply += decoder.decode(buffer.subarray(0, read), { stream: true });
     }
   } catch {

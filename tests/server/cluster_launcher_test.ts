@@ -67,6 +67,10 @@ Deno.test("Cluster launcher - N instances share one port and a private Redis; a 
     });
     assert.ok(result.ok, JSON.stringify(result.verdict));
 
+    // A Ctrl-C in a terminal reaches the launcher twice (from the terminal and from `deno task`), and
+    // people press it again: the second must wait for the first stop, not exit past it.
+    child.kill("SIGINT");
+    await new Promise((resolve) => setTimeout(resolve, 50));
     child.kill("SIGINT");
     const status = await child.status;
     assert.equal(status.code, 0, await stderr);
