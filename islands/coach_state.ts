@@ -87,13 +87,25 @@ function tipRecord(sessionId: string, data: SuggestionData, receivedAtMs: number
   };
 }
 
-/** `tips` with `tip` added: it supersedes an older tip of its type that still held. */
+/**
+ * `tips` with `tip` added in its place in stream time: a tip missed while the feed was down comes with a
+ * later `hello`, after newer tips came live. It supersedes an older tip of its type that still held; a
+ * newer tip of its type already there supersedes it.
+ */
 function addTip(tips: TipRecord[], tip: TipRecord): TipRecord[] {
   if (tips.some((t) => t.key === tip.key)) return tips;
+  const newer = tips.find((t) => t.type === tip.type && t.stream_ms > tip.stream_ms);
+  const added = newer && tip.clearedAtMs === null
+    ? { ...tip, clearedAtMs: Math.max(tip.receivedAtMs, newer.receivedAtMs) }
+    : tip;
   const updated = tips.map((t) =>
-    t.type === tip.type && t.clearedAtMs === null ? { ...t, clearedAtMs: tip.receivedAtMs } : t
+    t.type === tip.type && t.clearedAtMs === null && t.stream_ms <= tip.stream_ms
+      ? { ...t, clearedAtMs: tip.receivedAtMs }
+      : t
   );
-  return [...updated, tip].slice(-MAX_TIPS_PER_CALL);
+  let at = updated.length;
+  while (at > 0 && updated[at - 1].stream_ms > tip.stream_ms) at--;
+  return [...updated.slice(0, at), added, ...updated.slice(at)].slice(-MAX_TIPS_PER_CALL);
 }
 
 function endTips(tips: TipRecord[], atMs: number): TipRecord[] {

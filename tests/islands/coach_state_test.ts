@@ -165,6 +165,39 @@ Deno.test("Coach state - a reload's hello restores every tip, with those no long
   assert.deepEqual(callStatusView(call, T0 + 300_000), { kind: "ended", durationMs: 120_000 });
 });
 
+Deno.test("Coach state - tips missed while the feed was down come with a later hello, in their places", () => {
+  const loud = { type: "SPEAKING_TOO_LOUD" as const };
+  const session = (suggestions: SuggestionData[]) => ({
+    type: "hello" as const,
+    sessions: [{
+      session_id: "A",
+      status: "live" as const,
+      started_at: iso(T0),
+      agent_track: "outbound" as const,
+      customer_last4: null,
+      metrics: metrics(9000),
+      suggestions,
+    }],
+  });
+  // Tip 1 came live; 2 and 3 were missed; 4 came live once the feed was back, before the fresh hello.
+  const state = play([
+    [started("A", T0), T0],
+    [suggestion("A", tipData("1", 1000, loud)), T0 + 1000],
+    [suggestion("A", tipData("4", 8000)), T0 + 8000],
+    [
+      session([tipData("1", 1000, loud), tipData("2", 2000, loud), tipData("3", 3000), tipData("4", 8000)]),
+      T0 + 9000,
+    ],
+  ]);
+  const tips = followedCall(state)!.tips;
+  assert.deepEqual(tips.map((t) => t.id), ["1", "2", "3", "4"], "in stream order");
+  assert.deepEqual(
+    tips.map((t) => t.clearedAtMs),
+    [T0 + 2000, null, T0 + 8000, null],
+    "2 replaces 1; 3 comes replaced by 4 (from when 4 came), which still holds",
+  );
+});
+
 Deno.test("Coach state - calls missing from a later hello have ended; the server's error is kept until then", () => {
   let state = play([[started("A", T0), T0], [{ type: "error", message: "boom" }, T0 + 1]]);
   assert.equal(state.serverError, "boom");
