@@ -91,25 +91,23 @@ async function main(): Promise<void> {
 
   const prefix = env.INSTANCE_ID?.trim() || defaultInstanceId();
   const children: InstanceChild[] = [];
-  let stopping = false;
+  // One stop, however many signals ask for it: a second Ctrl-C waits for the first stop to finish
+  // rather than exiting past it and leaving Redis running. Set once the launcher is stopping.
+  let stopped: Promise<void> | null = null;
   const start = (id: string): Promise<InstanceChild> => {
     const child = spawnInstance(id, { ...env, ...shared, INSTANCE_ID: id });
     children.push(child);
     child.process.status.then(async (status) => {
       children.splice(children.indexOf(child), 1);
-      if (stopping || child.stopping) return;
+      if (stopped || child.stopping) return;
       console.error(`Instance ${id} exited (code ${status.code}); starting it again.`);
       await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS));
-      if (!stopping) start(id).catch((error) => console.error(`Instance ${id}: ${error.message}`));
+      if (!stopped) start(id).catch((error) => console.error(`Instance ${id}: ${error.message}`));
     });
     return waitUntilRunning(child).then(() => child);
   };
-  // One stop, however many signals ask for it: a second Ctrl-C waits for the first stop to finish
-  // rather than exiting past it and leaving Redis running.
-  let stopped: Promise<void> | null = null;
   const stopAll = () =>
     stopped ??= (async () => {
-      stopping = true;
       await Promise.all(children.map(stopInstance));
       await redis?.stop();
       if (ephemeralToken) await removeLocalToken(port);
