@@ -7,8 +7,8 @@
  * track is `windowSlots` ahead (a slot still missing then is silence). Late and duplicate frames are
  * counted and dropped. Slots may be released in groups (`batchSlots`): a few slots analysed in a row cost
  * less per slot than the same slots one at a time between other calls' frames. Frame bytes live in
- * preallocated ring storage: no allocation per frame. Both tracks share one byte array, one length array and
- * one list of views, so a frame touches few separate objects.
+ * preallocated ring storage: no allocation per frame. Both tracks share one byte array (their lengths and
+ * bytes) and one list of views, so a frame touches few separate objects.
  *
  * @module
  */
@@ -46,12 +46,15 @@ export class StreamAligner {
   readonly #capacity: number;
   /** The newest frame must be this many slots ahead of the next slot before any slot is released. */
   readonly #batchAhead: number;
-  /** Ring entry `track * capacity + slot % capacity` holds its bytes at `entry * SLOT_SAMPLES`. */
+  /**
+   * One array for the whole ring, so that a frame touches one array: byte `entry` is the length of ring entry
+   * `track * capacity + slot % capacity` (0 when it is empty; a slot holds at most 160 bytes), and the entry's
+   * bytes start at `#dataStart + entry * SLOT_SAMPLES`.
+   */
   readonly #storage: Uint8Array;
+  readonly #dataStart: number;
   /** A view of each entry's bytes, made once. */
   readonly #views: Uint8Array[];
-  /** Bytes held by each entry, -1 when it is empty. */
-  readonly #lengths: Int16Array;
   #nextSlot = 0;
   #headSlot = -1;
   #started = false;
@@ -69,12 +72,12 @@ export class StreamAligner {
     this.#capacity = Math.max(options.windowSlots, this.#batchAhead) + 2;
     const entries = 2 * this.#capacity;
     const buffers = options.buffers ?? freshBuffers;
-    this.#storage = buffers.uint8(entries * SLOT_SAMPLES);
-    this.#views = Array.from(
-      { length: entries },
-      (_, entry) => this.#storage.subarray(entry * SLOT_SAMPLES, (entry + 1) * SLOT_SAMPLES),
-    );
-    this.#lengths = buffers.int16(entries).fill(-1);
+    this.#dataStart = entries;
+    this.#storage = buffers.uint8(entries + entries * SLOT_SAMPLES);
+    this.#views = Array.from({ length: entries }, (_, entry) => {
+      const start = this.#dataStart + entry * SLOT_SAMPLES;
+      return this.#storage.subarray(start, start + SLOT_SAMPLES);
+    });
   }
 
   /** Counters for diagnostics and tests (a snapshot). */
@@ -115,16 +118,17 @@ export class StreamAligner {
       return "jump";
     }
     let placed = false;
+    const storage = this.#storage;
     const trackBase = track * this.#capacity;
     for (let offset = 0, slot = firstSlot; offset < bytes.length; offset += SLOT_SAMPLES, slot++) {
       this.#advanceHead(slot);
       const entry = trackBase + slot % this.#capacity;
-      if (this.#lengths[entry] >= 0) continue;
+      if (storage[entry] !== 0) continue;
       // A frame of one slot (Twilio's 160 bytes) is copied as is; only longer payloads need views.
       const end = Math.min(offset + SLOT_SAMPLES, bytes.length);
       const chunk = offset === 0 && end === bytes.length ? bytes : bytes.subarray(offset, end);
-      this.#storage.set(chunk, entry * SLOT_SAMPLES);
-      this.#lengths[entry] = end - offset;
+      storage.set(chunk, this.#dataStart + entry * SLOT_SAMPLES);
+      storage[entry] = end - offset;
       placed = true;
     }
     this.#release(false);
@@ -150,25 +154,25 @@ export class StreamAligner {
   #release(all: boolean): void {
     if (!all && this.#headSlot < this.#nextSlot + this.#batchAhead) return;
     const window = this.#windowSlots;
-    const lengths = this.#lengths;
+    const lengths = this.#storage;
     while (this.#nextSlot <= this.#headSlot) {
       const entry0 = this.#nextSlot % this.#capacity;
       const entry1 = entry0 + this.#capacity;
-      const has0 = lengths[entry0] >= 0;
-      const has1 = lengths[entry1] >= 0;
+      const has0 = lengths[entry0] !== 0;
+      const has1 = lengths[entry1] !== 0;
       const expired = all || this.#headSlot >= this.#nextSlot + window;
       if (!expired && !(has0 && has1)) return;
       if (!has0 || !has1) this.#filledSlots++;
       this.#onSlot(this.#nextSlot, this.#frame(entry0), this.#frame(entry1));
-      lengths[entry0] = -1;
-      lengths[entry1] = -1;
+      lengths[entry0] = 0;
+      lengths[entry1] = 0;
       this.#nextSlot++;
     }
   }
 
   #frame(entry: number): Uint8Array | null {
-    const length = this.#lengths[entry];
-    if (length < 0) return null;
+    const length = this.#storage[entry];
+    if (length === 0) return null;
     const view = this.#views[entry];
     return length === SLOT_SAMPLES ? view : view.subarray(0, length);
   }

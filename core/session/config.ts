@@ -27,7 +27,7 @@ export const SessionConfigSchema = z.strictObject({
    * of this length, which costs less CPU per frame than slot by slot (docs/performance.md); tips and metrics
    * come up to this length less 20 ms later. 20 analyses every slot as it completes.
    */
-  analysisBatchMs: z.number().int().min(20).max(200).multipleOf(20).default(80),
+  analysisBatchMs: z.number().int().min(20).max(200).multipleOf(20).default(200),
   /** A frame further ahead of the newest one than this (stream ms) is rejected as a timestamp jump. */
   maxTimestampJumpMs: z.number().int().min(1_000).default(15_000),
   /**
