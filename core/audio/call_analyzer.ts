@@ -20,8 +20,12 @@
 import { type BufferSource, freshBuffers } from "../buffers.ts";
 import { type AnalysisConfig, defaultAnalysisConfig } from "./config.ts";
 import { EchoPath } from "./echo.ts";
+import { COUNT, measureSlot, SLOT_MEASURES } from "./slot_measure.ts";
 import { TrackAnalyzer } from "./track_analyzer.ts";
 import type { TrackFrameResult } from "./types.ts";
+
+/** Where `processSlot` measures its two frames: read right away, so every call shares it. */
+const scratch = new Float64Array(2 * SLOT_MEASURES);
 
 /** The two parties of a call, analysed together. */
 export class CallAnalyzer {
@@ -69,11 +73,23 @@ export class CallAnalyzer {
    * @throws RangeError if a frame holds more than 160 bytes
    */
   processSlot(agentFrame: Uint8Array | null, customerFrame: Uint8Array | null): void {
+    if (agentFrame === null) scratch[COUNT] = 0;
+    else measureSlot(agentFrame, 0, agentFrame.length, scratch, 0);
+    if (customerFrame === null) scratch[SLOT_MEASURES + COUNT] = 0;
+    else measureSlot(customerFrame, 0, customerFrame.length, scratch, SLOT_MEASURES);
+    this.processMeasured(scratch, 0, SLOT_MEASURES);
+  }
+
+  /**
+   * {@linkcode CallAnalyzer.processSlot} of a slot whose frames are measured already (`slot_measure.ts`), as
+   * the stream aligner keeps them: each track's measures at `measures[at …]`, a negative `at` for no audio.
+   */
+  processMeasured(measures: Float64Array, agentAt: number, customerAt: number): void {
     const agent = this.#agent, customer = this.#customer;
     // Each hears whether the other party spoke, so talk of theirs in a pause can be a turn change (the agent
     // sees the customer's previous slot), and each decides with the echo path from the other's track.
-    const a = agent.processFrame(agentFrame, this.#customerResult.speaking, this.#agentEcho);
-    const c = customer.processFrame(customerFrame, a.speaking, this.#customerEcho);
+    const a = agent.processMeasured(measures, agentAt, this.#customerResult.speaking, this.#agentEcho);
+    const c = customer.processMeasured(measures, customerAt, a.speaking, this.#customerEcho);
     this.#agentResult = a;
     this.#customerResult = c;
     // Then each path learns from this slot, for the slots to come.

@@ -6,13 +6,17 @@
  * frame's `timestamp`, and releases slot `k` once both tracks have it, or once the newest frame on either
  * track is `windowSlots` ahead (a slot still missing then is silence). Late and duplicate frames are
  * counted and dropped. Slots may be released in groups (`batchSlots`): a few slots analysed in a row cost
- * less per slot than the same slots one at a time between other calls' frames. Frame bytes live in
- * preallocated ring storage: no allocation per frame. Both tracks share one byte array (their lengths and
- * bytes) and one list of views, so a frame touches few separate objects.
+ * less per slot than the same slots one at a time between other calls' frames.
+ *
+ * A frame is not kept as bytes: it is measured as it is placed (`slot_measure.ts`), while the caller's bytes
+ * are still in the CPU's cache, and the ring keeps the measures, one cache line per slot and track in one
+ * preallocated array for both tracks. No allocation per frame, and the analysis of a batch reads a few lines
+ * per slot instead of the frames' bytes written a batch earlier and long out of the cache since.
  *
  * @module
  */
 import { type BufferSource, freshBuffers } from "../buffers.ts";
+import { COUNT, measureSlot, SLOT_MEASURES } from "./slot_measure.ts";
 import { SLOT_MS, SLOT_SAMPLES } from "./types.ts";
 
 /** Index of a track inside the aligner: 0 and 1. */
@@ -24,8 +28,12 @@ export interface StreamAlignerOptions {
   windowSlots: number;
   /** Frames further ahead of the newest frame than this (ms) are rejected as a timestamp jump. */
   maxJumpMs: number;
-  /** Called for every released slot in order; a track's frame is null when it had no audio. */
-  onSlot: (slot: number, frame0: Uint8Array | null, frame1: Uint8Array | null) => void;
+  /**
+   * Called for every released slot in order, with each track's measures at `measures[at0 …]` and
+   * `measures[at1 …]` (`slot_measure.ts`), or a negative `at` when the track had no audio in the slot. The
+   * measures are read during the call: the ring reuses them after it.
+   */
+  onSlot: (slot: number, measures: Float64Array, at0: number, at1: number) => void;
   /** Where the frame storage comes from (default: new arrays). */
   buffers?: BufferSource;
   /**
@@ -47,14 +55,10 @@ export class StreamAligner {
   /** The newest frame must be this many slots ahead of the next slot before any slot is released. */
   readonly #batchAhead: number;
   /**
-   * One array for the whole ring, so that a frame touches one array: byte `entry` is the length of ring entry
-   * `track * capacity + slot % capacity` (0 when it is empty; a slot holds at most 160 bytes), and the entry's
-   * bytes start at `#dataStart + entry * SLOT_SAMPLES`.
+   * Ring entry `track * capacity + slot % capacity` holds its slot's measures at `entry * SLOT_MEASURES`; a
+   * count of 0 marks it empty (a placed frame holds at least one sample).
    */
-  readonly #storage: Uint8Array;
-  readonly #dataStart: number;
-  /** A view of each entry's bytes, made once. */
-  readonly #views: Uint8Array[];
+  readonly #measures: Float64Array;
   #nextSlot = 0;
   #headSlot = -1;
   #started = false;
@@ -70,14 +74,8 @@ export class StreamAligner {
     this.#onSlot = options.onSlot;
     this.#batchAhead = Math.max(1, options.batchSlots ?? 1) - 1;
     this.#capacity = Math.max(options.windowSlots, this.#batchAhead) + 2;
-    const entries = 2 * this.#capacity;
     const buffers = options.buffers ?? freshBuffers;
-    this.#dataStart = entries;
-    this.#storage = buffers.uint8(entries + entries * SLOT_SAMPLES);
-    this.#views = Array.from({ length: entries }, (_, entry) => {
-      const start = this.#dataStart + entry * SLOT_SAMPLES;
-      return this.#storage.subarray(start, start + SLOT_SAMPLES);
-    });
+    this.#measures = buffers.float64(2 * this.#capacity * SLOT_MEASURES);
   }
 
   /** Counters for diagnostics and tests (a snapshot). */
@@ -98,7 +96,7 @@ export class StreamAligner {
 
   /**
    * Places one frame. `bytes` may hold any number of μ-law samples: each 160 of them fill one slot
-   * starting at the frame's timestamp. The bytes are copied; the caller may reuse its buffer.
+   * starting at the frame's timestamp. The bytes are measured at once; the caller may reuse its buffer.
    */
   push(track: TrackIndex, timestampMs: number, bytes: Uint8Array): PushOutcome {
     const firstSlot = Math.round(timestampMs / SLOT_MS);
@@ -118,17 +116,13 @@ export class StreamAligner {
       return "jump";
     }
     let placed = false;
-    const storage = this.#storage;
+    const measures = this.#measures;
     const trackBase = track * this.#capacity;
     for (let offset = 0, slot = firstSlot; offset < bytes.length; offset += SLOT_SAMPLES, slot++) {
       this.#advanceHead(slot);
-      const entry = trackBase + slot % this.#capacity;
-      if (storage[entry] !== 0) continue;
-      // A frame of one slot (Twilio's 160 bytes) is copied as is; only longer payloads need views.
-      const end = Math.min(offset + SLOT_SAMPLES, bytes.length);
-      const chunk = offset === 0 && end === bytes.length ? bytes : bytes.subarray(offset, end);
-      storage.set(chunk, this.#dataStart + entry * SLOT_SAMPLES);
-      storage[entry] = end - offset;
+      const at = (trackBase + slot % this.#capacity) * SLOT_MEASURES;
+      if (measures[at + COUNT] !== 0) continue;
+      measureSlot(bytes, offset, Math.min(offset + SLOT_SAMPLES, bytes.length), measures, at);
       placed = true;
     }
     this.#release(false);
@@ -154,26 +148,20 @@ export class StreamAligner {
   #release(all: boolean): void {
     if (!all && this.#headSlot < this.#nextSlot + this.#batchAhead) return;
     const window = this.#windowSlots;
-    const lengths = this.#storage;
+    const measures = this.#measures;
+    const track1 = this.#capacity * SLOT_MEASURES;
     while (this.#nextSlot <= this.#headSlot) {
-      const entry0 = this.#nextSlot % this.#capacity;
-      const entry1 = entry0 + this.#capacity;
-      const has0 = lengths[entry0] !== 0;
-      const has1 = lengths[entry1] !== 0;
+      const at0 = (this.#nextSlot % this.#capacity) * SLOT_MEASURES;
+      const at1 = at0 + track1;
+      const has0 = measures[at0 + COUNT] !== 0;
+      const has1 = measures[at1 + COUNT] !== 0;
       const expired = all || this.#headSlot >= this.#nextSlot + window;
       if (!expired && !(has0 && has1)) return;
       if (!has0 || !has1) this.#filledSlots++;
-      this.#onSlot(this.#nextSlot, this.#frame(entry0), this.#frame(entry1));
-      lengths[entry0] = 0;
-      lengths[entry1] = 0;
+      this.#onSlot(this.#nextSlot, measures, has0 ? at0 : -1, has1 ? at1 : -1);
+      measures[at0 + COUNT] = 0;
+      measures[at1 + COUNT] = 0;
       this.#nextSlot++;
     }
-  }
-
-  #frame(entry: number): Uint8Array | null {
-    const length = this.#storage[entry];
-    if (length === 0) return null;
-    const view = this.#views[entry];
-    return length === SLOT_SAMPLES ? view : view.subarray(0, length);
   }
 }

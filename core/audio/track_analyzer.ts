@@ -1,9 +1,9 @@
 /**
  * Live analysis of one call track (one party's voice), one 20 ms μ-law slot at a time.
  *
- * Per sample the work is one table read and two adds (energy per 10 ms half-slot and a sign-change
- * count from bit 7 of the μ-law code, which is the sign bit), two samples per step; everything else runs on per-slot or
- * per-half-slot values in preallocated state, so a call costs no allocation after construction.
+ * A slot's samples are reduced first to a few numbers (`slot_measure.ts`: energy and sign changes per 10 ms
+ * half-slot); everything else runs on those per-slot or per-half-slot values in preallocated state, so a call
+ * costs no allocation after construction.
  *
  * @example
  * ```ts
@@ -19,13 +19,26 @@ import { perConfig } from "../per_config.ts";
 import { type AnalysisConfig, defaultAnalysisConfig } from "./config.ts";
 import type { EchoPath } from "./echo.ts";
 import { ActiveLevelMeter } from "./level.ts";
-import { energyToDbov, MULAW_SQUARE } from "./mulaw.ts";
+import { energyToDbov } from "./mulaw.ts";
+import {
+  CHANGES_1,
+  CHANGES_2,
+  COUNT,
+  ENERGY_1,
+  ENERGY_2,
+  FIRST_CODE,
+  HALF_SLOT,
+  LAST_CODE,
+  measureSlot,
+  SLOT_MEASURES,
+} from "./slot_measure.ts";
 import { SpeechRateWindow } from "./speech_rate.ts";
 import { SyllableNucleusDetector } from "./syllables.ts";
 import { SLOT_MS, SLOT_SAMPLES, type TrackFrameResult } from "./types.ts";
 import { VoiceActivityDetector } from "./vad.ts";
 
-const HALF_SLOT = SLOT_SAMPLES / 2;
+/** Where `processFrame` measures its frame: it is read right away, so every analyzer shares one. */
+const scratch = new Float64Array(SLOT_MEASURES);
 /** What the analyzer derives from its config, shared per config (`core/per_config.ts`). */
 const analyzerSettings = perConfig((config: AnalysisConfig) => ({
   /** How far below the active level a syllable peak may be, as an energy factor. */
@@ -91,45 +104,36 @@ export class TrackAnalyzer {
     otherSpeaking = false,
     echo: EchoPath | null = null,
   ): TrackFrameResult {
-    const n = frame === null ? 0 : frame.length;
-    if (n > SLOT_SAMPLES) {
+    if (frame !== null && frame.length > SLOT_SAMPLES) {
       throw new RangeError(
-        `TrackAnalyzer.processFrame: ${n} bytes is more than one ${SLOT_SAMPLES}-byte slot; split it first`,
+        `TrackAnalyzer.processFrame: ${frame.length} bytes is more than one ${SLOT_SAMPLES}-byte slot; split it first`,
       );
     }
+    if (frame === null) scratch[COUNT] = 0;
+    else measureSlot(frame, 0, frame.length, scratch, 0);
+    return this.processMeasured(scratch, 0, otherSpeaking, echo);
+  }
+
+  /**
+   * {@linkcode TrackAnalyzer.processFrame} of a slot measured already (`slot_measure.ts`): its measures at
+   * `measures[at …]`, or no audio when `at` is negative. The stream aligner measures each frame as it arrives.
+   */
+  processMeasured(
+    measures: Float64Array,
+    at: number,
+    otherSpeaking = false,
+    echo: EchoPath | null = null,
+  ): TrackFrameResult {
+    const n = at < 0 ? 0 : measures[at + COUNT];
     let e1 = 0, e2 = 0, z1 = 0, z2 = 0;
     const n1 = n > HALF_SLOT ? HALF_SLOT : n;
-    if (frame !== null && n > 0) {
-      // Two samples per step, their squares added together before they join the sum: each half-slot's sum
-      // is a chain of half as many dependent additions (exact all the same: integers far below 2^53). Four
-      // per step, or a loop for the odd sample, were slower: V8 then inlines less of this function.
-      let prev = this.#lastCode;
-      let i = 0;
-      for (; i + 1 < n1; i += 2) {
-        const a = frame[i], b = frame[i + 1];
-        e1 += MULAW_SQUARE[a] + MULAW_SQUARE[b];
-        z1 += ((a ^ prev) >>> 7) + ((b ^ a) >>> 7);
-        prev = b;
-      }
-      if (i < n1) { // the odd sample of a short frame
-        const code = frame[i++];
-        e1 += MULAW_SQUARE[code];
-        z1 += (code ^ prev) >>> 7;
-        prev = code;
-      }
-      for (; i + 1 < n; i += 2) {
-        const a = frame[i], b = frame[i + 1];
-        e2 += MULAW_SQUARE[a] + MULAW_SQUARE[b];
-        z2 += ((a ^ prev) >>> 7) + ((b ^ a) >>> 7);
-        prev = b;
-      }
-      if (i < n) {
-        const code = frame[i];
-        e2 += MULAW_SQUARE[code];
-        z2 += (code ^ prev) >>> 7;
-        prev = code;
-      }
-      this.#lastCode = prev;
+    if (n > 0) {
+      e1 = measures[at + ENERGY_1];
+      e2 = measures[at + ENERGY_2];
+      // The sign change from this track's last sample before the slot into its first.
+      z1 = measures[at + CHANGES_1] + ((measures[at + FIRST_CODE] ^ this.#lastCode) >>> 7);
+      z2 = measures[at + CHANGES_2];
+      this.#lastCode = measures[at + LAST_CODE] | 0;
     }
     const energy = n > 0 ? (e1 + e2) / n : 0;
     const vad = this.#vad;

@@ -93,7 +93,7 @@ export class CallPipeline {
       windowSlots: Math.ceil(session.alignmentWindowMs / SLOT_MS),
       maxJumpMs: session.maxTimestampJumpMs,
       batchSlots: session.analysisBatchMs / SLOT_MS,
-      onSlot: (slot, agentFrame, customerFrame) => this.#processSlot(slot, agentFrame, customerFrame),
+      onSlot: (slot, measures, agentAt, customerAt) => this.#processSlot(slot, measures, agentAt, customerAt),
       buffers,
     });
   }
@@ -133,11 +133,11 @@ export class CallPipeline {
     this.#lease?.release();
   }
 
-  #processSlot(slot: number, agentFrame: Uint8Array | null, customerFrame: Uint8Array | null): void {
+  #processSlot(slot: number, measures: Float64Array, agentAt: number, customerAt: number): void {
     const streamMs = slot * SLOT_MS;
     this.#streamMs = streamMs + SLOT_MS;
     const call = this.#call;
-    call.processSlot(agentFrame, customerFrame);
+    call.processMeasured(measures, agentAt, customerAt);
     const agent = call.agent, customer = call.customer;
     this.#lastAgent = agent;
     this.#lastCustomer = customer;

@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
+import { COUNT, FIRST_CODE } from "../../../core/audio/slot_measure.ts";
 import { StreamAligner } from "../../../core/audio/stream_aligner.ts";
 
 type Slot = [number, number | null, number | null];
 
-/** An aligner whose slots are recorded as [slot, first byte of track 0, first byte of track 1]. */
+/** An aligner whose slots are recorded as [slot, first byte of track 0, first byte of track 1] (measured). */
 function recorder(windowSlots = 3, maxJumpMs = 15_000, batchSlots = 1) {
   const slots: Slot[] = [];
   const aligner = new StreamAligner({
     windowSlots,
     maxJumpMs,
     batchSlots,
-    onSlot: (slot, a, b) => slots.push([slot, a ? a[0] : null, b ? b[0] : null]),
+    onSlot: (slot, measures, a, b) =>
+      slots.push([slot, a < 0 ? null : measures[a + FIRST_CODE], b < 0 ? null : measures[b + FIRST_CODE]]),
   });
   return { aligner, slots };
 }
@@ -122,7 +124,7 @@ Deno.test("Aligner - long and short frames fill as many slots as they hold", () 
   const short = new StreamAligner({
     windowSlots: 2,
     maxJumpMs: 1000,
-    onSlot: (_s, a) => lengths.push(a!.length),
+    onSlot: (_s, measures, a) => lengths.push(measures[a + COUNT]),
   });
   short.push(0, 0, frame(1, 80));
   short.flush();
