@@ -1,5 +1,5 @@
 /**
- * Where a call's analyzers get their fixed-size typed arrays (rings, the aligner's frame storage).
+ * Where a call's analyzers get their fixed-size typed arrays (rings, the aligner's ring of frame measures).
  *
  * A typed array's bytes live outside V8's heap, in the C allocator, and go back only when a garbage
  * collection finds the array dead: calls that come and go leave the allocator's heap grown and fragmented.

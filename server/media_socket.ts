@@ -76,7 +76,7 @@ export function upgradeMediaSocket(request: Request, callSid: string, deps: Medi
 
 /**
  * One decode buffer for every media socket of the process. A frame is decoded and handed to its session,
- * which copies it, in one synchronous step, so no two frames ever share it at once; one buffer stays in
+ * which measures it, in one synchronous step, so no two frames ever share it at once; one buffer stays in
  * the CPU cache, where a buffer per call would be a cold one for each of a thousand calls.
  */
 const frameBuffer = new Uint8Array(MAX_MEDIA_BYTES);

@@ -34,7 +34,7 @@ export interface StreamAlignerOptions {
    * measures are read during the call: the ring reuses them after it.
    */
   onSlot: (slot: number, measures: Float64Array, at0: number, at1: number) => void;
-  /** Where the frame storage comes from (default: new arrays). */
+  /** Where the ring of measures comes from (default: new arrays). */
   buffers?: BufferSource;
   /**
    * Slots released together (default 1): a slot waits until the newest frame is `batchSlots - 1` slots

@@ -34,7 +34,7 @@ import {
 } from "./slot_measure.ts";
 import { SpeechRateWindow } from "./speech_rate.ts";
 import { SyllableNucleusDetector } from "./syllables.ts";
-import { SLOT_MS, SLOT_SAMPLES, type TrackFrameResult } from "./types.ts";
+import { SLOT_MS, type TrackFrameResult } from "./types.ts";
 import { VoiceActivityDetector } from "./vad.ts";
 
 /** Where `processFrame` measures its frame: it is read right away, so every analyzer shares one. */
@@ -104,11 +104,6 @@ export class TrackAnalyzer {
     otherSpeaking = false,
     echo: EchoPath | null = null,
   ): TrackFrameResult {
-    if (frame !== null && frame.length > SLOT_SAMPLES) {
-      throw new RangeError(
-        `TrackAnalyzer.processFrame: ${frame.length} bytes is more than one ${SLOT_SAMPLES}-byte slot; split it first`,
-      );
-    }
     if (frame === null) scratch[COUNT] = 0;
     else measureSlot(frame, 0, frame.length, scratch, 0);
     return this.processMeasured(scratch, 0, otherSpeaking, echo);
