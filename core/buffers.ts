@@ -22,18 +22,16 @@
 export interface BufferSource {
   float64(length: number): Float64Array;
   uint8(length: number): Uint8Array;
-  int16(length: number): Int16Array;
 }
 
 /** New arrays every time, left to the garbage collector (tests, tools, one-off analyzers). */
 export const freshBuffers: BufferSource = Object.freeze({
   float64: (length: number) => new Float64Array(length),
   uint8: (length: number) => new Uint8Array(length),
-  int16: (length: number) => new Int16Array(length),
 });
 
-type PooledArray = Float64Array | Uint8Array | Int16Array;
-type Kind = "float64" | "uint8" | "int16";
+type PooledArray = Float64Array | Uint8Array;
+type Kind = "float64" | "uint8";
 
 /** Options for {@linkcode BufferPool}. */
 export interface BufferPoolOptions {
@@ -101,10 +99,6 @@ export class BufferLease implements BufferSource {
 
   uint8(length: number): Uint8Array {
     return this.#take("uint8", length, (n) => new Uint8Array(n));
-  }
-
-  int16(length: number): Int16Array {
-    return this.#take("int16", length, (n) => new Int16Array(n));
   }
 
   /**

@@ -20,7 +20,7 @@
 import { type BufferSource, freshBuffers } from "../buffers.ts";
 import { type AnalysisConfig, defaultAnalysisConfig } from "./config.ts";
 import { EchoPath } from "./echo.ts";
-import { COUNT, measureSlot, SLOT_MEASURES } from "./slot_measure.ts";
+import { measureFrame, SLOT_MEASURES } from "./slot_measure.ts";
 import { TrackAnalyzer } from "./track_analyzer.ts";
 import type { TrackFrameResult } from "./types.ts";
 
@@ -73,10 +73,8 @@ export class CallAnalyzer {
    * @throws RangeError if a frame holds more than 160 bytes
    */
   processSlot(agentFrame: Uint8Array | null, customerFrame: Uint8Array | null): void {
-    if (agentFrame === null) scratch[COUNT] = 0;
-    else measureSlot(agentFrame, 0, agentFrame.length, scratch, 0);
-    if (customerFrame === null) scratch[SLOT_MEASURES + COUNT] = 0;
-    else measureSlot(customerFrame, 0, customerFrame.length, scratch, SLOT_MEASURES);
+    measureFrame(agentFrame, scratch, 0);
+    measureFrame(customerFrame, scratch, SLOT_MEASURES);
     this.processMeasured(scratch, 0, SLOT_MEASURES);
   }
 

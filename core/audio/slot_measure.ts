@@ -87,3 +87,9 @@ export function measureSlot(
   into[at + FIRST_CODE] = bytes[start];
   into[at + LAST_CODE] = prev;
 }
+
+/** Measures a whole frame (at most 160 bytes) into `into[at …]`; `null`, no audio, measures as empty. */
+export function measureFrame(frame: Uint8Array | null, into: Float64Array, at: number): void {
+  if (frame === null) into[at + COUNT] = 0;
+  else measureSlot(frame, 0, frame.length, into, at);
+}

@@ -29,7 +29,7 @@ import {
   FIRST_CODE,
   HALF_SLOT,
   LAST_CODE,
-  measureSlot,
+  measureFrame,
   SLOT_MEASURES,
 } from "./slot_measure.ts";
 import { SpeechRateWindow } from "./speech_rate.ts";
@@ -104,8 +104,7 @@ export class TrackAnalyzer {
     otherSpeaking = false,
     echo: EchoPath | null = null,
   ): TrackFrameResult {
-    if (frame === null) scratch[COUNT] = 0;
-    else measureSlot(frame, 0, frame.length, scratch, 0);
+    measureFrame(frame, scratch, 0);
     return this.processMeasured(scratch, 0, otherSpeaking, echo);
   }
 
