@@ -18,6 +18,7 @@ import {
   headlineOf,
   judge,
   LATENCY_PAGES,
+  limitsOf,
   renderReport,
   share,
 } from "./report.ts";
@@ -69,24 +70,49 @@ function log(line: string): void {
 /** A server with a ladder: the product or the bare baseline. */
 export type LadderKind = "coach" | "baseline";
 
+/** Rounds of {@linkcode climbLadders}' refinement: each halves the gap between a server's held and failed N. */
+export const REFINE_ROUNDS = 2;
+/** A gap this small (or smaller) between held and failed is not split further: calls. */
+const FINEST_STEP = 10;
+
 /**
  * Climbs the ladders of `kinds` in lockstep: at each N every server still climbing runs its rung, the first
  * alternating from rung to rung, so that the yardstick and the product meet the same minutes of a machine
  * whose speed moves within minutes. A server stops at its first rung that fails or cannot be run (null).
+ *
+ * Then each server's limit is refined, in lockstep too: for `refineRounds` rounds, every server that held a
+ * rung and failed the next runs the midpoint between the two, which becomes its new held or failed N. The
+ * ladder's rungs are about 10 % apart, so a share of two servers' limits read off the rungs alone is only as
+ * fine as that; two rounds make it about 2.5 %. The refinement's rows follow the climb's, in the order run.
  */
 export async function climbLadders(
   kinds: readonly LadderKind[],
   ladder: readonly number[],
   runRung: (kind: LadderKind, calls: number) => Promise<RungResult | null>,
+  refineRounds = 0,
 ): Promise<Record<LadderKind, RungResult[]>> {
   const rows: Record<LadderKind, RungResult[]> = { coach: [], baseline: [] };
   const climbing = new Set(kinds);
-  for (let step = 0; step < ladder.length && climbing.size > 0; step++) {
-    for (const kind of step % 2 === 0 ? kinds : [...kinds].reverse()) {
+  /** Which server goes first alternates from one rung to the next, through the climb and the refinement. */
+  let step = 0;
+  const inTurn = () => step++ % 2 === 0 ? kinds : [...kinds].reverse();
+  while (step < ladder.length && climbing.size > 0) {
+    const calls = ladder[step];
+    for (const kind of inTurn()) {
       if (!climbing.has(kind)) continue;
-      const row = await runRung(kind, ladder[step]);
+      const row = await runRung(kind, calls);
       if (row !== null) rows[kind].push(row);
       if (row === null || !row.holds_real_time) climbing.delete(kind);
+    }
+  }
+  for (let round = 0; round < refineRounds; round++) {
+    for (const kind of inTurn()) {
+      const { held, failed } = limitsOf(rows[kind]);
+      if (held === 0 || failed === null || failed - held <= FINEST_STEP) continue;
+      const calls = Math.round((held + failed) / 2 / FINEST_STEP) * FINEST_STEP;
+      if (calls <= held || calls >= failed) continue;
+      const row = await runRung(kind, calls);
+      if (row !== null) rows[kind].push(row);
     }
   }
   return rows;
@@ -149,6 +175,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       ["coach", "baseline"],
       options.ladder,
       (kind, calls) => attempt(`${kind} N=${calls}`, () => runLadderRung(kind, calls, timing)),
+      quick ? 0 : REFINE_ROUNDS,
     );
     result.headline = headlineOf(result.ladder);
   }

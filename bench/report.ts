@@ -50,14 +50,23 @@ export interface Target {
   pass: boolean | null;
 }
 
-/** Largest N of a ladder that held real time (the ladder stops at the first rung that fails). */
-export function largestHolding(rows: readonly RungResult[]): { max: number; capped: boolean } {
-  let max = 0;
+/** The largest N that held below every N that failed, and the smallest N that failed (null: none did). */
+export function limitsOf(rows: readonly RungResult[]): { held: number; failed: number | null } {
+  let failed: number | null = null;
   for (const row of rows) {
-    if (!row.holds_real_time) return { max, capped: false };
-    max = row.calls;
+    if (!row.holds_real_time && (failed === null || row.calls < failed)) failed = row.calls;
   }
-  return { max, capped: rows.length > 0 };
+  let held = 0;
+  for (const row of rows) {
+    if (row.holds_real_time && row.calls > held && (failed === null || row.calls < failed)) held = row.calls;
+  }
+  return { held, failed };
+}
+
+/** Largest N of a ladder that held real time (below any N that failed); capped when no N failed. */
+export function largestHolding(rows: readonly RungResult[]): { max: number; capped: boolean } {
+  const { held, failed } = limitsOf(rows);
+  return { max: held, capped: rows.length > 0 && failed === null };
 }
 
 /** The largest N each ladder held; capped when its top rung still held (the real maximum is higher). */
@@ -189,7 +198,8 @@ function analysisSection(a: AnalysisCost): string[] {
 
 function ladderSection(rows: RungResult[], h: BenchResult["headline"]): string[] {
   return [
-    "\n### 2. Ladders in lockstep (real sockets, generator in its own process)\n",
+    "\n### 2. Ladders in lockstep (real sockets, generator in its own process; a server's rows after its first " +
+    "failed rung refine its limit, each the midpoint of its held and failed N)\n",
     table([
       ["server", (r) => r.server],
       ["N", (r) => r.calls],
