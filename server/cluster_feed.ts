@@ -121,8 +121,8 @@ export class ClusterFeed implements PageFeed {
   /** Subscribes to the cluster's channels and reads the registry. */
   async start(): Promise<void> {
     const { link } = this.#options;
-    await link.subscriber.subscribe(UI_CHANNEL, (text) => this.#onBatch(text));
-    await link.subscriber.subscribe(CONTROL_CHANNEL, (text) => this.#onControl(text));
+    await link.subscribe(UI_CHANNEL, (text) => this.#onBatch(text));
+    await link.subscribe(CONTROL_CHANNEL, (text) => this.#onControl(text));
     link.onState((state) => this.#onLink(state));
     await this.#resync();
   }

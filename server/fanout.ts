@@ -15,7 +15,8 @@
 import type { ServerMessage } from "../core/protocol/ui_messages.ts";
 import type { RedisLink } from "./redis_link.ts";
 import { batchLine, encodeBatch, UI_CHANNEL } from "./redis_wire.ts";
-import { type Command, commands } from "./redis_writer.ts";
+import type { Command } from "./redis_socket.ts";
+import { commands } from "./redis_writer.ts";
 import { serializedLast } from "./serialized.ts";
 
 /** How long a `metrics` message waits for others to share its batch. */

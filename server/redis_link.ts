@@ -1,21 +1,23 @@
 /**
- * An instance's link to the cluster's Redis: node-redis connections for reads and for pub/sub (a subscribed
- * connection can run nothing else), a native one for every write (server/redis_writer.ts), and whether the
- * link works.
+ * An instance's link to the cluster's Redis: a node-redis connection for reads, a native one for every
+ * write (server/redis_writer.ts) and a native one for pub/sub (server/redis_subscriber.ts: a subscribed
+ * connection can run nothing else), and whether the link works.
  *
  * The link is `ok` while the three connections are ready and Redis answers a `PING` within
  * {@linkcode PING_TIMEOUT_MS}; otherwise `down`. Dropped connections are retried for as long as the server
- * runs, and the subscriber's channels come back with it (node-redis re-subscribes). Nothing is queued while
- * a connection is down (`disableOfflineQueue`), and no more than the writer's byte cap or
- * {@linkcode MAX_QUEUED_COMMANDS} reads while Redis is slow: writes are given up at once and counted, so a
- * dead or slow Redis costs no memory that grows.
+ * runs, and the subscriber's channels come back with it. Nothing is queued while a connection is down
+ * (`disableOfflineQueue`), and no more than the writer's byte cap or {@linkcode MAX_QUEUED_COMMANDS} reads
+ * while Redis is slow: writes are given up at once and counted, so a dead or slow Redis costs no memory that
+ * grows.
  *
  * @module
  */
 import { createClient } from "redis";
 import { ConfigError } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
-import { type Command, RedisWriter } from "./redis_writer.ts";
+import { type Command, retryDelay } from "./redis_socket.ts";
+import { type MessageListener, RedisSubscriber } from "./redis_subscriber.ts";
+import { RedisWriter } from "./redis_writer.ts";
 
 /** A node-redis client as this module creates it. */
 export type RedisClient = ReturnType<typeof newClient>;
@@ -31,8 +33,6 @@ export const PING_INTERVAL_MS = 1_000;
 export const PING_TIMEOUT_MS = 2_000;
 /** Reads waiting for Redis; beyond them a read fails at once ("queue is full"). */
 export const MAX_QUEUED_COMMANDS = 5_000;
-/** Longest wait between two reconnection attempts. */
-const MAX_RETRY_MS = 2_000;
 /** Dropped writes are logged at most this often. */
 const DROP_LOG_MS = 10_000;
 
@@ -44,7 +44,7 @@ export interface RedisLinkOptions {
   connectTimeoutMs?: number;
 }
 
-/** The two connections to Redis and their common state. */
+/** The three connections to Redis and their common state. */
 export class RedisLink {
   readonly #log: Logger;
   readonly #listeners = new Set<(state: LinkState) => void>();
@@ -57,19 +57,21 @@ export class RedisLink {
   #lastDropLog = -Infinity;
   #dropReason = "";
   #writer!: RedisWriter;
+  #subscriber!: RedisSubscriber;
 
   private constructor(
-    /** Reads: the registry, the replay streams, `PING`. Writes go through {@linkcode RedisLink.write}. */
+    /**
+     * Reads: the registry, the replay streams, `PING`. Writes go through {@linkcode RedisLink.write},
+     * subscriptions through {@linkcode RedisLink.subscribe}.
+     */
     readonly commands: RedisClient,
-    /** Pub/sub only. */
-    readonly subscriber: RedisClient,
     log: Logger,
   ) {
     this.#log = log;
   }
 
   /**
-   * Connects both clients.
+   * Opens the three connections.
    *
    * @throws {ConfigError} naming `REDIS_URL` when Redis cannot be reached (or refuses the credentials)
    *   within the connect timeout.
@@ -81,15 +83,12 @@ export class RedisLink {
       const startedAt = Date.now();
       let connected = false;
       // At start a Redis that cannot be reached is a configuration error; once connected, every drop is
-      // retried, with a little jitter so a cluster does not reconnect in step.
+      // retried.
       const client = newClient(
         options.url,
         name,
         Math.min(limit, 2_000),
-        (retries, cause) =>
-          !connected && Date.now() - startedAt >= limit
-            ? cause
-            : Math.min(50 * 2 ** retries, MAX_RETRY_MS) + Math.floor(Math.random() * 50),
+        (retries, cause) => !connected && Date.now() - startedAt >= limit ? cause : retryDelay(retries),
       );
       client.on("ready", () => connected = true);
       // node-redis reports every failed attempt here; the link logs the changes of state instead.
@@ -107,27 +106,28 @@ export class RedisLink {
       }
     };
     const commands = await connect("live-call-coach");
-    let subscriber: RedisClient;
-    try {
-      subscriber = await connect("live-call-coach-sub");
-    } catch (error) {
-      commands.destroy();
-      throw error;
-    }
-    const link = new RedisLink(commands, subscriber, options.log);
-    try {
-      link.#writer = await RedisWriter.open(options.url, {
+    const link = new RedisLink(commands, options.log);
+    const native = async <T>(what: string, open: () => Promise<T>): Promise<T> => {
+      try {
+        return await open();
+      } catch (error) {
+        link.close();
+        throw new ConfigError(
+          "REDIS_URL",
+          `could not open the ${what} connection to ${shown} within ${limit} ms ` +
+            `(${(error as Error).message})`,
+        );
+      }
+    };
+    link.#writer = await native("write", () =>
+      RedisWriter.open(options.url, {
         onState: (problem) => link.#update(problem === null ? null : `writes: ${problem}`),
         onLost: (count, reason) => link.#drop(count, reason),
-      }, limit);
-    } catch (error) {
-      commands.destroy();
-      subscriber.destroy();
-      throw new ConfigError(
-        "REDIS_URL",
-        `could not open the write connection to ${shown} within ${limit} ms (${(error as Error).message})`,
-      );
-    }
+      }, limit));
+    link.#subscriber = await native("subscriber", () =>
+      RedisSubscriber.open(options.url, {
+        onState: (problem) => link.#update(problem === null ? null : `subscriber: ${problem}`),
+      }, limit));
     link.#watch();
     return link;
   }
@@ -173,27 +173,33 @@ export class RedisLink {
     this.#droppedLogged = this.#dropped;
   }
 
+  /**
+   * Calls `listener` with every message published on `channel`, also after Redis comes back; resolves once
+   * Redis has confirmed the subscription.
+   */
+  subscribe(channel: string, listener: MessageListener): Promise<void> {
+    return this.#subscriber.subscribe(channel, listener);
+  }
+
   /** Waits (at most `timeoutMs`) until Redis has answered the writes sent so far. */
   async drain(timeoutMs: number): Promise<void> {
     await this.#writer.drain(timeoutMs);
   }
 
-  /** Closes both connections (pending commands fail). */
+  /** Closes the connections (pending commands fail). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#pinger);
     this.commands.destroy();
-    this.subscriber.destroy();
-    this.#writer.close();
+    this.#writer?.close();
+    this.#subscriber?.close();
   }
 
   #watch(): void {
-    for (const [name, client] of [["commands", this.commands], ["subscriber", this.subscriber]] as const) {
-      client.on("error", (error: Error) => this.#update(`${name}: ${error.message}`));
-      client.on("ready", () => this.#update(null));
-      client.on("end", () => this.#update(`${name}: connection closed`));
-    }
+    this.commands.on("error", (error: Error) => this.#update(`commands: ${error.message}`));
+    this.commands.on("ready", () => this.#update(null));
+    this.commands.on("end", () => this.#update("commands: connection closed"));
     this.#pinger = setInterval(() => this.#ping(), PING_INTERVAL_MS);
   }
 
@@ -219,8 +225,9 @@ export class RedisLink {
 
   /** Recomputes the state; `problem` is what just went wrong (null: something just went right). */
   #update(problem: string | null): void {
-    if (this.#closed) return;
-    const works = problem === null && this.commands.isReady && this.subscriber.isReady &&
+    // Until `open` has all three connections there is no state to change (the first PING reads it).
+    if (this.#closed || this.#subscriber === undefined) return;
+    const works = problem === null && this.commands.isReady && this.#subscriber.ready &&
       this.#writer.ready && this.#pingSentAt === null;
     const next: LinkState = works ? "ok" : "down";
     if (next === this.#state) return;
