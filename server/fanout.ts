@@ -15,7 +15,7 @@
 import type { ServerMessage } from "../core/protocol/ui_messages.ts";
 import type { RedisLink } from "./redis_link.ts";
 import { batchLine, encodeBatch, UI_CHANNEL } from "./redis_wire.ts";
-import type { Command } from "./redis_socket.ts";
+import type { Command } from "./redis_resp.ts";
 import { commands } from "./redis_writer.ts";
 import { serializedLast } from "./serialized.ts";
 

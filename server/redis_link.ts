@@ -15,7 +15,8 @@
 import { createClient } from "redis";
 import { ConfigError } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
-import { type Command, retryDelay } from "./redis_socket.ts";
+import type { Command } from "./redis_resp.ts";
+import { retryDelay } from "./redis_socket.ts";
 import { type MessageListener, RedisSubscriber } from "./redis_subscriber.ts";
 import { RedisWriter } from "./redis_writer.ts";
 

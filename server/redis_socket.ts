@@ -1,6 +1,7 @@
 /**
- * Native connections to Redis on `Deno.connect`: where a `REDIS_URL` points, opening a connection with its
- * `AUTH`/`SELECT`, and RESP2 both ways. The instance's writer (server/redis_writer.ts) and subscriber
+ * Native connections to Redis on `Deno.connect` ({@linkcode RedisConnection}): where a `REDIS_URL` points,
+ * opening a connection with its `AUTH`/`SELECT`, reading its replies, and connecting again after a drop for
+ * as long as the server runs. The instance's writer (server/redis_writer.ts) and subscriber
  * (server/redis_subscriber.ts) are built on it; the reads stay on node-redis (server/redis_link.ts).
  *
  * The hot traffic goes through these sockets, not node-redis, because node-redis under Deno's Node layer
@@ -8,17 +9,7 @@
  *
  * @module
  */
-
-/** One Redis command: its name and arguments. */
-export type Command = readonly string[];
-
-/** A reply Redis sent: a simple or bulk string, an integer, a nil, an error or an array of replies. */
-export type Reply = string | number | null | ReplyError | Reply[];
-
-/** An error reply (`-ERR …`), as a value: a refused command does not break the connection. */
-export class ReplyError {
-  constructor(readonly message: string) {}
-}
+import { type Command, encodeCommands, type Reply, ReplyError, ReplyReader } from "./redis_resp.ts";
 
 /** Where and how to connect, from a `redis://` or `rediss://` URL. */
 export interface Target {
@@ -29,8 +20,115 @@ export interface Target {
   handshake: Command[];
 }
 
-/** Longest wait between two reconnection attempts. */
-export const MAX_RETRY_MS = 2_000;
+/** Longest wait between two reconnection attempts (and for one attempt). */
+const MAX_RETRY_MS = 2_000;
+
+/** What a {@linkcode RedisConnection} tells the writer or the subscriber built on it. */
+export interface ConnectionUser {
+  /** A connection is up: the first (`first`, from `open`) or a new one after a drop. */
+  connected(conn: Deno.Conn, first: boolean): void;
+  /** A reply Redis sent, in order. */
+  reply(reply: Reply): void;
+  /** The replies of one read have all been handed over. */
+  afterRead(): void;
+  /** The connection is gone: `problem` says why, or is null when it was closed on purpose. */
+  disconnected(problem: string | null): void;
+}
+
+/** One native connection to Redis that comes back by itself after a drop, until closed. */
+export class RedisConnection {
+  readonly #target: Target;
+  readonly #user: ConnectionUser;
+  readonly #readBytes: number;
+  #conn: Deno.Conn | null = null;
+  #retries = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  private constructor(target: Target, user: ConnectionUser, readBytes: number) {
+    this.#target = target;
+    this.#user = user;
+    this.#readBytes = readBytes;
+  }
+
+  /**
+   * Connects to `url` within `timeoutMs`, sends the URL's `AUTH`/`SELECT`, and reads up to `readBytes` at
+   * a time.
+   *
+   * @throws {Error} when Redis cannot be reached or refuses the handshake; the caller names `REDIS_URL`.
+   */
+  static async open(
+    url: string,
+    user: ConnectionUser,
+    options: { timeoutMs: number; readBytes: number },
+  ): Promise<RedisConnection> {
+    const connection = new RedisConnection(parseTarget(url), user, options.readBytes);
+    connection.#attach(await connectRedis(connection.#target, options.timeoutMs), true);
+    return connection;
+  }
+
+  /** The connection while it is up. */
+  get current(): Deno.Conn | null {
+    return this.#conn;
+  }
+
+  /** Gives up `conn` (if it is still the current one) because of `problem`, and connects again. */
+  lose(conn: Deno.Conn, problem: string): void {
+    this.#drop(conn, problem);
+  }
+
+  /** Closes the connection and stops reconnecting. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    if (this.#conn) this.#drop(this.#conn, null);
+  }
+
+  #attach(conn: Deno.Conn, first: boolean): void {
+    this.#conn = conn;
+    this.#retries = 0;
+    this.#read(conn);
+    this.#user.connected(conn, first);
+  }
+
+  async #read(conn: Deno.Conn): Promise<void> {
+    const replies = new ReplyReader((reply) => this.#user.reply(reply));
+    const buffer = new Uint8Array(this.#readBytes);
+    let problem = "Redis closed the connection";
+    try {
+      for (;;) {
+        const n = await conn.read(buffer);
+        if (n === null || this.#conn !== conn) break;
+        replies.feed(buffer.subarray(0, n));
+        this.#user.afterRead();
+      }
+    } catch (error) {
+      problem = `reading from Redis failed: ${(error as Error).message}`;
+    }
+    this.#drop(conn, problem);
+  }
+
+  #drop(conn: Deno.Conn, problem: string | null): void {
+    if (this.#conn !== conn) return;
+    this.#conn = null;
+    try {
+      conn.close();
+    } catch {
+      // Already closed by the runtime: nothing is left to release.
+    }
+    this.#user.disconnected(problem);
+    if (!this.#closed) this.#scheduleRetry();
+  }
+
+  #scheduleRetry(): void {
+    this.#retry = setTimeout(() => {
+      connectRedis(this.#target, MAX_RETRY_MS).then(
+        (conn) => this.#closed ? conn.close() : this.#attach(conn, false),
+        () => this.#closed || this.#scheduleRetry(),
+      );
+    }, retryDelay(this.#retries++));
+  }
+}
 
 /** The wait before reconnection attempt `retries` (from 0): doubling, capped, with a little jitter. */
 export function retryDelay(retries: number): number {
@@ -60,7 +158,7 @@ export function parseTarget(url: string): Target {
  *
  * @throws {Error} when Redis cannot be reached or refuses the handshake.
  */
-export async function connectRedis(target: Target, timeoutMs: number): Promise<Deno.Conn> {
+async function connectRedis(target: Target, timeoutMs: number): Promise<Deno.Conn> {
   const { hostname, port, tls, handshake } = target;
   const connecting = tls ? Deno.connectTls({ hostname, port }) : Deno.connect({ hostname, port });
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -97,125 +195,6 @@ export async function connectRedis(target: Target, timeoutMs: number): Promise<D
     conn.close();
     throw error;
   }
-}
-
-/** Closes `conn` if the runtime has not already. */
-export function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed by the runtime: nothing is left to release.
-  }
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const CRLF = encoder.encode("\r\n");
-
-/** RESP arrays of bulk strings, as Redis reads commands. */
-export function encodeCommands(commands: readonly Command[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (const command of commands) {
-    let header = `*${command.length}\r\n`;
-    for (const argument of command) {
-      const bytes = encoder.encode(argument);
-      const prefix = encoder.encode(`${header}$${bytes.length}\r\n`);
-      header = "";
-      parts.push(prefix, bytes, CRLF);
-      size += prefix.length + bytes.length + CRLF.length;
-    }
-  }
-  return concat(parts, size);
-}
-
-/** What {@linkcode ReplyReader} returns while a reply has not all arrived. */
-const INCOMPLETE = Symbol("incomplete");
-
-/**
- * Reads RESP2 replies out of a byte stream and hands each complete one to `onReply`, in order. Replies may
- * arrive split across reads; what is not complete yet is kept for the next.
- */
-export class ReplyReader {
-  readonly #onReply: (reply: Reply) => void;
-  #pending: Uint8Array = new Uint8Array(0);
-  /** Where the reply being read continues. */
-  #at = 0;
-
-  constructor(onReply: (reply: Reply) => void) {
-    this.#onReply = onReply;
-  }
-
-  feed(bytes: Uint8Array): void {
-    const data = this.#pending.length === 0 ? bytes : concat([this.#pending, bytes]);
-    let done = 0;
-    for (;;) {
-      this.#at = done;
-      const reply = this.#reply(data);
-      if (reply === INCOMPLETE) break;
-      done = this.#at;
-      this.#onReply(reply);
-    }
-    this.#pending = data.slice(done);
-  }
-
-  #reply(data: Uint8Array): Reply | typeof INCOMPLETE {
-    const start = this.#at;
-    const lineEnd = findCrlf(data, start);
-    if (lineEnd < 0) return INCOMPLETE;
-    const line = decoder.decode(data.subarray(start + 1, lineEnd));
-    this.#at = lineEnd + 2;
-    switch (data[start]) {
-      case 0x2b: // "+"
-        return line;
-      case 0x2d: // "-"
-        return new ReplyError(line);
-      case 0x3a: // ":"
-        return Number(line);
-      case 0x24: { // "$": a bulk string
-        const length = Number(line);
-        if (length < 0) return null;
-        const end = this.#at + length;
-        if (end + 2 > data.length) return INCOMPLETE;
-        const text = decoder.decode(data.subarray(this.#at, end));
-        this.#at = end + 2;
-        return text;
-      }
-      case 0x2a: { // "*": an array
-        const length = Number(line);
-        if (length < 0) return null;
-        const items: Reply[] = [];
-        for (let i = 0; i < length; i++) {
-          const item = this.#reply(data);
-          if (item === INCOMPLETE) return INCOMPLETE;
-          items.push(item);
-        }
-        return items;
-      }
-      default:
-        throw new Error(`Redis sent a reply that is not RESP2 (first byte ${data[start]})`);
-    }
-  }
-}
-
-function findCrlf(data: Uint8Array, from: number): number {
-  for (let i = data.indexOf(0x0d, from); i >= 0 && i + 1 < data.length; i = data.indexOf(0x0d, i + 1)) {
-    if (data[i + 1] === 0x0a) return i;
-  }
-  return -1;
-}
-
-export function concat(
-  parts: readonly Uint8Array[],
-  size = parts.reduce((sum, part) => sum + part.length, 0),
-): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {

@@ -10,19 +10,8 @@
  *
  * @module
  */
-import {
-  closeQuietly,
-  connectRedis,
-  encodeCommands,
-  MAX_RETRY_MS,
-  parseTarget,
-  type Reply,
-  ReplyError,
-  ReplyReader,
-  retryDelay,
-  type Target,
-  writeAll,
-} from "./redis_socket.ts";
+import { encodeCommands, type Reply, ReplyError } from "./redis_resp.ts";
+import { RedisConnection, writeAll } from "./redis_socket.ts";
 
 /** What the subscriber tells its owner. */
 export interface SubscriberEvents {
@@ -35,19 +24,16 @@ export type MessageListener = (message: string) => void;
 
 /** A connection that only listens. */
 export class RedisSubscriber {
-  readonly #target: Target;
   readonly #events: SubscriberEvents;
   readonly #listeners = new Map<string, MessageListener>();
-  #conn: Deno.Conn | null = null;
+  #connection!: RedisConnection;
   /** Channels Redis has confirmed on the current connection. */
   readonly #confirmed = new Set<string>();
+  /** The current connection is a new one, not announced until every channel is confirmed on it. */
+  #announce = false;
   #waiters: { channel: string; resolve: () => void; reject: (error: Error) => void }[] = [];
-  #retries = 0;
-  #retry: ReturnType<typeof setTimeout> | undefined;
-  #closed = false;
 
-  private constructor(target: Target, events: SubscriberEvents) {
-    this.#target = target;
+  private constructor(events: SubscriberEvents) {
     this.#events = events;
   }
 
@@ -57,14 +43,19 @@ export class RedisSubscriber {
    * @throws {Error} when Redis cannot be reached or refuses the handshake; the caller names `REDIS_URL`.
    */
   static async open(url: string, events: SubscriberEvents, timeoutMs: number): Promise<RedisSubscriber> {
-    const subscriber = new RedisSubscriber(parseTarget(url), events);
-    subscriber.#attach(await connectRedis(subscriber.#target, timeoutMs), false);
+    const subscriber = new RedisSubscriber(events);
+    subscriber.#connection = await RedisConnection.open(url, {
+      connected: (conn, first) => subscriber.#connected(conn, first),
+      reply: (reply) => subscriber.#reply(reply),
+      afterRead: () => {},
+      disconnected: (problem) => subscriber.#disconnected(problem),
+    }, { timeoutMs, readBytes: 64 * 1024 });
     return subscriber;
   }
 
-  /** Whether the connection is up and Redis has confirmed every channel on it. */
+  /** Whether the connection is up and, after a reconnection, Redis has confirmed every channel again. */
   get ready(): boolean {
-    return this.#conn !== null && this.#confirmed.size === this.#listeners.size;
+    return this.#connection.current !== null && !this.#announce;
   }
 
   /**
@@ -75,7 +66,7 @@ export class RedisSubscriber {
    */
   subscribe(channel: string, listener: MessageListener): Promise<void> {
     if (this.#listeners.has(channel)) throw new Error(`already subscribed to ${channel}`);
-    const conn = this.#conn;
+    const conn = this.#connection.current;
     if (conn === null) return Promise.reject(new Error("not connected to Redis"));
     this.#listeners.set(channel, listener);
     return new Promise((resolve, reject) => {
@@ -86,53 +77,25 @@ export class RedisSubscriber {
 
   /** Closes the connection and stops reconnecting. */
   close(): void {
-    this.#closed = true;
-    clearTimeout(this.#retry);
-    const conn = this.#conn;
-    if (conn) this.#lose(conn, null);
+    this.#connection.close();
   }
 
-  /** Starts using `conn`; `announce`: tell the owner once subscribed (not for the first connection). */
-  #attach(conn: Deno.Conn, announce = true): void {
-    this.#conn = conn;
-    this.#retries = 0;
+  /** A new connection subscribes to every channel again; the first (from `open`) has none yet. */
+  #connected(conn: Deno.Conn, first: boolean): void {
     this.#confirmed.clear();
-    this.#read(conn, announce);
+    this.#announce = !first;
     if (this.#listeners.size > 0) this.#send(conn, [...this.#listeners.keys()]);
-    else if (announce) this.#events.onState(null);
+    else if (this.#announce) this.#announced();
   }
 
   #send(conn: Deno.Conn, channels: string[]): void {
     writeAll(conn, encodeCommands([["SUBSCRIBE", ...channels]])).catch((error: Error) =>
-      this.#lose(conn, `writing to Redis failed: ${error.message}`)
+      this.#connection.lose(conn, `writing to Redis failed: ${error.message}`)
     );
   }
 
-  async #read(conn: Deno.Conn, announce: boolean): Promise<void> {
-    let pendingAnnouncement = announce;
-    const replies = new ReplyReader((reply) => {
-      this.#onReply(reply);
-      if (pendingAnnouncement && this.ready) {
-        pendingAnnouncement = false;
-        this.#events.onState(null);
-      }
-    });
-    const buffer = new Uint8Array(64 * 1024);
-    let problem = "Redis closed the connection";
-    try {
-      for (;;) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        replies.feed(buffer.subarray(0, n));
-      }
-    } catch (error) {
-      problem = `reading from Redis failed: ${(error as Error).message}`;
-    }
-    this.#lose(conn, problem);
-  }
-
   /** A push from Redis: `message` (channel, text) or `subscribe` (channel, count); anything else is a fault. */
-  #onReply(reply: Reply): void {
+  #reply(reply: Reply): void {
     if (Array.isArray(reply) && reply.length === 3 && typeof reply[1] === "string") {
       const [kind, channel, payload] = reply;
       if (kind === "message" && typeof payload === "string") {
@@ -142,13 +105,20 @@ export class RedisSubscriber {
       if (kind === "subscribe") {
         this.#confirmed.add(channel);
         this.#settle(channel, null);
+        if (this.#announce && this.#confirmed.size === this.#listeners.size) this.#announced();
         return;
       }
     }
     // Redis refuses a SUBSCRIBE only when the connection itself is wrong (e.g. a RESP3 or ACL problem):
     // say so on the channel's promise and in the link's state rather than going on deaf.
     const problem = reply instanceof ReplyError ? reply.message : `unexpected reply ${JSON.stringify(reply)}`;
-    if (this.#conn) this.#lose(this.#conn, `subscribing failed: ${problem}`);
+    const conn = this.#connection.current;
+    if (conn) this.#connection.lose(conn, `subscribing failed: ${problem}`);
+  }
+
+  #announced(): void {
+    this.#announce = false;
+    this.#events.onState(null);
   }
 
   /** Settles the promises waiting on `channel` (every one, with `error`, when `channel` is null). */
@@ -162,24 +132,9 @@ export class RedisSubscriber {
     }
   }
 
-  /** Gives up `conn`; reconnects unless closed. */
-  #lose(conn: Deno.Conn, problem: string | null): void {
-    if (this.#conn !== conn) return;
-    this.#conn = null;
+  #disconnected(problem: string | null): void {
     this.#confirmed.clear();
-    closeQuietly(conn);
     this.#settle(null, new Error(problem ?? "closed before Redis confirmed the subscription"));
-    if (this.#closed) return;
-    this.#events.onState(problem ?? "closed");
-    this.#scheduleRetry();
-  }
-
-  #scheduleRetry(): void {
-    this.#retry = setTimeout(() => {
-      connectRedis(this.#target, MAX_RETRY_MS).then(
-        (conn) => this.#closed ? conn.close() : this.#attach(conn),
-        () => this.#closed || this.#scheduleRetry(),
-      );
-    }, retryDelay(this.#retries++));
+    if (problem !== null) this.#events.onState(problem);
   }
 }

@@ -14,20 +14,8 @@
  *
  * @module
  */
-import {
-  closeQuietly,
-  type Command,
-  concat,
-  connectRedis,
-  encodeCommands,
-  MAX_RETRY_MS,
-  parseTarget,
-  ReplyError,
-  ReplyReader,
-  retryDelay,
-  type Target,
-  writeAll,
-} from "./redis_socket.ts";
+import { type Command, concat, encodeCommands, type Reply, ReplyError } from "./redis_resp.ts";
+import { RedisConnection, writeAll } from "./redis_socket.ts";
 
 /** Bytes that may wait for a slow Redis; beyond them {@linkcode RedisWriter.send} refuses. */
 export const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
@@ -42,9 +30,8 @@ export interface WriterEvents {
 
 /** A pipelined, fire-and-forget connection for an instance's writes. */
 export class RedisWriter {
-  readonly #target: Target;
   readonly #events: WriterEvents;
-  #conn: Deno.Conn | null = null;
+  #connection!: RedisConnection;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #queuedCommands = 0;
@@ -52,13 +39,12 @@ export class RedisWriter {
   /** Commands sent and answered over the writer's life (a dropped connection's unanswered ones count as answered). */
   #sent = 0;
   #answered = 0;
+  /** Commands Redis refused since the last report, and the first one's error. */
+  #refused = 0;
+  #firstRefusal = "";
   #waiters: { until: number; resolve: () => void }[] = [];
-  #retries = 0;
-  #retry: ReturnType<typeof setTimeout> | undefined;
-  #closed = false;
 
-  private constructor(target: Target, events: WriterEvents) {
-    this.#target = target;
+  private constructor(events: WriterEvents) {
     this.#events = events;
   }
 
@@ -68,19 +54,25 @@ export class RedisWriter {
    * @throws {Error} when Redis cannot be reached or refuses the handshake; the caller names `REDIS_URL`.
    */
   static async open(url: string, events: WriterEvents, timeoutMs: number): Promise<RedisWriter> {
-    const writer = new RedisWriter(parseTarget(url), events);
-    writer.#attach(await connectRedis(writer.#target, timeoutMs), false);
+    const writer = new RedisWriter(events);
+    writer.#connection = await RedisConnection.open(url, {
+      // The first connection is announced by `open` returning.
+      connected: (_conn, first) => first || events.onState(null),
+      reply: (reply) => writer.#reply(reply),
+      afterRead: () => writer.#afterRead(),
+      disconnected: (problem) => writer.#disconnected(problem),
+    }, { timeoutMs, readBytes: 16 * 1024 });
     return writer;
   }
 
   /** Whether writes can be sent now. */
   get ready(): boolean {
-    return this.#conn !== null;
+    return this.#connection.current !== null;
   }
 
   /** Queues `commands` for Redis; false, and nothing sent, while disconnected or too far behind. */
   send(commands: readonly Command[]): boolean {
-    const conn = this.#conn;
+    const conn = this.#connection.current;
     if (conn === null || commands.length === 0) return conn !== null;
     const bytes = encodeCommands(commands);
     if (this.#queuedBytes + bytes.length > MAX_QUEUED_BYTES) return false;
@@ -105,70 +97,24 @@ export class RedisWriter {
 
   /** Closes the connection and stops reconnecting. */
   close(): void {
-    this.#closed = true;
-    clearTimeout(this.#retry);
-    const conn = this.#conn;
-    if (conn) this.#lose(conn, null);
+    this.#connection.close();
   }
 
-  /** Starts using `conn`; `announce`: tell the owner (not for the first connection, which `open` returns). */
-  #attach(conn: Deno.Conn, announce = true): void {
-    this.#conn = conn;
-    this.#retries = 0;
-    this.#read(conn);
-    if (announce) this.#events.onState(null);
+  #reply(reply: Reply): void {
+    this.#answered++;
+    if (reply instanceof ReplyError && this.#refused++ === 0) this.#firstRefusal = reply.message;
   }
 
-  async #pump(conn: Deno.Conn): Promise<void> {
-    this.#writing = true;
-    try {
-      while (this.#queue.length > 0 && this.#conn === conn) {
-        const chunk = this.#queue.length === 1 ? this.#queue[0] : concat(this.#queue, this.#queuedBytes);
-        this.#queue = [];
-        this.#sent += this.#queuedCommands;
-        this.#queuedCommands = 0;
-        await writeAll(conn, chunk);
-        this.#queuedBytes -= chunk.length;
-      }
-    } catch (error) {
-      this.#lose(conn, `writing to Redis failed: ${(error as Error).message}`);
-    } finally {
-      this.#writing = false;
+  #afterRead(): void {
+    if (this.#refused > 0) {
+      this.#events.onLost(this.#refused, `Redis refused them (${this.#firstRefusal})`);
+      this.#refused = 0;
     }
+    this.#wake();
   }
 
-  async #read(conn: Deno.Conn): Promise<void> {
-    let refused = 0;
-    let firstRefusal = "";
-    const replies = new ReplyReader((reply) => {
-      this.#answered++;
-      if (!(reply instanceof ReplyError)) return;
-      if (refused++ === 0) firstRefusal = reply.message;
-    });
-    const buffer = new Uint8Array(16 * 1024);
-    let problem = "Redis closed the connection";
-    try {
-      for (;;) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        replies.feed(buffer.subarray(0, n));
-        if (refused > 0) {
-          this.#events.onLost(refused, `Redis refused them (${firstRefusal})`);
-          refused = 0;
-        }
-        this.#wake();
-      }
-    } catch (error) {
-      problem = `reading from Redis failed: ${(error as Error).message}`;
-    }
-    this.#lose(conn, problem);
-  }
-
-  /** Gives up `conn`: what it had not had answered is lost; reconnects unless closed. */
-  #lose(conn: Deno.Conn, problem: string | null): void {
-    if (this.#conn !== conn) return;
-    this.#conn = null;
-    closeQuietly(conn);
+  /** What the connection had not had answered is lost. */
+  #disconnected(problem: string | null): void {
     const lost = this.#sent + this.#queuedCommands - this.#answered;
     this.#sent += this.#queuedCommands;
     this.#answered = this.#sent;
@@ -177,18 +123,25 @@ export class RedisWriter {
     this.#queuedCommands = 0;
     this.#wake();
     if (lost > 0) this.#events.onLost(lost, "the connection to Redis dropped before Redis answered them");
-    if (this.#closed) return;
-    this.#events.onState(problem ?? "closed");
-    this.#scheduleRetry();
+    if (problem !== null) this.#events.onState(problem);
   }
 
-  #scheduleRetry(): void {
-    this.#retry = setTimeout(() => {
-      connectRedis(this.#target, MAX_RETRY_MS).then(
-        (conn) => this.#closed ? conn.close() : this.#attach(conn),
-        () => this.#closed || this.#scheduleRetry(),
-      );
-    }, retryDelay(this.#retries++));
+  async #pump(conn: Deno.Conn): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#queue.length > 0 && this.#connection.current === conn) {
+        const chunk = this.#queue.length === 1 ? this.#queue[0] : concat(this.#queue, this.#queuedBytes);
+        this.#queue = [];
+        this.#sent += this.#queuedCommands;
+        this.#queuedCommands = 0;
+        await writeAll(conn, chunk);
+        this.#queuedBytes -= chunk.length;
+      }
+    } catch (error) {
+      this.#connection.lose(conn, `writing to Redis failed: ${(error as Error).message}`);
+    } finally {
+      this.#writing = false;
+    }
   }
 
   #wake(): void {

@@ -3,7 +3,7 @@ import type { ServerMessage } from "../../core/protocol/ui_messages.ts";
 import { FanoutPublisher } from "../../server/fanout.ts";
 import type { RedisLink } from "../../server/redis_link.ts";
 import { decodeBatch, UI_CHANNEL } from "../../server/redis_wire.ts";
-import type { Command } from "../../server/redis_socket.ts";
+import type { Command } from "../../server/redis_resp.ts";
 import { commands } from "../../server/redis_writer.ts";
 
 /** A link that records each write (one write = one socket write of the real link). */
