@@ -30,7 +30,7 @@ export interface ConnectionUser {
   /** A reply Redis sent, in order. */
   reply(reply: Reply): void;
   /** The replies of one read have all been handed over. */
-  afterRead(): void;
+  afterRead?(): void;
   /** The connection is gone: `problem` says why, or is null when it was closed on purpose. */
   disconnected(problem: string | null): void;
 }
@@ -100,7 +100,7 @@ export class RedisConnection {
         const n = await conn.read(buffer);
         if (n === null || this.#conn !== conn) break;
         replies.feed(buffer.subarray(0, n));
-        this.#user.afterRead();
+        this.#user.afterRead?.();
       }
     } catch (error) {
       problem = `reading from Redis failed: ${(error as Error).message}`;

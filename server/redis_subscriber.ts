@@ -47,7 +47,6 @@ export class RedisSubscriber {
     subscriber.#connection = await RedisConnection.open(url, {
       connected: (conn, first) => subscriber.#connected(conn, first),
       reply: (reply) => subscriber.#reply(reply),
-      afterRead: () => {},
       disconnected: (problem) => subscriber.#disconnected(problem),
     }, { timeoutMs, readBytes: 64 * 1024 });
     return subscriber;
@@ -133,7 +132,6 @@ export class RedisSubscriber {
   }
 
   #disconnected(problem: string | null): void {
-    this.#confirmed.clear();
     this.#settle(null, new Error(problem ?? "closed before Redis confirmed the subscription"));
     if (problem !== null) this.#events.onState(problem);
   }
