@@ -1,9 +1,11 @@
 /**
- * One process against a cluster of two processes and Redis at the same number of calls, in turns (the first
- * alternating): the cluster's CPU per call-second (Redis included) over one process's, as the median of the
- * turns' ratios (each turn runs both within a minute, so a drift of the shared machine's speed over the run
- * cancels out of each ratio), what the fan-out through Redis adds to the tip and metrics p99 of a page on the
- * other instance over one on the instance coaching the call, and what Redis carries.
+ * One process against a cluster of two processes and Redis at the same number of calls, in turns (which runs
+ * first rotating from turn to turn): the cluster's CPU per call-second (Redis included) over one process's, as
+ * the median of the turns' ratios (each turn runs them within a couple of minutes, so a drift of the shared
+ * machine's speed over the run cancels out of each ratio), what the fan-out through Redis adds to the tip and
+ * metrics p99 of a page on the other instance over one on the instance coaching the call, and what Redis
+ * carries. Each turn also runs a pair, two processes without Redis placed as the cluster's: its ratio, as
+ * information, is what two processes sharing this machine with the load generator cost before any fan-out.
  *
  * @module
  */
@@ -19,19 +21,35 @@ export const LATENCY_CALLS = 20;
 /** What the comparison found. */
 export type ClusterComparison = Awaited<ReturnType<typeof compareCluster>>;
 
+/** The kinds a turn runs, in the order of `turn` (the first is each kind in turn). */
+export function turnOrder(turn: number): ServerKind[] {
+  const kinds: ServerKind[] = ["coach", "cluster", "pair"];
+  const first = turn % kinds.length;
+  return [...kinds.slice(first), ...kinds.slice(0, first)];
+}
+
 /**
- * Each turn's CPU per call-second (µs) of one process and of the cluster, and the cluster's over one
- * process's, from `rows` in turn order (each turn one row of each kind).
+ * Each turn's CPU per call-second (µs) of one process, the cluster and the pair, and the cluster's and the
+ * pair's over one process's, from `rows` in turn order (each turn one row of each kind; the pair's may be
+ * missing).
  */
 export function cpuPerCallSecond(rows: readonly RungResult[], calls: number) {
   const usOf = (kind: ServerKind) =>
     rows.filter((row) => row.server === kind).map((row) => (row.server_cpu_pct ?? NaN) * 1e4 / calls);
-  const [singleTurns, clusterTurns] = [usOf("coach"), usOf("cluster")];
-  const turnRatios = clusterTurns.map((us, turn) => round(us / singleTurns[turn], 3));
-  return { singleTurns, clusterTurns, turnRatios };
+  const [singleTurns, clusterTurns, pairTurns] = [usOf("coach"), usOf("cluster"), usOf("pair")];
+  const over = (turns: number[]) => turns.map((us, turn) => round(us / singleTurns[turn], 3));
+  return {
+    singleTurns,
+    clusterTurns,
+    pairTurns,
+    turnRatios: over(clusterTurns),
+    pairTurnRatios: over(pairTurns),
+    /** The cluster over the pair, turn by turn: what Redis and the fan-out add to two processes. */
+    clusterOverPair: clusterTurns.map((us, turn) => round(us / pairTurns[turn], 3)),
+  };
 }
 
-/** Runs `turns` turns of one process and the cluster at `calls` calls. */
+/** Runs `turns` turns of one process, the cluster and the pair at `calls` calls. */
 export async function compareCluster(
   calls: number,
   turns: number,
@@ -40,7 +58,7 @@ export async function compareCluster(
 ) {
   const rows: RungResult[] = [];
   for (let turn = 0; turn < turns; turn++) {
-    for (const kind of turn % 2 === 0 ? ["coach", "cluster"] as const : ["cluster", "coach"] as const) {
+    for (const kind of turnOrder(turn)) {
       log(`cluster comparison, turn ${turn + 1}: ${kind} at N=${calls}…`);
       const row = await runRung(kind, calls, timing, {
         latencyCalls: Math.min(calls, LATENCY_CALLS),
@@ -55,7 +73,11 @@ export async function compareCluster(
     }
   }
   const cluster = rows.filter((row) => row.server === "cluster");
-  const { singleTurns, clusterTurns, turnRatios } = cpuPerCallSecond(rows, calls);
+  const { singleTurns, clusterTurns, pairTurns, turnRatios, pairTurnRatios, clusterOverPair } =
+    cpuPerCallSecond(
+      rows,
+      calls,
+    );
   /** The median over the cluster turns of remote p99 − local p99, where both were measured. */
   const added = (
     pick: (row: RungResult) => [QuantileSummary, QuantileSummary | null],
@@ -82,6 +104,12 @@ export async function compareCluster(
     turn_ratios: turnRatios,
     /** The target's figure: the median of the turns' ratios. */
     cpu_ratio: round(median(turnRatios), 3),
+    /** Information: two processes without Redis over one process, each turn's and their median. */
+    pair_us_per_call_s: round(median(pairTurns), 1),
+    pair_turn_ratios: pairTurnRatios,
+    pair_cpu_ratio: round(median(pairTurnRatios), 3),
+    /** Information: the cluster over the pair, the median of the turns' ratios. */
+    cluster_over_pair: round(median(clusterOverPair), 3),
     /** The median over the turns of p99 on another instance − p99 on the coaching instance, ms. */
     fanout_tip_p99_added_ms: added((row) => [row.tip_latency_ms, row.remote_tip_latency_ms], true),
     fanout_metrics_p99_added_ms: added(

@@ -4,8 +4,9 @@
  *
  * - `realtime`: N concurrent calls until `stop` on stdin; `mark` starts a measurement window. Frame k of a call
  *   is due at `t0 + 20k` ms; every 4 ms tick each call writes its due slots (catch-up ones too) in one write.
- *   In a cluster call i goes to instance i mod n. Latency calls play the loud agent track and have a page
- *   socket on the instance coaching them and, in a cluster, one on the next instance (fed through Redis).
+ *   With several instances call i goes to instance i mod n. Latency calls play the loud agent track and have a
+ *   page socket on the instance coaching them and, in a cluster (`remotePages`), one on the next instance (fed
+ *   through Redis).
  * - `sequential`: N calls one after another at up to 80× real time, every tenth with a page socket.
  *
  * Prints JSON lines on stdout: `ready`, `marked`, `done`.
@@ -25,6 +26,8 @@ export interface GeneratorConfig {
   /** The server's base URL (its public URL too: signatures are over it), and a cluster's instances'. */
   baseUrl: string;
   instanceUrls?: string[];
+  /** realtime: latency calls also have a page on the next instance (a cluster's; not a pair's, nothing serves it). */
+  remotePages?: boolean;
   authToken: string;
   /** Concurrent calls (realtime), or calls in a row (sequential). */
   calls: number;
@@ -117,7 +120,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
     const at = i % instances.length;
     try {
       if (call.loud) await openPage(instances[at], call, "local", samples);
-      if (call.loud && instances.length > 1) {
+      if (call.loud && config.remotePages && instances.length > 1) {
         await openPage(instances[(at + 1) % instances.length], call, "remote", samples);
       }
       await call.open({ baseUrl: instances[at], authToken: config.authToken });
@@ -195,7 +198,7 @@ async function runRealtime(config: GeneratorConfig, audio: PayloadSet): Promise<
   samples = [];
   for (const call of calls) for (const page of call.pages) page.close();
   const latency = (kind: LatencySample["kind"], where: LatencySample["where"]) =>
-    where === "remote" && instances.length === 1
+    where === "remote" && !(config.remotePages && instances.length > 1)
       ? null
       : summarize(window.filter((s) => s.kind === kind && s.where === where).map((s) => s.ms));
   const closes: Record<string, number> = {};

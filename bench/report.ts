@@ -219,6 +219,13 @@ function ladderSection(rows: RungResult[], h: BenchResult["headline"]): string[]
   ];
 }
 
+/** The servers of the cluster comparison, as its table names them. */
+const SERVER_NAMES: Record<string, string> = {
+  coach: "one process",
+  cluster: "cluster",
+  pair: "2 processes, no Redis",
+};
+
 function clusterSection(c: ClusterComparison): string[] {
   const pair = (local: RungResult["tip_latency_ms"], remote: RungResult["tip_latency_ms"] | null) =>
     remote ? `${p99(local)} / ${p99(remote)}` : p99(local);
@@ -230,7 +237,7 @@ function clusterSection(c: ClusterComparison): string[] {
     `\n### 3. One process against a cluster of 2 and Redis, N=${c.calls}, in turns ` +
     "(CPU includes Redis; p99 on a page on the coaching instance / on another)\n",
     table([
-      ["server", (r) => r.server === "coach" ? "one process" : "cluster"],
+      ["server", (r) => SERVER_NAMES[r.server] ?? r.server],
       ["CPU %", (r) => fmt(r.server_cpu_pct)],
       ["Redis CPU %", (r) => fmt(r.redis_cpu_pct)],
       [
@@ -241,6 +248,10 @@ function clusterSection(c: ClusterComparison): string[] {
       ["metrics p99 ms", (r) => pair(r.metrics_latency_ms, r.remote_metrics_latency_ms)],
       ["≤100 ms", share],
     ], c.rows),
+    `\nInformation: ${SERVER_NAMES.pair} used ${c.pair_cpu_ratio}× one process's CPU per call-second, ` +
+    `the median of the turns (${c.pair_turn_ratios.join(", ")}): what two processes sharing this machine ` +
+    `with the load generator cost before any fan-out. The cluster used ${c.cluster_over_pair}× the pair's ` +
+    "(the median of the turns): what Redis and the fan-out add to two processes.",
     "\nRedis in the cluster runs (`INFO`, the median turn; memory above an empty Redis's)\n",
     table([
       ["calls", ([calls]) => calls],

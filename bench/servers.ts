@@ -1,7 +1,9 @@
 /**
  * The server a benchmark run measures, in processes of its own (`server_process.ts`): the product, the bare
- * baseline, or a cluster of {@linkcode CLUSTER_INSTANCES} product processes joined by a private
- * `redis-server`; and the load generator pointed at it.
+ * baseline, a cluster of {@linkcode CLUSTER_INSTANCES} product processes joined by a private `redis-server`,
+ * or a pair: as many product processes, placed as the cluster's, without Redis (each coaches its own calls and
+ * nothing is fanned out, so it shows what sharing the machine costs two processes); and the load generator
+ * pointed at it.
  *
  * @module
  */
@@ -13,8 +15,8 @@ import type { ProbeSnapshot } from "./server_process.ts";
 import { procCpuMicros } from "./stats.ts";
 
 /** Which server a run measures. */
-export type ServerKind = "coach" | "baseline" | "cluster";
-/** Processes of the bench's cluster: as many as a 2-core machine has cores. */
+export type ServerKind = "coach" | "baseline" | "cluster" | "pair";
+/** Processes of the bench's cluster and pair: as many as a 2-core machine has cores. */
 export const CLUSTER_INSTANCES = 2;
 
 const SERVER_START_MS = 30_000;
@@ -38,7 +40,7 @@ export type ServerSnapshot = ProbeSnapshot & {
   } | null;
 };
 
-/** A running server of one kind: its processes (one but in a cluster) and a cluster's Redis. */
+/** A running server of one kind: its processes (one but in a cluster or a pair) and a cluster's Redis. */
 export class ServerUnderTest {
   private constructor(
     readonly processes: { child: Child; url: string; statsUrl: string }[],
@@ -57,7 +59,8 @@ export class ServerUnderTest {
     }
     const server = new ServerUnderTest([], redis);
     try {
-      for (let i = 0; i < (redis ? CLUSTER_INSTANCES : 1); i++) {
+      const instances = kind === "cluster" || kind === "pair" ? CLUSTER_INSTANCES : 1;
+      for (let i = 0; i < instances; i++) {
         const env: Record<string, string> = {
           // BENCH_LOG=info shows the server's own log lines in a failing run's stderr tail.
           LOG_LEVEL: Deno.env.get("BENCH_LOG") ?? "warn",
@@ -103,12 +106,8 @@ export class ServerUnderTest {
       if (!response.ok) throw new Error(`stats answered ${response.status}`);
       return await response.json();
     }));
-    if (this.redis === null) return { ...snapshots[0], redis: null };
-    const client = createClient({ url: this.redis.url });
-    await client.connect();
-    const info = await client.info().finally(() => client.destroy());
-    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, "m").exec(info)?.[1] ?? NaN);
-    const redisCpu = procCpuMicros(this.redis.pid);
+    if (snapshots.length === 1) return { ...snapshots[0], redis: null };
+    const redis = this.redis && await this.#redisFigures(this.redis);
     const sum = (pick: (s: ProbeSnapshot) => number | null) =>
       snapshots.some((s) => pick(s) === null) ? null : snapshots.reduce((n, s) => n + pick(s)!, 0);
     const cpu = sum((s) => s.cpu_us);
@@ -118,22 +117,41 @@ export class ServerUnderTest {
       frames: sum((s) => s.frames)!,
       frames_within_budget: sum((s) => s.frames_within_budget)!,
       frame_late_ms: snapshots.map((s) => s.frame_late_ms).reduce((a, b) => (b.p99 > a.p99 ? b : a)),
-      cpu_us: cpu === null || redisCpu === null ? null : cpu + redisCpu,
+      // A cluster's CPU includes Redis's.
+      cpu_us: cpu === null || (redis !== null && redis.cpu_us === null) ? null : cpu + (redis?.cpu_us ?? 0),
       rss: sum((s) => s.rss)!,
-      redis: {
-        commands: field("total_commands_processed"),
-        input_bytes: field("total_net_input_bytes"),
-        output_bytes: field("total_net_output_bytes"),
-        used_memory: field("used_memory"),
-        cpu_us: redisCpu,
-      },
+      redis,
+    };
+  }
+
+  /** Redis's `INFO` counters and CPU. */
+  async #redisFigures(redis: RedisServerProcess): Promise<NonNullable<ServerSnapshot["redis"]>> {
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    const info = await client.info().finally(() => client.destroy());
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, "m").exec(info)?.[1] ?? NaN);
+    return {
+      commands: field("total_commands_processed"),
+      input_bytes: field("total_net_input_bytes"),
+      output_bytes: field("total_net_output_bytes"),
+      used_memory: field("used_memory"),
+      cpu_us: procCpuMicros(redis.pid),
     };
   }
 
   /** Starts a load generator process against this server, the calls spread over its processes. */
-  startGenerator(config: Omit<GeneratorConfig, "baseUrl" | "authToken" | "instanceUrls">): Child {
+  startGenerator(
+    config: Omit<GeneratorConfig, "baseUrl" | "authToken" | "instanceUrls" | "remotePages">,
+  ): Child {
     const instanceUrls = this.processes.map(({ url }) => url);
-    const full: GeneratorConfig = { ...config, baseUrl: this.url, instanceUrls, authToken: AUTH_TOKEN };
+    const full: GeneratorConfig = {
+      ...config,
+      baseUrl: this.url,
+      instanceUrls,
+      // Only a cluster's instances serve each other's calls to pages.
+      remotePages: this.redis !== null,
+      authToken: AUTH_TOKEN,
+    };
     return new Child("load generator", new URL("./load_generator.ts", import.meta.url), {
       args: ["--config", JSON.stringify(full)],
     });

@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { measureAnalysisCost } from "../../bench/analysis_cost.ts";
 import { loadConversation } from "../../bench/audio.ts";
 import { runningChildren } from "../../bench/child.ts";
-import { cpuPerCallSecond } from "../../bench/cluster_run.ts";
+import { cpuPerCallSecond, turnOrder } from "../../bench/cluster_run.ts";
 import { parseBenchArgs } from "../../bench/mod.ts";
 import { type BenchResult, emptyResult, judge, largestHolding, renderReport } from "../../bench/report.ts";
 import { runMemory } from "../../bench/memory_run.ts";
 import { MODEL_DELAY_MS, type RungResult, runRung } from "../../bench/runs.ts";
+import type { ServerKind } from "../../bench/servers.ts";
 import { Histogram, summarize } from "../../bench/stats.ts";
 
 function assertFiniteNonNegative(record: Record<string, unknown>, keys: string[]): void {
@@ -143,6 +144,23 @@ Deno.test("Bench runs - a tiny rung of a cluster: two instances and Redis, pages
   assert.equal(runningChildren(), 0);
 });
 
+Deno.test("Bench runs - a tiny rung of a pair: two processes without Redis, frames from both, local pages only", async () => {
+  const row = await runRung("pair", 4, { warmupMs: 500, windowMs: 1500 }, {
+    latencyCalls: 2,
+    coachSettings: { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } },
+  });
+  assert.equal(row.instances, 2);
+  assert.equal(row.connected, 4);
+  // Both processes' frames are counted: four calls' worth, not two.
+  assert.ok(row.frames_per_s > 4 * 100 * 0.9, `${row.frames_per_s} frames/s`);
+  assert.ok(row.metrics_latency_ms.count > 0, "local pages get metrics");
+  assert.equal(row.remote_metrics_latency_ms, null, "nothing serves a call's page on the other process");
+  assert.equal(row.redis, null);
+  assert.equal(row.redis_cpu_pct, null);
+  assert.ok(row.server_cpu_pct !== null && row.server_cpu_pct > 0);
+  assert.equal(runningChildren(), 0);
+});
+
 Deno.test("Bench runs - memory run over a few calls reports every reading", async () => {
   const memory = await runMemory(4, 4, 1);
   assert.equal(memory.short_calls, 4);
@@ -224,14 +242,35 @@ function benchResult(fields: Partial<BenchResult>): BenchResult {
   return { ...emptyResult("2026-01-01T00:00:00.000Z", true, machine), ...fields };
 }
 
-Deno.test("Bench cluster - each turn's ratio pairs that turn's runs, whichever ran first", () => {
-  const row = (server: "coach" | "cluster", cpu: number) => ({ server, server_cpu_pct: cpu }) as RungResult;
-  // Turn 1 one process first, turn 2 the cluster first; the machine slows down in turn 2.
-  const rows = [row("coach", 40), row("cluster", 50), row("cluster", 75), row("coach", 60)];
-  const { singleTurns, clusterTurns, turnRatios } = cpuPerCallSecond(rows, 100);
+Deno.test("Bench cluster - each turn's ratios pair that turn's runs, whichever ran first", () => {
+  const row = (server: ServerKind, cpu: number) => ({ server, server_cpu_pct: cpu }) as RungResult;
+  // Each turn in its own order; the machine slows down in turn 2.
+  const rows = [
+    ...[row("coach", 40), row("cluster", 50), row("pair", 44)],
+    ...[row("cluster", 75), row("pair", 60), row("coach", 60)],
+  ];
+  const { singleTurns, clusterTurns, pairTurns, turnRatios, pairTurnRatios, clusterOverPair } =
+    cpuPerCallSecond(
+      rows,
+      100,
+    );
   assert.deepEqual(singleTurns, [4000, 6000]);
   assert.deepEqual(clusterTurns, [5000, 7500]);
+  assert.deepEqual(pairTurns, [4400, 6000]);
   assert.deepEqual(turnRatios, [1.25, 1.25]);
+  assert.deepEqual(pairTurnRatios, [1.1, 1]);
+  assert.deepEqual(clusterOverPair, [1.136, 1.25]);
+});
+
+Deno.test("Bench cluster - each kind runs first in one turn of three", () => {
+  const orders = [0, 1, 2, 3].map(turnOrder);
+  assert.deepEqual(orders[0], ["coach", "cluster", "pair"]);
+  assert.deepEqual(
+    new Set(orders.slice(0, 3).map((order) => order[0])),
+    new Set(["coach", "cluster", "pair"]),
+  );
+  for (const order of orders) assert.deepEqual([...order].sort(), ["cluster", "coach", "pair"]);
+  assert.deepEqual(orders[3], orders[0]);
 });
 
 Deno.test("Bench report - headline, targets and tables", () => {
@@ -274,6 +313,10 @@ Deno.test("Bench report - headline, targets and tables", () => {
     cluster_us_per_call_s: 96,
     turn_ratios: [1.3, 1.2, 1.1],
     cpu_ratio: 1.2,
+    pair_us_per_call_s: 84,
+    pair_turn_ratios: [1.1, 1, 1.05],
+    pair_cpu_ratio: 1.05,
+    cluster_over_pair: 1.14,
     fanout_tip_p99_added_ms: 12,
     fanout_metrics_p99_added_ms: 25,
     redis: null,
@@ -290,6 +333,11 @@ Deno.test("Bench report - headline, targets and tables", () => {
     /\| 100 \| 264 \| 226 \| 406 \| 0\.89 \|\n\| 1,000 \(scaled\) \| 264 \| 226 \| 406 \| 8\.9 \|/,
   );
   assert.match(clusterText, /1\.2×, the median of 3 turns \(1\.3, 1\.2, 1\.1; medians 96 \/ 80 µs, N=100\)/);
+  assert.match(
+    clusterText,
+    /2 processes, no Redis used 1\.05× one process's CPU per call-second, the median of the turns \(1\.1, 1, 1\.05\)/,
+  );
+  assert.match(clusterText, /The cluster used 1\.14× the pair's/);
   const text = renderReport({ ...result, targets });
   assert.match(text, /\| coach \| 100 \|/);
   assert.match(text, /FAIL/);
