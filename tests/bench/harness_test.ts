@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { measureAnalysisCost } from "../../bench/analysis_cost.ts";
 import { loadConversation } from "../../bench/audio.ts";
 import { runningChildren } from "../../bench/child.ts";
-import { cpuPerCallSecond, turnOrder } from "../../bench/cluster_run.ts";
+import { cpuPerCallSecond, LATENCY_SETTINGS, turnOrder } from "../../bench/cluster_run.ts";
 import { parseBenchArgs } from "../../bench/mod.ts";
 import { type BenchResult, emptyResult, judge, largestHolding, renderReport } from "../../bench/report.ts";
 import { runMemory } from "../../bench/memory_run.ts";
@@ -84,7 +84,7 @@ Deno.test("Bench audio - the loud agent track is louder and frames are 20 ms", a
 Deno.test("Bench runs - one tiny rung against the real server gives a well-formed row", async () => {
   const row = await runRung("coach", 2, { warmupMs: 300, windowMs: 1000 }, {
     latencyCalls: 1,
-    coachSettings: { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } },
+    coachSettings: LATENCY_SETTINGS,
   });
   assert.equal(row.server, "coach");
   assert.equal(row.calls, 2);
@@ -105,7 +105,7 @@ Deno.test("Bench runs - one tiny rung against the real server gives a well-forme
 Deno.test("Bench runs - a tiny rung with the AI phrasing: tips wait for the fake model, in its words", async () => {
   const row = await runRung("coach", 2, { warmupMs: 300, windowMs: 2000 }, {
     latencyCalls: 1,
-    coachSettings: { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } },
+    coachSettings: LATENCY_SETTINGS,
     model: true,
   });
   assert.ok(row.tip_latency_ms.count > 0, "tips were measured");
@@ -129,7 +129,7 @@ Deno.test("Bench runs - the baseline server answers the same generator", async (
 Deno.test("Bench runs - a tiny rung of a cluster: two instances and Redis, pages on both, Redis's load", async () => {
   const row = await runRung("cluster", 2, { warmupMs: 500, windowMs: 1500 }, {
     latencyCalls: 2,
-    coachSettings: { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } },
+    coachSettings: LATENCY_SETTINGS,
   });
   assert.equal(row.instances, 2);
   assert.equal(row.connected, 2);
@@ -147,7 +147,7 @@ Deno.test("Bench runs - a tiny rung of a cluster: two instances and Redis, pages
 Deno.test("Bench runs - a tiny rung of a pair: two processes without Redis, frames from both, local pages only", async () => {
   const row = await runRung("pair", 4, { warmupMs: 500, windowMs: 1500 }, {
     latencyCalls: 2,
-    coachSettings: { coaching: { loudHoldMs: 500, loudCooldownMs: 0, minGapMs: 0 } },
+    coachSettings: LATENCY_SETTINGS,
   });
   assert.equal(row.instances, 2);
   assert.equal(row.connected, 4);
