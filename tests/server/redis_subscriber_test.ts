@@ -2,43 +2,33 @@ import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { RedisSubscriber } from "../../server/redis_subscriber.ts";
 import { waitFor } from "../support/fake_twilio.ts";
-import { withRedis } from "../support/redis.ts";
+import { withPasswordRedis, withRedis } from "../support/redis.ts";
 
 Deno.test("RedisSubscriber - each channel's messages reach its listener whole and in order, behind the URL's password", async () => {
-  await withRedis(async (redis) => {
-    const admin = createClient({ url: redis.url });
-    await admin.connect();
+  await withPasswordRedis(1, async ({ url, wrongUrl, admin }) => {
+    const subscriber = await RedisSubscriber.open(url, { onState: () => {} }, 2_000);
     try {
-      await admin.configSet("requirepass", "s3cret-pass");
-      const url = `redis://:s3cret-pass@127.0.0.1:${redis.port}/1`;
-      const subscriber = await RedisSubscriber.open(url, { onState: () => {} }, 2_000);
-      try {
-        const ui: string[] = [];
-        const control: string[] = [];
-        await subscriber.subscribe("lcc:ui", (message) => ui.push(message));
-        await subscriber.subscribe("lcc:control", (message) => control.push(message));
-        assert.equal(subscriber.ready, true);
-        assert.throws(() => subscriber.subscribe("lcc:ui", () => {}), /already subscribed to lcc:ui/);
+      const ui: string[] = [];
+      const control: string[] = [];
+      await subscriber.subscribe("lcc:ui", (message) => ui.push(message));
+      await subscriber.subscribe("lcc:control", (message) => control.push(message));
+      assert.equal(subscriber.ready, true);
+      assert.throws(() => subscriber.subscribe("lcc:ui", () => {}), /already subscribed to lcc:ui/);
 
-        // Big enough to arrive over several reads; with CR LF and multi-byte characters inside.
-        const big = "Slow down — a little\r\n".repeat(20_000);
-        for (let i = 0; i < 300; i++) await admin.publish("lcc:ui", `batch ${i}`);
-        await admin.publish("lcc:ui", big);
-        await admin.publish("lcc:control", '{"type":"end"}');
-        await admin.publish("elsewhere", "not for us");
-        await waitFor(() => ui.length === 301 && control.length === 1, "every message");
-        assert.deepEqual(ui.slice(0, 300), Array.from({ length: 300 }, (_, i) => `batch ${i}`));
-        assert.equal(ui[300], big);
-        assert.deepEqual(control, ['{"type":"end"}']);
-      } finally {
-        subscriber.close();
-      }
-      await assert.rejects(
-        RedisSubscriber.open(`redis://:wrong-pass@127.0.0.1:${redis.port}`, { onState: () => {} }, 2_000),
-      );
+      // Big enough to arrive over several reads; with CR LF and multi-byte characters inside.
+      const big = "Slow down — a little\r\n".repeat(20_000);
+      for (let i = 0; i < 300; i++) await admin.publish("lcc:ui", `batch ${i}`);
+      await admin.publish("lcc:ui", big);
+      await admin.publish("lcc:control", '{"type":"end"}');
+      await admin.publish("elsewhere", "not for us");
+      await waitFor(() => ui.length === 301 && control.length === 1, "every message");
+      assert.deepEqual(ui.slice(0, 300), Array.from({ length: 300 }, (_, i) => `batch ${i}`));
+      assert.equal(ui[300], big);
+      assert.deepEqual(control, ['{"type":"end"}']);
     } finally {
-      admin.destroy();
+      subscriber.close();
     }
+    await assert.rejects(RedisSubscriber.open(wrongUrl, { onState: () => {} }, 2_000));
   });
 });
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { commands, RedisWriter } from "../../server/redis_writer.ts";
 import { waitFor } from "../support/fake_twilio.ts";
-import { withRedis } from "../support/redis.ts";
+import { withPasswordRedis, withRedis } from "../support/redis.ts";
 
 /** A writer's events, recorded. */
 function recorder() {
@@ -33,31 +33,23 @@ Deno.test("RedisWriter - XADD caps the stream approximately when asked", () => {
 });
 
 Deno.test("RedisWriter - writes arrive in order; what Redis refuses is reported lost; the URL's password and database are used", async () => {
-  await withRedis(async (redis) => {
-    const admin = createClient({ url: redis.url });
-    await admin.connect();
+  await withPasswordRedis(2, async ({ url, wrongUrl }) => {
+    const { events, lost } = recorder();
+    const writer = await RedisWriter.open(url, events, 2_000);
     try {
-      await admin.configSet("requirepass", "s3cret-pass");
-      const url = `redis://:s3cret-pass@127.0.0.1:${redis.port}/2`;
-      const { events, lost } = recorder();
-      const writer = await RedisWriter.open(url, events, 2_000);
-      try {
-        for (let i = 0; i < 500; i++) writer.send([commands.set("k", String(i), 60_000)]);
-        writer.send([["INCR", "k"], ["LPUSH", "k", "x"]]);
-        await writer.drain(5_000);
-        const reader = createClient({ url });
-        await reader.connect();
-        assert.equal(await reader.get("k"), "500", "the last SET, then the INCR, in order, in database 2");
-        reader.destroy();
-        assert.deepEqual(lost.map((entry) => entry.count), [1]);
-        assert.match(lost[0].reason, /^Redis refused them \(WRONGTYPE/);
-      } finally {
-        writer.close();
-      }
-      await assert.rejects(RedisWriter.open(`redis://:wrong-pass@127.0.0.1:${redis.port}`, events, 2_000));
+      for (let i = 0; i < 500; i++) writer.send([commands.set("k", String(i), 60_000)]);
+      writer.send([["INCR", "k"], ["LPUSH", "k", "x"]]);
+      await writer.drain(5_000);
+      const reader = createClient({ url });
+      await reader.connect();
+      assert.equal(await reader.get("k"), "500", "the last SET, then the INCR, in order, in database 2");
+      reader.destroy();
+      assert.deepEqual(lost.map((entry) => entry.count), [1]);
+      assert.match(lost[0].reason, /^Redis refused them \(WRONGTYPE/);
     } finally {
-      admin.destroy();
+      writer.close();
     }
+    await assert.rejects(RedisWriter.open(wrongUrl, events, 2_000));
   });
 });
 

@@ -5,6 +5,7 @@
  * @module
  */
 import alawmulaw from "alawmulaw";
+import { createClient } from "redis";
 import { loadConfig } from "../../core/config.ts";
 import { createLogger, type LogLevel } from "../../core/log.ts";
 import { type RunningServer, startServer } from "../../server/start.ts";
@@ -27,6 +28,41 @@ export async function withRedis(run: (redis: RedisServerProcess) => Promise<void
   } finally {
     await redis.stop();
   }
+}
+
+/** What {@linkcode withPasswordRedis} hands its test. */
+export interface PasswordRedis {
+  /** The URL with the password, selecting the database asked for. */
+  url: string;
+  /** The URL with a wrong password. */
+  wrongUrl: string;
+  /** A client already in, closed before Redis stops. */
+  admin: ReturnType<typeof adminClient>;
+}
+
+function adminClient(url: string) {
+  return createClient({ url });
+}
+
+/** Runs `run` with a fresh `redis-server` that asks for a password (`requirepass`). */
+export async function withPasswordRedis(
+  database: number,
+  run: (redis: PasswordRedis) => Promise<void>,
+): Promise<void> {
+  await withRedis(async (redis) => {
+    const admin = adminClient(redis.url);
+    await admin.connect();
+    try {
+      await admin.configSet("requirepass", "s3cret-pass");
+      await run({
+        url: `redis://:s3cret-pass@127.0.0.1:${redis.port}/${database}`,
+        wrongUrl: `redis://:wrong-pass@127.0.0.1:${redis.port}`,
+        admin,
+      });
+    } finally {
+      admin.destroy();
+    }
+  });
 }
 
 /** The environment of one instance of a test cluster on `redisUrl`. */
